@@ -1,0 +1,44 @@
+# One command to set up, index and serve: `make run`.  One command to test: `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DATA   ?= data/reports
+INDEX  ?= data/index
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+SIZE   ?= 100000
+
+.PHONY: setup browser index run serve test bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+# Debian's Chromium and a CJK font for the browser tests (installed only when missing).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
+		echo "installing chromium and fonts-noto-cjk"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+index: setup
+	$(BIN)/python -m indexer build --data $(DATA) --index $(INDEX)
+
+# Builds the index when it is missing or older than the reports, then serves with waitress.
+run: setup
+	$(BIN)/python -m search_app --data $(DATA) --index $(INDEX) --host $(HOST) --port $(PORT)
+
+serve: run
+
+test: setup browser
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python -m bench --size $(SIZE)
+
+clean:
+	rm -rf $(INDEX) data/bench tests/artifacts

@@ -1,0 +1,209 @@
+"""Build the index from a folder of reports, replacing the live one only when the build succeeds.
+
+An index folder holds generations (`gen-*`) and a CURRENT file naming the live
+one. A build writes a new generation beside the old and switches CURRENT with an
+atomic rename, so a failed or interrupted build leaves the old index serving.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+
+from .analysis import JiebaAnalyzer
+from .grams import NgramIndex
+from .ingest import IngestError
+from .metadata import MANIFEST_NAME, load_manifest
+from .normalize import normalize
+from .report import Report, parse_report
+from .sections import SECTIONS
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+
+
+def make_schema() -> Schema:
+    """The Whoosh schema: stored paragraphs and metadata, and jieba words for BM25."""
+    return Schema(
+        pid=NUMERIC(stored=True, bits=32),
+        report_id=ID(stored=True),
+        source=STORED,
+        paragraph=NUMERIC(stored=True, bits=32),
+        township=ID(stored=True),
+        county=ID(stored=True),
+        year=NUMERIC(stored=True, bits=32),
+        section=ID(stored=True),
+        kind=ID(stored=True),
+        heading=STORED,
+        text=STORED,
+        words=TEXT(analyzer=JiebaAnalyzer(), phrase=False),
+    )
+
+
+@dataclass
+class BuildSummary:
+    """What a build did."""
+
+    reports: int = 0
+    paragraphs: int = 0
+    repairs: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    generation: Path | None = None
+
+    def line(self) -> str:
+        return (f"indexed {self.reports} reports, {self.paragraphs} paragraphs "
+                f"({self.repairs} page breaks repaired); skipped {len(self.skipped)}")
+
+
+def report_files(data_dir: Path) -> list[Path]:
+    """Every candidate report file under data_dir, in a stable order (hidden files and the manifest aside)."""
+    files = []
+    for path in sorted(data_dir.rglob("*")):
+        rel = path.relative_to(data_dir)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        if rel.as_posix() == MANIFEST_NAME:
+            continue
+        files.append(path)
+    return files
+
+
+def read_reports(data_dir: Path, summary: BuildSummary,
+                 progress: Callable[[Iterable], Iterable] = lambda it: it) -> list[Report]:
+    """Parse every report under data_dir; bad files are recorded in the summary and skipped."""
+    manifest = load_manifest(data_dir)
+    files = report_files(data_dir)
+    reports: list[Report] = []
+    ids: set[str] = set()
+    known = {p.relative_to(data_dir).as_posix() for p in files}
+    for name in manifest:
+        if name not in known:
+            summary.warnings.append((MANIFEST_NAME, f"names {name!r}, which is not in {data_dir}"))
+    for path in progress(files):
+        rel = path.relative_to(data_dir).as_posix()
+        try:
+            report = parse_report(path, manifest.get(rel))
+        except IngestError as exc:
+            summary.skipped.append((rel, str(exc)))
+            continue
+        report.source = rel
+        report_id = report.report_id
+        n = 2
+        while report.report_id in ids:
+            report.report_id = f"{report_id}-{n}"
+            n += 1
+        ids.add(report.report_id)
+        for warning in report.warnings:
+            summary.warnings.append((rel, f"{warning}; set it in {MANIFEST_NAME}"))
+        reports.append(report)
+    return reports
+
+
+def build(data_dir: Path, index_dir: Path,
+          progress: Callable[[Iterable], Iterable] = lambda it: it) -> BuildSummary:
+    """Read data_dir and build a new index generation in index_dir; returns what happened."""
+    if not data_dir.is_dir():
+        raise FileNotFoundError(f"report folder not found: {data_dir}")
+    summary = BuildSummary()
+    reports = read_reports(data_dir, summary, progress)
+    summary.generation = build_index(reports, index_dir, data_dir)
+    summary.reports = len(reports)
+    summary.paragraphs = sum(len(r.paragraphs) for r in reports)
+    summary.repairs = sum(r.repairs for r in reports)
+    return summary
+
+
+def build_index(reports: list[Report], index_dir: Path, data_dir: Path | None = None) -> Path:
+    """Write reports as a new generation in index_dir and make it live; returns its folder."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    previous = current_generation(index_dir)
+    gen = Path(tempfile.mkdtemp(prefix="gen-" + time.strftime("%Y%m%dT%H%M%S-"), dir=index_dir))
+    try:
+        _write_generation(reports, gen, data_dir)
+        _switch_current(index_dir, gen)
+    except BaseException:
+        shutil.rmtree(gen, ignore_errors=True)
+        raise
+    # Keep the previous generation: a running server may still be reading it.
+    _remove_old_generations(index_dir, keep={gen.name} | ({previous.name} if previous else set()))
+    return gen
+
+
+def _write_generation(reports: list[Report], gen: Path, data_dir: Path | None) -> None:
+    (gen / "whoosh").mkdir()
+    ix = whoosh_index.create_in(str(gen / "whoosh"), make_schema())
+    writer = ix.writer(limitmb=256)
+    townships = sorted({r.township or "" for r in reports})
+    township_code = {t: i for i, t in enumerate(townships)}
+    section_keys = list(SECTIONS)
+    section_code = {k: i for i, k in enumerate(section_keys)}
+    columns: dict[str, list[int]] = {k: [] for k in ("report", "paragraph", "year", "section", "township")}
+    texts: list[str] = []
+    meta_reports = []
+    pid = 0
+    for ri, report in enumerate(reports):
+        meta_reports.append({
+            "report_id": report.report_id, "source": report.source, "township": report.township,
+            "county": report.county, "year": report.year, "date": report.date, "title": report.title,
+            "paragraphs": len(report.paragraphs), "first_pid": pid, "repairs": report.repairs,
+            "headings": [[p.number, len(p.heading_path), p.text] for p in report.paragraphs
+                         if p.kind == "heading"],
+        })
+        for p in report.paragraphs:
+            writer.add_document(
+                pid=pid, report_id=report.report_id, source=report.source, paragraph=p.number,
+                township=report.township or "", county=report.county or "", year=report.year or 0,
+                section=p.section, kind=p.kind, heading=p.heading, text=p.text, words=p.text,
+            )
+            columns["report"].append(ri)
+            columns["paragraph"].append(p.number)
+            columns["year"].append(report.year or 0)
+            columns["section"].append(section_code[p.section])
+            columns["township"].append(township_code[report.township or ""])
+            texts.append(normalize(p.text))
+            pid += 1
+        if data_dir is not None:
+            target = gen / "sources" / report.source
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(data_dir / report.source, target)
+    writer.commit()
+    np.savez(gen / "paragraphs.npz", **{k: np.asarray(v, dtype=np.int32) for k, v in columns.items()})
+    NgramIndex.build(texts).save(gen)
+    (gen / "reports.json").write_text(json.dumps(meta_reports, ensure_ascii=False), encoding="utf-8")
+    (gen / "meta.json").write_text(json.dumps({
+        "format": FORMAT_VERSION, "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "reports": len(reports), "paragraphs": pid, "townships": townships, "sections": section_keys,
+    }, ensure_ascii=False), encoding="utf-8")
+
+
+def _switch_current(index_dir: Path, gen: Path) -> None:
+    tmp = index_dir / f".{CURRENT}.{os.getpid()}"
+    tmp.write_text(gen.name + "\n", encoding="utf-8")
+    os.replace(tmp, index_dir / CURRENT)
+
+
+def _remove_old_generations(index_dir: Path, keep: set[str]) -> None:
+    for old in index_dir.glob("gen-*"):
+        if old.is_dir() and old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    """The live generation folder of an index, or None if there is none."""
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    gen = index_dir / name
+    return gen if name and gen.is_dir() else None

@@ -1,0 +1,90 @@
+"""Split report text into paragraphs, rejoining sentences cut by page breaks.
+
+The reports were extracted from PDFs, so a line break (often with a blank line)
+sometimes falls mid-sentence where a page ended. A line is joined to the next
+when it cannot end a paragraph: it is body text of some length, it stops on no
+closing mark, and the next line is not a heading, a numbered item or the
+report's closing block.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .sections import shape_of
+
+#: Marks that may end a paragraph (checked after trailing quotes and brackets).
+_CLOSING_MARKS = set("。！？；：…!?;:.．")
+_TRAILING_CLOSERS = "”’」』）)》〉】］]\"'"
+#: A line shorter than this is a title, signature or salutation, never a cut sentence.
+MIN_CUT_LINE_CHARS = 20
+_DATE_LINE = re.compile(r"^\s*([0-9０-９]{4}|[〇零一二三四五六七八九○]{4})\s*年.{1,6}月.{1,6}日\s*$")
+_TITLE_LINE = re.compile(r"(报告|总结|文件)$")
+
+
+def split_lines(text: str) -> list[str]:
+    """Non-empty lines of the text, stripped of surrounding whitespace."""
+    return [line.strip() for line in text.split("\n") if line.strip()]
+
+
+def closing_block_start(lines: list[str]) -> int:
+    """Index where the signature and date lines at the end of a report begin."""
+    i = len(lines)
+    while i > 0 and _is_closing_line(lines[i - 1]):
+        i -= 1
+    return i
+
+
+def _is_closing_line(line: str) -> bool:
+    if _DATE_LINE.match(line):
+        return True
+    return len(line) <= 25 and not any(c in line for c in "。，,；;") and not shape_of(line).level
+
+
+def ends_open(line: str) -> bool:
+    """True when a line stops on no closing mark, as a sentence cut by a page break does."""
+    body = line.rstrip(_TRAILING_CLOSERS)
+    if len(body) < len(line) and line[-1] in "”’」』\"'" and body and body[-1] in _CLOSING_MARKS:
+        return False
+    if not body:
+        return False
+    return body[-1] not in _CLOSING_MARKS
+
+
+def is_cut(line: str, following: str) -> bool:
+    """Whether `line` continues in `following` across a page break."""
+    if len(line) < MIN_CUT_LINE_CHARS or not ends_open(line) or _TITLE_LINE.search(line):
+        return False
+    shape = shape_of(line)
+    if shape.pure or shape.markdown:
+        return False
+    nxt = shape_of(following)
+    if nxt.level or nxt.markdown:
+        return False
+    return True
+
+
+def _glue(left: str, right: str) -> str:
+    """Join two pieces of one sentence; a space only between two Latin words."""
+    if left[-1:].isascii() and left[-1:].isalnum() and right[:1].isascii() and right[:1].isalnum():
+        return left + " " + right
+    return left + right
+
+
+def split_paragraphs(text: str) -> tuple[list[str], int, int]:
+    """Paragraphs of a report, the number of page-break repairs, and where its closing block starts."""
+    lines = split_lines(text)
+    closing = closing_block_start(lines)
+    paragraphs: list[str] = []
+    repairs = 0
+    i = 0
+    while i < len(lines):
+        current = lines[i]
+        while i + 1 < closing and is_cut(current, lines[i + 1]):
+            current = _glue(current, lines[i + 1])
+            repairs += 1
+            i += 1
+        paragraphs.append(current)
+        i += 1
+    closing_paragraphs = len(lines) - max(closing, 0)
+    return paragraphs, repairs, len(paragraphs) - closing_paragraphs

@@ -1,0 +1,98 @@
+"""The query language: a small, documented syntax where anything else is literal text.
+
+- Terms separated by spaces must all occur in the paragraph.
+- `A OR B` matches either (OR in capitals, between two terms).
+- `-term` excludes paragraphs that contain the term.
+- `"…"` keeps spaces and operator words literal.
+Each term is matched as a substring after normalisation (normalize.py), so
+spaces and most punctuation inside a term do not matter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .normalize import normalize
+
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 16
+
+
+class QueryError(ValueError):
+    """A query that cannot be run; the message tells the user what to change."""
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed query: every group must match (any term in a group), no excluded term may."""
+
+    text: str
+    groups: tuple[tuple[str, ...], ...]
+    excluded: tuple[str, ...] = ()
+    notice: str | None = None  # why a query matches nothing before it is run
+
+    @property
+    def terms(self) -> list[str]:
+        """The normalised terms to find and highlight."""
+        return [t for group in self.groups for t in group]
+
+
+def _tokens(text: str) -> list[tuple[str, bool, bool]]:
+    """Split a query into (text, quoted, negated) tokens. Unbalanced quotes are literal."""
+    tokens = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i].isspace():
+            i += 1
+            continue
+        negated = False
+        if text[i] == "-" and i + 1 < n and not text[i + 1].isspace():
+            negated = True
+            i += 1
+        if text[i] == '"' and '"' in text[i + 1:]:
+            end = text.index('"', i + 1)
+            tokens.append((text[i + 1: end], True, negated))
+            i = end + 1
+            continue
+        start = i
+        while i < n and not text[i].isspace():
+            i += 1
+        tokens.append((text[start:i], False, negated))
+    return tokens
+
+
+def parse_query(text: str) -> Query:
+    """Parse user query text; raises QueryError for a query over the limits.
+
+    A query with nothing to search for is not an error: it matches nothing and
+    carries a notice saying why.
+    """
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"The query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}.")
+    tokens = _tokens(text)
+    groups: list[list[str]] = []
+    excluded: list[str] = []
+    join_next = False
+    for i, (raw, quoted, negated) in enumerate(tokens):
+        is_operator = raw == "OR" and not quoted and not negated
+        if is_operator and groups and not join_next and i + 1 < len(tokens):
+            join_next = True
+            continue
+        term = normalize(raw)
+        if not term:
+            continue
+        if negated:
+            excluded.append(term)
+        elif join_next:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        join_next = False
+    if len(excluded) + sum(len(g) for g in groups) > MAX_TERMS:
+        raise QueryError(f"The query has more than {MAX_TERMS} terms; search for fewer at once.")
+    if not groups:
+        notice = ("Add a term to find: '-term' only excludes paragraphs." if excluded else
+                  "The query has nothing to search for: spaces and punctuation such as “” 《》 * are ignored.")
+        return Query(text=text, groups=(), excluded=tuple(excluded), notice=notice)
+    return Query(text=text, groups=tuple(tuple(dict.fromkeys(g)) for g in groups),
+                 excluded=tuple(dict.fromkeys(excluded)))

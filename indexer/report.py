@@ -1,0 +1,122 @@
+"""A parsed report: metadata plus paragraphs tagged with heading path and section."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .ingest import IngestError, read_text
+from .metadata import extract_metadata
+from .paragraphs import split_lines, split_paragraphs
+from .sections import PROBLEMS_AND_PLANS, category_of_heading, shape_of, turns_to_future
+
+HEADING_SEPARATOR = " > "
+
+
+@dataclass
+class Paragraph:
+    """One paragraph as written, with where it sits in the report."""
+
+    number: int  # 1-based position in the report
+    text: str
+    kind: str  # header | title | heading | body | closing
+    heading_path: tuple[str, ...]
+    section: str
+
+    @property
+    def heading(self) -> str:
+        return HEADING_SEPARATOR.join(self.heading_path)
+
+
+@dataclass
+class Report:
+    """A report file, its metadata and its paragraphs."""
+
+    report_id: str
+    source: str
+    township: str | None
+    county: str | None
+    year: int | None
+    date: str | None
+    title: str | None
+    paragraphs: list[Paragraph]
+    repairs: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def report_id_for(source: str) -> str:
+    """A stable, URL-safe id from the file name: the stem when it is plain ASCII, else a hash."""
+    stem = Path(source).stem
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,80}", stem):
+        return stem
+    return "r" + hashlib.sha1(source.encode("utf-8")).hexdigest()[:12]
+
+
+def parse_report(path: Path, overrides: dict | None = None) -> Report:
+    """Read and parse one report file; raises IngestError when it cannot be used."""
+    text = read_text(path)
+    texts, repairs, closing_start = split_paragraphs(text)
+    if not texts:
+        raise IngestError("no paragraphs of text")
+    meta = extract_metadata(split_lines(text))
+    for key, value in (overrides or {}).items():
+        setattr(meta, key, value)
+    paragraphs = tag_paragraphs(texts, closing_start, meta.title)
+    if not any(p.kind == "body" for p in paragraphs):
+        raise IngestError("no paragraphs of text (only headings or signatures)")
+    report = Report(
+        report_id=report_id_for(path.name),
+        source=path.name,
+        township=meta.township,
+        county=meta.county,
+        year=meta.year,
+        date=meta.date,
+        title=meta.title,
+        paragraphs=paragraphs,
+        repairs=repairs,
+    )
+    if not report.township:
+        report.warnings.append("township not found")
+    if not report.year:
+        report.warnings.append("year not found")
+    return report
+
+
+def tag_paragraphs(texts: list[str], closing_start: int, title: str | None) -> list[Paragraph]:
+    """Give each paragraph its kind, heading path and section category."""
+    stack: list[tuple[int, str]] = []
+    category = "overview"
+    combined_turned = False
+    title_at = next((i for i, t in enumerate(texts[:8]) if t.lstrip("#").strip() == title), -1)
+    out: list[Paragraph] = []
+    for i, raw in enumerate(texts):
+        number = i + 1
+        shape = shape_of(raw)
+        text = shape.label if shape.markdown else raw
+        if i >= closing_start:
+            out.append(Paragraph(number, text, "closing", (), "other"))
+            continue
+        if i <= title_at:  # the title and the letterhead lines above it
+            out.append(Paragraph(number, text, "title" if i == title_at else "header", (), "overview"))
+            continue
+        kind = "heading" if shape.pure else "body"
+        own_path: tuple[str, ...] | None = None
+        if shape.level and (shape.pure or shape.level <= 2):
+            while stack and stack[-1][0] >= shape.level:
+                stack.pop()
+            stack.append((shape.level, shape.label))
+            if shape.level == 1 or (shape.markdown and shape.level == 2 and not stack[:-1]):
+                category = category_of_heading(shape.label)
+                combined_turned = False
+        elif shape.level:  # a numbered item: its lead names it, for itself only
+            own_path = tuple(label for _, label in stack) + (shape.label,)
+        section = category
+        if category == PROBLEMS_AND_PLANS:
+            if kind == "body" and not combined_turned and turns_to_future(raw):
+                combined_turned = True
+            section = "plans" if combined_turned else "problems"
+        path = own_path or tuple(label for _, label in stack)
+        out.append(Paragraph(number, text, kind, path, section))
+    return out

@@ -1,0 +1,343 @@
+"""Searching a built index: exact matching, filters, facets, ranking and hits."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from whoosh import index as whoosh_index
+from whoosh.query import Or, Term
+
+from .analysis import words_of
+from .build import FORMAT_VERSION, current_generation
+from .grams import NgramIndex
+from .normalize import find_spans, normalize
+from .query import Query
+from .sections import SECTIONS
+
+SORTS = {
+    "relevance": "相关度",
+    "newest": "年份（新→旧）",
+    "oldest": "年份（旧→新）",
+    "township": "乡镇",
+}
+MAX_LIMIT = 1000
+
+
+class IndexNotFound(Exception):
+    """There is no usable index; the message says how to build one."""
+
+
+class FilterError(ValueError):
+    """A filter value that cannot be used; the message names it and the valid choices."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Narrowing of a search: townships (any of), a year range, sections (any of)."""
+
+    townships: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    sections: tuple[str, ...] = ()
+
+
+def parse_year_range(text: str) -> tuple[int | None, int | None]:
+    """'2023' → (2023, 2023); '2022-2024' → (2022, 2024); '' → (None, None)."""
+    text = text.strip().replace("–", "-").replace("—", "-").replace("至", "-")
+    if not text:
+        return None, None
+    lo, sep, hi = text.partition("-")
+    try:
+        low = int(lo) if lo.strip() else None
+        high = int(hi) if hi.strip() else None
+        if not sep:
+            high = low
+    except ValueError:
+        raise FilterError(f"Year must look like 2023 or 2022-2024, not {text!r}.") from None
+    for y in (low, high):
+        if y is not None and not 1900 <= y <= 2100:
+            raise FilterError(f"Year {y} is out of range; use a year such as 2023.")
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+    return low, high
+
+
+@dataclass
+class Hit:
+    """One matching paragraph, with the fields of the JSON output."""
+
+    pid: int
+    report_id: str
+    source: str
+    paragraph: int
+    township: str
+    county: str
+    year: int | None
+    section: str
+    heading: str
+    text: str
+    kind: str
+    score: float = 0.0
+
+    @property
+    def url(self) -> str:
+        return f"/reports/{self.report_id}#p{self.paragraph}"
+
+    @property
+    def section_name(self) -> str:
+        return SECTIONS.get(self.section, self.section)
+
+    def to_json(self, query_text: str | None = None) -> dict:
+        return {
+            "query": query_text, "report_id": self.report_id, "source": self.source,
+            "paragraph": self.paragraph, "township": self.township, "county": self.county,
+            "year": self.year, "section": self.section, "section_name": self.section_name,
+            "heading": self.heading, "text": self.text, "url": self.url, "score": round(self.score, 6),
+        }
+
+
+@dataclass
+class SearchResult:
+    """A page of hits, the exact total, and facet counts over all matches."""
+
+    query: Query
+    total: int
+    hits: list[Hit]
+    facets: dict = field(default_factory=dict)
+    offset: int = 0
+    sort: str = "relevance"
+
+    @property
+    def notice(self) -> str | None:
+        return self.query.notice
+
+
+class ReportIndex:
+    """An opened index generation: reports, paragraph columns, n-gram postings and Whoosh."""
+
+    def __init__(self, generation: Path):
+        self.generation = generation
+        try:
+            meta = json.loads((generation / "meta.json").read_text(encoding="utf-8"))
+            if meta.get("format") != FORMAT_VERSION:
+                raise IndexNotFound(f"The index at {generation.parent} was built by another version; "
+                                    "rebuild it with: python -m indexer build")
+            self.meta = meta
+            self.reports: list[dict] = json.loads((generation / "reports.json").read_text(encoding="utf-8"))
+            with np.load(generation / "paragraphs.npz") as cols:
+                self.columns = {k: cols[k] for k in cols.files}
+            self.grams = NgramIndex.load(generation)
+            self.ix = whoosh_index.open_dir(str(generation / "whoosh"))
+        except (OSError, ValueError, KeyError, whoosh_index.IndexError) as exc:
+            raise IndexNotFound(f"The index at {generation.parent} cannot be read ({exc}); "
+                                "rebuild it with: python -m indexer build") from None
+        self.townships: list[str] = meta["townships"]
+        self.section_keys: list[str] = meta["sections"]
+        self.by_id = {r["report_id"]: r for r in self.reports}
+        if self.ix.doc_count() != len(self.grams):
+            raise IndexNotFound(f"The index at {generation.parent} is inconsistent; "
+                                "rebuild it with: python -m indexer build")
+
+    @classmethod
+    def open(cls, index_dir: Path) -> "ReportIndex":
+        gen = current_generation(Path(index_dir))
+        if gen is None:
+            raise IndexNotFound(f"No index found at {index_dir}. Build it with: "
+                                f"python -m indexer build --index {index_dir}")
+        return cls(gen)
+
+    def __len__(self) -> int:
+        return len(self.grams)
+
+    # -- matching ---------------------------------------------------------------------------
+
+    def match(self, query: Query) -> np.ndarray:
+        """Sorted ids of every paragraph the query matches, before filters."""
+        if not query.groups:
+            return np.zeros(0, np.int32)
+        result: np.ndarray | None = None
+        for group in query.groups:
+            ids = self.grams.find(group[0])
+            for term in group[1:]:
+                ids = np.union1d(ids, self.grams.find(term))
+            result = ids if result is None else np.intersect1d(result, ids, assume_unique=True)
+            if len(result) == 0:
+                return result
+        for term in query.excluded:
+            result = np.setdiff1d(result, self.grams.find(term), assume_unique=True)
+        return result.astype(np.int32)
+
+    def filter_mask(self, ids: np.ndarray, filters: Filters, skip: str | None = None) -> np.ndarray:
+        """Boolean mask over ids for the filters (leaving out one dimension, for its facet)."""
+        mask = np.ones(len(ids), bool)
+        if filters.townships and skip != "township":
+            codes = [self.townships.index(t) for t in filters.townships if t in self.townships]
+            mask &= np.isin(self.columns["township"][ids], codes)
+        if skip != "year":
+            years = self.columns["year"][ids]
+            if filters.year_from is not None:
+                mask &= years >= filters.year_from
+            if filters.year_to is not None:
+                mask &= years <= filters.year_to
+        if filters.sections and skip != "section":
+            codes = [self.section_keys.index(s) for s in filters.sections]
+            mask &= np.isin(self.columns["section"][ids], codes)
+        return mask
+
+    def check_filters(self, filters: Filters) -> None:
+        """Raise FilterError for a section key that does not exist."""
+        for s in filters.sections:
+            if s not in SECTIONS:
+                raise FilterError(f"Unknown section {s!r}; choose from: {', '.join(SECTIONS)}.")
+
+    def facets(self, ids: np.ndarray, filters: Filters) -> dict:
+        """Counts per township, year and section; each facet ignores its own filter."""
+        out = {}
+        for name, column, labels in (
+            ("township", "township", self.townships),
+            ("year", "year", None),
+            ("section", "section", self.section_keys),
+        ):
+            sub = ids[self.filter_mask(ids, filters, skip=name)]
+            values, counts = np.unique(self.columns[column][sub], return_counts=True)
+            items = []
+            for v, c in zip(values.tolist(), counts.tolist()):
+                if labels is None:
+                    items.append({"value": v or None, "count": c})
+                elif name == "section":
+                    items.append({"value": labels[v], "label": SECTIONS[labels[v]], "count": c})
+                else:
+                    items.append({"value": labels[v] or None, "count": c})
+            if name == "year":
+                items.sort(key=lambda i: -(i["value"] or 0))
+            elif name == "section":
+                order = list(SECTIONS)
+                items.sort(key=lambda i: order.index(i["value"]))
+            else:
+                items.sort(key=lambda i: (-i["count"], i["value"] or ""))
+            out[name] = items
+        return out
+
+    # -- ranking ----------------------------------------------------------------------------
+
+    def scores(self, query: Query, ids: np.ndarray) -> np.ndarray:
+        """Relevance of each id: whole-word matches first, then BM25 over jieba words and occurrences.
+
+        The integer part counts the query's term groups found as whole jieba words in the
+        paragraph (法治 in 法治建设, not in 执法治理); the fraction grows with BM25 and with
+        how often the terms occur.
+        """
+        if len(ids) == 0:
+            return np.zeros(0)
+        id_list = ids.tolist()
+        with self.ix.searcher() as searcher:
+            reader = searcher.reader()
+            whole = np.zeros(len(ids))
+            all_words: list[str] = []
+            for group in query.groups:
+                in_group = np.zeros(len(ids), bool)
+                for term in group:
+                    words = words_of(term)
+                    all_words.extend(words)
+                    docs = None
+                    for w in words:
+                        posting = (np.fromiter(reader.postings("words", w).all_ids(), dtype=np.int64)
+                                   if reader.doc_frequency("words", w) else np.zeros(0, np.int64))
+                        docs = posting if docs is None else np.intersect1d(docs, posting)
+                    if docs is not None and len(docs):
+                        in_group |= np.isin(ids, docs)
+                whole += in_group
+            bm25 = np.zeros(len(ids))
+            words = [w for w in dict.fromkeys(all_words)]
+            if words:
+                results = searcher.search(Or([Term("words", w) for w in words]),
+                                          filter=set(id_list), limit=None)
+                got = {docnum: score for score, docnum in results.top_n}
+                bm25 = np.array([got.get(d, 0.0) for d in id_list])
+        texts = self.grams.texts
+        occurrences = np.array([sum(texts[d].count(t) for t in query.terms) for d in id_list], float)
+        rest = bm25 + np.log1p(occurrences)
+        return whole + rest / (1.0 + rest)
+
+    def order(self, ids: np.ndarray, sort: str, query: Query) -> tuple[np.ndarray, np.ndarray]:
+        """ids in the requested order, and their scores."""
+        scores = self.scores(query, ids) if sort == "relevance" else np.zeros(len(ids))
+        years = self.columns["year"][ids]
+        if sort == "relevance":
+            keys = (ids, -scores)
+        elif sort == "newest":
+            keys = (ids, -years)
+        elif sort == "oldest":
+            keys = (ids, years)
+        elif sort == "township":
+            names = np.array([self.townships[c] for c in self.columns["township"][ids]], dtype=object)
+            rank = {n: i for i, n in enumerate(sorted(set(names.tolist())))}
+            keys = (ids, -years, np.array([rank[n] for n in names], dtype=np.int64))
+        else:
+            raise FilterError(f"Unknown sort {sort!r}; choose from: {', '.join(SORTS)}.")
+        order = np.lexsort(keys)
+        return ids[order], scores[order]
+
+    # -- results ----------------------------------------------------------------------------
+
+    def search(self, query: Query, filters: Filters = Filters(), sort: str = "relevance",
+               offset: int = 0, limit: int | None = 10, facets: bool = True) -> SearchResult:
+        """Every paragraph matching query and filters: the exact total, one page of hits, and facets."""
+        self.check_filters(filters)
+        if sort not in SORTS:
+            raise FilterError(f"Unknown sort {sort!r}; choose from: {', '.join(SORTS)}.")
+        matched = self.match(query)
+        ids = matched[self.filter_mask(matched, filters)]
+        ordered, scores = self.order(ids, sort, query)
+        end = len(ordered) if limit is None else offset + limit
+        hits = self.hits(ordered[offset:end].tolist(), scores[offset:end].tolist())
+        return SearchResult(query=query, total=len(ids), hits=hits,
+                            facets=self.facets(matched, filters) if facets else {},
+                            offset=offset, sort=sort)
+
+    def hits(self, pids: list[int], scores: list[float] | None = None) -> list[Hit]:
+        """Hits for paragraph ids, read from Whoosh's stored fields."""
+        out = []
+        with self.ix.searcher() as searcher:
+            for i, pid in enumerate(pids):
+                f = searcher.stored_fields(pid)
+                out.append(Hit(
+                    pid=pid, report_id=f["report_id"], source=f["source"], paragraph=f["paragraph"],
+                    township=f["township"], county=f["county"], year=f["year"] or None,
+                    section=f["section"], heading=f["heading"], text=f["text"], kind=f["kind"],
+                    score=scores[i] if scores else 0.0,
+                ))
+        return out
+
+    def report(self, report_id: str) -> dict | None:
+        """A report's metadata, or None for an unknown id."""
+        return self.by_id.get(report_id)
+
+    def report_paragraphs(self, report: dict) -> list[Hit]:
+        first = report["first_pid"]
+        return self.hits(list(range(first, first + report["paragraphs"])))
+
+    def source_path(self, report: dict) -> Path | None:
+        """The indexed copy of a report's original file."""
+        path = (self.generation / "sources" / report["source"]).resolve()
+        root = (self.generation / "sources").resolve()
+        if root not in path.parents or not path.is_file():
+            return None
+        return path
+
+
+def highlight_spans(text: str, query: Query) -> list[tuple[int, int]]:
+    """Spans of text that match the query's terms, for highlighting."""
+    return find_spans(text, query.terms)
+
+
+def brute_force(texts: list[str], query_text: str) -> list[int]:
+    """Reference matcher for tests and benchmarks: a plain scan, query syntax aside.
+
+    Returns the indexes of texts that contain the whole query text after normalisation.
+    """
+    needle = normalize(query_text)
+    return [i for i, t in enumerate(texts) if needle in normalize(t)]

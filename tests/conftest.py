@@ -1,0 +1,44 @@
+"""Shared fixtures: the five real reports, an index built from them, and a CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexer.build import build
+from indexer.search import ReportIndex
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORTS = ROOT / "data" / "reports"
+SEED_FILES = sorted(p.name for p in REPORTS.glob("*.txt"))
+
+
+def report_path(prefix: str) -> Path:
+    """The seed report whose file name starts with prefix ('000' … '004')."""
+    return next(REPORTS / name for name in SEED_FILES if name.startswith(prefix))
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory) -> Path:
+    """An index of the five real reports, built once per test session."""
+    target = tmp_path_factory.mktemp("index")
+    summary = build(REPORTS, target)
+    assert not summary.skipped
+    return target
+
+
+@pytest.fixture(scope="session")
+def index(index_dir) -> ReportIndex:
+    return ReportIndex.open(index_dir)
+
+
+@pytest.fixture()
+def data_dir(tmp_path) -> Path:
+    """A fresh copy of the seed reports that a test may add bad files to."""
+    target = tmp_path / "reports"
+    target.mkdir()
+    for name in SEED_FILES:
+        shutil.copy(REPORTS / name, target / name)
+    return target

@@ -1,0 +1,113 @@
+"""The command line: build, search (readable and JSON), reports, and one-line errors."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT, SEED_FILES
+
+JSON_FIELDS = {"query", "report_id", "source", "paragraph", "township", "county", "year",
+               "section", "heading", "text", "url", "score"}
+
+
+def run(*args, cwd=ROOT):
+    proc = subprocess.run([sys.executable, "-m", "indexer", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_search_json_contract(index_dir):
+    code, out, err = run("search", "法律明白人", "--index", index_dir, "--json")
+    assert code == 0, err
+    hits = [json.loads(line) for line in out.splitlines()]
+    assert len(hits) == 3
+    for hit in hits:
+        assert JSON_FIELDS <= set(hit)
+        assert hit["query"] == "法律明白人"
+        assert "法律明白人" in hit["text"]
+        assert hit["url"] == f"/reports/{hit['report_id']}#p{hit['paragraph']}"
+        assert hit["source"] in SEED_FILES
+        assert isinstance(hit["paragraph"], int) and hit["paragraph"] >= 1
+
+
+def test_search_filters_on_the_command_line(index_dir):
+    code, out, _ = run("search", "法律明白人", "--index", index_dir, "--json", "--year", "2023",
+                       "--township", "国宝乡", "熊背乡", "--section", "measures")
+    hits = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and {h["township"] for h in hits} == {"国宝乡", "熊背乡"}
+    code, out, _ = run("search", "法律明白人", "--index", index_dir, "--json", "--year", "2020-2022")
+    assert [json.loads(line)["township"] for line in out.splitlines()] == ["青山乡"]
+
+
+def test_readable_output_marks_the_match(index_dir):
+    code, out, _ = run("search", "血桃", "--index", index_dir)
+    assert code == 0
+    assert "1 paragraphs match 血桃" in out
+    assert "【血桃】" in out
+    assert "/reports/003_" in out
+
+
+def test_limit_and_all(index_dir):
+    _, out, _ = run("search", "法治", "--index", index_dir, "--json", "--limit", "5")
+    assert len(out.splitlines()) == 5
+    _, out, _ = run("search", "法治", "--index", index_dir, "--json", "--all")
+    assert len(out.splitlines()) > 20
+
+
+def test_batch_runs_every_line(index_dir, tmp_path):
+    terms = tmp_path / "terms.txt"
+    terms.write_text("# term list\n法律明白人\n\n血桃\n", encoding="utf-8")
+    code, out, _ = run("search", "--batch", terms, "--index", index_dir, "--json")
+    hits = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert [h["query"] for h in hits].count("法律明白人") == 3
+    assert [h["query"] for h in hits].count("血桃") == 1
+
+
+def test_reports_lists_metadata(index_dir):
+    code, out, _ = run("reports", "--index", index_dir, "--json")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(rows) == 5
+    assert {r["township"]: r["year"] for r in rows} == {
+        "东和乡": 2023, "景毛乡": 2024, "青山乡": 2022, "熊背乡": 2023, "国宝乡": 2023}
+    assert all(r["paragraphs"] > 10 for r in rows)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["search", "法治", "--year", "abc"], "Year must look like"),
+    (["search", "法治", "--section", "nope"], "invalid choice"),
+    (["search", "法治", "--township", "无此乡"], "no report from township"),
+    (["search", "法治", "--limit", "0"], "--limit must be"),
+    (["search", "法" * 300], "limit is 200"),
+    (["search"], "give a QUERY"),
+    (["search", "法治", "--batch", "/nonexistent/terms.txt"], "cannot read batch file"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_errors_are_one_line_without_traceback(index_dir, args, message):
+    code, _, err = run(*args, "--index", index_dir) if args[0] == "search" else run(*args)
+    assert code != 0
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_missing_index_says_how_to_build(tmp_path):
+    code, _, err = run("search", "法治", "--index", tmp_path / "none")
+    assert code == 2 and "python -m indexer build" in err and len(err.strip().splitlines()) == 1
+
+
+def test_build_names_skipped_files_and_exits_nonzero(data_dir, tmp_path):
+    (data_dir / "empty.txt").write_bytes(b"")
+    (data_dir / "scan.pdf").write_bytes(b"%PDF-1.4")
+    code, out, err = run("build", "--data", data_dir, "--index", tmp_path / "index")
+    assert code == 1
+    assert "skipped: empty.txt: empty file" in err
+    assert "skipped: scan.pdf: unsupported file type '.pdf'" in err
+    assert "indexed 5 reports" in out and "skipped 2" in out
+
+
+def test_build_of_missing_folder_is_one_line(tmp_path):
+    code, _, err = run("build", "--data", tmp_path / "nope", "--index", tmp_path / "index")
+    assert code == 2 and "report folder not found" in err and len(err.strip().splitlines()) == 1

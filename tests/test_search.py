@@ -1,0 +1,149 @@
+"""Exact search over the real reports: complete recall, no false hits, filters, facets, ranking."""
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indexer.analysis import words_of
+from indexer.normalize import normalize
+from indexer.query import parse_query
+from indexer.search import Filters, brute_force
+
+
+@pytest.fixture(scope="module")
+def texts(index):
+    return [h.text for h in index.hits(list(range(len(index))))]
+
+
+def found(index, text, filters=Filters()):
+    return sorted(h.pid for h in index.search(parse_query(text), filters, limit=None).hits)
+
+
+@pytest.mark.parametrize("text, count, townships", [
+    ("法律明白人", 3, {"国宝乡", "熊背乡", "青山乡"}),
+    ("律顾", None, None),
+    ("执法队", None, None),
+    ("血桃", 1, {"熊背乡"}),
+    ("八五普法", None, None),
+    ("实施纲要（2021-2025年）", 4, None),
+    ("12345", 1, {"国宝乡"}),
+])
+def test_known_queries_match_a_brute_force_scan(index, texts, text, count, townships):
+    hits = index.search(parse_query(text), limit=None).hits
+    assert sorted(h.pid for h in hits) == brute_force(texts, text)
+    if count is not None:
+        assert len(hits) == count
+    if townships is not None:
+        assert {h.township for h in hits} == townships
+
+
+def test_jieba_phrase_search_would_miss_what_we_find(index, texts):
+    # The reason n-grams do the matching: a cut across words must still be found.
+    for text in ("律顾", "执法队", "血桃", "明白"):
+        assert found(index, text) == brute_force(texts, text) != []
+
+
+def test_every_paragraph_is_found_by_random_substrings_of_it(index, texts):
+    rng = random.Random(20261122)
+    for _ in range(400):
+        pid = rng.randrange(len(texts))
+        text = texts[pid]
+        size = rng.randint(1, 12)
+        start = rng.randrange(max(1, len(text) - size))
+        needle = text[start:start + size]
+        if not normalize(needle) or any(c.isspace() or c == '"' for c in needle) or needle.startswith("-"):
+            continue
+        result = found(index, needle)
+        assert pid in result
+        assert result == brute_force(texts, needle)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_property_substrings_are_always_found_and_hits_contain_them(index, texts, data):
+    pid = data.draw(st.integers(0, len(texts) - 1))
+    text = texts[pid]
+    start = data.draw(st.integers(0, max(0, len(text) - 1)))
+    needle = text[start:start + data.draw(st.integers(1, 10))]
+    needle = "".join(c for c in needle if not c.isspace() and c != '"').lstrip("-")
+    if not normalize(needle) or needle in ("OR",):
+        return
+    result = found(index, needle)
+    assert pid in result
+    for hit in result:
+        assert normalize(needle) in normalize(texts[hit])
+
+
+def test_all_terms_must_occur(index, texts):
+    both = set(brute_force(texts, "法律明白人")) & set(brute_force(texts, "调解员"))
+    assert set(found(index, "法律明白人 调解员")) == both != set()
+
+
+def test_or_matches_either(index, texts):
+    either = set(brute_force(texts, "血桃")) | set(brute_force(texts, "枫桥经验"))
+    assert set(found(index, "血桃 OR 枫桥经验")) == either
+    assert len(either) == 2
+
+
+def test_minus_excludes(index, texts):
+    expected = set(brute_force(texts, "法律明白人")) - set(brute_force(texts, "调解员"))
+    assert set(found(index, "法律明白人 -调解员")) == expected
+    assert len(expected) == 2
+
+
+@pytest.mark.parametrize("text", ["*", "AND", ":", "-", '"', "OR", "法治 AND", "NOT 法治", "法治*", "'; DROP TABLE"])
+def test_strange_queries_never_raise(index, texts, text):
+    result = index.search(parse_query(text), limit=None)
+    assert all(all(t in normalize(h.text) for t in result.query.terms) for h in result.hits)
+
+
+def test_filters_narrow_by_year_township_and_section(index):
+    q = parse_query("法治")
+    everything = index.search(q, limit=None).hits
+    by_year = index.search(q, Filters(year_from=2023, year_to=2023), limit=None).hits
+    assert {h.year for h in by_year} == {2023}
+    assert len(by_year) == sum(h.year == 2023 for h in everything)
+    two = index.search(q, Filters(townships=("东和乡", "青山乡")), limit=None).hits
+    assert {h.township for h in two} == {"东和乡", "青山乡"}
+    plans = index.search(q, Filters(sections=("plans",)), limit=None).hits
+    assert plans and {h.section for h in plans} == {"plans"}
+    assert len(plans) == sum(h.section == "plans" for h in everything)
+
+
+def test_facets_count_the_matches(index):
+    result = index.search(parse_query("法律明白人"))
+    assert {f["value"]: f["count"] for f in result.facets["township"]} == {"国宝乡": 1, "熊背乡": 1, "青山乡": 1}
+    assert {f["value"]: f["count"] for f in result.facets["year"]} == {2023: 2, 2022: 1}
+    filtered = index.search(parse_query("法律明白人"), Filters(year_from=2023, year_to=2023))
+    assert filtered.total == 2
+    # A facet leaves out its own filter, so other years stay visible to switch to.
+    assert {f["value"] for f in filtered.facets["year"]} == {2022, 2023}
+    assert sum(f["count"] for f in filtered.facets["township"]) == 2
+
+
+def test_whole_word_matches_rank_above_matches_inside_words(index):
+    hits = index.search(parse_query("法治"), limit=None).hits
+    whole = [h for h in hits if "法治" in words_of(normalize(h.text))]
+    inside = [h for h in hits if h not in whole]
+    assert whole and inside
+    assert min(h.score for h in whole) > max(h.score for h in inside)
+
+
+def test_sorts(index):
+    q = parse_query("法治")
+    newest = [h.year for h in index.search(q, sort="newest", limit=None).hits]
+    assert newest == sorted(newest, reverse=True)
+    oldest = [h.year for h in index.search(q, sort="oldest", limit=None).hits]
+    assert oldest == sorted(oldest)
+    towns = [h.township for h in index.search(q, sort="township", limit=None).hits]
+    assert towns == sorted(towns)
+
+
+def test_paging_gives_the_exact_total_and_disjoint_pages(index):
+    q = parse_query("法治")
+    first = index.search(q, limit=10)
+    second = index.search(q, offset=10, limit=10)
+    assert first.total == second.total == index.search(q, limit=None).total
+    assert not {h.pid for h in first.hits} & {h.pid for h in second.hits}
