@@ -7,6 +7,7 @@ atomic rename, so a failed or interrupted build leaves the old index serving.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -110,27 +111,51 @@ def read_reports(data_dir: Path, summary: BuildSummary,
     return reports
 
 
+def source_signature(data_dir: Path) -> str:
+    """A fingerprint of the report files (names, sizes, times) and the manifest, to tell a stale index."""
+    digest = hashlib.sha1()
+    files = report_files(data_dir) + [p for p in [data_dir / MANIFEST_NAME] if p.exists()]
+    for path in files:
+        st = path.stat()
+        digest.update(f"{path.relative_to(data_dir).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def is_stale(data_dir: Path, index_dir: Path) -> bool:
+    """True when index_dir has no index, or one built from other versions of the report files."""
+    gen = current_generation(index_dir)
+    if gen is None:
+        return True
+    try:
+        meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return True
+    return meta.get("format") != FORMAT_VERSION or meta.get("signature") != source_signature(data_dir)
+
+
 def build(data_dir: Path, index_dir: Path,
           progress: Callable[[Iterable], Iterable] = lambda it: it) -> BuildSummary:
     """Read data_dir and build a new index generation in index_dir; returns what happened."""
     if not data_dir.is_dir():
         raise FileNotFoundError(f"report folder not found: {data_dir}")
     summary = BuildSummary()
+    signature = source_signature(data_dir)
     reports = read_reports(data_dir, summary, progress)
-    summary.generation = build_index(reports, index_dir, data_dir)
+    summary.generation = build_index(reports, index_dir, data_dir, signature)
     summary.reports = len(reports)
     summary.paragraphs = sum(len(r.paragraphs) for r in reports)
     summary.repairs = sum(r.repairs for r in reports)
     return summary
 
 
-def build_index(reports: list[Report], index_dir: Path, data_dir: Path | None = None) -> Path:
+def build_index(reports: list[Report], index_dir: Path, data_dir: Path | None = None,
+                signature: str | None = None) -> Path:
     """Write reports as a new generation in index_dir and make it live; returns its folder."""
     index_dir.mkdir(parents=True, exist_ok=True)
     previous = current_generation(index_dir)
     gen = Path(tempfile.mkdtemp(prefix="gen-" + time.strftime("%Y%m%dT%H%M%S-"), dir=index_dir))
     try:
-        _write_generation(reports, gen, data_dir)
+        _write_generation(reports, gen, data_dir, signature)
         _switch_current(index_dir, gen)
     except BaseException:
         shutil.rmtree(gen, ignore_errors=True)
@@ -140,7 +165,7 @@ def build_index(reports: list[Report], index_dir: Path, data_dir: Path | None = 
     return gen
 
 
-def _write_generation(reports: list[Report], gen: Path, data_dir: Path | None) -> None:
+def _write_generation(reports: list[Report], gen: Path, data_dir: Path | None, signature: str | None) -> None:
     (gen / "whoosh").mkdir()
     ix = whoosh_index.create_in(str(gen / "whoosh"), make_schema())
     writer = ix.writer(limitmb=256)
@@ -183,7 +208,7 @@ def _write_generation(reports: list[Report], gen: Path, data_dir: Path | None) -
     (gen / "reports.json").write_text(json.dumps(meta_reports, ensure_ascii=False), encoding="utf-8")
     (gen / "meta.json").write_text(json.dumps({
         "format": FORMAT_VERSION, "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "reports": len(reports), "paragraphs": pid, "townships": townships, "sections": section_keys,
+        "reports": len(reports), "paragraphs": pid, "signature": signature, "townships": townships, "sections": section_keys,
     }, ensure_ascii=False), encoding="utf-8")
 
 

@@ -210,7 +210,7 @@ class ReportIndex:
                 elif name == "section":
                     items.append({"value": labels[v], "label": SECTIONS[labels[v]], "count": c})
                 else:
-                    items.append({"value": labels[v] or None, "count": c})
+                    items.append({"value": labels[v], "count": c})
             if name == "year":
                 items.sort(key=lambda i: -(i["value"] or 0))
             elif name == "section":
@@ -286,17 +286,29 @@ class ReportIndex:
     def search(self, query: Query, filters: Filters = Filters(), sort: str = "relevance",
                offset: int = 0, limit: int | None = 10, facets: bool = True) -> SearchResult:
         """Every paragraph matching query and filters: the exact total, one page of hits, and facets."""
-        self.check_filters(filters)
         if sort not in SORTS:
             raise FilterError(f"Unknown sort {sort!r}; choose from: {', '.join(SORTS)}.")
         matched = self.match(query)
-        ids = matched[self.filter_mask(matched, filters)]
+        ids = self.select(query, filters, matched)
         ordered, scores = self.order(ids, sort, query)
         end = len(ordered) if limit is None else offset + limit
         hits = self.hits(ordered[offset:end].tolist(), scores[offset:end].tolist())
         return SearchResult(query=query, total=len(ids), hits=hits,
                             facets=self.facets(matched, filters) if facets else {},
                             offset=offset, sort=sort)
+
+    def select(self, query: Query, filters: Filters = Filters(), matched: np.ndarray | None = None) -> np.ndarray:
+        """Sorted ids of the paragraphs that match the query and pass the filters."""
+        self.check_filters(filters)
+        if matched is None:
+            matched = self.match(query)
+        return matched[self.filter_mask(matched, filters)]
+
+    def crosstab(self, ids: np.ndarray) -> dict[tuple[str, int | None], int]:
+        """Matching paragraphs per (township, year)."""
+        pairs = np.stack([self.columns["township"][ids], self.columns["year"][ids]], axis=1)
+        values, counts = np.unique(pairs, axis=0, return_counts=True) if len(ids) else ([], [])
+        return {(self.townships[t], y or None): int(c) for (t, y), c in zip(np.asarray(values).tolist(), np.asarray(counts).tolist())}
 
     def hits(self, pids: list[int], scores: list[float] | None = None) -> list[Hit]:
         """Hits for paragraph ids, read from Whoosh's stored fields."""

@@ -42,3 +42,14 @@ def data_dir(tmp_path) -> Path:
     for name in SEED_FILES:
         shutil.copy(REPORTS / name, target / name)
     return target
+
+
+@pytest.fixture(scope="session")
+def app(index_dir):
+    from search_app import create_app
+    return create_app({"INDEX_DIR": index_dir, "TESTING": True})
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()

@@ -1,0 +1,40 @@
+"""The search site: a Flask app factory with its settings passed in."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+#: Every setting the app reads, with its default and what it is for.
+SETTINGS: dict[str, tuple[object, str]] = {
+    "INDEX_DIR": ("data/index", "Folder of the index built by `python -m indexer build`."),
+    "PAGE_SIZE": (20, "Hits per results page unless the URL asks for another size."),
+    "MAX_PAGE_SIZE": (100, "The largest page size a URL may ask for."),
+    "KWIC_WIDTH": (20, "Characters shown on each side of a match in the comparison view."),
+    "KWIC_LIMIT": (2000, "Most keyword-in-context lines shown on the comparison page."),
+}
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. INDEX_DIR comes from config, else the SEARCH_INDEX_DIR environment variable."""
+    app = Flask(__name__)
+    app.config.from_mapping({name: default for name, (default, _) in SETTINGS.items()})
+    if os.environ.get("SEARCH_INDEX_DIR"):
+        app.config["INDEX_DIR"] = os.environ["SEARCH_INDEX_DIR"]
+    for key, value in (config or {}).items():
+        if key not in SETTINGS and key not in app.config:
+            raise ValueError(f"Unknown setting {key!r}; known settings: {', '.join(SETTINGS)}.")
+        app.config[key] = value
+    app.config["INDEX_DIR"] = Path(app.config["INDEX_DIR"])
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    from . import api, pages, store
+    store.init_app(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    return app

@@ -1,0 +1,50 @@
+"""python -m search_app: build the index if it is missing or stale, then serve with waitress."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from indexer.build import build, current_generation, is_stale
+from indexer.cli import _progress
+from indexer.metadata import ManifestError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m search_app", description="Serve the search site.")
+    parser.add_argument("--data", type=Path, default=Path("data/reports"), help="folder of report files")
+    parser.add_argument("--index", type=Path, default=Path("data/index"), help="index folder")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--no-build", action="store_true", help="serve the index as it is")
+    args = parser.parse_args(argv)
+
+    if not args.no_build and args.data.is_dir() and is_stale(args.data, args.index):
+        print(f"building the index from {args.data} ...", file=sys.stderr)
+        try:
+            summary = build(args.data, args.index, progress=_progress)
+        except (ManifestError, OSError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            if current_generation(args.index) is None:
+                return 2
+            print("serving the previous index", file=sys.stderr)
+        else:
+            for name, reason in summary.warnings:
+                print(f"warning: {name}: {reason}", file=sys.stderr)
+            for name, reason in summary.skipped:
+                print(f"skipped: {name}: {reason}", file=sys.stderr)
+            print(summary.line(), file=sys.stderr)
+
+    from waitress import serve
+
+    from . import create_app
+    app = create_app({"INDEX_DIR": args.index})
+    print(f"serving on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
+    serve(app, host=args.host, port=args.port, threads=args.threads, ident="township-search")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""The JSON API: /api/search and /api/reports, with one error shape."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, request
+
+from .params import parse_params
+from .results import run_search
+from .store import get_index
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+REPORT_FIELDS = ("report_id", "source", "township", "county", "year", "date", "title", "paragraphs")
+
+
+def error_response(message: str, status: int):
+    """Every API error: {"error": message, "status": status}."""
+    response = jsonify({"error": message, "status": status})
+    response.status_code = status
+    return response
+
+
+@bp.route("/search")
+def search():
+    params = parse_params(request.args)
+    if not params.q:
+        return error_response("Give a query with the q parameter, e.g. /api/search?q=法律明白人", 400)
+    result = run_search(get_index(), params)
+    return jsonify({
+        "query": params.q,
+        "total": result.total,
+        "page": params.page,
+        "per_page": params.per_page,
+        "notice": result.notice,
+        "hits": [hit.to_json(params.q) for hit in result.hits],
+        "facets": result.facets,
+    })
+
+
+@bp.route("/reports")
+def reports():
+    return jsonify({"reports": [{k: r[k] for k in REPORT_FIELDS} for r in get_index().reports]})
+
+
+@bp.route("/reports/<report_id>")
+def report(report_id: str):
+    index = get_index()
+    meta = index.report(report_id)
+    if meta is None:
+        abort(404, f"No report with id {report_id!r}; /api/reports lists them.")
+    paragraphs = index.report_paragraphs(meta)
+    return jsonify({**{k: meta[k] for k in REPORT_FIELDS},
+                    "content": [p.to_json() | {"kind": p.kind} for p in paragraphs]})
+
+
+@bp.route("/<path:anything>")
+def unknown(anything):
+    abort(404, f"No API endpoint /api/{anything}; use /api/search or /api/reports.")

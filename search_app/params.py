@@ -1,0 +1,113 @@
+"""Search parameters from a URL: validated once, shared by the pages, the API and exports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from flask import current_app
+from werkzeug.datastructures import MultiDict
+
+from indexer.query import MAX_QUERY_CHARS, Query, parse_query
+from indexer.search import SORTS, FilterError, Filters, parse_year_range
+from indexer.sections import SECTIONS
+
+KNOWN = {"q", "township", "year_from", "year_to", "year", "section", "sort", "page", "per_page"}
+
+
+class ParamError(ValueError):
+    """A URL parameter that cannot be used; the message says what to send instead."""
+
+
+@dataclass
+class SearchParams:
+    """What a search URL asks for."""
+
+    q: str = ""
+    townships: list[str] = field(default_factory=list)
+    year_from: int | None = None
+    year_to: int | None = None
+    sections: list[str] = field(default_factory=list)
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+
+    @property
+    def filters(self) -> Filters:
+        return Filters(tuple(self.townships), self.year_from, self.year_to, tuple(self.sections))
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+    def query(self) -> Query:
+        return parse_query(self.q)
+
+    def pairs(self, **changes) -> list[tuple[str, str]]:
+        """URL parameters of this search, with some changed (None removes one)."""
+        values = {
+            "q": self.q, "township": self.townships, "year_from": self.year_from,
+            "year_to": self.year_to, "section": self.sections,
+            "sort": None if self.sort == "relevance" else self.sort,
+            "page": None if self.page == 1 else self.page,
+            "per_page": None if self.per_page == current_app.config["PAGE_SIZE"] else self.per_page,
+        }
+        values.update(changes)
+        out = []
+        for key, value in values.items():
+            if value is None or value == "" or value == []:
+                continue
+            for v in value if isinstance(value, list) else [value]:
+                out.append((key, str(v)))
+        return out
+
+    def url(self, endpoint: str = "/search", **changes) -> str:
+        """A link to this search with some parameters changed; a filter change goes back to page 1."""
+        if any(k != "page" for k in changes) and "page" not in changes:
+            changes["page"] = None
+        return endpoint + "?" + urlencode(self.pairs(**changes))
+
+
+def _int(args: MultiDict, name: str, low: int, high: int) -> int | None:
+    raw = args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ParamError(f"{name} must be a whole number, not {raw[:20]!r}.") from None
+    if not low <= value <= high:
+        raise ParamError(f"{name} must be between {low} and {high}.")
+    return value
+
+
+def parse_params(args: MultiDict) -> SearchParams:
+    """Validate request arguments; raises ParamError with a message a person can act on."""
+    config = current_app.config
+    q = args.get("q", "").strip()
+    if len(q) > MAX_QUERY_CHARS:
+        raise ParamError(f"The query is {len(q)} characters long; the limit is {MAX_QUERY_CHARS}.")
+    sections = [s for s in args.getlist("section") if s]
+    for s in sections:
+        if s not in SECTIONS:
+            raise ParamError(f"Unknown section {s[:30]!r}; choose from: {', '.join(SECTIONS)}.")
+    sort = args.get("sort", "relevance") or "relevance"
+    if sort not in SORTS:
+        raise ParamError(f"Unknown sort {sort[:30]!r}; choose from: {', '.join(SORTS)}.")
+    try:
+        year_from, year_to = parse_year_range(args.get("year", ""))
+    except FilterError as exc:
+        raise ParamError(str(exc)) from None
+    low = _int(args, "year_from", 1900, 2100)
+    high = _int(args, "year_to", 1900, 2100)
+    year_from = low if low is not None else year_from
+    year_to = high if high is not None else year_to
+    if year_from is not None and year_to is not None and year_from > year_to:
+        raise ParamError("year_from must not be after year_to.")
+    page = _int(args, "page", 1, 100_000) or 1
+    per_page = _int(args, "per_page", 1, config["MAX_PAGE_SIZE"]) or config["PAGE_SIZE"]
+    townships = list(dict.fromkeys(t.strip() for t in args.getlist("township") if t.strip()))
+    if len(townships) > 200 or any(len(t) > 50 for t in townships):
+        raise ParamError("Too many or too long township names.")
+    return SearchParams(q=q, townships=townships, year_from=year_from, year_to=year_to,
+                        sections=list(dict.fromkeys(sections)), sort=sort, page=page, per_page=per_page)

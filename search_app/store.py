@@ -1,0 +1,33 @@
+"""Opening the index for a request: one helper, reloaded when a rebuild switches generations."""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Flask, current_app
+
+from indexer.build import current_generation
+from indexer.search import IndexNotFound, ReportIndex
+
+_lock = threading.Lock()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["report_index"] = None
+
+
+def get_index() -> ReportIndex:
+    """The live index; raises IndexNotFound with how to build it when there is none."""
+    index_dir = current_app.config["INDEX_DIR"]
+    gen = current_generation(index_dir)
+    if gen is None:
+        raise IndexNotFound(f"No index found at {index_dir}.")
+    cached = current_app.extensions["report_index"]
+    if cached is not None and cached.generation == gen:
+        return cached
+    with _lock:
+        cached = current_app.extensions["report_index"]
+        if cached is None or cached.generation != gen:
+            cached = ReportIndex(gen)
+            current_app.extensions["report_index"] = cached
+    return cached

@@ -1,0 +1,227 @@
+"""The site through Flask's test client: every route, parameter and error path."""
+
+import csv
+import io
+import json
+
+import pytest
+
+from indexer.query import parse_query
+from indexer.search import Filters
+from search_app import create_app
+
+
+def test_home_redirects_to_search(client):
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/search")
+
+
+def test_search_page_lists_every_hit_with_metadata_and_links(client):
+    html = client.get("/search", query_string={"q": "法律明白人"}).get_data(as_text=True)
+    assert 'data-total="3"' in html
+    for township in ("国宝乡", "熊背乡", "青山乡"):
+        assert township in html
+    assert html.count("<mark>法律明白人</mark>") == 4  # 国宝乡 says it twice
+    assert "/reports/003_d3398cc9e2436e99?q=%E6%B3%95%E5%BE%8B%E6%98%8E%E7%99%BD%E4%BA%BA#p11" in html
+
+
+def test_search_page_without_query_shows_the_form(client):
+    response = client.get("/search")
+    assert response.status_code == 200
+    assert 'name="q"' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("params, total", [
+    ({"q": "法律明白人", "year_from": "2023", "year_to": "2023"}, 2),
+    ({"q": "法律明白人", "year": "2022"}, 1),
+    ({"q": "法律明白人", "township": ["国宝乡", "青山乡"]}, 2),
+    ({"q": "法律明白人", "section": "responsibility"}, 1),
+    ({"q": "法律明白人", "section": ["measures", "responsibility"]}, 3),
+    ({"q": "法律明白人 -调解员"}, 2),
+    ({"q": "血桃 OR 枫桥经验"}, 2),
+])
+def test_filters_in_the_url(client, params, total):
+    data = client.get("/api/search", query_string=params).get_json()
+    assert data["total"] == total
+
+
+def test_api_matches_the_engine_for_the_same_query_and_filters(client, index):
+    data = client.get("/api/search", query_string={"q": "法治", "year": "2023", "per_page": 100}).get_json()
+    expected = index.search(parse_query("法治"), Filters(year_from=2023, year_to=2023), limit=100)
+    assert data["total"] == expected.total
+    assert [(h["report_id"], h["paragraph"]) for h in data["hits"]] == \
+        [(h.report_id, h.paragraph) for h in expected.hits]
+    assert set(data["hits"][0]) >= {"query", "report_id", "source", "paragraph", "township", "county",
+                                    "year", "section", "heading", "text", "url", "score"}
+    assert set(data["facets"]) == {"township", "year", "section"}
+
+
+def test_pagination_covers_every_hit_once(client):
+    seen = []
+    first = client.get("/api/search", query_string={"q": "法治", "per_page": 7}).get_json()
+    for page in range(1, first["total"] // 7 + 2):
+        data = client.get("/api/search", query_string={"q": "法治", "per_page": 7, "page": page}).get_json()
+        seen += [(h["report_id"], h["paragraph"]) for h in data["hits"]]
+    assert len(seen) == len(set(seen)) == first["total"]
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest", "township"])
+def test_sorts(client, sort):
+    data = client.get("/api/search", query_string={"q": "法治", "sort": sort, "per_page": 100}).get_json()
+    years = [h["year"] for h in data["hits"]]
+    if sort == "newest":
+        assert years == sorted(years, reverse=True)
+    if sort == "oldest":
+        assert years == sorted(years)
+    if sort == "township":
+        assert [h["township"] for h in data["hits"]] == sorted(h["township"] for h in data["hits"])
+    assert len(years) == data["total"]
+
+
+def test_facet_links_apply_the_value(client):
+    html = client.get("/search", query_string={"q": "法律明白人"}).get_data(as_text=True)
+    assert "year_from=2023&amp;year_to=2023" in html
+    assert "township=%E5%9B%BD%E5%AE%9D%E4%B9%A1" in html  # 国宝乡
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"q": "法治", "section": "nope"}, "Unknown section"),
+    ({"q": "法治", "sort": "random"}, "Unknown sort"),
+    ({"q": "法治", "page": "x"}, "page must be a whole number"),
+    ({"q": "法治", "page": "0"}, "page must be between"),
+    ({"q": "法治", "per_page": "100000"}, "per_page must be between"),
+    ({"q": "法治", "year_from": "abc"}, "year_from must be a whole number"),
+    ({"q": "法治", "year_from": "2024", "year_to": "2022"}, "year_from must not be after"),
+    ({"q": "法治", "year": "20x3"}, "Year must look like"),
+    ({"q": "法" * 201}, "limit is 200"),
+    ({}, "Give a query"),
+])
+def test_api_errors_have_one_shape(client, params, message):
+    response = client.get("/api/search", query_string=params)
+    assert response.status_code == 400
+    data = response.get_json()
+    assert set(data) == {"error", "status"} and data["status"] == 400
+    assert message in data["error"]
+
+
+@pytest.mark.parametrize("path", ["/api/reports/nope", "/api/nothing"])
+def test_api_not_found_has_the_same_shape(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert set(response.get_json()) == {"error", "status"}
+
+
+@pytest.mark.parametrize("params", [
+    {"q": "法治", "section": "nope"}, {"q": "法治", "page": "-1"}, {"q": "法" * 500},
+])
+def test_page_errors_are_400_pages_with_the_message(client, params):
+    response = client.get("/search", query_string=params)
+    assert response.status_code == 400
+    assert "请求参数有误" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("q", ["*", "AND", ":", "-", '"', "OR", "-法治", "“”", "\x00", "法治' OR 1=1 --", "%", "\\", "{{7*7}}"])
+def test_strange_queries_never_fail(client, q):
+    for path in ("/search", "/api/search", "/compare", "/export.csv", "/export.json"):
+        assert client.get(path, query_string={"q": q}).status_code in (200, 400)
+
+
+@pytest.mark.parametrize("q", ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>'])
+def test_queries_are_escaped(client, q):
+    for path in ("/search", "/compare", "/reports/000_90e80c64c1df8a22"):
+        html = client.get(path, query_string={"q": q}).get_data(as_text=True)
+        assert "<script>alert" not in html and "<img src=x" not in html
+
+
+def test_highlighting_escapes_the_text_first(app, index):
+    from search_app.results import highlight
+    markup = highlight("<b>法治</b>", parse_query("法治"))
+    assert str(markup) == "&lt;b&gt;<mark>法治</mark>&lt;/b&gt;"
+
+
+def test_report_page_has_toc_anchors_and_highlights(client, index):
+    report = index.reports[0]
+    html = client.get(f"/reports/{report['report_id']}", query_string={"q": "法治"}).get_data(as_text=True)
+    assert report["title"] in html
+    for n in range(1, report["paragraphs"] + 1):
+        assert f'id="p{n}"' in html
+    assert 'href="#p8"' in html and "二、法治工作完成情况" in html  # table of contents
+    assert "<mark>法治</mark>" in html
+    assert f"/reports/{report['report_id']}/source" in html
+
+
+def test_report_download_is_the_original_file(client, index):
+    from tests.conftest import REPORTS
+    report = index.reports[2]
+    response = client.get(f"/reports/{report['report_id']}/source")
+    assert response.status_code == 200
+    assert response.data == (REPORTS / report["source"]).read_bytes()
+    assert "attachment" in response.headers["Content-Disposition"]
+
+
+@pytest.mark.parametrize("path", ["/reports/nope", "/reports/../../etc/passwd", "/reports/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+                                  "/reports/nope/source", "/reports/..%2F..%2Fetc%2Fpasswd/source", "/nowhere"])
+def test_unknown_paths_are_404_and_reach_no_file(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert b"root:" not in response.data
+
+
+def test_compare_counts_and_keyword_in_context(client, index):
+    html = client.get("/compare", query_string={"q": "法律明白人"}).get_data(as_text=True)
+    assert 'id="crosstab"' in html
+    assert html.count('<td class="match"><mark>法律明白人</mark></td>') == 4
+    for township in ("国宝乡", "熊背乡", "青山乡"):
+        assert f"<h3>{township}</h3>" in html
+    assert "township=%E7%86%8A%E8%83%8C%E4%B9%A1&amp;year_from=2023&amp;year_to=2023" in html
+
+
+def test_export_csv_has_bom_and_every_hit(client, index):
+    response = client.get("/export.csv", query_string={"q": "法治", "per_page": 5})
+    body = response.get_data(as_text=True)
+    assert body.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
+    assert len(rows) == index.search(parse_query("法治"), limit=None).total > 5
+    assert all("法治" in r["text"] for r in rows)
+    assert rows[0]["url"].startswith("/reports/")
+
+
+def test_export_json_matches_the_cli_fields(client):
+    rows = json.loads(client.get("/export.json", query_string={"q": "法律明白人"}).get_data(as_text=True))
+    assert len(rows) == 3
+    assert {"query", "report_id", "source", "paragraph", "url", "score"} <= set(rows[0])
+
+
+def test_export_without_query_is_400(client):
+    assert client.get("/export.csv").status_code == 400
+
+
+def test_api_reports(client):
+    data = client.get("/api/reports").get_json()
+    assert [r["township"] for r in data["reports"]] == ["东和乡", "景毛乡", "青山乡", "熊背乡", "国宝乡"]
+    detail = client.get(f"/api/reports/{data['reports'][0]['report_id']}").get_json()
+    assert len(detail["content"]) == detail["paragraphs"]
+
+
+def test_missing_index_page_tells_the_build_command(tmp_path):
+    client = create_app({"INDEX_DIR": tmp_path / "none"}).test_client()
+    response = client.get("/search", query_string={"q": "法治"})
+    assert response.status_code == 503
+    assert "python -m indexer build" in response.get_data(as_text=True)
+    api = client.get("/api/search", query_string={"q": "法治"})
+    assert api.status_code == 503 and "python -m indexer build" in api.get_json()["error"]
+
+
+def test_unknown_setting_is_an_error():
+    with pytest.raises(ValueError, match="Unknown setting 'INDEX_PATH'"):
+        create_app({"INDEX_PATH": "x"})
+
+
+def test_site_picks_up_a_rebuild(tmp_path, data_dir):
+    from indexer.build import build
+    build(data_dir, tmp_path / "index")
+    client = create_app({"INDEX_DIR": tmp_path / "index"}).test_client()
+    assert client.get("/api/search", query_string={"q": "法律明白人"}).get_json()["total"] == 3
+    (data_dir / "003_d3398cc9e2436e99.txt").unlink()
+    build(data_dir, tmp_path / "index")
+    assert client.get("/api/search", query_string={"q": "法律明白人"}).get_json()["total"] == 2
