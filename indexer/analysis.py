@@ -1,25 +1,23 @@
 """Whoosh analysis for ranking: jieba words over normalised text.
 
 Word segmentation only ranks; exact matching uses character n-grams (grams.py).
+Words come from rjieba, the binding of jieba-rs (the Rust port of jieba with the
+same dictionary and algorithm), which segments about 20 times faster than jieba.
 The tokenizer follows Whoosh's calling convention: positions count tokens in
 sequence from start_pos, and character offsets refer to the normalised text.
 """
 
 from __future__ import annotations
 
-import logging
-
-import jieba
+import rjieba
 from whoosh.analysis import Token, Tokenizer
 
 from .normalize import KEPT_MARKS, normalize
 
-jieba.setLogLevel(logging.WARNING)
-
 
 def words_of(text: str) -> list[str]:
     """jieba words of already normalised text, without the clause marks."""
-    return [w for w in jieba.lcut(text, HMM=True) if w not in KEPT_MARKS]
+    return [w for w in rjieba.cut(text, hmm=True) if w not in KEPT_MARKS]
 
 
 class JiebaTokenizer(Tokenizer):
@@ -42,7 +40,7 @@ class JiebaTokenizer(Tokenizer):
             yield token
             return
         pos = start_pos
-        for word, start, end in jieba.tokenize(normalize(value), HMM=True):
+        for word, start, end in rjieba.tokenize(normalize(value), hmm=True):
             if word in KEPT_MARKS:
                 continue
             token.text = word

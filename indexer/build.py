@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -19,35 +20,37 @@ from typing import Callable, Iterable
 
 import numpy as np
 from whoosh import index as whoosh_index
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import ID, NUMERIC, STORED, Schema
 
-from .analysis import JiebaAnalyzer
-from .grams import NgramIndex
+from .grams import NgramIndex, chunk_grams
 from .ingest import IngestError
 from .metadata import MANIFEST_NAME, load_manifest
 from .normalize import normalize
+from .ranking import WordIndex, chunk_words
 from .report import Report, parse_report
 from .sections import SECTIONS
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CURRENT = "CURRENT"
 
 
 def make_schema() -> Schema:
-    """The Whoosh schema: stored paragraphs and metadata, and jieba words for BM25."""
+    """The Whoosh schema: the stored paragraphs and their metadata, the index of record.
+
+    Matching (grams.py) and BM25 over jieba words (ranking.py) read arrays built beside it.
+    """
     return Schema(
-        pid=NUMERIC(stored=True, bits=32),
+        pid=STORED,
         report_id=ID(stored=True),
         source=STORED,
-        paragraph=NUMERIC(stored=True, bits=32),
+        paragraph=STORED,
         township=ID(stored=True),
         county=ID(stored=True),
-        year=NUMERIC(stored=True, bits=32),
+        year=NUMERIC(stored=True, bits=32, shift_step=32),
         section=ID(stored=True),
         kind=ID(stored=True),
         heading=STORED,
         text=STORED,
-        words=TEXT(analyzer=JiebaAnalyzer(), phrase=False),
     )
 
 
@@ -165,19 +168,40 @@ def build_index(reports: list[Report], index_dir: Path, data_dir: Path | None = 
     return gen
 
 
+#: Paragraphs per unit of work for the analysis processes.
+CHUNK = 20_000
+
+
+def analyse_chunk(job: tuple[list[str], int]):
+    """Normalised texts, gram postings and word postings of one chunk of paragraphs."""
+    texts, first = job
+    norm = [normalize(t) for t in texts]
+    return norm, chunk_grams(norm, first), chunk_words(norm, first)
+
+
 def _write_generation(reports: list[Report], gen: Path, data_dir: Path | None, signature: str | None) -> None:
-    (gen / "whoosh").mkdir()
-    ix = whoosh_index.create_in(str(gen / "whoosh"), make_schema())
-    writer = ix.writer(limitmb=256)
     townships = sorted({r.township or "" for r in reports})
     township_code = {t: i for i, t in enumerate(townships)}
     section_keys = list(SECTIONS)
     section_code = {k: i for i, k in enumerate(section_keys)}
-    columns: dict[str, list[int]] = {k: [] for k in ("report", "paragraph", "year", "section", "township")}
-    texts: list[str] = []
+    texts = [p.text for r in reports for p in r.paragraphs]
+    jobs = [(texts[lo:lo + CHUNK], lo) for lo in range(0, len(texts), CHUNK)]
+    # Analysis runs in a second process while this one writes Whoosh: both cores work.
+    pool = multiprocessing.get_context("fork").Pool(2) if len(jobs) > 1 else None
+    try:
+        pending = pool.map_async(analyse_chunk, jobs, chunksize=1) if pool else None
+        columns = _write_whoosh(reports, gen, township_code, section_code)
+        analysed = pending.get() if pool else [analyse_chunk(job) for job in jobs]
+    finally:
+        if pool:
+            pool.terminate()
+    norm = [t for chunk in analysed for t in chunk[0]]
+    NgramIndex.write(gen, norm, [chunk[1] for chunk in analysed])
+    WordIndex.write(gen, [chunk[2] for chunk in analysed])
+    np.savez(gen / "paragraphs.npz", **columns)
     meta_reports = []
     pid = 0
-    for ri, report in enumerate(reports):
+    for report in reports:
         meta_reports.append({
             "report_id": report.report_id, "source": report.source, "township": report.township,
             "county": report.county, "year": report.year, "date": report.date, "title": report.title,
@@ -185,31 +209,41 @@ def _write_generation(reports: list[Report], gen: Path, data_dir: Path | None, s
             "headings": [[p.number, len(p.heading_path), p.text] for p in report.paragraphs
                          if p.kind == "heading"],
         })
+        pid += len(report.paragraphs)
+        if data_dir is not None:
+            target = gen / "sources" / report.source
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(data_dir / report.source, target)
+    (gen / "reports.json").write_text(json.dumps(meta_reports, ensure_ascii=False), encoding="utf-8")
+    (gen / "meta.json").write_text(json.dumps({
+        "format": FORMAT_VERSION, "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "reports": len(reports), "paragraphs": pid, "signature": signature,
+        "townships": townships, "sections": section_keys,
+    }, ensure_ascii=False), encoding="utf-8")
+
+
+def _write_whoosh(reports: list[Report], gen: Path, township_code: dict, section_code: dict) -> dict:
+    """Write the stored paragraphs to Whoosh; return the per-paragraph columns for filters."""
+    (gen / "whoosh").mkdir()
+    ix = whoosh_index.create_in(str(gen / "whoosh"), make_schema())
+    writer = ix.writer(limitmb=256)
+    columns: dict[str, list[int]] = {k: [] for k in ("report", "paragraph", "year", "section", "township")}
+    pid = 0
+    for ri, report in enumerate(reports):
         for p in report.paragraphs:
             writer.add_document(
                 pid=pid, report_id=report.report_id, source=report.source, paragraph=p.number,
                 township=report.township or "", county=report.county or "", year=report.year or 0,
-                section=p.section, kind=p.kind, heading=p.heading, text=p.text, words=p.text,
+                section=p.section, kind=p.kind, heading=p.heading, text=p.text,
             )
             columns["report"].append(ri)
             columns["paragraph"].append(p.number)
             columns["year"].append(report.year or 0)
             columns["section"].append(section_code[p.section])
             columns["township"].append(township_code[report.township or ""])
-            texts.append(normalize(p.text))
             pid += 1
-        if data_dir is not None:
-            target = gen / "sources" / report.source
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(data_dir / report.source, target)
     writer.commit()
-    np.savez(gen / "paragraphs.npz", **{k: np.asarray(v, dtype=np.int32) for k, v in columns.items()})
-    NgramIndex.build(texts).save(gen)
-    (gen / "reports.json").write_text(json.dumps(meta_reports, ensure_ascii=False), encoding="utf-8")
-    (gen / "meta.json").write_text(json.dumps({
-        "format": FORMAT_VERSION, "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "reports": len(reports), "paragraphs": pid, "signature": signature, "townships": townships, "sections": section_keys,
-    }, ensure_ascii=False), encoding="utf-8")
+    return {k: np.asarray(v, dtype=np.int32) for k, v in columns.items()}
 
 
 def _switch_current(index_dir: Path, gen: Path) -> None:

@@ -1,28 +1,27 @@
-"""Exact substring matching: character unigram and bigram postings in arrays, verified against the text.
+"""Exact substring matching: character unigram and bigram postings, verified against the text.
 
-Every paragraph's normalised text is kept. A needle of one character is looked
-up in the unigram postings (exact). A longer needle intersects the postings of
-its bigrams, rarest first, and each candidate is then checked with a plain
-substring test, so recall and precision are both complete.
+Every paragraph's normalised text is kept (UTF-8, memory-mapped). A needle of one
+character reads its unigram postings, which are exact; a longer needle intersects
+the postings of its distinct bigrams, rarest first, and each candidate is checked
+with a plain substring test, so recall and precision are both complete.
+
+A posting list is a sorted array of paragraph ids, or, for a gram in more than one
+paragraph in 32, a bitmap over all paragraphs (smaller, and intersected with a
+bitwise test). All arrays are .npy files opened with mmap, so opening is instant.
 """
 
 from __future__ import annotations
 
+import mmap
 from pathlib import Path
 
 import numpy as np
 
-_SEP = "\n"  # normalised text never holds whitespace, so this separates paragraphs safely
-_DOC_BITS = 21
 _SHIFT = 21  # code points fit in 21 bits
-
-
-def _unigram_keys(codes: np.ndarray) -> np.ndarray:
-    return codes
-
-
-def _bigram_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    return ((first + 1) << _SHIFT) | second
+DOC_BITS = 21
+MAX_PARAGRAPHS = (1 << DOC_BITS) - 1
+_DOC_MASK = (1 << DOC_BITS) - 1
+_SEP = ord("\n")  # normalised text never holds whitespace, so this separates paragraphs safely
 
 
 def gram_keys(needle: str) -> list[int]:
@@ -33,78 +32,162 @@ def gram_keys(needle: str) -> list[int]:
     return sorted({((a + 1) << _SHIFT) | b for a, b in zip(codes, codes[1:])})
 
 
+def chunk_grams(texts: list[str], first_doc: int) -> np.ndarray:
+    """Sorted, distinct (gram key << DOC_BITS | paragraph id) for a chunk of normalised texts."""
+    if not texts:
+        return np.zeros(0, np.int64)
+    joined = "\n".join(texts) + "\n"
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
+    docs = np.repeat(np.arange(first_doc, first_doc + len(texts), dtype=np.int64), lengths)
+    valid = codes != _SEP
+    pair = valid[:-1] & valid[1:]
+    keys = np.concatenate((codes[valid], ((codes[:-1][pair] + 1) << _SHIFT) | codes[1:][pair]))
+    doc_ids = np.concatenate((docs[valid], docs[:-1][pair]))
+    packed = np.sort((keys << DOC_BITS) | doc_ids)
+    keep = np.ones(len(packed), bool)
+    keep[1:] = packed[1:] != packed[:-1]
+    return packed[keep]
+
+
 class NgramIndex:
-    """Unigram and bigram postings over a list of normalised paragraph texts."""
+    """Gram postings (arrays and bitmaps) and the normalised texts they are verified against."""
 
-    def __init__(self, texts: list[str], keys: np.ndarray, offsets: np.ndarray, postings: np.ndarray):
-        self.texts = texts
-        self.keys = keys
-        self.offsets = offsets
-        self.postings = postings
+    FILES = ("keys", "slots", "offsets", "postings", "bitmaps", "text_offsets")
 
-    @classmethod
-    def build(cls, texts: list[str], chunk: int = 50_000) -> "NgramIndex":
-        """Build postings for texts (a chunk of paragraphs at a time, to bound memory)."""
-        parts = []
-        for lo in range(0, len(texts), chunk):
-            parts.append(_chunk_pairs(texts[lo: lo + chunk], lo))
-        if parts:
-            keys_all = np.concatenate([p[0] for p in parts])
-            docs_all = np.concatenate([p[1] for p in parts])
-            order = np.lexsort((docs_all, keys_all))
-            keys_all, docs_all = keys_all[order], docs_all[order]
-        else:
-            keys_all = np.zeros(0, np.int64)
-            docs_all = np.zeros(0, np.int64)
-        if len(keys_all):
-            change = np.flatnonzero(np.diff(keys_all)) + 1
-            starts = np.concatenate(([0], change))
-            keys = keys_all[starts]
-            offsets = np.concatenate((starts, [len(keys_all)])).astype(np.int64)
-        else:
-            keys = np.zeros(0, np.int64)
-            offsets = np.zeros(1, np.int64)
-        return cls(list(texts), keys, offsets, docs_all.astype(np.int32))
+    def __init__(self, count: int, keys, slots, offsets, postings, bitmaps, text_bytes, text_offsets):
+        self.count = count
+        self.keys = keys          # sorted gram keys
+        self.slots = slots        # per key: bitmap row, or -1 when the key has a sorted id list
+        self.offsets = offsets    # per key: start of its id list in postings (len(keys) + 1)
+        self.postings = postings  # int32 paragraph ids
+        self.bitmaps = bitmaps    # uint8 rows of ceil(count / 8) bytes, big-endian bit order
+        self.text_bytes = text_bytes
+        self.text_offsets = text_offsets
 
-    def save(self, directory: Path) -> None:
-        np.savez(directory / "grams.npz", keys=self.keys, offsets=self.offsets,
-                 postings=self.postings, count=np.int64(len(self.texts)))
-        (directory / "norm.txt").write_text(_SEP.join(self.texts), encoding="utf-8")
+    # -- building -------------------------------------------------------------------------------
+
+    @staticmethod
+    def write(directory: Path, texts: list[str], chunks: list[np.ndarray]) -> None:
+        """Write the index for normalised texts from the packed gram arrays of their chunks."""
+        count = len(texts)
+        if count > MAX_PARAGRAPHS:
+            raise ValueError(f"an index holds at most {MAX_PARAGRAPHS} paragraphs, not {count}")
+        packed = np.concatenate(chunks) if chunks else np.zeros(0, np.int64)
+        packed.sort(kind="stable")  # chunks are sorted runs: a merge
+        keys_all = packed >> DOC_BITS
+        docs_all = (packed & _DOC_MASK).astype(np.int32)
+        del packed
+        starts = np.flatnonzero(np.diff(keys_all, prepend=-1)) if len(keys_all) else np.zeros(0, np.int64)
+        keys = keys_all[starts]
+        bounds = np.append(starts, len(keys_all))
+        sizes = np.diff(bounds)
+        dense = sizes * 32 > count
+        slots = np.full(len(keys), -1, np.int32)
+        slots[dense] = np.arange(int(dense.sum()), dtype=np.int32)
+        nbytes = (count + 7) // 8
+        bitmaps = np.zeros((int(dense.sum()), nbytes), np.uint8)
+        for row, i in enumerate(np.flatnonzero(dense)):
+            bits = np.zeros(nbytes * 8, bool)
+            bits[docs_all[bounds[i]:bounds[i + 1]]] = True
+            bitmaps[row] = np.packbits(bits)
+        sparse = np.repeat(~dense, sizes)
+        postings = docs_all[sparse]
+        offsets = np.zeros(len(keys) + 1, np.int64)
+        offsets[1:] = np.cumsum(np.where(dense, 0, sizes))
+        encoded = [t.encode("utf-8") for t in texts]
+        text_offsets = np.zeros(count + 1, np.int64)
+        text_offsets[1:] = np.cumsum([len(b) for b in encoded])
+        (directory / "norm.txt").write_bytes(b"".join(encoded))
+        for name, array in zip(NgramIndex.FILES, (keys, slots, offsets, postings, bitmaps, text_offsets)):
+            np.save(directory / f"grams.{name}.npy", array)
 
     @classmethod
     def load(cls, directory: Path) -> "NgramIndex":
-        with np.load(directory / "grams.npz") as data:
-            keys, offsets, postings = data["keys"], data["offsets"], data["postings"]
-            count = int(data["count"])
-        raw = (directory / "norm.txt").read_text(encoding="utf-8")
-        texts = raw.split(_SEP) if count else []
-        if len(texts) != count:
-            raise ValueError(f"{directory}: norm.txt holds {len(texts)} paragraphs, expected {count}")
-        return cls(texts, keys, offsets, postings)
+        arrays = {name: np.load(directory / f"grams.{name}.npy", mmap_mode="r") for name in cls.FILES}
+        count = len(arrays["text_offsets"]) - 1
+        with open(directory / "norm.txt", "rb") as fh:
+            size = fh.seek(0, 2)
+            text_bytes = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        if int(arrays["text_offsets"][-1]) != len(text_bytes):
+            raise ValueError(f"{directory}: norm.txt does not match its offsets")
+        return cls(count, arrays["keys"], arrays["slots"], arrays["offsets"], arrays["postings"],
+                   arrays["bitmaps"], text_bytes, arrays["text_offsets"])
+
+    # -- reading --------------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self.texts)
+        return self.count
 
-    def postings_for(self, key: int) -> np.ndarray:
+    def text(self, pid: int) -> str:
+        """The normalised text of one paragraph."""
+        return self.text_bytes[self.text_offsets[pid]:self.text_offsets[pid + 1]].decode("utf-8")
+
+    def _lookup(self, key: int) -> tuple[int, int]:
+        """(slot, index) of a key: slot >= 0 for a bitmap; index -1 when the key is absent."""
         i = int(np.searchsorted(self.keys, key))
-        if i >= len(self.keys) or self.keys[i] != key:
-            return self.postings[:0]
-        return self.postings[self.offsets[i]: self.offsets[i + 1]]
+        if i >= len(self.keys) or int(self.keys[i]) != key:
+            return -1, -1
+        return int(self.slots[i]), i
+
+    def _size(self, slot: int, i: int) -> int:
+        return self.count if slot >= 0 else int(self.offsets[i + 1] - self.offsets[i])
+
+    def _ids(self, slot: int, i: int) -> np.ndarray:
+        if slot >= 0:
+            bits = np.unpackbits(self.bitmaps[slot])[: self.count]
+            return np.flatnonzero(bits).astype(np.int32)
+        return np.asarray(self.postings[self.offsets[i]:self.offsets[i + 1]])
 
     def find(self, needle: str) -> np.ndarray:
         """Sorted ids of the paragraphs whose normalised text contains the normalised needle."""
         if not needle:
-            return np.arange(len(self.texts), dtype=np.int32)
-        lists = sorted((self.postings_for(k) for k in gram_keys(needle)), key=len)
-        result = lists[0]
-        for other in lists[1:]:
-            if len(result) == 0 or len(result) * 4 < len(other) and len(result) < 64:
-                break  # few candidates left: checking the text is cheaper than intersecting
-            result = _intersect(result, other)
-        if len(needle) <= 2 and len(lists) == 1:
-            return result  # one unigram or bigram posting list is exact
-        texts = self.texts
-        return np.fromiter((d for d in result.tolist() if needle in texts[d]), dtype=np.int32)
+            return np.arange(self.count, dtype=np.int32)
+        found = [self._lookup(k) for k in gram_keys(needle)]
+        if any(i < 0 for _, i in found):
+            return np.zeros(0, np.int32)
+        dense = [slot for slot, _ in found if slot >= 0]
+        sparse = sorted((i for slot, i in found if slot < 0), key=lambda i: self._size(-1, i))
+        if sparse:
+            result = self._ids(-1, sparse[0])
+            for i in sparse[1:]:
+                if len(result) < 64 and len(result) * 4 < self._size(-1, i):
+                    break  # few candidates left: checking the text is cheaper than intersecting
+                result = _intersect(result, self._ids(-1, i))
+            for slot in dense:
+                if len(result) == 0:
+                    break
+                row = self.bitmaps[slot]
+                result = result[(row[result >> 3] >> (7 - (result & 7)) & 1).astype(bool)]
+        else:
+            acc = np.array(self.bitmaps[dense[0]])
+            for slot in dense[1:]:
+                acc &= self.bitmaps[slot]
+            result = np.flatnonzero(np.unpackbits(acc)[: self.count]).astype(np.int32)
+        if len(found) == 1 and len(needle) <= 2:
+            return result.astype(np.int32)  # one unigram or bigram list is exact
+        return self.verify(result, needle)
+
+    def verify(self, candidates: np.ndarray, needle: str) -> np.ndarray:
+        """The candidates whose normalised text really contains needle."""
+        data, offs = self.text_bytes, self.text_offsets
+        nb = needle.encode("utf-8")
+        starts = offs[candidates].tolist()
+        ends = offs[candidates + 1].tolist()
+        keep = [nb in data[s:e] for s, e in zip(starts, ends)]
+        return np.asarray(candidates, dtype=np.int32)[np.array(keep, dtype=bool)] if keep else \
+            np.zeros(0, np.int32)
+
+    def occurrences(self, ids: np.ndarray, needles: list[str]) -> np.ndarray:
+        """How many times the needles occur in each paragraph (non-overlapping counts)."""
+        data, offs = self.text_bytes, self.text_offsets
+        starts = offs[ids].tolist()
+        ends = offs[ids + 1].tolist()
+        total = np.zeros(len(ids))
+        for needle in needles:
+            nb = needle.encode("utf-8")
+            total += np.fromiter((data[s:e].count(nb) for s, e in zip(starts, ends)), float, len(starts))
+        return total
 
 
 def _intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -113,25 +196,3 @@ def _intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         pos[pos >= len(b)] = 0
         return a[b[pos] == a]
     return np.intersect1d(a, b, assume_unique=True)
-
-
-def _chunk_pairs(texts: list[str], first_doc: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct (gram key, doc id) pairs of a chunk of texts, as two arrays."""
-    joined = _SEP.join(texts) + _SEP
-    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
-    docs = np.repeat(np.arange(first_doc, first_doc + len(texts), dtype=np.int64), lengths)
-    valid = codes != ord(_SEP)
-    pair = valid[:-1] & valid[1:]
-    keys = np.concatenate((_unigram_keys(codes[valid]), _bigram_keys(codes[:-1][pair], codes[1:][pair])))
-    doc_ids = np.concatenate((docs[valid], docs[:-1][pair]))
-    # Deduplicate (key, doc) pairs: pack both into one int64 where they fit.
-    local = doc_ids - first_doc
-    if len(texts) < (1 << _DOC_BITS):
-        packed = np.unique((keys << _DOC_BITS) | local)
-        return packed >> _DOC_BITS, (packed & ((1 << _DOC_BITS) - 1)) + first_doc
-    order = np.lexsort((doc_ids, keys))
-    keys, doc_ids = keys[order], doc_ids[order]
-    keep = np.ones(len(keys), bool)
-    keep[1:] = (keys[1:] != keys[:-1]) | (doc_ids[1:] != doc_ids[:-1])
-    return keys[keep], doc_ids[keep]

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 from whoosh import index as whoosh_index
-from whoosh.query import Or, Term
 
 from .analysis import words_of
 from .build import FORMAT_VERSION, current_generation
 from .grams import NgramIndex
+from .ranking import WordIndex
 from .normalize import find_spans, normalize
 from .query import Query
 from .sections import SECTIONS
@@ -130,14 +130,16 @@ class ReportIndex:
             with np.load(generation / "paragraphs.npz") as cols:
                 self.columns = {k: cols[k] for k in cols.files}
             self.grams = NgramIndex.load(generation)
+            self.words = WordIndex.load(generation)
             self.ix = whoosh_index.open_dir(str(generation / "whoosh"))
         except (OSError, ValueError, KeyError, whoosh_index.IndexError) as exc:
             raise IndexNotFound(f"The index at {generation.parent} cannot be read ({exc}); "
                                 "rebuild it with: python -m indexer build") from None
         self.townships: list[str] = meta["townships"]
+        self.township_code = {t: i for i, t in enumerate(self.townships)}
         self.section_keys: list[str] = meta["sections"]
         self.by_id = {r["report_id"]: r for r in self.reports}
-        if self.ix.doc_count() != len(self.grams):
+        if not (self.ix.doc_count() == len(self.grams) == self.words.count == len(self.columns["year"])):
             raise IndexNotFound(f"The index at {generation.parent} is inconsistent; "
                                 "rebuild it with: python -m indexer build")
 
@@ -174,7 +176,7 @@ class ReportIndex:
         """Boolean mask over ids for the filters (leaving out one dimension, for its facet)."""
         mask = np.ones(len(ids), bool)
         if filters.townships and skip != "township":
-            codes = [self.townships.index(t) for t in filters.townships if t in self.townships]
+            codes = [self.township_code[t] for t in filters.townships if t in self.township_code]
             mask &= np.isin(self.columns["township"][ids], codes)
         if skip != "year":
             years = self.columns["year"][ids]
@@ -196,29 +198,18 @@ class ReportIndex:
     def facets(self, ids: np.ndarray, filters: Filters) -> dict:
         """Counts per township, year and section; each facet ignores its own filter."""
         out = {}
-        for name, column, labels in (
-            ("township", "township", self.townships),
-            ("year", "year", None),
-            ("section", "section", self.section_keys),
-        ):
+        for name in ("township", "year", "section"):
             sub = ids[self.filter_mask(ids, filters, skip=name)]
-            values, counts = np.unique(self.columns[column][sub], return_counts=True)
-            items = []
-            for v, c in zip(values.tolist(), counts.tolist()):
-                if labels is None:
-                    items.append({"value": v or None, "count": c})
-                elif name == "section":
-                    items.append({"value": labels[v], "label": SECTIONS[labels[v]], "count": c})
-                else:
-                    items.append({"value": labels[v], "count": c})
+            counts = np.bincount(self.columns[name][sub])
+            values = np.flatnonzero(counts)
             if name == "year":
-                items.sort(key=lambda i: -(i["value"] or 0))
+                out[name] = [{"value": int(v) or None, "count": int(counts[v])} for v in values[::-1]]
             elif name == "section":
-                order = list(SECTIONS)
-                items.sort(key=lambda i: order.index(i["value"]))
+                out[name] = [{"value": self.section_keys[v], "label": SECTIONS[self.section_keys[v]],
+                              "count": int(counts[v])} for v in values]
             else:
-                items.sort(key=lambda i: (-i["count"], i["value"] or ""))
-            out[name] = items
+                items = [{"value": self.townships[v], "count": int(counts[v])} for v in values]
+                out[name] = sorted(items, key=lambda i: (-i["count"], i["value"]))
         return out
 
     # -- ranking ----------------------------------------------------------------------------
@@ -227,58 +218,50 @@ class ReportIndex:
         """Relevance of each id: whole-word matches first, then BM25 over jieba words and occurrences.
 
         The integer part counts the query's term groups found as whole jieba words in the
-        paragraph (法治 in 法治建设, not in 执法治理); the fraction grows with BM25 and with
-        how often the terms occur.
+        paragraph (法治 in 法治建设, not in 执法治理); the fraction grows with BM25 over the
+        query's jieba words and with how often the terms occur.
         """
         if len(ids) == 0:
             return np.zeros(0)
-        id_list = ids.tolist()
-        with self.ix.searcher() as searcher:
-            reader = searcher.reader()
-            whole = np.zeros(len(ids))
-            all_words: list[str] = []
-            for group in query.groups:
-                in_group = np.zeros(len(ids), bool)
-                for term in group:
-                    words = words_of(term)
-                    all_words.extend(words)
-                    docs = None
-                    for w in words:
-                        posting = (np.fromiter(reader.postings("words", w).all_ids(), dtype=np.int64)
-                                   if reader.doc_frequency("words", w) else np.zeros(0, np.int64))
-                        docs = posting if docs is None else np.intersect1d(docs, posting)
-                    if docs is not None and len(docs):
-                        in_group |= np.isin(ids, docs)
-                whole += in_group
-            bm25 = np.zeros(len(ids))
-            words = [w for w in dict.fromkeys(all_words)]
-            if words:
-                results = searcher.search(Or([Term("words", w) for w in words]),
-                                          filter=set(id_list), limit=None)
-                got = {docnum: score for score, docnum in results.top_n}
-                bm25 = np.array([got.get(d, 0.0) for d in id_list])
-        texts = self.grams.texts
-        occurrences = np.array([sum(texts[d].count(t) for t in query.terms) for d in id_list], float)
-        rest = bm25 + np.log1p(occurrences)
+        whole = np.zeros(len(ids))
+        all_words: list[str] = []
+        for group in query.groups:
+            in_group = np.zeros(len(ids), bool)
+            for term in group:
+                words = words_of(term)
+                all_words.extend(words)
+                if words:
+                    in_group |= self.words.containing_all(words, ids)
+            whole += in_group
+        rest = self.words.bm25(all_words, ids) + np.log1p(self.grams.occurrences(ids, query.terms))
         return whole + rest / (1.0 + rest)
 
-    def order(self, ids: np.ndarray, sort: str, query: Query) -> tuple[np.ndarray, np.ndarray]:
-        """ids in the requested order, and their scores."""
-        scores = self.scores(query, ids) if sort == "relevance" else np.zeros(len(ids))
-        years = self.columns["year"][ids]
-        if sort == "relevance":
-            keys = (ids, -scores)
-        elif sort == "newest":
-            keys = (ids, -years)
-        elif sort == "oldest":
-            keys = (ids, years)
-        elif sort == "township":
-            names = np.array([self.townships[c] for c in self.columns["township"][ids]], dtype=object)
-            rank = {n: i for i, n in enumerate(sorted(set(names.tolist())))}
-            keys = (ids, -years, np.array([rank[n] for n in names], dtype=np.int64))
-        else:
+    def order(self, ids: np.ndarray, sort: str, query: Query, top: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """ids in the requested order (ties by paragraph id), and their scores.
+
+        With top, only the first `top` are put in order (the rest follow unordered).
+        """
+        if sort not in SORTS:
             raise FilterError(f"Unknown sort {sort!r}; choose from: {', '.join(SORTS)}.")
-        order = np.lexsort(keys)
+        if sort == "relevance":
+            scores = self.scores(query, ids)
+            keys = -scores
+        else:
+            scores = np.zeros(len(ids))
+            years = self.columns["year"][ids].astype(np.int64)
+            if sort == "newest":
+                keys = -years
+            elif sort == "oldest":
+                keys = years
+            else:
+                # townships are stored in name order, so their codes sort by name
+                keys = self.columns["township"][ids].astype(np.int64) * 4096 - years
+        if top is not None and top < len(ids):
+            chosen = _smallest(keys, top)
+            order = chosen[np.argsort(keys[chosen], kind="stable")]
+            order = np.concatenate((order, np.setdiff1d(np.arange(len(ids)), order, assume_unique=True)))
+        else:
+            order = np.argsort(keys, kind="stable")  # ids are sorted, so ties keep paragraph order
         return ids[order], scores[order]
 
     # -- results ----------------------------------------------------------------------------
@@ -290,8 +273,8 @@ class ReportIndex:
             raise FilterError(f"Unknown sort {sort!r}; choose from: {', '.join(SORTS)}.")
         matched = self.match(query)
         ids = self.select(query, filters, matched)
-        ordered, scores = self.order(ids, sort, query)
-        end = len(ordered) if limit is None else offset + limit
+        end = len(ids) if limit is None else offset + limit
+        ordered, scores = self.order(ids, sort, query, top=None if limit is None else end)
         hits = self.hits(ordered[offset:end].tolist(), scores[offset:end].tolist())
         return SearchResult(query=query, total=len(ids), hits=hits,
                             facets=self.facets(matched, filters) if facets else {},
@@ -353,3 +336,11 @@ def brute_force(texts: list[str], query_text: str) -> list[int]:
     """
     needle = normalize(query_text)
     return [i for i, t in enumerate(texts) if needle in normalize(t)]
+
+
+def _smallest(keys: np.ndarray, k: int) -> np.ndarray:
+    """Indexes of the k smallest keys, ties broken by index, in index order."""
+    kth = np.partition(keys, k - 1)[k - 1]
+    below = np.flatnonzero(keys < kth)
+    equal = np.flatnonzero(keys == kth)[: k - len(below)]
+    return np.sort(np.concatenate((below, equal)))

@@ -60,7 +60,7 @@ def test_failed_build_leaves_the_old_index_serving(data_dir, tmp_path, monkeypat
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(build_module.NgramIndex, "save", broken)
+    monkeypatch.setattr(build_module.WordIndex, "write", broken)
     with pytest.raises(OSError):
         build(data_dir, index_dir)
     assert current_generation(index_dir) == before
