@@ -1,18 +1,17 @@
 """Exact substring matching: character unigram and bigram postings, verified against the text.
 
-Every paragraph's normalised text is kept (UTF-8, memory-mapped). A needle of one
+Every paragraph's normalised text is kept in memory. A needle of one
 character reads its unigram postings, which are exact; a longer needle intersects
 the postings of its distinct bigrams, rarest first, and each candidate is checked
 with a plain substring test, so recall and precision are both complete.
 
 A posting list is a sorted array of paragraph ids, or, for a gram in more than one
 paragraph in 32, a bitmap over all paragraphs (smaller, and intersected with a
-bitwise test). All arrays are .npy files opened with mmap, so opening is instant.
+bitwise test). The arrays are .npy files opened with mmap, so opening costs little.
 """
 
 from __future__ import annotations
 
-import mmap
 from pathlib import Path
 
 import numpy as np
@@ -53,17 +52,16 @@ def chunk_grams(texts: list[str], first_doc: int) -> np.ndarray:
 class NgramIndex:
     """Gram postings (arrays and bitmaps) and the normalised texts they are verified against."""
 
-    FILES = ("keys", "slots", "offsets", "postings", "bitmaps", "text_offsets")
+    FILES = ("keys", "slots", "offsets", "postings", "bitmaps")
 
-    def __init__(self, count: int, keys, slots, offsets, postings, bitmaps, text_bytes, text_offsets):
-        self.count = count
+    def __init__(self, texts: list[str], keys, slots, offsets, postings, bitmaps):
+        self.texts = texts        # normalised paragraph texts
+        self.count = len(texts)
         self.keys = keys          # sorted gram keys
         self.slots = slots        # per key: bitmap row, or -1 when the key has a sorted id list
         self.offsets = offsets    # per key: start of its id list in postings (len(keys) + 1)
         self.postings = postings  # int32 paragraph ids
         self.bitmaps = bitmaps    # uint8 rows of ceil(count / 8) bytes, big-endian bit order
-        self.text_bytes = text_bytes
-        self.text_offsets = text_offsets
 
     # -- building -------------------------------------------------------------------------------
 
@@ -95,33 +93,24 @@ class NgramIndex:
         postings = docs_all[sparse]
         offsets = np.zeros(len(keys) + 1, np.int64)
         offsets[1:] = np.cumsum(np.where(dense, 0, sizes))
-        encoded = [t.encode("utf-8") for t in texts]
-        text_offsets = np.zeros(count + 1, np.int64)
-        text_offsets[1:] = np.cumsum([len(b) for b in encoded])
-        (directory / "norm.txt").write_bytes(b"".join(encoded))
-        for name, array in zip(NgramIndex.FILES, (keys, slots, offsets, postings, bitmaps, text_offsets)):
+        (directory / "norm.txt").write_text("\n".join(texts), encoding="utf-8")
+        for name, array in zip(NgramIndex.FILES, (keys, slots, offsets, postings, bitmaps)):
             np.save(directory / f"grams.{name}.npy", array)
 
     @classmethod
-    def load(cls, directory: Path) -> "NgramIndex":
-        arrays = {name: np.load(directory / f"grams.{name}.npy", mmap_mode="r") for name in cls.FILES}
-        count = len(arrays["text_offsets"]) - 1
-        with open(directory / "norm.txt", "rb") as fh:
-            size = fh.seek(0, 2)
-            text_bytes = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-        if int(arrays["text_offsets"][-1]) != len(text_bytes):
-            raise ValueError(f"{directory}: norm.txt does not match its offsets")
-        return cls(count, arrays["keys"], arrays["slots"], arrays["offsets"], arrays["postings"],
-                   arrays["bitmaps"], text_bytes, arrays["text_offsets"])
+    def load(cls, directory: Path, count: int) -> "NgramIndex":
+        """Open the index of `count` paragraphs in directory."""
+        arrays = [np.load(directory / f"grams.{name}.npy", mmap_mode="r") for name in cls.FILES]
+        raw = (directory / "norm.txt").read_text(encoding="utf-8")
+        texts = raw.split("\n") if count else []
+        if len(texts) != count:
+            raise ValueError(f"{directory}: norm.txt holds {len(texts)} paragraphs, expected {count}")
+        return cls(texts, *arrays)
 
     # -- reading --------------------------------------------------------------------------------
 
     def __len__(self) -> int:
         return self.count
-
-    def text(self, pid: int) -> str:
-        """The normalised text of one paragraph."""
-        return self.text_bytes[self.text_offsets[pid]:self.text_offsets[pid + 1]].decode("utf-8")
 
     def _lookup(self, key: int) -> tuple[int, int]:
         """(slot, index) of a key: slot >= 0 for a bitmap; index -1 when the key is absent."""
@@ -170,23 +159,17 @@ class NgramIndex:
 
     def verify(self, candidates: np.ndarray, needle: str) -> np.ndarray:
         """The candidates whose normalised text really contains needle."""
-        data, offs = self.text_bytes, self.text_offsets
-        nb = needle.encode("utf-8")
-        starts = offs[candidates].tolist()
-        ends = offs[candidates + 1].tolist()
-        keep = [nb in data[s:e] for s, e in zip(starts, ends)]
+        texts = self.texts
+        keep = [needle in texts[d] for d in candidates.tolist()]
         return np.asarray(candidates, dtype=np.int32)[np.array(keep, dtype=bool)] if keep else \
             np.zeros(0, np.int32)
 
     def occurrences(self, ids: np.ndarray, needles: list[str]) -> np.ndarray:
         """How many times the needles occur in each paragraph (non-overlapping counts)."""
-        data, offs = self.text_bytes, self.text_offsets
-        starts = offs[ids].tolist()
-        ends = offs[ids + 1].tolist()
+        texts = [self.texts[d] for d in ids.tolist()]
         total = np.zeros(len(ids))
         for needle in needles:
-            nb = needle.encode("utf-8")
-            total += np.fromiter((data[s:e].count(nb) for s, e in zip(starts, ends)), float, len(starts))
+            total += np.fromiter((t.count(needle) for t in texts), float, len(texts))
         return total
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,8 @@ SORTS = {
     "township": "乡镇",
 }
 MAX_LIMIT = 1000
+#: How many of the best paragraphs have their occurrences counted for ranking.
+RERANK = 1000
 
 
 class IndexNotFound(Exception):
@@ -129,9 +132,12 @@ class ReportIndex:
             self.reports: list[dict] = json.loads((generation / "reports.json").read_text(encoding="utf-8"))
             with np.load(generation / "paragraphs.npz") as cols:
                 self.columns = {k: cols[k] for k in cols.files}
-            self.grams = NgramIndex.load(generation)
+            self.grams = NgramIndex.load(generation, meta["paragraphs"])
             self.words = WordIndex.load(generation)
             self.ix = whoosh_index.open_dir(str(generation / "whoosh"))
+            self._reader = self.ix.reader()
+            if self._reader.doc_count():
+                self._reader.stored_fields(0)  # opens the stored-fields file now, not on the first search
         except (OSError, ValueError, KeyError, whoosh_index.IndexError) as exc:
             raise IndexNotFound(f"The index at {generation.parent} cannot be read ({exc}); "
                                 "rebuild it with: python -m indexer build") from None
@@ -139,6 +145,7 @@ class ReportIndex:
         self.township_code = {t: i for i, t in enumerate(self.townships)}
         self.section_keys: list[str] = meta["sections"]
         self.by_id = {r["report_id"]: r for r in self.reports}
+        self._reader_lock = threading.Lock()
         if not (self.ix.doc_count() == len(self.grams) == self.words.count == len(self.columns["year"])):
             raise IndexNotFound(f"The index at {generation.parent} is inconsistent; "
                                 "rebuild it with: python -m indexer build")
@@ -160,17 +167,17 @@ class ReportIndex:
         """Sorted ids of every paragraph the query matches, before filters."""
         if not query.groups:
             return np.zeros(0, np.int32)
-        result: np.ndarray | None = None
-        for group in query.groups:
-            ids = self.grams.find(group[0])
-            for term in group[1:]:
-                ids = np.union1d(ids, self.grams.find(term))
-            result = ids if result is None else np.intersect1d(result, ids, assume_unique=True)
-            if len(result) == 0:
-                return result
+        if len(query.groups) == 1 and len(query.groups[0]) == 1 and not query.excluded:
+            return self.grams.find(query.groups[0][0])
+        mask = np.ones(len(self.grams), bool)
+        for group in query.groups:  # AND of groups, OR within a group, on masks over all paragraphs
+            any_term = np.zeros(len(self.grams), bool)
+            for term in group:
+                any_term[self.grams.find(term)] = True
+            mask &= any_term
         for term in query.excluded:
-            result = np.setdiff1d(result, self.grams.find(term), assume_unique=True)
-        return result.astype(np.int32)
+            mask[self.grams.find(term)] = False
+        return np.flatnonzero(mask).astype(np.int32)
 
     def filter_mask(self, ids: np.ndarray, filters: Filters, skip: str | None = None) -> np.ndarray:
         """Boolean mask over ids for the filters (leaving out one dimension, for its facet)."""
@@ -214,15 +221,8 @@ class ReportIndex:
 
     # -- ranking ----------------------------------------------------------------------------
 
-    def scores(self, query: Query, ids: np.ndarray) -> np.ndarray:
-        """Relevance of each id: whole-word matches first, then BM25 over jieba words and occurrences.
-
-        The integer part counts the query's term groups found as whole jieba words in the
-        paragraph (法治 in 法治建设, not in 执法治理); the fraction grows with BM25 over the
-        query's jieba words and with how often the terms occur.
-        """
-        if len(ids) == 0:
-            return np.zeros(0)
+    def word_scores(self, query: Query, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per id: how many term groups occur as whole jieba words, and BM25 over the query's words."""
         whole = np.zeros(len(ids))
         all_words: list[str] = []
         for group in query.groups:
@@ -233,35 +233,50 @@ class ReportIndex:
                 if words:
                     in_group |= self.words.containing_all(words, ids)
             whole += in_group
-        rest = self.words.bm25(all_words, ids) + np.log1p(self.grams.occurrences(ids, query.terms))
-        return whole + rest / (1.0 + rest)
+        return whole, self.words.bm25(all_words, ids)
 
     def order(self, ids: np.ndarray, sort: str, query: Query, top: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """ids in the requested order (ties by paragraph id), and their scores.
-
-        With top, only the first `top` are put in order (the rest follow unordered).
-        """
+        """ids in the requested order (ties by paragraph id), and their scores; with top, only the first `top`."""
         if sort not in SORTS:
             raise FilterError(f"Unknown sort {sort!r}; choose from: {', '.join(SORTS)}.")
         if sort == "relevance":
-            scores = self.scores(query, ids)
-            keys = -scores
-        else:
-            scores = np.zeros(len(ids))
-            years = self.columns["year"][ids].astype(np.int64)
-            if sort == "newest":
-                keys = -years
-            elif sort == "oldest":
-                keys = years
-            else:
-                # townships are stored in name order, so their codes sort by name
-                keys = self.columns["township"][ids].astype(np.int64) * 4096 - years
+            return self._rank(ids, query, top)
+        scores = np.zeros(len(ids))
+        years = self.columns["year"][ids].astype(np.int64)
+        if sort == "newest":
+            keys = -years
+        elif sort == "oldest":
+            keys = years
+        else:  # townships are stored in name order, so their codes sort by name
+            keys = self.columns["township"][ids].astype(np.int64) * 4096 - years
         if top is not None and top < len(ids):
             chosen = _smallest(keys, top)
             order = chosen[np.argsort(keys[chosen], kind="stable")]
-            order = np.concatenate((order, np.setdiff1d(np.arange(len(ids)), order, assume_unique=True)))
         else:
             order = np.argsort(keys, kind="stable")  # ids are sorted, so ties keep paragraph order
+        return ids[order], scores[order]
+
+    def _rank(self, ids: np.ndarray, query: Query, top: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """Relevance order and scores: whole-word matches first, then BM25 and occurrences.
+
+        The integer part of a score counts the query's term groups found as whole jieba
+        words in the paragraph (法治 in 法治建设, not in 执法治理); the fraction grows with
+        BM25 over the query's jieba words and with how often the terms occur. Counting
+        occurrences costs a pass over each text, so it refines only the best RERANK (or
+        `top`) paragraphs; the rest count one, the least a match has, so scores never
+        increase down the list.
+        """
+        whole, bm25 = self.word_scores(query, ids)
+        scores = _combine(whole, bm25, np.ones(len(ids)))
+        first = max(RERANK, top or 0)
+        best = _smallest(-scores, first) if first < len(ids) else np.arange(len(ids))
+        scores[best] = _combine(whole[best], bm25[best], self.grams.occurrences(ids[best], query.terms))
+        order = best[np.argsort(-scores[best], kind="stable")]
+        if top is None and first < len(ids):
+            rest = np.setdiff1d(np.arange(len(ids)), best, assume_unique=True)
+            order = np.concatenate((order, rest[np.argsort(-scores[rest], kind="stable")]))
+        elif top is not None:
+            order = order[:top]
         return ids[order], scores[order]
 
     # -- results ----------------------------------------------------------------------------
@@ -295,17 +310,13 @@ class ReportIndex:
 
     def hits(self, pids: list[int], scores: list[float] | None = None) -> list[Hit]:
         """Hits for paragraph ids, read from Whoosh's stored fields."""
-        out = []
-        with self.ix.searcher() as searcher:
-            for i, pid in enumerate(pids):
-                f = searcher.stored_fields(pid)
-                out.append(Hit(
-                    pid=pid, report_id=f["report_id"], source=f["source"], paragraph=f["paragraph"],
+        with self._reader_lock:  # one open Whoosh reader, shared by the server's threads
+            fields = [self._reader.stored_fields(pid) for pid in pids]
+        return [Hit(pid=pid, report_id=f["report_id"], source=f["source"], paragraph=f["paragraph"],
                     township=f["township"], county=f["county"], year=f["year"] or None,
                     section=f["section"], heading=f["heading"], text=f["text"], kind=f["kind"],
-                    score=scores[i] if scores else 0.0,
-                ))
-        return out
+                    score=scores[i] if scores else 0.0)
+                for i, (pid, f) in enumerate(zip(pids, fields))]
 
     def report(self, report_id: str) -> dict | None:
         """A report's metadata, or None for an unknown id."""
@@ -344,3 +355,8 @@ def _smallest(keys: np.ndarray, k: int) -> np.ndarray:
     below = np.flatnonzero(keys < kth)
     equal = np.flatnonzero(keys == kth)[: k - len(below)]
     return np.sort(np.concatenate((below, equal)))
+
+
+def _combine(whole: np.ndarray, bm25: np.ndarray, occurrences: np.ndarray) -> np.ndarray:
+    rest = bm25 + np.log1p(occurrences)
+    return whole + rest / (1.0 + rest)
