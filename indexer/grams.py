@@ -7,7 +7,8 @@ with a plain substring test, so recall and precision are both complete.
 
 A posting list is a sorted array of paragraph ids, or, for a gram in more than one
 paragraph in 32, a bitmap over all paragraphs (smaller, and intersected with a
-bitwise test). The arrays are .npy files opened with mmap, so opening costs little.
+bitwise test). Id lists, bitmaps and texts are compressed blocks (blocks.py), read
+on first use, so opening an index costs little.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+
+from .blocks import BlockArray, BlockRows, BlockTexts
 
 _SHIFT = 21  # code points fit in 21 bits
 DOC_BITS = 21
@@ -52,15 +55,13 @@ def chunk_grams(texts: list[str], first_doc: int) -> np.ndarray:
 class NgramIndex:
     """Gram postings (arrays and bitmaps) and the normalised texts they are verified against."""
 
-    FILES = ("keys", "slots", "offsets", "postings", "bitmaps")
-
-    def __init__(self, texts: list[str], keys, slots, offsets, postings, bitmaps):
+    def __init__(self, texts: BlockTexts, keys, slots, offsets, postings: BlockArray, bitmaps: BlockRows):
         self.texts = texts        # normalised paragraph texts
         self.count = len(texts)
         self.keys = keys          # sorted gram keys
         self.slots = slots        # per key: bitmap row, or -1 when the key has a sorted id list
         self.offsets = offsets    # per key: start of its id list in postings (len(keys) + 1)
-        self.postings = postings  # int32 paragraph ids
+        self.postings = postings  # int32 paragraph ids, as sorted lists
         self.bitmaps = bitmaps    # uint8 rows of ceil(count / 8) bytes, big-endian bit order
 
     # -- building -------------------------------------------------------------------------------
@@ -93,19 +94,27 @@ class NgramIndex:
         postings = docs_all[sparse]
         offsets = np.zeros(len(keys) + 1, np.int64)
         offsets[1:] = np.cumsum(np.where(dense, 0, sizes))
-        (directory / "norm.txt").write_text("\n".join(texts), encoding="utf-8")
-        for name, array in zip(NgramIndex.FILES, (keys, slots, offsets, postings, bitmaps)):
+        for name, array in (("keys", keys), ("slots", slots), ("offsets", offsets)):
             np.save(directory / f"grams.{name}.npy", array)
+        BlockArray.save(directory / "grams.postings", postings, starts=np.unique(offsets[:-1]))
+        BlockRows.save(directory / "grams.bitmaps", bitmaps)
+        BlockTexts.save(directory / "texts", texts)
 
     @classmethod
     def load(cls, directory: Path, count: int) -> "NgramIndex":
         """Open the index of `count` paragraphs in directory."""
-        arrays = [np.load(directory / f"grams.{name}.npy", mmap_mode="r") for name in cls.FILES]
-        raw = (directory / "norm.txt").read_text(encoding="utf-8")
-        texts = raw.split("\n") if count else []
+        keys, slots, offsets = (np.load(directory / f"grams.{name}.npy") for name in ("keys", "slots", "offsets"))
+        texts = BlockTexts(directory / "texts")
         if len(texts) != count:
-            raise ValueError(f"{directory}: norm.txt holds {len(texts)} paragraphs, expected {count}")
-        return cls(texts, *arrays)
+            raise ValueError(f"{directory}: the texts hold {len(texts)} paragraphs, expected {count}")
+        return cls(texts, keys, slots, offsets, BlockArray(directory / "grams.postings"),
+                   BlockRows(directory / "grams.bitmaps"))
+
+    def warm(self) -> None:
+        """Decompress every block now rather than on first use."""
+        self.texts.warm()
+        self.postings.warm()
+        self.bitmaps.warm()
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -126,7 +135,7 @@ class NgramIndex:
         if slot >= 0:
             bits = np.unpackbits(self.bitmaps[slot])[: self.count]
             return np.flatnonzero(bits).astype(np.int32)
-        return np.asarray(self.postings[self.offsets[i]:self.offsets[i + 1]])
+        return self.postings.get(int(self.offsets[i]), int(self.offsets[i + 1]))
 
     def find(self, needle: str) -> np.ndarray:
         """Sorted ids of the paragraphs whose normalised text contains the normalised needle."""
@@ -159,14 +168,13 @@ class NgramIndex:
 
     def verify(self, candidates: np.ndarray, needle: str) -> np.ndarray:
         """The candidates whose normalised text really contains needle."""
-        texts = self.texts
-        keep = [needle in texts[d] for d in candidates.tolist()]
+        keep = [needle in t for t in self.texts.many(candidates.tolist())]
         return np.asarray(candidates, dtype=np.int32)[np.array(keep, dtype=bool)] if keep else \
             np.zeros(0, np.int32)
 
     def occurrences(self, ids: np.ndarray, needles: list[str]) -> np.ndarray:
         """How many times the needles occur in each paragraph (non-overlapping counts)."""
-        texts = [self.texts[d] for d in ids.tolist()]
+        texts = self.texts.many(ids.tolist())
         total = np.zeros(len(ids))
         for needle in needles:
             total += np.fromiter((t.count(needle) for t in texts), float, len(texts))

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .analysis import words_of
+from .blocks import BlockArray
 
 B = 0.75
 K1 = 1.2
@@ -71,15 +72,21 @@ class WordIndex:
         lengths = np.concatenate([c[2] for c in chunks]) if chunks else np.zeros(0, np.int32)
         (directory / "words.vocab.json").write_text(json.dumps(list(vocab), ensure_ascii=False),
                                                     encoding="utf-8")
-        for name, array in (("offsets", offsets), ("docs", docs), ("tfs", tfs), ("lengths", lengths)):
-            np.save(directory / f"words.{name}.npy", array)
+        np.save(directory / "words.offsets.npy", offsets)
+        np.save(directory / "words.lengths.npy", lengths)
+        BlockArray.save(directory / "words.docs", docs, starts=offsets[:-1])
+        BlockArray.save(directory / "words.tfs", tfs)
 
     @classmethod
     def load(cls, directory: Path) -> "WordIndex":
         vocab = json.loads((directory / "words.vocab.json").read_text(encoding="utf-8"))
-        arrays = {n: np.load(directory / f"words.{n}.npy", mmap_mode="r")
-                  for n in ("offsets", "docs", "tfs", "lengths")}
-        return cls(vocab, arrays["offsets"], arrays["docs"], arrays["tfs"], np.asarray(arrays["lengths"]))
+        return cls(vocab, np.load(directory / "words.offsets.npy"), BlockArray(directory / "words.docs"),
+                   BlockArray(directory / "words.tfs"), np.load(directory / "words.lengths.npy"))
+
+    def warm(self) -> None:
+        """Decompress every block now rather than on first use."""
+        self.docs.warm()
+        self.tfs.warm()
 
     def postings(self, word: str) -> tuple[np.ndarray, np.ndarray]:
         """(paragraph ids, term frequencies) of a word; empty when it is not in the index."""
@@ -87,7 +94,7 @@ class WordIndex:
         if wid is None:
             return np.zeros(0, np.int32), np.zeros(0, np.uint8)
         lo, hi = int(self.offsets[wid]), int(self.offsets[wid + 1])
-        return np.asarray(self.docs[lo:hi]), np.asarray(self.tfs[lo:hi])
+        return self.docs.get(lo, hi), self.tfs.get(lo, hi)
 
     def idf(self, word: str) -> float:
         docs, _ = self.postings(word)

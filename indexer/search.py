@@ -121,7 +121,7 @@ class SearchResult:
 class ReportIndex:
     """An opened index generation: reports, paragraph columns, n-gram postings and Whoosh."""
 
-    def __init__(self, generation: Path):
+    def __init__(self, generation: Path, warm: bool = True):
         self.generation = generation
         try:
             meta = json.loads((generation / "meta.json").read_text(encoding="utf-8"))
@@ -149,6 +149,15 @@ class ReportIndex:
         if not (self.ix.doc_count() == len(self.grams) == self.words.count == len(self.columns["year"])):
             raise IndexNotFound(f"The index at {generation.parent} is inconsistent; "
                                 "rebuild it with: python -m indexer build")
+        if warm:  # decompress the rest in the background; queries read what they need meanwhile
+            threading.Thread(target=self._warm, daemon=True).start()
+
+    def _warm(self) -> None:
+        try:
+            self.grams.warm()
+            self.words.warm()
+        except (OSError, ValueError):
+            pass  # a generation removed under a stale server; queries report it
 
     @classmethod
     def open(cls, index_dir: Path) -> "ReportIndex":

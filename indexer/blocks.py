@@ -1,0 +1,158 @@
+"""Arrays and texts kept on disk as independently compressed blocks, read on first use.
+
+Opening an index reads only the block tables; a block is decompressed the first time
+a query needs it (zlib releases the GIL, so a background thread can warm the rest).
+Sorted id lists are stored as deltas within each list, which compress several-fold.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import weakref
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+ARRAY_BLOCK = 1 << 18   # elements per block of a numeric array
+TEXT_BLOCK = 2048       # paragraphs per block of texts
+
+
+def _write_blocks(path: Path, chunks, header: dict) -> None:
+    """Write compressed chunks to path, and the header with the blocks' byte offsets to path.json."""
+    offsets = [0]
+    with open(path, "wb") as fh:
+        for raw, level in chunks:
+            data = zlib.compress(raw, level)
+            fh.write(data)
+            offsets.append(offsets[-1] + len(data))
+    Path(str(path) + ".json").write_text(json.dumps({**header, "offsets": offsets}), encoding="utf-8")
+
+
+class _BlockFile:
+    """The compressed blocks of one file, each decompressed once and cached."""
+
+    def __init__(self, path: Path):
+        self.header = json.loads(Path(str(path) + ".json").read_text(encoding="utf-8"))
+        self.offsets = self.header["offsets"]
+        self.fd = os.open(path, os.O_RDONLY)
+        weakref.finalize(self, os.close, self.fd)
+        self.cache: dict[int, object] = {}
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def raw(self, b: int) -> bytes:
+        start, end = self.offsets[b], self.offsets[b + 1]
+        return zlib.decompress(os.pread(self.fd, end - start, start))
+
+
+class BlockArray:
+    """A 1-D integer array in compressed blocks; `delta` arrays hold sorted lists as differences."""
+
+    @staticmethod
+    def save(path: Path, array: np.ndarray, starts: np.ndarray | None = None) -> None:
+        """Save array; with starts (the first index of each sorted list), store it as deltas."""
+        array = np.ascontiguousarray(array)
+        if starts is not None and len(array):
+            deltas = np.diff(array.astype(np.int64), prepend=0)
+            deltas[starts[starts < len(array)]] = array[starts[starts < len(array)]]
+            array = deltas.astype(array.dtype)
+        header = {"length": len(array), "delta": starts is not None, "dtype": array.dtype.str}
+        _write_blocks(path, ((array[i:i + ARRAY_BLOCK].tobytes(), 1)
+                             for i in range(0, len(array), ARRAY_BLOCK)), header)
+
+    def __init__(self, path: Path):
+        self.file = _BlockFile(path)
+        self.length = self.file.header["length"]
+        self.delta = self.file.header["delta"]
+        self.dtype = np.dtype(self.file.header["dtype"])
+
+    def __len__(self) -> int:
+        return self.length
+
+    def block(self, b: int) -> np.ndarray:
+        cached = self.file.cache.get(b)
+        if cached is None:
+            cached = np.frombuffer(self.file.raw(b), dtype=self.dtype)
+            self.file.cache[b] = cached
+        return cached
+
+    def get(self, lo: int, hi: int) -> np.ndarray:
+        """Elements lo:hi; for a delta array, lo must be the start of a list."""
+        if hi <= lo:
+            return np.zeros(0, self.dtype)
+        first, last = lo // ARRAY_BLOCK, (hi - 1) // ARRAY_BLOCK
+        parts = [self.block(b) for b in range(first, last + 1)]
+        joined = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        piece = joined[lo - first * ARRAY_BLOCK: hi - first * ARRAY_BLOCK]
+        return np.cumsum(piece, dtype=self.dtype) if self.delta else piece
+
+    def warm(self) -> None:
+        for b in range(len(self.file)):
+            self.block(b)
+
+
+class BlockRows:
+    """Equal-length uint8 rows (bitmaps), each compressed on its own."""
+
+    @staticmethod
+    def save(path: Path, rows: np.ndarray) -> None:
+        _write_blocks(path, ((row.tobytes(), 1) for row in rows), {"shape": list(rows.shape)})
+
+    def __init__(self, path: Path):
+        self.file = _BlockFile(path)
+        self.shape = tuple(self.file.header["shape"])
+
+    def __getitem__(self, row: int) -> np.ndarray:
+        cached = self.file.cache.get(row)
+        if cached is None:
+            cached = np.frombuffer(self.file.raw(row), dtype=np.uint8)
+            self.file.cache[row] = cached
+        return cached
+
+    def warm(self) -> None:
+        for row in range(len(self.file)):
+            self[row]
+
+
+class BlockTexts:
+    """A list of texts without newlines, in compressed blocks of TEXT_BLOCK texts."""
+
+    @staticmethod
+    def save(path: Path, texts: list[str]) -> None:
+        _write_blocks(path, (("\n".join(texts[i:i + TEXT_BLOCK]).encode("utf-8"), 6)
+                             for i in range(0, len(texts), TEXT_BLOCK)), {"count": len(texts)})
+
+    def __init__(self, path: Path):
+        self.file = _BlockFile(path)
+        self.count = self.file.header["count"]
+
+    def __len__(self) -> int:
+        return self.count
+
+    def block(self, b: int) -> list[str]:
+        cached = self.file.cache.get(b)
+        if cached is None:
+            cached = self.file.raw(b).decode("utf-8").split("\n")
+            self.file.cache[b] = cached
+        return cached
+
+    def __getitem__(self, i: int) -> str:
+        return self.block(i // TEXT_BLOCK)[i % TEXT_BLOCK]
+
+    def many(self, ids: list[int]) -> list[str]:
+        """Texts of sorted ids."""
+        out = []
+        current, block = -1, []
+        for i in ids:
+            b = i // TEXT_BLOCK
+            if b != current:
+                current, block = b, self.block(b)
+            out.append(block[i - b * TEXT_BLOCK])
+        return out
+
+    def warm(self) -> None:
+        for b in range(len(self.file)):
+            self.block(b)

@@ -1,0 +1,72 @@
+"""Exact matching on n-gram postings: the same answers as a scan, for sparse lists and bitmaps alike."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer import blocks
+from indexer.grams import NgramIndex, chunk_grams, gram_keys
+
+
+def build(tmp_path, texts, chunk=3):
+    chunks = [chunk_grams(texts[i:i + chunk], i) for i in range(0, len(texts), chunk)]
+    NgramIndex.write(tmp_path, texts, chunks)
+    return NgramIndex.load(tmp_path, len(texts))
+
+
+def scan(texts, needle):
+    return [i for i, t in enumerate(texts) if needle in t]
+
+
+def test_unigram_and_bigram_keys():
+    assert gram_keys("法") == [ord("法")]
+    assert len(gram_keys("法治法治")) == 2  # 法治 and 治法, each once
+
+
+def test_small_example(tmp_path):
+    texts = ["法律明白人骨干", "执法治理", "法治建设", "", "aab法"]
+    index = build(tmp_path, texts)
+    for needle in ["法", "法治", "明白人", "律明", "x", "aab", "b法", "治理执"]:
+        assert index.find(needle).tolist() == scan(texts, needle)
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts=st.lists(st.text(alphabet="法治建设ab", min_size=0, max_size=30), min_size=1, max_size=80),
+       needles=st.lists(st.text(alphabet="法治建设ab", min_size=1, max_size=5), min_size=1, max_size=10))
+def test_find_equals_a_scan(tmp_path_factory, texts, needles):
+    # A small alphabet makes most grams common, so bitmaps and id lists are both exercised.
+    index = build(tmp_path_factory.mktemp("g"), texts, chunk=7)
+    for needle in needles:
+        assert index.find(needle).tolist() == scan(texts, needle)
+
+
+def test_lists_and_texts_spanning_blocks(tmp_path, monkeypatch):
+    monkeypatch.setattr(blocks, "ARRAY_BLOCK", 5)
+    monkeypatch.setattr(blocks, "TEXT_BLOCK", 3)
+    rng = np.random.default_rng(7)
+    texts = ["".join(rng.choice(list("甲乙丙丁戊己庚辛"), size=rng.integers(0, 12))) for _ in range(200)]
+    index = build(tmp_path, texts, chunk=17)
+    for needle in ["甲", "甲乙", "丙丁戊", "辛辛", "庚己甲乙"]:
+        assert index.find(needle).tolist() == scan(texts, needle)
+    assert index.texts.many([0, 1, 5, 199]) == [texts[0], texts[1], texts[5], texts[199]]
+    ids = np.arange(200)
+    assert index.occurrences(ids, ["甲"]).tolist() == [t.count("甲") for t in texts]
+
+
+def test_delta_array_round_trip(tmp_path, monkeypatch):
+    monkeypatch.setattr(blocks, "ARRAY_BLOCK", 4)
+    lists = [[3, 9, 10], [1, 2], [], [0, 5, 6, 7, 8, 100]]
+    flat = np.array([x for lst in lists for x in lst], dtype=np.int32)
+    starts = np.cumsum([0] + [len(lst) for lst in lists])
+    blocks.BlockArray.save(tmp_path / "a", flat, starts=starts[:-1])
+    array = blocks.BlockArray(tmp_path / "a")
+    for lst, lo, hi in zip(lists, starts[:-1], starts[1:]):
+        assert array.get(int(lo), int(hi)).tolist() == lst
+
+
+def test_too_many_paragraphs_is_refused(tmp_path, monkeypatch):
+    from indexer import grams
+    monkeypatch.setattr(grams, "MAX_PARAGRAPHS", 2)
+    with pytest.raises(ValueError, match="at most 2 paragraphs"):
+        NgramIndex.write(tmp_path, ["a", "b", "c"], [])
