@@ -38,7 +38,7 @@ test: setup browser
 	$(BIN)/python -m pytest -q
 
 bench: setup
-	$(BIN)/python -m bench --size $(SIZE)
+	$(BIN)/python -m indexer.bench --size $(SIZE)
 
 clean:
 	rm -rf $(INDEX) data/bench tests/artifacts

@@ -83,8 +83,14 @@ def report_files(data_dir: Path) -> list[Path]:
     return files
 
 
-def read_reports(data_dir: Path, summary: BuildSummary,
-                 progress: Callable[[Iterable], Iterable] = lambda it: it) -> list[Report]:
+Progress = Callable[[Iterable, str], Iterable]
+
+
+def _no_progress(items: Iterable, desc: str) -> Iterable:
+    return items
+
+
+def read_reports(data_dir: Path, summary: BuildSummary, progress: Progress = _no_progress) -> list[Report]:
     """Parse every report under data_dir; bad files are recorded in the summary and skipped."""
     manifest = load_manifest(data_dir)
     files = report_files(data_dir)
@@ -94,7 +100,7 @@ def read_reports(data_dir: Path, summary: BuildSummary,
     for name in manifest:
         if name not in known:
             summary.warnings.append((MANIFEST_NAME, f"names {name!r}, which is not in {data_dir}"))
-    for path in progress(files):
+    for path in progress(files, "reading"):
         rel = path.relative_to(data_dir).as_posix()
         try:
             report = parse_report(path, manifest.get(rel))
@@ -136,15 +142,14 @@ def is_stale(data_dir: Path, index_dir: Path) -> bool:
     return meta.get("format") != FORMAT_VERSION or meta.get("signature") != source_signature(data_dir)
 
 
-def build(data_dir: Path, index_dir: Path,
-          progress: Callable[[Iterable], Iterable] = lambda it: it) -> BuildSummary:
+def build(data_dir: Path, index_dir: Path, progress: Progress = _no_progress) -> BuildSummary:
     """Read data_dir and build a new index generation in index_dir; returns what happened."""
     if not data_dir.is_dir():
         raise FileNotFoundError(f"report folder not found: {data_dir}")
     summary = BuildSummary()
     signature = source_signature(data_dir)
     reports = read_reports(data_dir, summary, progress)
-    summary.generation = build_index(reports, index_dir, data_dir, signature)
+    summary.generation = build_index(reports, index_dir, data_dir, signature, progress)
     summary.reports = len(reports)
     summary.paragraphs = sum(len(r.paragraphs) for r in reports)
     summary.repairs = sum(r.repairs for r in reports)
@@ -152,13 +157,13 @@ def build(data_dir: Path, index_dir: Path,
 
 
 def build_index(reports: list[Report], index_dir: Path, data_dir: Path | None = None,
-                signature: str | None = None) -> Path:
+                signature: str | None = None, progress: Progress = _no_progress) -> Path:
     """Write reports as a new generation in index_dir and make it live; returns its folder."""
     index_dir.mkdir(parents=True, exist_ok=True)
     previous = current_generation(index_dir)
     gen = Path(tempfile.mkdtemp(prefix="gen-" + time.strftime("%Y%m%dT%H%M%S-"), dir=index_dir))
     try:
-        _write_generation(reports, gen, data_dir, signature)
+        _write_generation(reports, gen, data_dir, signature, progress)
         _switch_current(index_dir, gen)
     except BaseException:
         shutil.rmtree(gen, ignore_errors=True)
@@ -179,7 +184,8 @@ def analyse_chunk(job: tuple[list[str], int]):
     return norm, chunk_grams(norm, first), chunk_words(norm, first)
 
 
-def _write_generation(reports: list[Report], gen: Path, data_dir: Path | None, signature: str | None) -> None:
+def _write_generation(reports: list[Report], gen: Path, data_dir: Path | None, signature: str | None,
+                      progress: Progress) -> None:
     townships = sorted({r.township or "" for r in reports})
     township_code = {t: i for i, t in enumerate(townships)}
     section_keys = list(SECTIONS)
@@ -190,7 +196,7 @@ def _write_generation(reports: list[Report], gen: Path, data_dir: Path | None, s
     pool = multiprocessing.get_context("fork").Pool(2) if len(jobs) > 1 else None
     try:
         pending = pool.map_async(analyse_chunk, jobs, chunksize=1) if pool else None
-        columns = _write_whoosh(reports, gen, township_code, section_code)
+        columns = _write_whoosh(progress(reports, "indexing"), gen, township_code, section_code)
         analysed = pending.get() if pool else [analyse_chunk(job) for job in jobs]
     finally:
         if pool:
@@ -222,7 +228,7 @@ def _write_generation(reports: list[Report], gen: Path, data_dir: Path | None, s
     }, ensure_ascii=False), encoding="utf-8")
 
 
-def _write_whoosh(reports: list[Report], gen: Path, township_code: dict, section_code: dict) -> dict:
+def _write_whoosh(reports: Iterable[Report], gen: Path, township_code: dict, section_code: dict) -> dict:
     """Write the stored paragraphs to Whoosh; return the per-paragraph columns for filters."""
     (gen / "whoosh").mkdir()
     ix = whoosh_index.create_in(str(gen / "whoosh"), make_schema())

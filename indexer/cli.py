@@ -72,12 +72,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-def _progress(files):
-    files = list(files)
-    if len(files) < PROGRESS_MIN_FILES:
-        return files
+def _progress(items, desc: str):
+    """A progress bar on stderr for folders of PROGRESS_MIN_FILES files or more."""
+    items = list(items)
+    if len(items) < PROGRESS_MIN_FILES:
+        return items
     from tqdm import tqdm
-    return tqdm(files, unit="file", desc="indexing", file=sys.stderr)
+    return tqdm(items, unit="report", desc=desc, file=sys.stderr)
 
 
 def cmd_build(args) -> int:

@@ -13,9 +13,9 @@ from whoosh import index as whoosh_index
 from .analysis import words_of
 from .build import FORMAT_VERSION, current_generation
 from .grams import NgramIndex
-from .ranking import WordIndex
 from .normalize import find_spans, normalize
 from .query import Query
+from .ranking import WordIndex
 from .sections import SECTIONS
 
 SORTS = {
@@ -313,9 +313,11 @@ class ReportIndex:
 
     def crosstab(self, ids: np.ndarray) -> dict[tuple[str, int | None], int]:
         """Matching paragraphs per (township, year)."""
+        if len(ids) == 0:
+            return {}
         pairs = np.stack([self.columns["township"][ids], self.columns["year"][ids]], axis=1)
-        values, counts = np.unique(pairs, axis=0, return_counts=True) if len(ids) else ([], [])
-        return {(self.townships[t], y or None): int(c) for (t, y), c in zip(np.asarray(values).tolist(), np.asarray(counts).tolist())}
+        values, counts = np.unique(pairs, axis=0, return_counts=True)
+        return {(self.townships[t], y or None): c for (t, y), c in zip(values.tolist(), counts.tolist())}
 
     def hits(self, pids: list[int], scores: list[float] | None = None) -> list[Hit]:
         """Hits for paragraph ids, read from Whoosh's stored fields."""

@@ -111,3 +111,16 @@ def test_build_names_skipped_files_and_exits_nonzero(data_dir, tmp_path):
 def test_build_of_missing_folder_is_one_line(tmp_path):
     code, _, err = run("build", "--data", tmp_path / "nope", "--index", tmp_path / "index")
     assert code == 2 and "report folder not found" in err and len(err.strip().splitlines()) == 1
+
+
+def test_large_folders_get_a_progress_bar(tmp_path):
+    from tests.conftest import report_path
+    data = tmp_path / "many"
+    data.mkdir()
+    text = report_path("003").read_text(encoding="utf-8")
+    for i in range(55):
+        (data / f"r{i:03d}.txt").write_text(text, encoding="utf-8")
+    code, out, err = run("build", "--data", data, "--index", tmp_path / "index")
+    assert code == 0, err
+    assert "reading" in err and "indexing" in err and "55/55" in err
+    assert "indexed 55 reports" in out
