@@ -43,9 +43,18 @@ class _BlockFile:
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
-    def raw(self, b: int) -> bytes:
-        start, end = self.offsets[b], self.offsets[b + 1]
-        return zlib.decompress(os.pread(self.fd, end - start, start))
+    def block(self, b: int, decode):
+        """Block b, decompressed and decoded the first time it is asked for."""
+        cached = self.cache.get(b)
+        if cached is None:
+            start, end = self.offsets[b], self.offsets[b + 1]
+            cached = decode(zlib.decompress(os.pread(self.fd, end - start, start)))
+            self.cache[b] = cached
+        return cached
+
+    def warm(self, decode) -> None:
+        for b in range(len(self)):
+            self.block(b, decode)
 
 
 class BlockArray:
@@ -72,12 +81,11 @@ class BlockArray:
     def __len__(self) -> int:
         return self.length
 
+    def _decode(self, raw: bytes) -> np.ndarray:
+        return np.frombuffer(raw, dtype=self.dtype)
+
     def block(self, b: int) -> np.ndarray:
-        cached = self.file.cache.get(b)
-        if cached is None:
-            cached = np.frombuffer(self.file.raw(b), dtype=self.dtype)
-            self.file.cache[b] = cached
-        return cached
+        return self.file.block(b, self._decode)
 
     def get(self, lo: int, hi: int) -> np.ndarray:
         """Elements lo:hi; for a delta array, lo must be the start of a list."""
@@ -90,8 +98,7 @@ class BlockArray:
         return np.cumsum(piece, dtype=self.dtype) if self.delta else piece
 
     def warm(self) -> None:
-        for b in range(len(self.file)):
-            self.block(b)
+        self.file.warm(self._decode)
 
 
 class BlockRows:
@@ -105,16 +112,15 @@ class BlockRows:
         self.file = _BlockFile(path)
         self.shape = tuple(self.file.header["shape"])
 
+    @staticmethod
+    def _decode(raw: bytes) -> np.ndarray:
+        return np.frombuffer(raw, dtype=np.uint8)
+
     def __getitem__(self, row: int) -> np.ndarray:
-        cached = self.file.cache.get(row)
-        if cached is None:
-            cached = np.frombuffer(self.file.raw(row), dtype=np.uint8)
-            self.file.cache[row] = cached
-        return cached
+        return self.file.block(row, self._decode)
 
     def warm(self) -> None:
-        for row in range(len(self.file)):
-            self[row]
+        self.file.warm(self._decode)
 
 
 class BlockTexts:
@@ -132,12 +138,12 @@ class BlockTexts:
     def __len__(self) -> int:
         return self.count
 
+    @staticmethod
+    def _decode(raw: bytes) -> list[str]:
+        return raw.decode("utf-8").split("\n")
+
     def block(self, b: int) -> list[str]:
-        cached = self.file.cache.get(b)
-        if cached is None:
-            cached = self.file.raw(b).decode("utf-8").split("\n")
-            self.file.cache[b] = cached
-        return cached
+        return self.file.block(b, self._decode)
 
     def __getitem__(self, i: int) -> str:
         return self.block(i // TEXT_BLOCK)[i % TEXT_BLOCK]
@@ -154,5 +160,4 @@ class BlockTexts:
         return out
 
     def warm(self) -> None:
-        for b in range(len(self.file)):
-            self.block(b)
+        self.file.warm(self._decode)

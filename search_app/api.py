@@ -6,7 +6,7 @@ from flask import Blueprint, abort, jsonify, request
 
 from .params import parse_params
 from .results import run_search
-from .store import get_index
+from .store import get_index, get_report
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -44,10 +44,7 @@ def reports():
 
 @bp.route("/reports/<report_id>")
 def report(report_id: str):
-    index = get_index()
-    meta = index.report(report_id)
-    if meta is None:
-        abort(404, f"No report with id {report_id!r}; /api/reports lists them.")
+    index, meta = get_report(report_id, "/api/reports lists them.")
     paragraphs = index.report_paragraphs(meta)
     return jsonify({**{k: meta[k] for k in REPORT_FIELDS},
                     "content": [p.to_json() | {"kind": p.kind} for p in paragraphs]})

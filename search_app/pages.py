@@ -12,7 +12,7 @@ from indexer.sections import SECTIONS
 
 from .params import ParamError, parse_params
 from .results import comparison, csv_stream, export_rows, highlight, json_stream, run_search
-from .store import get_index
+from .store import get_index, get_report
 
 bp = Blueprint("pages", __name__)
 
@@ -90,10 +90,7 @@ def reports():
 
 @bp.route("/reports/<report_id>")
 def report(report_id: str):
-    index = get_index()
-    meta = index.report(report_id)
-    if meta is None:
-        abort(404, f"No report with id {report_id!r}. See the list of reports.")
+    index, meta = get_report(report_id, "See the list of reports.")
     q = request.args.get("q", "").strip()
     try:
         query = parse_query(q) if q else None

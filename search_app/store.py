@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from flask import Flask, current_app
+from flask import Flask, abort, current_app
 
 from indexer.build import current_generation
 from indexer.search import IndexNotFound, ReportIndex
@@ -31,3 +31,12 @@ def get_index() -> ReportIndex:
             cached = ReportIndex(gen)
             current_app.extensions["report_index"] = cached
     return cached
+
+
+def get_report(report_id: str, hint: str) -> tuple[ReportIndex, dict]:
+    """The live index and a report's metadata; a 404 whose message ends with hint when unknown."""
+    index = get_index()
+    meta = index.report(report_id)
+    if meta is None:
+        abort(404, f"No report with id {report_id!r}. {hint}")
+    return index, meta
