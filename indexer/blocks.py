@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from operator import itemgetter
 import weakref
 import zlib
 from pathlib import Path
@@ -148,15 +149,19 @@ class BlockTexts:
     def __getitem__(self, i: int) -> str:
         return self.block(i // TEXT_BLOCK)[i % TEXT_BLOCK]
 
-    def many(self, ids: list[int]) -> list[str]:
-        """Texts of sorted ids."""
-        out = []
-        current, block = -1, []
-        for i in ids:
-            b = i // TEXT_BLOCK
-            if b != current:
-                current, block = b, self.block(b)
-            out.append(block[i - b * TEXT_BLOCK])
+    def many(self, ids: np.ndarray) -> list[str]:
+        """Texts of sorted ids (C-level gathering, one block at a time)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if len(ids) == 0:
+            return []
+        blocks = ids // TEXT_BLOCK
+        cuts = np.flatnonzero(np.diff(blocks)) + 1
+        out: list[str] = []
+        for part in np.split(ids, cuts):
+            b = int(part[0]) // TEXT_BLOCK
+            local = (part - b * TEXT_BLOCK).tolist()
+            picked = itemgetter(*local)(self.block(b))
+            out.extend(picked if len(local) > 1 else (picked,))
         return out
 
     def warm(self) -> None:

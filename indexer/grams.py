@@ -13,6 +13,8 @@ on first use, so opening an index costs little.
 
 from __future__ import annotations
 
+from itertools import repeat
+from operator import contains
 from pathlib import Path
 
 import numpy as np
@@ -168,16 +170,16 @@ class NgramIndex:
 
     def verify(self, candidates: np.ndarray, needle: str) -> np.ndarray:
         """The candidates whose normalised text really contains needle."""
-        keep = [needle in t for t in self.texts.many(candidates.tolist())]
-        return np.asarray(candidates, dtype=np.int32)[np.array(keep, dtype=bool)] if keep else \
-            np.zeros(0, np.int32)
+        texts = self.texts.many(candidates)
+        keep = np.fromiter(map(contains, texts, repeat(needle)), bool, len(texts))
+        return np.asarray(candidates, dtype=np.int32)[keep]
 
     def occurrences(self, ids: np.ndarray, needles: list[str]) -> np.ndarray:
         """How many times the needles occur in each paragraph (non-overlapping counts)."""
-        texts = self.texts.many(ids.tolist())
+        texts = self.texts.many(ids)
         total = np.zeros(len(ids))
         for needle in needles:
-            total += np.fromiter((t.count(needle) for t in texts), float, len(texts))
+            total += np.fromiter(map(str.count, texts, repeat(needle)), float, len(texts))
         return total
 
 

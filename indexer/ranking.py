@@ -96,36 +96,31 @@ class WordIndex:
         lo, hi = int(self.offsets[wid]), int(self.offsets[wid + 1])
         return self.docs.get(lo, hi), self.tfs.get(lo, hi)
 
-    def idf(self, word: str) -> float:
-        docs, _ = self.postings(word)
-        return float(np.log(self.count / (len(docs) + 1)) + 1)
+    def frequencies(self, words: list[str], ids: np.ndarray) -> dict[str, np.ndarray]:
+        """For each distinct word, its frequency in each paragraph of ids (sorted); 0 where absent."""
+        out = {}
+        for word in dict.fromkeys(words):
+            docs, tfs = self.postings(word)
+            tf = np.zeros(len(ids))
+            if len(docs):
+                pos, hit = _positions(docs, ids)
+                tf[hit] = tfs[pos[hit]]
+            out[word] = tf
+        return out
 
-    def bm25(self, words: list[str], ids: np.ndarray) -> np.ndarray:
-        """BM25 of each paragraph in ids (sorted) for the words, summed over distinct words."""
+    def bm25(self, frequencies: dict[str, np.ndarray], ids: np.ndarray) -> np.ndarray:
+        """BM25 of each paragraph in ids for the words of `frequencies` (from frequencies())."""
         scores = np.zeros(len(ids))
         if len(ids) == 0:
             return scores
-        lengths = self.lengths[ids]
-        norm = K1 * ((1 - B) + B * lengths / self.avg_length)
-        for word in dict.fromkeys(words):
-            docs, tfs = self.postings(word)
-            if len(docs) == 0:
-                continue
-            idf = float(np.log(self.count / (len(docs) + 1)) + 1)
-            pos, hit = _positions(docs, ids)
-            tf = np.zeros(len(ids))
-            tf[hit] = tfs[pos[hit]]
-            scores += idf * (tf * (K1 + 1)) / (tf + norm)
+        norm = K1 * ((1 - B) + B * self.lengths[ids] / self.avg_length)
+        for word, tf in frequencies.items():
+            df = int(self.offsets[self.vocab[word] + 1] - self.offsets[self.vocab[word]]) \
+                if word in self.vocab else 0
+            if df:
+                idf = float(np.log(self.count / (df + 1)) + 1)
+                scores += idf * (tf * (K1 + 1)) / (tf + norm)
         return scores
-
-    def containing_all(self, words: list[str], ids: np.ndarray) -> np.ndarray:
-        """Mask over ids: paragraphs that contain every one of the words as a word."""
-        mask = np.ones(len(ids), bool)
-        for word in dict.fromkeys(words):
-            docs, _ = self.postings(word)
-            _, hit = _positions(docs, ids)
-            mask &= hit
-        return mask
 
 
 def _positions(docs: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -232,17 +232,16 @@ class ReportIndex:
 
     def word_scores(self, query: Query, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per id: how many term groups occur as whole jieba words, and BM25 over the query's words."""
+        term_words = {term: words_of(term) for term in query.terms}
+        tf = self.words.frequencies([w for words in term_words.values() for w in words], ids)
         whole = np.zeros(len(ids))
-        all_words: list[str] = []
         for group in query.groups:
             in_group = np.zeros(len(ids), bool)
             for term in group:
-                words = words_of(term)
-                all_words.extend(words)
-                if words:
-                    in_group |= self.words.containing_all(words, ids)
+                if term_words[term]:
+                    in_group |= np.logical_and.reduce([tf[w] > 0 for w in term_words[term]])
             whole += in_group
-        return whole, self.words.bm25(all_words, ids)
+        return whole, self.words.bm25(tf, ids)
 
     def order(self, ids: np.ndarray, sort: str, query: Query, top: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """ids in the requested order (ties by paragraph id), and their scores; with top, only the first `top`."""
