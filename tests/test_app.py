@@ -225,3 +225,19 @@ def test_site_picks_up_a_rebuild(tmp_path, data_dir):
     (data_dir / "003_d3398cc9e2436e99.txt").unlink()
     build(data_dir, tmp_path / "index")
     assert client.get("/api/search", query_string={"q": "法律明白人"}).get_json()["total"] == 2
+
+
+@pytest.mark.parametrize("cli_args, params", [
+    (["法治", "--year", "2023"], {"q": "法治", "year": "2023"}),
+    (["法律明白人 OR 调解员", "--section", "measures"], {"q": "法律明白人 OR 调解员", "section": "measures"}),
+    (["宣传", "--township", "国宝乡", "青山乡", "--sort", "newest"],
+     {"q": "宣传", "township": ["国宝乡", "青山乡"], "sort": "newest"}),
+])
+def test_site_returns_what_the_cli_returns(client, index_dir, cli_args, params):
+    from tests.test_cli import run
+    code, out, _ = run("search", *cli_args, "--index", index_dir, "--json", "--all")
+    assert code == 0
+    cli = [(h["report_id"], h["paragraph"]) for h in map(json.loads, out.splitlines())]
+    api = client.get("/api/search", query_string={**params, "per_page": 100}).get_json()
+    assert [(h["report_id"], h["paragraph"]) for h in api["hits"]] == cli
+    assert api["total"] == len(cli) > 0

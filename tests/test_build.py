@@ -104,3 +104,15 @@ def test_utf16_and_bom_files_index_the_same_paragraphs(tmp_path):
         build(folder, tmp_path / (name + ".index"))
     a, b = (ReportIndex.open(tmp_path / (n + ".index")) for n in ("a.txt", "b.txt"))
     assert [h.text for h in a.hits(list(range(len(a))))] == [h.text for h in b.hits(list(range(len(b))))]
+
+
+def test_parallel_analysis_gives_the_same_index(data_dir, tmp_path, monkeypatch, index):
+    # Small chunks make the build use its second process, as it does above CHUNK paragraphs.
+    monkeypatch.setattr(build_module, "CHUNK", 17)
+    build(data_dir, tmp_path / "index")
+    parallel = ReportIndex.open(tmp_path / "index")
+    for text in ("法律明白人", "法", "执法队", "八五普法", "调解 OR 宣传"):
+        q = parse_query(text)
+        assert [h.pid for h in parallel.search(q, limit=None).hits] == [h.pid for h in index.search(q, limit=None).hits]
+        assert [round(h.score, 9) for h in parallel.search(q, limit=None).hits] == \
+            [round(h.score, 9) for h in index.search(q, limit=None).hits]
