@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 ARRAY_BLOCK = 1 << 18   # elements per block of a numeric array
-TEXT_BLOCK = 2048       # paragraphs per block of texts
+TEXT_BLOCK = 128        # paragraphs per block of texts (zlib's window is 32 KB, so small blocks compress as well)
 
 
 def _write_blocks(path: Path, chunks, header: dict) -> None:
