@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import time
+from itertools import chain
 from operator import itemgetter
 import weakref
 import zlib
@@ -55,7 +57,9 @@ class _BlockFile:
 
     def warm(self, decode) -> None:
         for b in range(len(self)):
-            self.block(b, decode)
+            if b not in self.cache:
+                self.block(b, decode)
+                time.sleep(0)  # let a query thread have the interpreter between blocks
 
 
 class BlockArray:
@@ -78,6 +82,7 @@ class BlockArray:
         self.length = self.file.header["length"]
         self.delta = self.file.header["delta"]
         self.dtype = np.dtype(self.file.header["dtype"])
+        self.flat: np.ndarray | None = None  # the whole array, once warmed
 
     def __len__(self) -> int:
         return self.length
@@ -92,14 +97,23 @@ class BlockArray:
         """Elements lo:hi; for a delta array, lo must be the start of a list."""
         if hi <= lo:
             return np.zeros(0, self.dtype)
-        first, last = lo // ARRAY_BLOCK, (hi - 1) // ARRAY_BLOCK
-        parts = [self.block(b) for b in range(first, last + 1)]
-        joined = parts[0] if len(parts) == 1 else np.concatenate(parts)
-        piece = joined[lo - first * ARRAY_BLOCK: hi - first * ARRAY_BLOCK]
+        if self.flat is not None:
+            piece = self.flat[lo:hi]
+        else:
+            first, last = lo // ARRAY_BLOCK, (hi - 1) // ARRAY_BLOCK
+            parts = [self.block(b) for b in range(first, last + 1)]
+            joined = parts[0] if len(parts) == 1 else np.concatenate(parts)
+            piece = joined[lo - first * ARRAY_BLOCK: hi - first * ARRAY_BLOCK]
         return np.cumsum(piece, dtype=self.dtype) if self.delta else piece
 
     def warm(self) -> None:
-        self.file.warm(self._decode)
+        """Decompress every block, then keep one contiguous array in place of the blocks."""
+        flat = np.empty(self.length, self.dtype)
+        for b in range(len(self.file)):  # block by block, so memory never holds both copies
+            flat[b * ARRAY_BLOCK:(b + 1) * ARRAY_BLOCK] = self.block(b)
+            self.file.cache.pop(b, None)
+            time.sleep(0)
+        self.flat = flat
 
 
 class BlockRows:
@@ -135,6 +149,7 @@ class BlockTexts:
     def __init__(self, path: Path):
         self.file = _BlockFile(path)
         self.count = self.file.header["count"]
+        self.flat: list[str] | None = None  # every text, once all blocks are in memory
 
     def __len__(self) -> int:
         return self.count
@@ -154,6 +169,9 @@ class BlockTexts:
         ids = np.asarray(ids, dtype=np.int64)
         if len(ids) == 0:
             return []
+        if self.flat is not None:
+            picked = itemgetter(*ids.tolist())(self.flat)
+            return list(picked) if len(ids) > 1 else [picked]
         blocks = ids // TEXT_BLOCK
         cuts = np.flatnonzero(np.diff(blocks)) + 1
         out: list[str] = []
@@ -165,4 +183,6 @@ class BlockTexts:
         return out
 
     def warm(self) -> None:
+        """Decompress every block, then keep one flat list for C-level gathering."""
         self.file.warm(self._decode)
+        self.flat = list(chain.from_iterable(self.block(b) for b in range(len(self.file))))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 
 from .analysis import words_of
 from .build import FORMAT_VERSION, current_generation
@@ -134,10 +135,10 @@ class ReportIndex:
                 self.columns = {k: cols[k] for k in cols.files}
             self.grams = NgramIndex.load(generation, meta["paragraphs"])
             self.words = WordIndex.load(generation)
-            self.ix = whoosh_index.open_dir(str(generation / "whoosh"))
+            # Without mmap, Whoosh reads stored fields by seeking; with it, the first read
+            # pulls the whole stored-fields column into memory (1.3 GB at 1M paragraphs).
+            self.ix = FileStorage(str(generation / "whoosh"), supports_mmap=False).open_index()
             self._reader = self.ix.reader()
-            if self._reader.doc_count():
-                self._reader.stored_fields(0)  # opens the stored-fields file now, not on the first search
         except (OSError, ValueError, KeyError, whoosh_index.IndexError) as exc:
             raise IndexNotFound(f"The index at {generation.parent} cannot be read ({exc}); "
                                 "rebuild it with: python -m indexer build") from None

@@ -47,11 +47,16 @@ def test_lists_and_texts_spanning_blocks(tmp_path, monkeypatch):
     rng = np.random.default_rng(7)
     texts = ["".join(rng.choice(list("甲乙丙丁戊己庚辛"), size=rng.integers(0, 12))) for _ in range(200)]
     index = build(tmp_path, texts, chunk=17)
-    for needle in ["甲", "甲乙", "丙丁戊", "辛辛", "庚己甲乙"]:
-        assert index.find(needle).tolist() == scan(texts, needle)
-    assert index.texts.many([0, 1, 5, 199]) == [texts[0], texts[1], texts[5], texts[199]]
     ids = np.arange(200)
-    assert index.occurrences(ids, ["甲"]).tolist() == [t.count("甲") for t in texts]
+    for warmed in (False, True):  # lazily read blocks, then the flat arrays kept after warming
+        if warmed:
+            index.warm()
+            assert index.texts.flat is not None and index.postings.flat is not None
+        for needle in ["甲", "甲乙", "丙丁戊", "辛辛", "庚己甲乙"]:
+            assert index.find(needle).tolist() == scan(texts, needle)
+        assert index.texts.many([0, 1, 5, 199]) == [texts[0], texts[1], texts[5], texts[199]]
+        assert index.texts.many([7]) == [texts[7]]
+        assert index.occurrences(ids, ["甲"]).tolist() == [t.count("甲") for t in texts]
 
 
 def test_delta_array_round_trip(tmp_path, monkeypatch):
