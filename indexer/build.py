@@ -30,7 +30,7 @@ from .ranking import WordIndex, chunk_words
 from .report import Report, parse_report
 from .sections import SECTIONS
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 CURRENT = "CURRENT"
 
 

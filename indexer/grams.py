@@ -13,6 +13,8 @@ on first use, so opening an index costs little.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from itertools import repeat
 from operator import contains
 from pathlib import Path
@@ -24,6 +26,8 @@ from .blocks import BlockArray, BlockRows, BlockTexts
 _SHIFT = 21  # code points fit in 21 bits
 DOC_BITS = 21
 MAX_PARAGRAPHS = (1 << DOC_BITS) - 1
+#: How many paragraph ids the cache of recent answers may hold in all.
+CACHE_IDS = 8_000_000
 _DOC_MASK = (1 << DOC_BITS) - 1
 _SEP = ord("\n")  # normalised text never holds whitespace, so this separates paragraphs safely
 
@@ -57,14 +61,18 @@ def chunk_grams(texts: list[str], first_doc: int) -> np.ndarray:
 class NgramIndex:
     """Gram postings (arrays and bitmaps) and the normalised texts they are verified against."""
 
-    def __init__(self, texts: BlockTexts, keys, slots, offsets, postings: BlockArray, bitmaps: BlockRows):
+    def __init__(self, texts: BlockTexts, keys, slots, offsets, sizes, postings: BlockArray, bitmaps: BlockRows):
         self.texts = texts        # normalised paragraph texts
         self.count = len(texts)
         self.keys = keys          # sorted gram keys
         self.slots = slots        # per key: bitmap row, or -1 when the key has a sorted id list
         self.offsets = offsets    # per key: start of its id list in postings (len(keys) + 1)
+        self.sizes = sizes        # per key: how many paragraphs hold it
         self.postings = postings  # int32 paragraph ids, as sorted lists
         self.bitmaps = bitmaps    # uint8 rows of ceil(count / 8) bytes, big-endian bit order
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cached_ids = 0
+        self._cache_lock = threading.Lock()
 
     # -- building -------------------------------------------------------------------------------
 
@@ -82,7 +90,7 @@ class NgramIndex:
         starts = np.flatnonzero(np.diff(keys_all, prepend=-1)) if len(keys_all) else np.zeros(0, np.int64)
         keys = keys_all[starts]
         bounds = np.append(starts, len(keys_all))
-        sizes = np.diff(bounds)
+        sizes = np.diff(bounds).astype(np.int32)
         dense = sizes * 32 > count
         slots = np.full(len(keys), -1, np.int32)
         slots[dense] = np.arange(int(dense.sum()), dtype=np.int32)
@@ -96,7 +104,7 @@ class NgramIndex:
         postings = docs_all[sparse]
         offsets = np.zeros(len(keys) + 1, np.int64)
         offsets[1:] = np.cumsum(np.where(dense, 0, sizes))
-        for name, array in (("keys", keys), ("slots", slots), ("offsets", offsets)):
+        for name, array in (("keys", keys), ("slots", slots), ("offsets", offsets), ("sizes", sizes)):
             np.save(directory / f"grams.{name}.npy", array)
         BlockArray.save(directory / "grams.postings", postings, starts=np.unique(offsets[:-1]))
         BlockRows.save(directory / "grams.bitmaps", bitmaps)
@@ -105,11 +113,12 @@ class NgramIndex:
     @classmethod
     def load(cls, directory: Path, count: int) -> "NgramIndex":
         """Open the index of `count` paragraphs in directory."""
-        keys, slots, offsets = (np.load(directory / f"grams.{name}.npy") for name in ("keys", "slots", "offsets"))
+        keys, slots, offsets, sizes = (np.load(directory / f"grams.{name}.npy")
+                                       for name in ("keys", "slots", "offsets", "sizes"))
         texts = BlockTexts(directory / "texts")
         if len(texts) != count:
             raise ValueError(f"{directory}: the texts hold {len(texts)} paragraphs, expected {count}")
-        return cls(texts, keys, slots, offsets, BlockArray(directory / "grams.postings"),
+        return cls(texts, keys, slots, offsets, sizes, BlockArray(directory / "grams.postings"),
                    BlockRows(directory / "grams.bitmaps"))
 
     def warm(self) -> None:
@@ -130,9 +139,6 @@ class NgramIndex:
             return -1, -1
         return int(self.slots[i]), i
 
-    def _size(self, slot: int, i: int) -> int:
-        return self.count if slot >= 0 else int(self.offsets[i + 1] - self.offsets[i])
-
     def _ids(self, slot: int, i: int) -> np.ndarray:
         if slot >= 0:
             bits = np.unpackbits(self.bitmaps[slot])[: self.count]
@@ -140,20 +146,59 @@ class NgramIndex:
         return self.postings.get(int(self.offsets[i]), int(self.offsets[i + 1]))
 
     def find(self, needle: str) -> np.ndarray:
-        """Sorted ids of the paragraphs whose normalised text contains the normalised needle."""
+        """Sorted ids of the paragraphs whose normalised text contains the normalised needle.
+
+        Recent answers are cached (researchers repeat their terms and combine them), up
+        to CACHE_IDS ids in all; the arrays are read-only, so callers cannot alter them.
+        """
+        with self._cache_lock:
+            cached = self._cache.get(needle)
+            if cached is not None:
+                self._cache.move_to_end(needle)
+                return cached
+        result = self._find(needle)
+        result.flags.writeable = False
+        with self._cache_lock:
+            self._cache[needle] = result
+            self._cached_ids += len(result)
+            while self._cached_ids > CACHE_IDS and len(self._cache) > 1:
+                _, old = self._cache.popitem(last=False)
+                self._cached_ids -= len(old)
+        return result
+
+    def clear_cache(self) -> None:
+        with self._cache_lock:
+            self._cache.clear()
+            self._cached_ids = 0
+
+    def estimate(self, needle: str) -> int:
+        """An upper bound on how many paragraphs contain needle: its rarest gram's count."""
         if not needle:
-            return np.arange(self.count, dtype=np.int32)
+            return self.count
+        return min((int(self.sizes[i]) if i >= 0 else 0) for _, i in map(self._lookup, gram_keys(needle)))
+
+    def find_within(self, needle: str, within: np.ndarray) -> np.ndarray:
+        """find(needle) ∩ within (sorted ids), checking only the candidates inside `within`."""
+        with self._cache_lock:
+            cached = self._cache.get(needle)
+        if cached is not None:
+            return intersect_sorted(within, cached)
+        return self._find(needle, within)
+
+    def _find(self, needle: str, within: np.ndarray | None = None) -> np.ndarray:
+        if not needle:
+            return np.arange(self.count, dtype=np.int32) if within is None else within
         found = [self._lookup(k) for k in gram_keys(needle)]
         if any(i < 0 for _, i in found):
             return np.zeros(0, np.int32)
         dense = [slot for slot, _ in found if slot >= 0]
-        sparse = sorted((i for slot, i in found if slot < 0), key=lambda i: self._size(-1, i))
+        sparse = sorted((i for slot, i in found if slot < 0), key=lambda i: int(self.sizes[i]))
         if sparse:
             result = self._ids(-1, sparse[0])
             for i in sparse[1:]:
-                if len(result) < 64 and len(result) * 4 < self._size(-1, i):
+                if len(result) < 64 and len(result) * 4 < int(self.sizes[i]):
                     break  # few candidates left: checking the text is cheaper than intersecting
-                result = _intersect(result, self._ids(-1, i))
+                result = intersect_sorted(result, self._ids(-1, i))
             for slot in dense:
                 if len(result) == 0:
                     break
@@ -164,6 +209,8 @@ class NgramIndex:
             for slot in dense[1:]:
                 acc &= self.bitmaps[slot]
             result = np.flatnonzero(np.unpackbits(acc)[: self.count]).astype(np.int32)
+        if within is not None:
+            result = intersect_sorted(within, result)
         if len(found) == 1 and len(needle) <= 2:
             return result.astype(np.int32)  # one unigram or bigram list is exact
         return self.verify(result, needle)
@@ -183,7 +230,8 @@ class NgramIndex:
         return total
 
 
-def _intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def intersect_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Ids in both sorted arrays of distinct ids."""
     if len(a) * 16 < len(b):
         pos = np.searchsorted(b, a)
         pos[pos >= len(b)] = 0

@@ -13,7 +13,7 @@ from whoosh.filedb.filestore import FileStorage
 
 from .analysis import words_of
 from .build import FORMAT_VERSION, current_generation
-from .grams import NgramIndex
+from .grams import NgramIndex, intersect_sorted
 from .normalize import find_spans, normalize
 from .query import Query
 from .ranking import WordIndex
@@ -177,17 +177,25 @@ class ReportIndex:
         """Sorted ids of every paragraph the query matches, before filters."""
         if not query.groups:
             return np.zeros(0, np.int32)
-        if len(query.groups) == 1 and len(query.groups[0]) == 1 and not query.excluded:
-            return self.grams.find(query.groups[0][0])
-        mask = np.ones(len(self.grams), bool)
-        for group in query.groups:  # AND of groups, OR within a group, on masks over all paragraphs
-            any_term = np.zeros(len(self.grams), bool)
-            for term in group:
-                any_term[self.grams.find(term)] = True
-            mask &= any_term
+        # OR groups first, on masks over all paragraphs; then single terms, rarest first,
+        # each checked only inside what is left, so the text of fewer candidates is read.
+        result: np.ndarray | None = None
+        order = sorted(query.groups, key=lambda g: (-len(g), self.grams.estimate(g[0]) if len(g) == 1 else 0))
+        for group in order:
+            if len(group) == 1:
+                term = group[0]
+                result = self.grams.find(term) if result is None else self.grams.find_within(term, result)
+            else:
+                any_term = np.zeros(len(self.grams), bool)
+                for term in group:
+                    any_term[self.grams.find(term)] = True
+                ids = np.flatnonzero(any_term).astype(np.int32)
+                result = ids if result is None else intersect_sorted(result, ids)
+            if len(result) == 0:
+                return result
         for term in query.excluded:
-            mask[self.grams.find(term)] = False
-        return np.flatnonzero(mask).astype(np.int32)
+            result = np.setdiff1d(result, self.grams.find_within(term, result), assume_unique=True)
+        return np.asarray(result, dtype=np.int32)
 
     def filter_mask(self, ids: np.ndarray, filters: Filters, skip: str | None = None) -> np.ndarray:
         """Boolean mask over ids for the filters (leaving out one dimension, for its facet)."""
@@ -371,3 +379,4 @@ def _smallest(keys: np.ndarray, k: int) -> np.ndarray:
 def _combine(whole: np.ndarray, bm25: np.ndarray, occurrences: np.ndarray) -> np.ndarray:
     rest = bm25 + np.log1p(occurrences)
     return whole + rest / (1.0 + rest)
+

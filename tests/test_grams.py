@@ -75,3 +75,15 @@ def test_too_many_paragraphs_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(grams, "MAX_PARAGRAPHS", 2)
     with pytest.raises(ValueError, match="at most 2 paragraphs"):
         NgramIndex.write(tmp_path, ["a", "b", "c"], [])
+
+
+def test_recent_answers_are_cached_read_only_and_bounded(tmp_path, monkeypatch):
+    from indexer import grams
+    monkeypatch.setattr(grams, "CACHE_IDS", 3)
+    texts = ["法治建设", "法治", "建设法治", "执法"]
+    index = build(tmp_path, texts)
+    first = index.find("法治")
+    assert index.find("法治") is first
+    assert not first.flags.writeable
+    index.find("执法")  # 3 + 1 ids: over the bound, so the older answer is dropped
+    assert "法治" not in index._cache and index.find("法治").tolist() == [0, 1, 2]

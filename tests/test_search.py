@@ -147,3 +147,26 @@ def test_paging_gives_the_exact_total_and_disjoint_pages(index):
     second = index.search(q, offset=10, limit=10)
     assert first.total == second.total == index.search(q, limit=None).total
     assert not {h.pid for h in first.hits} & {h.pid for h in second.hits}
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_property_boolean_queries_equal_a_scan(index, texts, data):
+    """AND of OR-groups minus excluded terms, with random substrings, against a plain scan."""
+    def substring():
+        text = texts[data.draw(st.integers(0, len(texts) - 1))]
+        start = data.draw(st.integers(0, max(0, len(text) - 1)))
+        raw = text[start:start + data.draw(st.integers(1, 6))]
+        return normalize(raw)
+
+    groups = [[t for t in (substring() for _ in range(data.draw(st.integers(1, 2)))) if t]
+              for _ in range(data.draw(st.integers(1, 3)))]
+    groups = [g for g in groups if g]
+    excluded = [t for t in (substring() for _ in range(data.draw(st.integers(0, 1)))) if t]
+    if not groups:
+        return
+    text = " ".join(" OR ".join(f'"{t}"' for t in g) for g in groups) + "".join(f' -"{t}"' for t in excluded)
+    norm = [normalize(t) for t in texts]
+    expected = [i for i, t in enumerate(norm)
+                if all(any(term in t for term in g) for g in groups) and not any(e in t for e in excluded)]
+    assert found(index, text) == expected
