@@ -14,7 +14,7 @@ from whoosh.filedb.filestore import FileStorage
 from .analysis import words_of
 from .build import FORMAT_VERSION, current_generation
 from .grams import NgramIndex, intersect_sorted
-from .normalize import find_spans, normalize
+from .normalize import find_spans
 from .query import Query
 from .ranking import WordIndex
 from .sections import SECTIONS
@@ -357,15 +357,6 @@ class ReportIndex:
 def highlight_spans(text: str, query: Query) -> list[tuple[int, int]]:
     """Spans of text that match the query's terms, for highlighting."""
     return find_spans(text, query.terms)
-
-
-def brute_force(texts: list[str], query_text: str) -> list[int]:
-    """Reference matcher for tests and benchmarks: a plain scan, query syntax aside.
-
-    Returns the indexes of texts that contain the whole query text after normalisation.
-    """
-    needle = normalize(query_text)
-    return [i for i, t in enumerate(texts) if needle in normalize(t)]
 
 
 def _smallest(keys: np.ndarray, k: int) -> np.ndarray:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from indexer.build import build
+from indexer.normalize import normalize
 from indexer.search import ReportIndex
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +19,12 @@ SEED_FILES = sorted(p.name for p in REPORTS.glob("*.txt"))
 def report_path(prefix: str) -> Path:
     """The seed report whose file name starts with prefix ('000' … '004')."""
     return next(REPORTS / name for name in SEED_FILES if name.startswith(prefix))
+
+
+def brute_force(texts: list[str], query_text: str) -> list[int]:
+    """The reference: indexes of texts that contain the whole query text, both normalised."""
+    needle = normalize(query_text)
+    return [i for i, t in enumerate(texts) if needle in normalize(t)]
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from indexer.analysis import words_of
 from indexer.normalize import normalize
 from indexer.query import parse_query
-from indexer.search import Filters, brute_force
+from indexer.search import Filters
+from tests.conftest import brute_force
 
 
 @pytest.fixture(scope="module")
