@@ -241,3 +241,10 @@ def test_site_returns_what_the_cli_returns(client, index_dir, cli_args, params):
     api = client.get("/api/search", query_string={**params, "per_page": 100}).get_json()
     assert [(h["report_id"], h["paragraph"]) for h in api["hits"]] == cli
     assert api["total"] == len(cli) > 0
+
+
+def test_compare_follows_the_filters_and_links_back_to_search(client):
+    html = client.get("/compare", query_string={"q": "法律明白人", "year": "2023"}).get_data(as_text=True)
+    assert "共 2 个段落" in html
+    assert "<h3>青山乡</h3>" not in html  # 2022, filtered out
+    assert "/search?q=%E6%B3%95%E5%BE%8B%E6%98%8E%E7%99%BD%E4%BA%BA&amp;year_from=2023&amp;year_to=2023" in html
