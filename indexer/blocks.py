@@ -161,9 +161,6 @@ class BlockTexts:
     def block(self, b: int) -> list[str]:
         return self.file.block(b, self._decode)
 
-    def __getitem__(self, i: int) -> str:
-        return self.block(i // TEXT_BLOCK)[i % TEXT_BLOCK]
-
     def many(self, ids: np.ndarray) -> list[str]:
         """Texts of sorted ids (C-level gathering, one block at a time)."""
         ids = np.asarray(ids, dtype=np.int64)

@@ -139,10 +139,8 @@ class NgramIndex:
             return -1, -1
         return int(self.slots[i]), i
 
-    def _ids(self, slot: int, i: int) -> np.ndarray:
-        if slot >= 0:
-            bits = np.unpackbits(self.bitmaps[slot])[: self.count]
-            return np.flatnonzero(bits).astype(np.int32)
+    def _list(self, i: int) -> np.ndarray:
+        """The sorted id list of key i (a key without a bitmap)."""
         return self.postings.get(int(self.offsets[i]), int(self.offsets[i + 1]))
 
     def find(self, needle: str) -> np.ndarray:
@@ -194,11 +192,11 @@ class NgramIndex:
         dense = [slot for slot, _ in found if slot >= 0]
         sparse = sorted((i for slot, i in found if slot < 0), key=lambda i: int(self.sizes[i]))
         if sparse:
-            result = self._ids(-1, sparse[0])
+            result = self._list(sparse[0])
             for i in sparse[1:]:
                 if len(result) < 64 and len(result) * 4 < int(self.sizes[i]):
                     break  # few candidates left: checking the text is cheaper than intersecting
-                result = intersect_sorted(result, self._ids(-1, i))
+                result = intersect_sorted(result, self._list(i))
             for slot in dense:
                 if len(result) == 0:
                     break

@@ -61,14 +61,19 @@ def _tokens(text: str) -> list[tuple[str, bool, bool]]:
     return tokens
 
 
+def check_length(text: str) -> None:
+    """Raise QueryError for a query over MAX_QUERY_CHARS."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"The query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}.")
+
+
 def parse_query(text: str) -> Query:
     """Parse user query text; raises QueryError for a query over the limits.
 
     A query with nothing to search for is not an error: it matches nothing and
     carries a notice saying why.
     """
-    if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(f"The query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}.")
+    check_length(text)
     tokens = _tokens(text)
     groups: list[list[str]] = []
     excluded: list[str] = []

@@ -48,6 +48,19 @@ class Filters:
     sections: tuple[str, ...] = ()
 
 
+def check_sort(sort: str) -> None:
+    """Raise FilterError for a sort that does not exist."""
+    if sort not in SORTS:
+        raise FilterError(f"Unknown sort {sort[:30]!r}; choose from: {', '.join(SORTS)}.")
+
+
+def check_sections(sections) -> None:
+    """Raise FilterError for a section key that does not exist."""
+    for s in sections:
+        if s not in SECTIONS:
+            raise FilterError(f"Unknown section {s[:30]!r}; choose from: {', '.join(SECTIONS)}.")
+
+
 def parse_year_range(text: str) -> tuple[int | None, int | None]:
     """'2023' → (2023, 2023); '2022-2024' → (2022, 2024); '' → (None, None)."""
     text = text.strip().replace("–", "-").replace("—", "-").replace("至", "-")
@@ -214,12 +227,6 @@ class ReportIndex:
             mask &= np.isin(self.columns["section"][ids], codes)
         return mask
 
-    def check_filters(self, filters: Filters) -> None:
-        """Raise FilterError for a section key that does not exist."""
-        for s in filters.sections:
-            if s not in SECTIONS:
-                raise FilterError(f"Unknown section {s!r}; choose from: {', '.join(SECTIONS)}.")
-
     def facets(self, ids: np.ndarray, filters: Filters) -> dict:
         """Counts per township, year and section; each facet ignores its own filter."""
         out = {}
@@ -254,8 +261,7 @@ class ReportIndex:
 
     def order(self, ids: np.ndarray, sort: str, query: Query, top: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """ids in the requested order (ties by paragraph id), and their scores; with top, only the first `top`."""
-        if sort not in SORTS:
-            raise FilterError(f"Unknown sort {sort!r}; choose from: {', '.join(SORTS)}.")
+        check_sort(sort)
         if sort == "relevance":
             return self._rank(ids, query, top)
         scores = np.zeros(len(ids))
@@ -301,8 +307,7 @@ class ReportIndex:
     def search(self, query: Query, filters: Filters = Filters(), sort: str = "relevance",
                offset: int = 0, limit: int | None = 10, facets: bool = True) -> SearchResult:
         """Every paragraph matching query and filters: the exact total, one page of hits, and facets."""
-        if sort not in SORTS:
-            raise FilterError(f"Unknown sort {sort!r}; choose from: {', '.join(SORTS)}.")
+        check_sort(sort)  # before the matching work
         matched = self.match(query)
         ids = self.select(query, filters, matched)
         end = len(ids) if limit is None else offset + limit
@@ -314,7 +319,7 @@ class ReportIndex:
 
     def select(self, query: Query, filters: Filters = Filters(), matched: np.ndarray | None = None) -> np.ndarray:
         """Sorted ids of the paragraphs that match the query and pass the filters."""
-        self.check_filters(filters)
+        check_sections(filters.sections)
         if matched is None:
             matched = self.match(query)
         return matched[self.filter_mask(matched, filters)]

@@ -6,11 +6,11 @@ from flask import (Blueprint, Response, abort, current_app, redirect, render_tem
                    send_file, stream_with_context, url_for)
 from werkzeug.exceptions import HTTPException
 
-from indexer.query import QueryError, parse_query
+from indexer.query import parse_query
 from indexer.search import SORTS, IndexNotFound, highlight_spans
 from indexer.sections import SECTIONS
 
-from .params import ParamError, parse_params
+from .params import ParamError, as_param_error, parse_params
 from .results import comparison, csv_stream, export_rows, highlight, json_stream, run_search
 from .store import get_index, get_report
 
@@ -92,10 +92,8 @@ def reports():
 def report(report_id: str):
     index, meta = get_report(report_id, "See the list of reports.")
     q = request.args.get("q", "").strip()
-    try:
+    with as_param_error():
         query = parse_query(q) if q else None
-    except QueryError as exc:
-        raise ParamError(str(exc)) from None
     paragraphs = index.report_paragraphs(meta)
     matches = [p.paragraph for p in paragraphs if query is not None and highlight_spans(p.text, query)]
     return render_template("report.html", report=meta, paragraphs=paragraphs, query=query, q=q,

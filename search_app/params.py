@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
-from indexer.query import MAX_QUERY_CHARS, Query, parse_query
-from indexer.search import SORTS, FilterError, Filters, parse_year_range
-from indexer.sections import SECTIONS
+from indexer.query import Query, QueryError, check_length, parse_query
+from indexer.search import FilterError, Filters, check_sections, check_sort, parse_year_range
 
 KNOWN = {"q", "township", "year_from", "year_to", "year", "section", "sort", "page", "per_page"}
 
@@ -68,6 +68,15 @@ class SearchParams:
         return endpoint + "?" + urlencode(self.pairs(**changes))
 
 
+@contextmanager
+def as_param_error():
+    """Report a query or filter the engine refuses as a ParamError (a 400 for the user)."""
+    try:
+        yield
+    except (QueryError, FilterError) as exc:
+        raise ParamError(str(exc)) from None
+
+
 def _int(args: MultiDict, name: str, low: int, high: int) -> int | None:
     raw = args.get(name, "").strip()
     if not raw:
@@ -85,19 +94,13 @@ def parse_params(args: MultiDict) -> SearchParams:
     """Validate request arguments; raises ParamError with a message a person can act on."""
     config = current_app.config
     q = args.get("q", "").strip()
-    if len(q) > MAX_QUERY_CHARS:
-        raise ParamError(f"The query is {len(q)} characters long; the limit is {MAX_QUERY_CHARS}.")
     sections = [s for s in args.getlist("section") if s]
-    for s in sections:
-        if s not in SECTIONS:
-            raise ParamError(f"Unknown section {s[:30]!r}; choose from: {', '.join(SECTIONS)}.")
     sort = args.get("sort", "relevance") or "relevance"
-    if sort not in SORTS:
-        raise ParamError(f"Unknown sort {sort[:30]!r}; choose from: {', '.join(SORTS)}.")
-    try:
+    with as_param_error():
+        check_length(q)
+        check_sections(sections)
+        check_sort(sort)
         year_from, year_to = parse_year_range(args.get("year", ""))
-    except FilterError as exc:
-        raise ParamError(str(exc)) from None
     low = _int(args, "year_from", 1900, 2100)
     high = _int(args, "year_to", 1900, 2100)
     year_from = low if low is not None else year_from

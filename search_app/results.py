@@ -10,27 +10,21 @@ from typing import Iterator
 
 from markupsafe import Markup, escape
 
-from indexer.query import QueryError
-from indexer.search import FilterError, ReportIndex, SearchResult, highlight_spans
+from indexer.search import ReportIndex, SearchResult, highlight_spans
 from indexer.snippets import fragments, kwic
 
-from .params import ParamError, SearchParams
+from .params import SearchParams, as_param_error
 
 EXPORT_FIELDS = ["query", "report_id", "source", "paragraph", "township", "county", "year",
                  "section", "section_name", "heading", "text", "url", "score"]
 EXPORT_BATCH = 500
 
 
-def run_search(index: ReportIndex, params: SearchParams, limit: int | None = -1,
-               facets: bool = True) -> SearchResult:
-    """One page of a search (limit -1), or every hit (limit None)."""
-    try:
-        query = params.query()
-        return index.search(query, params.filters, sort=params.sort,
-                            offset=params.offset if limit == -1 else 0,
-                            limit=params.per_page if limit == -1 else limit, facets=facets)
-    except (QueryError, FilterError) as exc:
-        raise ParamError(str(exc)) from None
+def run_search(index: ReportIndex, params: SearchParams) -> SearchResult:
+    """The page of hits, total and facets the parameters ask for."""
+    with as_param_error():
+        return index.search(params.query(), params.filters, sort=params.sort,
+                            offset=params.offset, limit=params.per_page)
 
 
 def highlight(text: str, query) -> Markup:
@@ -42,12 +36,10 @@ def highlight(text: str, query) -> Markup:
 
 def export_rows(index: ReportIndex, params: SearchParams) -> Iterator[dict]:
     """Every hit of the search, in order, as export rows (read in batches)."""
-    try:
+    with as_param_error():
         query = params.query()
         ids = index.select(query, params.filters)
         ordered, scores = index.order(ids, params.sort, query)
-    except (QueryError, FilterError) as exc:
-        raise ParamError(str(exc)) from None
     for start in range(0, len(ordered), EXPORT_BATCH):
         chunk = ordered[start:start + EXPORT_BATCH].tolist()
         for hit in index.hits(chunk, scores[start:start + EXPORT_BATCH].tolist()):
@@ -79,11 +71,9 @@ def json_stream(rows: Iterator[dict]) -> Iterator[str]:
 
 def comparison(index: ReportIndex, params: SearchParams, width: int, limit: int) -> dict:
     """Township × year counts and keyword-in-context lines grouped by township."""
-    try:
+    with as_param_error():
         query = params.query()
         ids = index.select(query, params.filters)
-    except (QueryError, FilterError) as exc:
-        raise ParamError(str(exc)) from None
     table = index.crosstab(ids)
     townships = sorted({t for t, _ in table})
     years = sorted({y for _, y in table if y is not None})
