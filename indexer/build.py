@@ -22,6 +22,7 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, Schema
 
+from .analysis import USERDICT_NAME, Entry, UserDictError, read_user_dict, segmenter_for
 from .grams import NgramIndex, chunk_grams
 from .ingest import IngestError
 from .metadata import MANIFEST_NAME, load_manifest
@@ -30,7 +31,7 @@ from .ranking import WordIndex, chunk_words
 from .report import Report, parse_report
 from .sections import SECTIONS
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 CURRENT = "CURRENT"
 
 
@@ -71,13 +72,13 @@ class BuildSummary:
 
 
 def report_files(data_dir: Path) -> list[Path]:
-    """Every candidate report file under data_dir, in a stable order (hidden files and the manifest aside)."""
+    """Every candidate report file under data_dir, in a stable order (hidden files, manifest and user dictionary aside)."""
     files = []
     for path in sorted(data_dir.rglob("*")):
         rel = path.relative_to(data_dir)
         if any(part.startswith(".") for part in rel.parts) or not path.is_file():
             continue
-        if rel.as_posix() == MANIFEST_NAME:
+        if rel.as_posix() in (MANIFEST_NAME, USERDICT_NAME):
             continue
         files.append(path)
     return files
@@ -121,9 +122,10 @@ def read_reports(data_dir: Path, summary: BuildSummary, progress: Progress = _no
 
 
 def source_signature(data_dir: Path) -> str:
-    """A fingerprint of the report files (names, sizes, times) and the manifest, to tell a stale index."""
+    """A fingerprint of the report files (names, sizes, times), the manifest and the user dictionary."""
     digest = hashlib.sha1()
-    files = report_files(data_dir) + [p for p in [data_dir / MANIFEST_NAME] if p.exists()]
+    extras = [data_dir / MANIFEST_NAME, data_dir / USERDICT_NAME]
+    files = report_files(data_dir) + [p for p in extras if p.exists()]
     for path in files:
         st = path.stat()
         digest.update(f"{path.relative_to(data_dir).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
@@ -148,22 +150,35 @@ def build(data_dir: Path, index_dir: Path, progress: Progress = _no_progress) ->
         raise FileNotFoundError(f"report folder not found: {data_dir}")
     summary = BuildSummary()
     signature = source_signature(data_dir)
+    entries = load_user_dict(data_dir, summary)
     reports = read_reports(data_dir, summary, progress)
-    summary.generation = build_index(reports, index_dir, data_dir, signature, progress)
+    summary.generation = build_index(reports, index_dir, data_dir, signature, progress, entries)
     summary.reports = len(reports)
     summary.paragraphs = sum(len(r.paragraphs) for r in reports)
     summary.repairs = sum(r.repairs for r in reports)
     return summary
 
 
+def load_user_dict(data_dir: Path, summary: BuildSummary) -> tuple[Entry, ...]:
+    """The user dictionary's words; bad lines (or an unreadable file) become warnings."""
+    try:
+        entries, problems = read_user_dict(data_dir / USERDICT_NAME)
+    except UserDictError as exc:
+        summary.warnings.append((USERDICT_NAME, f"{exc}; not used"))
+        return ()
+    summary.warnings.extend((USERDICT_NAME, problem) for problem in problems)
+    return entries
+
+
 def build_index(reports: list[Report], index_dir: Path, data_dir: Path | None = None,
-                signature: str | None = None, progress: Progress = _no_progress) -> Path:
+                signature: str | None = None, progress: Progress = _no_progress,
+                entries: tuple[Entry, ...] = ()) -> Path:
     """Write reports as a new generation in index_dir and make it live; returns its folder."""
     index_dir.mkdir(parents=True, exist_ok=True)
     previous = current_generation(index_dir)
     gen = Path(tempfile.mkdtemp(prefix="gen-" + time.strftime("%Y%m%dT%H%M%S-"), dir=index_dir))
     try:
-        _write_generation(reports, gen, data_dir, signature, progress)
+        _write_generation(reports, gen, data_dir, signature, progress, entries)
         _switch_current(index_dir, gen)
     except BaseException:
         shutil.rmtree(gen, ignore_errors=True)
@@ -177,21 +192,21 @@ def build_index(reports: list[Report], index_dir: Path, data_dir: Path | None = 
 CHUNK = 20_000
 
 
-def analyse_chunk(job: tuple[list[str], int]):
+def analyse_chunk(job: tuple[list[str], int, tuple[Entry, ...]]):
     """Normalised texts, gram postings and word postings of one chunk of paragraphs."""
-    texts, first = job
+    texts, first, entries = job
     norm = [normalize(t) for t in texts]
-    return norm, chunk_grams(norm, first), chunk_words(norm, first)
+    return norm, chunk_grams(norm, first), chunk_words(norm, first, segmenter_for(entries))
 
 
 def _write_generation(reports: list[Report], gen: Path, data_dir: Path | None, signature: str | None,
-                      progress: Progress) -> None:
+                      progress: Progress, entries: tuple[Entry, ...]) -> None:
     townships = sorted({r.township or "" for r in reports})
     township_code = {t: i for i, t in enumerate(townships)}
     section_keys = list(SECTIONS)
     section_code = {k: i for i, k in enumerate(section_keys)}
     texts = [p.text for r in reports for p in r.paragraphs]
-    jobs = [(texts[lo:lo + CHUNK], lo) for lo in range(0, len(texts), CHUNK)]
+    jobs = [(texts[lo:lo + CHUNK], lo, entries) for lo in range(0, len(texts), CHUNK)]
     # Analysis runs in a second process while this one writes Whoosh: both cores work.
     pool = multiprocessing.get_context("fork").Pool(2) if len(jobs) > 1 else None
     try:
@@ -220,12 +235,19 @@ def _write_generation(reports: list[Report], gen: Path, data_dir: Path | None, s
             target = gen / "sources" / report.source
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(data_dir / report.source, target)
+    write_user_dict(gen, entries)
     (gen / "reports.json").write_text(json.dumps(meta_reports, ensure_ascii=False), encoding="utf-8")
     (gen / "meta.json").write_text(json.dumps({
         "format": FORMAT_VERSION, "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "reports": len(reports), "paragraphs": pid, "signature": signature,
         "townships": townships, "sections": section_keys,
     }, ensure_ascii=False), encoding="utf-8")
+
+
+def write_user_dict(gen: Path, entries: tuple[Entry, ...]) -> None:
+    """Keep the words the index was segmented with, so queries are segmented alike."""
+    lines = [" ".join(str(f) for f in entry if f is not None) for entry in entries]
+    (gen / USERDICT_NAME).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
 def _write_whoosh(reports: Iterable[Report], gen: Path, township_code: dict, section_code: dict) -> dict:

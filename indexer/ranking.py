@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .analysis import words_of
+from .analysis import Segmenter, segmenter_for
 from .blocks import BlockArray
 
 B = 0.75
@@ -23,16 +23,18 @@ _DOC_SHIFT = _TF_BITS
 _WORD_SHIFT = 29  # paragraph id (21 bits) and tf (8 bits) below the word id
 
 
-def chunk_words(texts: list[str], first_doc: int) -> tuple[list[str], np.ndarray, np.ndarray]:
+def chunk_words(texts: list[str], first_doc: int,
+                segmenter: Segmenter | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Words of a chunk of normalised texts: (local vocabulary, packed postings, lengths in words).
 
     Packed postings are local word id << 29 | paragraph id << 8 | min(tf, 255).
     """
+    segmenter = segmenter or segmenter_for(())
     vocab: dict[str, int] = {}
     packed: list[int] = []
     lengths = np.zeros(len(texts), np.int32)
     for n, text in enumerate(texts):
-        words = words_of(text)
+        words = segmenter.words(text)
         lengths[n] = len(words)
         doc = (first_doc + n) << _DOC_SHIFT
         for word, tf in Counter(words).items():

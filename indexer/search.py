@@ -11,7 +11,7 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 
-from .analysis import words_of
+from .analysis import USERDICT_NAME, read_user_dict, segmenter_for
 from .build import FORMAT_VERSION, current_generation
 from .grams import NgramIndex, intersect_sorted
 from .normalize import find_spans
@@ -148,6 +148,7 @@ class ReportIndex:
                 self.columns = {k: cols[k] for k in cols.files}
             self.grams = NgramIndex.load(generation, meta["paragraphs"])
             self.words = WordIndex.load(generation)
+            self.segmenter = segmenter_for(read_user_dict(generation / USERDICT_NAME)[0])
             # Without mmap, Whoosh reads stored fields by seeking; with it, the first read
             # pulls the whole stored-fields column into memory (1.3 GB at 1M paragraphs).
             self.ix = FileStorage(str(generation / "whoosh"), supports_mmap=False).open_index()
@@ -248,7 +249,7 @@ class ReportIndex:
 
     def word_scores(self, query: Query, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per id: how many term groups occur as whole jieba words, and BM25 over the query's words."""
-        term_words = {term: words_of(term) for term in query.terms}
+        term_words = {term: self.segmenter.words(term) for term in query.terms}
         tf = self.words.frequencies([w for words in term_words.values() for w in words], ids)
         whole = np.zeros(len(ids))
         for group in query.groups:

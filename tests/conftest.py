@@ -13,7 +13,8 @@ from indexer.search import ReportIndex
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "data" / "reports"
-SEED_FILES = sorted(p.name for p in REPORTS.glob("*.txt"))
+SEED_FILES = sorted(p.name for p in REPORTS.glob("*.txt") if p.name != "userdict.txt")
+USERDICT = REPORTS / "userdict.txt"
 
 
 def report_path(prefix: str) -> Path:
@@ -43,10 +44,10 @@ def index(index_dir) -> ReportIndex:
 
 @pytest.fixture()
 def data_dir(tmp_path) -> Path:
-    """A fresh copy of the seed reports that a test may add bad files to."""
+    """A fresh copy of the seed reports and user dictionary that a test may add bad files to."""
     target = tmp_path / "reports"
     target.mkdir()
-    for name in SEED_FILES:
+    for name in SEED_FILES + [USERDICT.name]:
         shutil.copy(REPORTS / name, target / name)
     return target
 

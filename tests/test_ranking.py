@@ -13,7 +13,7 @@ from indexer.analysis import JiebaAnalyzer
 def whoosh_words(index, tmp_path_factory):
     """A Whoosh index of the same paragraphs with a jieba `words` field, as the reference."""
     folder = tmp_path_factory.mktemp("whoosh-words")
-    ix = whoosh_index.create_in(str(folder), Schema(pid=NUMERIC(stored=True), words=TEXT(analyzer=JiebaAnalyzer())))
+    ix = whoosh_index.create_in(str(folder), Schema(pid=NUMERIC(stored=True), words=TEXT(analyzer=JiebaAnalyzer(index.segmenter.entries))))
     writer = ix.writer()
     for hit in index.hits(list(range(len(index)))):
         writer.add_document(pid=hit.pid, words=hit.text)

@@ -1,0 +1,51 @@
+"""requirements.txt installs on a fresh machine: every line pins a package from the index."""
+
+import re
+
+import pytest
+
+from tests.conftest import ROOT
+
+#: name==version, an optional [extra], an optional ; marker. Nothing else.
+PINNED = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,-]+\])?==[A-Za-z0-9.+!*-]+(\s*;\s*\S.*)?$")
+
+
+def requirement_problems(text: str) -> list[str]:
+    """One message per line that is not a plain name==version pin, naming the line."""
+    problems = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith("#"):
+            continue
+        if not PINNED.match(line):
+            problems.append(f"requirements.txt line {number}: {line!r} is not name==version")
+    return problems
+
+
+def test_every_requirement_is_pinned_by_name_and_version():
+    assert requirement_problems((ROOT / "requirements.txt").read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize("line", [
+    "rjieba @ file:///tmp/rj/rjieba-0.2.2-cp39-abi3-manylinux_2_17_x86_64.whl",
+    "/tmp/rj/rjieba-0.2.2-cp39-abi3-manylinux_2_17_x86_64.whl",
+    "https://example.org/pkg-1.0.tar.gz",
+    "-e .",
+    "-e git+https://example.org/repo.git#egg=pkg",
+    "rjieba>=0.2",
+    "rjieba",
+    "--find-links /tmp/wheels",
+])
+def test_a_path_url_or_loose_line_is_named(line):
+    assert requirement_problems(f"Flask==3.1.3\n{line}\n") == [
+        f"requirements.txt line 2: {line!r} is not name==version"]
+
+
+@pytest.mark.parametrize("line", [
+    "rjieba==0.2.2",
+    "uvicorn[standard]==0.30.0",
+    "tomli==2.0.1; python_version < '3.11'",
+    "Whoosh-Reloaded==2.7.5  # the maintained fork",
+])
+def test_pins_with_extras_markers_and_comments_pass(line):
+    assert requirement_problems(line) == []
