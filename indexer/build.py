@@ -31,7 +31,7 @@ from .ranking import WordIndex, chunk_words
 from .report import Report, parse_report
 from .sections import SECTIONS
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 CURRENT = "CURRENT"
 
 

@@ -1,39 +1,78 @@
-"""Read a report file into text: encoding detection for .txt/.md, python-docx for .docx."""
+"""Read a report file into text: encoding detection for .txt/.md, python-docx for .docx,
+and the readers in `formats` for .pdf, .html/.htm and .doc."""
 
 from __future__ import annotations
 
 import codecs
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".docx")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".doc", ".pdf", ".html", ".htm")
 
 
 class IngestError(ValueError):
     """A report file that cannot be read; the message says why, in one line."""
 
 
-def read_text(path: Path) -> str:
-    """Return the text of a report file, with line endings as '\\n'.
+@dataclass
+class Document:
+    """What a reader made of a file."""
 
-    Raises IngestError for an unsupported, empty, binary or undecodable file.
+    text: str  # one paragraph per line (blank lines allowed), line endings '\\n'
+    #: True when the reader rebuilt paragraphs from the layout (PDF, web page, Word), so the
+    #: page-break repair for text extracted from PDFs must not join its lines again.
+    whole_paragraphs: bool = False
+    #: The page's own metadata (成文日期, 发文字号 …), label → value; empty for most formats.
+    page_meta: dict[str, str] = field(default_factory=dict)
+
+
+def read_document(path: Path) -> Document:
+    """Read a report file of any supported type.
+
+    Raises IngestError for an unsupported, empty, binary, undecodable, encrypted,
+    corrupt or text-less file.
     """
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise IngestError(
-            f"unsupported file type '{suffix or path.name}' (expected .txt, .md or .docx)"
-        )
+        raise IngestError(f"unsupported file type '{suffix or path.name}' "
+                          "(expected .txt, .md, .docx, .doc, .pdf, .html or .htm)")
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"cannot read file: {exc.strerror or exc}") from None
     if not data.strip():
         raise IngestError("empty file")
-    text = read_docx(path) if suffix == ".docx" else decode_bytes(data)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
+    document = _read_by_type(path, suffix, data)
+    document.text = document.text.replace("\r\n", "\n").replace("\r", "\n")
+    if not document.text.strip():
         raise IngestError("empty file (no text)")
-    return text
+    return document
+
+
+def _read_by_type(path: Path, suffix: str, data: bytes) -> Document:
+    # The format readers import this module (IngestError, decode_bytes): import them late.
+    if suffix == ".pdf":
+        from .formats.pdf import read_pdf
+        return Document(read_pdf(path), whole_paragraphs=True)
+    if suffix in (".html", ".htm"):
+        from .formats.html import read_html
+        page = read_html(data)
+        return Document(page.text, whole_paragraphs=True, page_meta=page.meta)
+    if suffix == ".doc":
+        from .formats.doc import read_doc
+        return Document(read_doc(path, data), whole_paragraphs=True)
+    if suffix == ".docx":
+        return Document(read_docx(path))
+    return Document(decode_bytes(data))
+
+
+def read_text(path: Path) -> str:
+    """Return the text of a report file, one paragraph per line, line endings '\\n'.
+
+    Raises IngestError as read_document does.
+    """
+    return read_document(path).text
 
 
 def decode_bytes(data: bytes) -> str:

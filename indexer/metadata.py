@@ -1,31 +1,52 @@
-"""Report metadata found in the text: township, county, year, date and title; and the manifest."""
+"""Report metadata: township and its hierarchy, year, date and title, each with its source.
+
+Every value records where it came from (`title`, `letterhead`, `opening`, `signature`,
+`body`, `heading`, `document number`, `date`, `page metadata`, `table`, `manifest`,
+`folder`). A value that rests on a weak clue, or on which the sources disagree,
+comes with a warning naming the field and the candidates, so no filter hides a
+report silently.
+"""
 
 from __future__ import annotations
 
 import re
 import tomllib
-from collections import Counter
-from dataclasses import dataclass
-from pathlib import Path
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from .normalize import simplify
+from .paragraphs import closing_block_start
+from .places import COUNTY, PREFECTURE, PROVINCE, TOWNSHIP, Gazetteer, Place, gazetteer
+from .sections import PROBLEMS_AND_PLANS, keyword_category, shape_of
 
 MANIFEST_NAME = "manifest.toml"
-MANIFEST_FIELDS = {"township", "county", "year", "date", "title"}
+MANIFEST_FIELDS = {"township", "county", "prefecture", "province", "year", "date", "title"}
+PLACE_FIELDS = ("province", "prefecture", "county", "township")
 
-_TITLE = re.compile(r"(报告|总结)$")
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-_CN_DIGITS = dict(zip("〇零○一二三四五六七八九", "00012345678 9".replace(" ", "")))
+#: How much a mention of a township counts in each part of the report.
+ZONE_WEIGHTS = {"title": 10, "letterhead": 8, "signature": 8, "opening": 3, "body": 1}
+#: Zones in the order their evidence is trusted, for naming the source of a value.
+ZONE_TRUST = ("title", "letterhead", "signature", "opening", "body")
+
+_TITLE_END = re.compile(r"(报告|总结|汇报|情况)$")
+_MARKS = re.compile(r"[，。；：！？,;:!?]")
+_ORGAN_AFTER = re.compile(r"^(人民政府|党委|委员会|党工委|办事处|政府|人大|法治|关于|\d{4}|二[〇○零])")
+_ANCHOR_BEFORE = ("中共", "关于", "我们")
+_CN_DIGITS = dict(zip("〇零○一二三四五六七八九", "000123456789"))
+_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_YEAR_TEXT = r"((?:19|20)\d{2}|[二][〇○零][一二三四五六七八九〇○零][〇○零一二三四五六七八九])"
+_YEAR = re.compile(_YEAR_TEXT + r"\s*年")
+_RANGE = re.compile(r"(?:19|20)\d{2}\s*[-－—–~～至到]\s*" + _YEAR_TEXT + r"\s*年|" + _YEAR_TEXT + r"\s*[-－—–~～至到]")
+_QUOTED = re.compile(r"《[^》]*》|“[^”]*”")
+_OPENING_YEAR = re.compile(r"(?:^|现将|关于|^在)\s*" + _YEAR_TEXT + r"\s*年(?!\d)")
+_REPORT_ON = re.compile(r"现将(.{0,40}?)(?:报告|汇报|总结|通报)如下")
+_DOC_NUMBER = re.compile(r"[〔\[［【(（]\s*((?:19|20)\d{2})\s*[〕\]］】)）]\s*\d{1,4}\s*号")
 _DATE = re.compile(r"^([0-9０-９〇零○一二三四五六七八九]{4})\s*年\s*([0-9０-９十一二三四五六七八九]{1,3})\s*月\s*"
                    r"([0-9０-９十一二三四五六七八九]{1,3})\s*日$")
-# A township is 1-4 name characters before 乡, 镇 or 街道; these characters cannot start one.
-_TOWNSHIP = re.compile(r"(?=([\u4e00-\u9fff]{1,4}?(?:乡|镇|街道)))")
-_NOT_NAME_START = set("我全本各该每此这其城下送中共市区县省州的和与及在于对向到为个乡镇村、")
-# County or district names: right before the township, before 委/人民政府, or after a
-# boundary (start, punctuation, 中共, 按照 …). Bare "XX区" is too often 景区/片区 to trust.
-_BOUNDARY = r"(?:^|[^\u4e00-\u9fff]|中共|按照|根据|在|与|对|向|由)"
-_COUNTY_ORGAN = re.compile(_BOUNDARY + r"([\u4e00-\u9fff]{2,3}?(?:县|区|旗))(?:委|人民政府)", re.M)
-_COUNTY_ANY = re.compile(_BOUNDARY + r"([\u4e00-\u9fff]{2,3}?(?:县|旗))", re.M)
-_NOT_COUNTY_START = set("我全本各该每此这其县区市省乡镇村的和与及在于对向到为个、")
-_NOT_COUNTY_WORDS = {"根据", "按照", "依照", "依据", "对照", "围绕", "结合", "配合", "落实", "参加", "所在", "上级"}
+_ISO_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+_STATED = re.compile(r"^(?:中共)?([\u4e00-\u9fff]{2,10}?(?:乡|镇|街道|苏木))(?:人民政府|党委|委员会|党工委|办事处|政府|关于|"
+                     r"\d{4}|二[〇○零]|法治)")
 
 
 @dataclass
@@ -34,38 +55,360 @@ class Metadata:
 
     township: str | None = None
     county: str | None = None
+    prefecture: str | None = None
+    province: str | None = None
+    code: str | None = None
     year: int | None = None
     date: str | None = None
     title: str | None = None
+    sources: dict[str, str] = field(default_factory=dict)
+    #: (field, message) for each value that is missing, doubtful or disputed.
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+    def set(self, name: str, value, source: str) -> None:
+        setattr(self, name, value)
+        self.sources[name] = source
+
+    def warn(self, name: str, message: str) -> None:
+        self.warnings.append((name, message))
 
 
-def find_title(lines: list[str]) -> str | None:
-    """The report's title: the first line near the top that ends in 报告 or 总结."""
-    for line in lines[:8]:
-        text = line.lstrip("#").strip()
-        if _TITLE.search(text):
-            return text
-    return None
+@dataclass
+class Zones:
+    """A report's lines (simplified characters) grouped by the part of the report they are in."""
+
+    lines: list[str]
+    title: list[int]
+    letterhead: list[int]
+    opening: list[int]
+    addressee: list[int]
+    headings: list[int]
+    signature: list[int]
+
+    def text(self, zone: str) -> list[str]:
+        if zone == "body":
+            return self.lines
+        return [self.lines[i] for i in getattr(self, zone)]
 
 
-def find_year(title: str | None, lines: list[str]) -> int | None:
-    """The year the report covers: from the title, else from the opening paragraph."""
-    if title:
-        m = _YEAR.search(title)
-        if m:
-            return int(m.group(1))
-    for line in lines[:8]:
-        if "报告" in line or "文件" in line or "号" in line[-3:]:
+# -- zones and title ----------------------------------------------------------------------
+
+def find_zones(lines: list[str]) -> Zones:
+    """Title, letterhead, addressee, opening, headings and signature of a report's lines."""
+    lines = [simplify(line.lstrip("#").strip()) for line in lines]
+    title = _title_lines(lines)
+    start = title[-1] + 1 if title else 0
+    headings = [i for i, line in enumerate(lines) if i >= start and _is_top_heading(line)]
+    first_heading = next((i for i in headings), len(lines))
+    closing = closing_block_start(lines)
+    addressee, opening = [], []
+    for i in range(start, min(first_heading, closing, start + 6)):
+        line = lines[i]
+        if line.endswith(("：", ":")) and len(line) <= 30 and "如下" not in line and not opening:
+            addressee.append(i)
+        elif len(opening) < 3:
+            opening.append(i)
+    signature = list(range(max(closing, first_heading + 1 if headings else start), len(lines)))
+    letterhead = list(range(0, title[0])) if title else []
+    return Zones(lines, title, letterhead, opening, addressee, headings, signature)
+
+
+def _is_top_heading(line: str) -> bool:
+    shape = shape_of(line)
+    return shape.level == 1 and shape.pure
+
+
+def _title_lines(lines: list[str]) -> list[int]:
+    """Indexes of the title's line or lines (a title may be split over two)."""
+    for i, line in enumerate(lines[:10]):
+        text = line.rstrip("。")
+        if not _TITLE_END.search(text) or _MARKS.search(text) or len(text) > 70 or shape_of(text).level:
             continue
-        m = _YEAR.match(line.lstrip("#").strip())
-        if m:
-            return int(m.group(1))
+        if len(text) < 6 or text.endswith("情况") and "法治" not in text:
+            continue
+        if i > 0 and _continues_into(lines[i - 1], text):
+            return [i - 1, i]
+        return [i]
+    return []
+
+
+def _continues_into(previous: str, line: str) -> bool:
+    """Whether the line before a title is its first half (a title split over two lines)."""
+    if _MARKS.search(previous) or len(previous) > 40 or previous.endswith(("文件", "号", "〕", "]", "）")):
+        return False
+    if "关于" in previous and "关于" not in line or previous.endswith(("年", "年度", "关于")):
+        return True
+    return "法治" in previous and "法治" not in line and not previous.endswith(("人民政府", "委员会", "办事处"))
+
+
+def title_of(zones: Zones, raw_lines: list[str]) -> str | None:
+    """The title as written (joined when split over two lines)."""
+    if not zones.title:
+        return None
+    return "".join(raw_lines[i].lstrip("#").strip() for i in zones.title)
+
+
+# -- places -------------------------------------------------------------------------------
+
+def _township_mentions(gaz: Gazetteer, text: str) -> list:
+    """Township names in text: three characters or more anywhere, two only where anchored."""
+    return [m for m in gaz.mentions(text, TOWNSHIP) if len(m.name) >= 3 or _anchored(gaz, text, m.start)]
+
+
+def _anchored(gaz: Gazetteer, text: str, start: int) -> bool:
+    """A name starts a line, follows a non-Chinese character, 中共/关于, or a higher-level place name."""
+    if start == 0 or not ("\u3400" <= text[start - 1] <= "\u9fff"):
+        return True
+    before = text[max(0, start - 12):start]
+    if before.endswith(_ANCHOR_BEFORE):
+        return True
+    return any(m.end == len(before) for lvl in (COUNTY, PREFECTURE, PROVINCE) for m in gaz.mentions(before, lvl))
+
+
+def find_township(gaz: Gazetteer, zones: Zones) -> tuple[str | None, str | None, list[str]]:
+    """The township's name, the zone it is best attested in, and notes on weak evidence."""
+    scores: dict[str, float] = defaultdict(float)
+    best_zone: dict[str, str] = {}
+    body_counts: dict[str, int] = defaultdict(int)
+    for zone in ZONE_TRUST:
+        for line in zones.text(zone):
+            for m in _township_mentions(gaz, line):
+                if zone == "body":
+                    body_counts[m.name] += 1
+                    continue
+                bonus = 3 if _ORGAN_AFTER.match(line[m.end:]) else 0
+                scores[m.name] += ZONE_WEIGHTS[zone] + bonus
+                best_zone.setdefault(m.name, zone)
+    for name, count in body_counts.items():
+        scores[name] += min(count, 10) * ZONE_WEIGHTS["body"]
+        best_zone.setdefault(name, "body")
+    stated = _stated_name(gaz, zones)
+    strong = {n for n, z in best_zone.items() if z in ("title", "letterhead", "signature")}
+    if stated and stated not in scores and not strong:
+        return stated, _zone_of(zones, stated), [
+            f"township {stated} is not in the division table ({gaz.edition}); new or renamed?"]
+    if not scores:
+        return None, None, []
+    name = max(scores, key=lambda n: (scores[n], len(n)))
+    notes = []
+    if best_zone[name] == "body" and body_counts[name] < 2:
+        notes.append(f"township {name} rests on one mention in the body")
+    elif best_zone[name] in ("opening", "body"):
+        rivals = sorted((n for n in scores if n != name and scores[n] >= scores[name] / 2), key=lambda n: -scores[n])
+        if rivals:
+            notes.append(f"township {name} is not named in the title or signature; candidates: "
+                         + ", ".join([name] + rivals[:4]))
+    return name, best_zone[name], notes
+
+
+def _stated_name(gaz: Gazetteer, zones: Zones) -> str | None:
+    """A township named as the author in the title, letterhead or signature, table or not."""
+    for zone in ("title", "letterhead", "signature"):
+        for line in zones.text(zone):
+            rest = line.removeprefix("中共").removeprefix("关于")
+            while True:  # strip the higher-level places written before the township
+                lead = [m for lvl in (PROVINCE, PREFECTURE, COUNTY) for m in gaz.mentions(rest[:12], lvl)
+                        if m.start == 0]
+                if not lead:
+                    break
+                rest = rest[max(m.end for m in lead):]
+            m = _STATED.match(rest)
+            if m:
+                return m.group(1)
     return None
+
+
+def _zone_of(zones: Zones, name: str) -> str:
+    for zone in ZONE_TRUST:
+        if any(name in line for line in zones.text(zone)):
+            return zone
+    return "body"
+
+
+def place_clues(gaz: Gazetteer, zones: Zones, folder: str | None) -> list[tuple[Place, str]]:
+    """Provinces, prefectures and counties named in the text or the folder path, with their source."""
+    clues: list[tuple[Place, str]] = []
+    for zone in ZONE_TRUST:
+        for line in zones.text(zone) + (zones.text("addressee") if zone == "opening" else []):
+            for level in (PROVINCE, PREFECTURE, COUNTY):
+                for m in gaz.mentions(line, level, min_chars=3):
+                    clues.extend((p, zone) for p in m.places)
+    for part in PurePosixPath(folder or "").parts[:-1]:
+        part = simplify(part)
+        for level in (PROVINCE, PREFECTURE, COUNTY):
+            for places in (gaz.places_named(part, level), *(m.places for m in gaz.mentions(part, level))):
+                clues.extend((p, "folder") for p in places)
+    return clues
+
+
+def resolve_place(gaz: Gazetteer, name: str, clues: list[tuple[Place, str]]) -> tuple[Place | None, list[Place], str]:
+    """The division a township name refers to, settled by the places named around it.
+
+    Returns (place or None, the candidates, the source that settled it).
+    """
+    candidates = list(gaz.places_named(name, TOWNSHIP))
+    if len(candidates) <= 1:
+        return (candidates[0] if candidates else None), candidates, "table"
+    weight = {COUNTY: 4, PREFECTURE: 2, PROVINCE: 1}
+    scored = []
+    for place in candidates:
+        score, source = 0, ""
+        for clue, where in clues:
+            if gaz.is_within(place, clue):
+                score += weight[clue.level]
+                source = source or where
+        scored.append((score, place, source))
+    scored.sort(key=lambda s: -s[0])
+    if scored[0][0] > 0 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
+        return scored[0][1], candidates, scored[0][2]
+    return None, candidates, ""
+
+
+def _describe(gaz: Gazetteer, place: Place) -> str:
+    lineage = gaz.lineage(place)
+    return "".join(lineage[f].name for f in PLACE_FIELDS if f in lineage and f != "township")
+
+
+def stated_county(gaz: Gazetteer, zones: Zones, clues: list[tuple[Place, str]]) -> tuple[Place | None, str]:
+    """A county the report names as its own (in the title, letterhead, addressee or signature), if one."""
+    own = [(p, z) for p, z in clues if p.level == COUNTY and z in ("title", "letterhead", "signature")]
+    for i in zones.addressee:
+        own += [(p, "opening") for m in gaz.mentions(zones.lines[i], COUNTY, 3) for p in m.places]
+    names = {p.name for p, _ in own}
+    if len(names) != 1:
+        return None, ""
+    places = {p.code: (p, z) for p, z in own}
+    if len(places) == 1:
+        return next(iter(places.values()))
+    higher = [c for c, _ in clues if c.level in (PREFECTURE, PROVINCE)]
+    settled = [(p, z) for p, z in places.values() if any(gaz.is_within(p, h) for h in higher)]
+    return settled[0] if len(settled) == 1 else (None, "")
+
+
+def apply_place(meta: Metadata, gaz: Gazetteer, place: Place, source: str, down_to: str = "township") -> None:
+    """Set province … down_to from a division of the table."""
+    lineage = gaz.lineage(place)
+    for name in PLACE_FIELDS:
+        if name in lineage:
+            meta.set(name, lineage[name].name, source if name == down_to else "table")
+        if name == down_to:
+            break
+    if down_to == "township":
+        meta.set("code", place.code, "table")
+
+
+def find_places(meta: Metadata, gaz: Gazetteer, zones: Zones, folder: str | None) -> None:
+    """Township, county, prefecture, province and code, from the text and the table."""
+    name, zone, notes = find_township(gaz, zones)
+    for note in notes:
+        meta.warn("township", note)
+    clues = place_clues(gaz, zones, folder)
+    candidates: list[Place] = []
+    if name:
+        place, candidates, _ = resolve_place(gaz, name, clues)
+        if place is not None:
+            apply_place(meta, gaz, place, zone)
+            _check_county_agrees(meta, gaz, place, zones, clues)
+            return
+        meta.set("township", name, zone)
+    county, where = stated_county(gaz, zones, clues)
+    if county is not None:
+        apply_place(meta, gaz, county, where, down_to="county")
+    if len(candidates) > 1:
+        listed = "; ".join(_describe(gaz, p) + name for p in candidates[:6])
+        more = f" and {len(candidates) - 6} more" if len(candidates) > 6 else ""
+        if county is not None:
+            meta.warn("township", f"none of the {len(candidates)} places named {name} in the table is in "
+                                  f"{county.name}: {listed}{more}; check the name")
+        else:
+            meta.warn("county", f"township {name} is shared by {len(candidates)} places and nothing in the "
+                                f"text settles which: {listed}{more}; set county")
+
+
+def _check_county_agrees(meta: Metadata, gaz: Gazetteer, place: Place, zones: Zones, clues) -> None:
+    county, _ = stated_county(gaz, zones, clues)
+    if county is not None and not gaz.is_within(place, county):
+        meta.warn("county", f"the report names {county.name}, but the table puts {meta.township} "
+                             f"in {meta.county}; candidates: {meta.county}, {county.name}")
+
+
+# -- year and date ------------------------------------------------------------------------
+
+def _year_value(text: str) -> int:
+    return int("".join(_CN_DIGITS.get(c, c) for c in text).translate(_DIGITS))
+
+
+def _years_in(text: str) -> list[int]:
+    """Years written as 2023年 / 二〇二三年, leaving out ranges and quoted titles (《…2021-2025年》)."""
+    text = _QUOTED.sub("", text)
+    text = _RANGE.sub("", text)
+    return [_year_value(m.group(1)) for m in _YEAR.finditer(text)]
+
+
+def year_candidates(zones: Zones, date: str | None, page_meta: dict[str, str]) -> list[tuple[int, str]]:
+    """(year covered, source) from every place a report states it, most trusted first."""
+    found: list[tuple[int, str]] = []
+    for line in zones.text("title"):
+        found += [(y, "title") for y in _years_in(line)[:1]]
+    for line in zones.text("opening"):
+        clean = _RANGE.sub("", _QUOTED.sub("", line))
+        report_on = _REPORT_ON.search(clean)
+        years = _years_in(report_on.group(1)) if report_on else []
+        years += [_year_value(m.group(1)) for m in _OPENING_YEAR.finditer(clean)]
+        found += [(years[0], "opening")] if years else []
+    heading_years = []
+    for line in zones.text("headings"):
+        if keyword_category(line) in ("rectification", "plans", PROBLEMS_AND_PLANS):
+            continue  # these name last year's inspection or next year's plans
+        heading_years += _years_in(line)[:1]
+    if heading_years:
+        found.append((max(set(heading_years), key=heading_years.count), "heading"))
+    for line in zones.text("letterhead") + zones.text("title"):
+        m = _DOC_NUMBER.search(line)
+        if m:
+            issued = int(m.group(1))
+            same_year = date is not None and int(date[:4]) == issued
+            found.append((_covered_by(date) if same_year else issued - 1, "document number"))
+            break
+    if date:
+        found.append((_covered_by(date), "date"))
+    for key in ("成文日期", "发布日期", "发布时间", "日期"):
+        m = _ISO_DATE.search(page_meta.get(key, ""))
+        if m:
+            found.append((_covered_by(f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"), "page metadata"))
+            break
+    return found
+
+
+def _covered_by(date: str) -> int:
+    """The year a report written on date most likely covers: that year from September, else the year before."""
+    year, month = int(date[:4]), int(date[5:7])
+    return year if month >= 9 else year - 1
+
+
+#: Sources that state the year; the others infer it (a report written in 2025 usually covers 2024).
+STATED_YEAR_SOURCES = ("title", "opening", "heading", "manifest")
+
+
+def choose_year(meta: Metadata, candidates: list[tuple[int, str]]) -> None:
+    if not candidates:
+        return
+    year, source = candidates[0]
+    meta.set("year", year, source)
+    stated = [(y, s) for y, s in candidates if s in STATED_YEAR_SOURCES]
+    listed = ", ".join(f"{y} ({s})" for y, s in candidates)
+    if not stated:
+        meta.warn("year", f"year {year} is inferred from the {source}, not stated; candidates: {listed}")
+        return
+    disagree = {y for y, s in stated} - {year}
+    if disagree:
+        meta.warn("year", f"sources disagree; took {year} from the {source}; candidates: {listed}")
+    elif meta.date and int(meta.date[:4]) not in (year, year + 1):
+        meta.warn("year", f"year {year} ({source}) does not fit the date {meta.date}")
 
 
 def _cn_number(text: str) -> int:
-    text = "".join(_CN_DIGITS.get(c, c) for c in text)
-    text = text.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    text = "".join(_CN_DIGITS.get(c, c) for c in text).translate(_DIGITS)
     if text.isdigit():
         return int(text)
     if "十" in text:  # 十, 十二, 二十, 二十五
@@ -80,8 +423,7 @@ def find_date(lines: list[str]) -> str | None:
         m = _DATE.match(line.strip())
         if m:
             try:
-                year = int("".join(_CN_DIGITS.get(c, c) for c in m.group(1))
-                           .translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+                year = _year_value(m.group(1))
                 month, day = _cn_number(m.group(2)), _cn_number(m.group(3))
             except ValueError:
                 continue
@@ -90,61 +432,62 @@ def find_date(lines: list[str]) -> str | None:
     return None
 
 
-def find_township(lines: list[str], title: str | None) -> str | None:
-    """The township the report is about: the most mentioned name, preferring the header."""
-    text = "\n".join(lines)
-    counts: Counter[str] = Counter()
-    for m in _TOWNSHIP.finditer(text):
-        name = m.group(1)
-        if name[0] in _NOT_NAME_START or len(name) < 3:
-            continue
-        counts[name] += 1
-    if not counts:
-        return None
-    header = "\n".join(lines[:4] + ([title] if title else []) + lines[-3:])
-    in_header = [n for n in counts if n in header]
-    pool = in_header or [n for n, c in counts.items() if c >= 2]
-    if not pool:
-        return None
-    # Most mentions wins; on a tie the longer name ("大石桥镇" over "石桥镇").
-    return max(pool, key=lambda n: (counts[n], len(n)))
+# -- the whole ----------------------------------------------------------------------------
+
+def extract_metadata(lines: list[str], folder: str | None = None,
+                     page_meta: dict[str, str] | None = None) -> Metadata:
+    """Metadata of a report from its non-empty lines, the path it was found at and its page metadata."""
+    gaz = gazetteer()
+    zones = find_zones(lines)
+    meta = Metadata()
+    title = title_of(zones, lines)
+    if title:
+        meta.set("title", title, "title")
+    find_places(meta, gaz, zones, folder)
+    date = find_date(lines)
+    if date:
+        meta.set("date", date, "date")
+    elif page_meta and _ISO_DATE.search(page_meta.get("成文日期", "")):
+        m = _ISO_DATE.search(page_meta["成文日期"])
+        meta.set("date", f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}", "page metadata")
+    choose_year(meta, year_candidates(zones, meta.date if date else None, page_meta or {}))
+    if meta.year is None:
+        for part in PurePosixPath(folder or "").parts[:-1]:
+            if re.fullmatch(r"(19|20)\d{2}", part):
+                meta.set("year", int(part), "folder")
+                meta.warn("year", f"year {part} is taken from the folder name only")
+    return meta
 
 
-def find_county(lines: list[str], township: str | None) -> str | None:
-    """The county or district named in the text, if any."""
-    text = "\n".join(lines)
-    if township:
-        for m in re.finditer(r"([\u4e00-\u9fff]{2,4}?(?:县|区|旗|市))" + re.escape(township), text):
-            name = _trim_county(m.group(1))
-            if name:
-                return name
-    for pattern in (_COUNTY_ORGAN, _COUNTY_ANY):
-        counts = Counter(n for n in (_trim_county(m.group(1)) for m in pattern.finditer(text)) if n)
-        if counts:
-            return counts.most_common(1)[0][0]
-    return None
+def apply_manifest(meta: Metadata, entry: dict) -> None:
+    """Manifest values win; a township or county given there is looked up in the table."""
+    gaz = gazetteer()
+    for key, value in entry.items():
+        meta.set(key, value, "manifest")
+    if "township" in entry or "county" in entry:
+        _resolve_manifest_place(meta, gaz, entry)
+    settled = set(entry) | ({"county"} if "township" in entry and meta.code else set())
+    meta.warnings = [(f, w) for f, w in meta.warnings if f not in settled]
 
 
-def _trim_county(name: str) -> str | None:
-    # "长治市上党区" → "上党区": keep the last administrative unit.
-    parts = re.findall(r"[^县区旗市]+[县区旗市]", name)
-    name = parts[-1] if parts else name
-    if len(name) < 3 or name[0] in _NOT_COUNTY_START or name[:2] in _NOT_COUNTY_WORDS:
-        return None
-    return name
-
-
-def extract_metadata(lines: list[str]) -> Metadata:
-    """Metadata of a report from its non-empty lines."""
-    title = find_title(lines)
-    township = find_township(lines, title)
-    return Metadata(
-        township=township,
-        county=find_county(lines, township),
-        year=find_year(title, lines),
-        date=find_date(lines),
-        title=title,
-    )
+def _resolve_manifest_place(meta: Metadata, gaz: Gazetteer, entry: dict) -> None:
+    higher = [p for f, lvl in (("county", COUNTY), ("prefecture", PREFECTURE), ("province", PROVINCE))
+              if meta.__dict__.get(f) for p in gaz.places_named(meta.__dict__[f], lvl)]
+    if meta.township:
+        places = [p for p in gaz.places_named(meta.township, TOWNSHIP)
+                  if not higher or any(gaz.is_within(p, h) for h in higher)]
+        if len(places) == 1:
+            for name in ("province", "prefecture", "county"):
+                if name not in entry:
+                    value = gaz.lineage(places[0]).get(name)
+                    meta.set(name, value.name if value else None, "table")
+            meta.set("code", places[0].code, "table")
+            return
+    meta.set("code", None, "manifest")
+    if "township" in entry and "county" not in entry:
+        for name in ("county", "prefecture", "province"):
+            if name not in entry and meta.sources.get(name, "").startswith("table"):
+                meta.set(name, None, "manifest")
 
 
 class ManifestError(ValueError):
@@ -160,6 +503,8 @@ def load_manifest(data_dir: Path) -> dict[str, dict]:
         raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ManifestError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ManifestError(f"{path}: cannot read: {exc.strerror or exc}") from None
     unknown_top = set(raw) - {"files"}
     if unknown_top:
         raise ManifestError(f"{path}: unknown table {sorted(unknown_top)[0]!r}; use [files.\"NAME\"]")
@@ -179,7 +524,7 @@ def load_manifest(data_dir: Path) -> dict[str, dict]:
             entry["date"] = str(entry["date"])
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", entry["date"]):
                 raise ManifestError(f"{path}: files.{name!r} date must look like 2023-12-05")
-        for key in ("township", "county", "title"):
+        for key in ("township", "county", "prefecture", "province", "title"):
             if key in entry and not isinstance(entry[key], str):
                 raise ManifestError(f"{path}: files.{name!r} {key} must be text")
     return entries

@@ -1,23 +1,57 @@
 """The one text normalisation used by indexing, querying, highlighting and tests.
 
-Each character is folded on its own with Unicode NFKC and lower case. Whitespace
-is dropped, and so is punctuation (Unicode category P) except the clause and
-sentence marks, which a match may not cross. After NFKC the full-width marks
+Each character is folded on its own with Unicode NFKC, lower case and OpenCC's
+traditional-to-simplified character table (執→执, 鄉→乡), so 小龙门乡 finds 小龍門鄉.
+Whitespace is dropped, and so is punctuation (Unicode category P) except the clause
+and sentence marks, which a match may not cross. After NFKC the full-width marks
 ，！？；： become their ASCII forms, so 。、 and ,!?;: are the marks kept.
+
+Folding is per character, so normalise(a + b) == normalise(a) + normalise(b): a
+substring of the text is always a substring of the normalised text.
 """
 
 from __future__ import annotations
 
+import functools
 import unicodedata
+
+import opencc
 
 #: Punctuation that is kept (after NFKC): a query must meet these marks in the text.
 KEPT_MARKS = frozenset("。、,!?;:")
 
 
+@functools.lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def simplified_char(ch: str) -> str:
+    """One character in simplified form, by OpenCC's character table (its first choice)."""
+    if ch.isascii():
+        return ch
+    out = _t2s().convert(ch)
+    return out if len(out) == 1 else ch
+
+
+class _SimplifyTable(dict):
+    def __missing__(self, code: int) -> str:
+        self[code] = simplified_char(chr(code))
+        return self[code]
+
+
+_SIMPLIFY = _SimplifyTable()
+
+
+def simplify(text: str) -> str:
+    """Traditional characters folded to simplified, one for one (same length, same offsets)."""
+    return text.translate(_SIMPLIFY)
+
+
 def fold_char(ch: str) -> str:
     """Return what one source character becomes in normalised text ('' if dropped)."""
     out = []
-    for c in unicodedata.normalize("NFKC", ch).lower():
+    for c in simplify(unicodedata.normalize("NFKC", ch).lower()):
         if c.isspace():
             continue
         if unicodedata.category(c).startswith("P") and c not in KEPT_MARKS:

@@ -71,8 +71,11 @@ def _glue(left: str, right: str) -> str:
     return left + right
 
 
-def split_paragraphs(text: str) -> tuple[list[str], int, int]:
-    """Paragraphs of a report, the number of page-break repairs, and where its closing block starts."""
+def split_paragraphs(text: str, repair: bool = True) -> tuple[list[str], int, int]:
+    """Paragraphs of a report, the number of page-break repairs, and where its closing block starts.
+
+    With repair=False (text whose reader already rebuilt paragraphs) every line is a paragraph.
+    """
     lines = split_lines(text)
     closing = closing_block_start(lines)
     paragraphs: list[str] = []
@@ -80,7 +83,7 @@ def split_paragraphs(text: str) -> tuple[list[str], int, int]:
     i = 0
     while i < len(lines):
         current = lines[i]
-        while i + 1 < closing and is_cut(current, lines[i + 1]):
+        while repair and i + 1 < closing and is_cut(current, lines[i + 1]):
             current = _glue(current, lines[i + 1])
             repairs += 1
             i += 1

