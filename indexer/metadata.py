@@ -39,8 +39,8 @@ _YEAR_TEXT = r"((?:19|20)\d{2}|[二][〇○零][一二三四五六七八九〇�
 _YEAR = re.compile(_YEAR_TEXT + r"\s*年")
 _RANGE = re.compile(r"(?:19|20)\d{2}\s*[-－—–~～至到]\s*" + _YEAR_TEXT + r"\s*年|" + _YEAR_TEXT + r"\s*[-－—–~～至到]")
 _QUOTED = re.compile(r"《[^》]*》|“[^”]*”")
-_OPENING_YEAR = re.compile(r"(?:^|现将|关于|^在)\s*" + _YEAR_TEXT + r"\s*年(?!\d)")
-_REPORT_ON = re.compile(r"现将(.{0,40}?)(?:报告|汇报|总结|通报)如下")
+_OPENING_YEAR = re.compile(r"(?:^|现将|关于|^在|[，,。；;]\s*)" + _YEAR_TEXT + r"\s*年(?:度)?(?=以来|来|[，,]|是|我|全|，)")
+_REPORT_ON = re.compile(r"现(?:将|对|就|把)(.{0,40}?)(?:报告|汇报|总结|通报)如下")
 _DOC_NUMBER = re.compile(r"[〔\[［【(（]\s*((?:19|20)\d{2})\s*[〕\]］】)）]\s*\d{1,4}\s*号")
 _DATE = re.compile(r"^([0-9０-９〇零○一二三四五六七八九]{4})\s*年\s*([0-9０-９十一二三四五六七八九]{1,3})\s*月\s*"
                    r"([0-9０-９十一二三四五六七八九]{1,3})\s*日$")
@@ -188,7 +188,7 @@ def find_township(gaz: Gazetteer, zones: Zones) -> tuple[str | None, str | None,
         return stated, _zone_of(zones, stated), [
             f"township {stated} is not in the division table ({gaz.edition}); new or renamed?"]
     if not scores:
-        return None, None, []
+        return _slogan_name(gaz, zones)
     name = max(scores, key=lambda n: (scores[n], len(n)))
     notes = []
     if best_zone[name] == "body" and body_counts[name] < 2:
@@ -199,6 +199,22 @@ def find_township(gaz: Gazetteer, zones: Zones) -> tuple[str | None, str | None,
             notes.append(f"township {name} is not named in the title or signature; candidates: "
                          + ", ".join([name] + rivals[:4]))
     return name, best_zone[name], notes
+
+
+_SLOGAN = re.compile(r"法治([\u4e00-\u9fff]{2,4}?)(?:建设|”|\")")
+_SELF = re.compile(r"(?:我|本|全)(镇|乡)|(街道)(?:党工委|办事处)")
+
+
+def _slogan_name(gaz: Gazetteer, zones: Zones) -> tuple[str | None, str | None, list[str]]:
+    """A township named only in a slogan (推进“法治东里”建设) and a self-reference (我镇): weak."""
+    text = "\n".join(zones.lines)
+    suffixes = {m.group(1) or m.group(2) for m in _SELF.finditer(text)}
+    found = {m.group(1) + suffix for m in _SLOGAN.finditer(text) for suffix in suffixes}
+    names = sorted(n for n in found if gaz.places_named(n, TOWNSHIP))
+    if len(names) != 1:
+        return None, None, []
+    return names[0], "body", [f"township {names[0]} is inferred from the slogan 法治{names[0][:-1]} "
+                              "and is not named in the title or signature"]
 
 
 def _stated_name(gaz: Gazetteer, zones: Zones) -> str | None:

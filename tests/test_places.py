@@ -89,3 +89,11 @@ def test_year_from_the_most_trusted_place_with_a_warning_when_weak_or_disputed(t
     meta = meta_of(text)
     assert (meta.year, meta.sources["year"]) == (year, source)
     assert any(f == "year" for f, _ in meta.warnings) == warned
+
+
+def test_a_township_named_only_in_a_slogan_is_taken_with_a_warning():
+    meta = meta_of("2024年，我乡坚持依法行政，推进“法治舒桥”建设。现将我乡2024年度法治政府建设情况汇报如下：\n"
+                   "一、主要举措和成效\n我乡开展了普法宣传。\n")
+    assert (meta.township, meta.county, meta.year) == ("舒桥乡", "青田县", 2024)
+    assert [f for f, _ in meta.warnings] == ["township"]
+    assert "slogan" in meta.warnings[0][1]
