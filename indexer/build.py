@@ -23,6 +23,7 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, Schema
 
 from .analysis import USERDICT_NAME, Entry, UserDictError, read_user_dict, segmenter_for
+from .facets import PLACE_KEYS
 from .grams import NgramIndex, chunk_grams
 from .ingest import IngestError
 from .metadata import MANIFEST_NAME, load_manifest
@@ -31,7 +32,7 @@ from .ranking import WordIndex, chunk_words
 from .report import Report, parse_report
 from .sections import SECTIONS
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 CURRENT = "CURRENT"
 
 
@@ -201,8 +202,8 @@ def analyse_chunk(job: tuple[list[str], int, tuple[Entry, ...]]):
 
 def _write_generation(reports: list[Report], gen: Path, data_dir: Path | None, signature: str | None,
                       progress: Progress, entries: tuple[Entry, ...]) -> None:
-    townships = sorted({r.township or "" for r in reports})
-    township_code = {t: i for i, t in enumerate(townships)}
+    values = {key: sorted({getattr(r, key) or "" for r in reports}) for key in PLACE_KEYS}
+    place_code = {key: {v: i for i, v in enumerate(vals)} for key, vals in values.items()}
     section_keys = list(SECTIONS)
     section_code = {k: i for i, k in enumerate(section_keys)}
     texts = [p.text for r in reports for p in r.paragraphs]
@@ -211,7 +212,7 @@ def _write_generation(reports: list[Report], gen: Path, data_dir: Path | None, s
     pool = multiprocessing.get_context("fork").Pool(2) if len(jobs) > 1 else None
     try:
         pending = pool.map_async(analyse_chunk, jobs, chunksize=1) if pool else None
-        columns = _write_whoosh(progress(reports, "indexing"), gen, township_code, section_code)
+        columns = _write_whoosh(progress(reports, "indexing"), gen, place_code, section_code)
         analysed = pending.get() if pool else [analyse_chunk(job) for job in jobs]
     finally:
         if pool:
@@ -225,7 +226,9 @@ def _write_generation(reports: list[Report], gen: Path, data_dir: Path | None, s
     for report in reports:
         meta_reports.append({
             "report_id": report.report_id, "source": report.source, "township": report.township,
-            "county": report.county, "year": report.year, "date": report.date, "title": report.title,
+            "county": report.county, "prefecture": report.prefecture, "province": report.province,
+            "code": report.code, "year": report.year, "date": report.date, "title": report.title,
+            "sources": report.sources, "warnings": report.warnings,
             "paragraphs": len(report.paragraphs), "first_pid": pid, "repairs": report.repairs,
             "headings": [[p.number, len(p.heading_path), p.text] for p in report.paragraphs
                          if p.kind == "heading"],
@@ -240,7 +243,7 @@ def _write_generation(reports: list[Report], gen: Path, data_dir: Path | None, s
     (gen / "meta.json").write_text(json.dumps({
         "format": FORMAT_VERSION, "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "reports": len(reports), "paragraphs": pid, "signature": signature,
-        "townships": townships, "sections": section_keys,
+        "values": values, "sections": section_keys,
     }, ensure_ascii=False), encoding="utf-8")
 
 
@@ -250,12 +253,12 @@ def write_user_dict(gen: Path, entries: tuple[Entry, ...]) -> None:
     (gen / USERDICT_NAME).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
-def _write_whoosh(reports: Iterable[Report], gen: Path, township_code: dict, section_code: dict) -> dict:
+def _write_whoosh(reports: Iterable[Report], gen: Path, place_code: dict, section_code: dict) -> dict:
     """Write the stored paragraphs to Whoosh; return the per-paragraph columns for filters."""
     (gen / "whoosh").mkdir()
     ix = whoosh_index.create_in(str(gen / "whoosh"), make_schema())
     writer = ix.writer(limitmb=256)
-    columns: dict[str, list[int]] = {k: [] for k in ("report", "paragraph", "year", "section", "township")}
+    columns: dict[str, list[int]] = {k: [] for k in ("report", "paragraph", "year", "section") + PLACE_KEYS}
     pid = 0
     for ri, report in enumerate(reports):
         for p in report.paragraphs:
@@ -268,7 +271,8 @@ def _write_whoosh(reports: Iterable[Report], gen: Path, township_code: dict, sec
             columns["paragraph"].append(p.number)
             columns["year"].append(report.year or 0)
             columns["section"].append(section_code[p.section])
-            columns["township"].append(township_code[report.township or ""])
+            for key in PLACE_KEYS:
+                columns[key].append(place_code[key][getattr(report, key) or ""])
             pid += 1
     writer.commit()
     return {k: np.asarray(v, dtype=np.int32) for k, v in columns.items()}

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from .build import build
 from .ingest import IngestError, decode_bytes
-from .metadata import ManifestError
+from .facets import PLACE_FACETS, REPORT_FIELDS
+from .metadata import MANIFEST_FIELDS, MANIFEST_NAME, ManifestError
 from .query import QueryError, parse_query
 from .search import (MAX_LIMIT, SORTS, FilterError, Filters, IndexNotFound, ReportIndex,
                      highlight_spans, parse_year_range)
@@ -41,7 +42,9 @@ def make_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("search", help="find every paragraph that contains a query")
     s.add_argument("query", nargs="?", help="the query (see README: matching rules)")
     s.add_argument("--index", type=Path, default=DEFAULT_INDEX)
-    s.add_argument("--township", nargs="+", action="extend", default=[], metavar="NAME")
+    for facet in PLACE_FACETS:
+        s.add_argument(f"--{facet.key}", nargs="+", action="extend", default=[], metavar="NAME",
+                       help=f"only reports of these {facet.key} names")
     s.add_argument("--year", default="", help="a year (2023) or a range (2022-2024)")
     s.add_argument("--section", nargs="+", action="extend", default=[], choices=list(SECTIONS),
                    metavar="KEY", help=f"one of: {', '.join(SECTIONS)}")
@@ -54,7 +57,9 @@ def make_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("reports", help="list the indexed reports")
     r.add_argument("--index", type=Path, default=DEFAULT_INDEX)
-    r.add_argument("--json", action="store_true")
+    r.add_argument("--json", action="store_true", help="one JSON object per report, with the source of each value")
+    r.add_argument("--check", action="store_true",
+                   help="list the reports with a missing or doubtful field and how to settle each in manifest.toml")
     return parser
 
 
@@ -107,12 +112,13 @@ def cmd_search(args) -> int:
     if args.limit is not None and not 1 <= args.limit <= MAX_LIMIT:
         raise CliError(f"--limit must be between 1 and {MAX_LIMIT}; use --all for every hit")
     year_from, year_to = parse_year_range(args.year)
-    filters = Filters(townships=tuple(args.township), year_from=year_from, year_to=year_to,
-                      sections=tuple(args.section))
+    filters = Filters(year_from=year_from, year_to=year_to, sections=tuple(args.section),
+                      **{f.plural: tuple(getattr(args, f.key)) for f in PLACE_FACETS})
     index = ReportIndex.open(args.index)
-    unknown = [t for t in filters.townships if t not in index.townships]
-    if unknown:
-        raise CliError(f"no report from township {unknown[0]!r}; see: python -m indexer reports")
+    for facet in PLACE_FACETS:
+        unknown = [t for t in filters.places(facet) if t not in index.value_code[facet.key]]
+        if unknown:
+            raise CliError(f"no report from {facet.key} {unknown[0]!r}; see: python -m indexer reports")
     queries = _read_batch(args.batch) if args.batch else []
     if args.query:
         queries.insert(0, args.query)
@@ -153,11 +159,30 @@ def _print_result(result, color: bool) -> None:
 
 def cmd_reports(args) -> int:
     index = ReportIndex.open(args.index)
+    if args.check:
+        return _check_reports(index.reports)
     for r in index.reports:
-        row = {k: r[k] for k in ("report_id", "source", "township", "county", "year", "date",
-                                 "title", "paragraphs")}
         if args.json:
-            print(json.dumps(row, ensure_ascii=False))
+            print(json.dumps({k: r.get(k) for k in REPORT_FIELDS}, ensure_ascii=False))
         else:
-            print("\t".join("" if v is None else str(v) for v in row.values()))
+            row = [r.get(k) for k in ("report_id", "source", "province", "prefecture", "county", "township",
+                                       "year", "date", "title", "paragraphs")]
+            print("\t".join("" if v is None else str(v) for v in row))
     return 0
+
+
+def _check_reports(reports: list[dict]) -> int:
+    """Print each report with a missing or doubtful field, and the manifest entry that settles it."""
+    doubtful = [r for r in reports if r.get("warnings")]
+    for r in doubtful:
+        print(f"{r['source']}:")
+        for warning in r["warnings"]:
+            print(f"  {warning}")
+        fields = sorted({w.split(":", 1)[0].split()[0] for w in r["warnings"]} & set(MANIFEST_FIELDS))
+        print(f"  settle it in {MANIFEST_NAME}:")
+        print(f'    [files."{r["source"]}"]')
+        for name in fields:
+            value = r.get(name)
+            print(f"    {name} = {json.dumps(value, ensure_ascii=False) if value else '…'}")
+    print(f"{len(doubtful)} of {len(reports)} reports have a missing or doubtful field")
+    return 1 if doubtful else 0

@@ -24,6 +24,12 @@ MANIFEST_NAME = "manifest.toml"
 MANIFEST_FIELDS = {"township", "county", "prefecture", "province", "year", "date", "title"}
 PLACE_FIELDS = ("province", "prefecture", "county", "township")
 
+#: What the site calls each source of a value.
+SOURCE_NAMES = {"title": "据标题", "letterhead": "据文头", "signature": "据落款", "opening": "据开头段",
+                "body": "据正文", "heading": "据小标题", "document number": "据文号", "date": "据成文日期",
+                "page metadata": "据网页信息", "table": "据行政区划表", "manifest": "据 manifest.toml",
+                "folder": "据文件夹名"}
+
 #: How much a mention of a township counts in each part of the report.
 ZONE_WEIGHTS = {"title": 10, "letterhead": 8, "signature": 8, "opening": 3, "body": 1}
 #: Zones in the order their evidence is trusted, for naming the source of a value.

@@ -13,6 +13,7 @@ from whoosh.filedb.filestore import FileStorage
 
 from .analysis import USERDICT_NAME, read_user_dict, segmenter_for
 from .build import FORMAT_VERSION, current_generation
+from .facets import FACET_KEYS, PLACE_FACETS
 from .grams import NgramIndex, intersect_sorted
 from .normalize import find_spans
 from .query import Query
@@ -40,12 +41,19 @@ class FilterError(ValueError):
 
 @dataclass(frozen=True)
 class Filters:
-    """Narrowing of a search: townships (any of), a year range, sections (any of)."""
+    """Narrowing of a search: places at each level (any of), a year range, sections (any of)."""
 
     townships: tuple[str, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
     sections: tuple[str, ...] = ()
+    provinces: tuple[str, ...] = ()
+    prefectures: tuple[str, ...] = ()
+    counties: tuple[str, ...] = ()
+
+    def places(self, facet) -> tuple[str, ...]:
+        """The chosen values of a place facet."""
+        return getattr(self, facet.plural)
 
 
 def check_sort(sort: str) -> None:
@@ -98,6 +106,9 @@ class Hit:
     text: str
     kind: str
     score: float = 0.0
+    province: str = ""
+    prefecture: str = ""
+    code: str = ""
 
     @property
     def url(self) -> str:
@@ -110,7 +121,8 @@ class Hit:
     def to_json(self, query_text: str | None = None) -> dict:
         return {
             "query": query_text, "report_id": self.report_id, "source": self.source,
-            "paragraph": self.paragraph, "township": self.township, "county": self.county,
+            "paragraph": self.paragraph, "province": self.province, "prefecture": self.prefecture,
+            "county": self.county, "township": self.township, "code": self.code,
             "year": self.year, "section": self.section, "section_name": self.section_name,
             "heading": self.heading, "text": self.text, "url": self.url, "score": round(self.score, 6),
         }
@@ -156,8 +168,11 @@ class ReportIndex:
         except (OSError, ValueError, KeyError, whoosh_index.IndexError) as exc:
             raise IndexNotFound(f"The index at {generation.parent} cannot be read ({exc}); "
                                 "rebuild it with: python -m indexer build") from None
-        self.townships: list[str] = meta["townships"]
-        self.township_code = {t: i for i, t in enumerate(self.townships)}
+        #: For each place facet, its values in name order (a paragraph column holds indexes into it).
+        self.values: dict[str, list[str]] = meta["values"]
+        self.value_code = {key: {v: i for i, v in enumerate(vals)} for key, vals in self.values.items()}
+        self.townships = self.values["township"]
+        self.township_code = self.value_code["township"]
         self.section_keys: list[str] = meta["sections"]
         self.by_id = {r["report_id"]: r for r in self.reports}
         self._reader_lock = threading.Lock()
@@ -214,9 +229,11 @@ class ReportIndex:
     def filter_mask(self, ids: np.ndarray, filters: Filters, skip: str | None = None) -> np.ndarray:
         """Boolean mask over ids for the filters (leaving out one dimension, for its facet)."""
         mask = np.ones(len(ids), bool)
-        if filters.townships and skip != "township":
-            codes = [self.township_code[t] for t in filters.townships if t in self.township_code]
-            mask &= np.isin(self.columns["township"][ids], codes)
+        for facet in PLACE_FACETS:
+            chosen = filters.places(facet)
+            if chosen and skip != facet.key:
+                known = self.value_code[facet.key]
+                mask &= np.isin(self.columns[facet.key][ids], [known[v] for v in chosen if v in known])
         if skip != "year":
             years = self.columns["year"][ids]
             if filters.year_from is not None:
@@ -229,9 +246,9 @@ class ReportIndex:
         return mask
 
     def facets(self, ids: np.ndarray, filters: Filters) -> dict:
-        """Counts per township, year and section; each facet ignores its own filter."""
+        """Counts per place level, year and section; each facet ignores its own filter."""
         out = {}
-        for name in ("township", "year", "section"):
+        for name in FACET_KEYS:
             sub = ids[self.filter_mask(ids, filters, skip=name)]
             counts = np.bincount(self.columns[name][sub])
             values = np.flatnonzero(counts)
@@ -241,7 +258,7 @@ class ReportIndex:
                 out[name] = [{"value": self.section_keys[v], "label": SECTIONS[self.section_keys[v]],
                               "count": int(counts[v])} for v in values]
             else:
-                items = [{"value": self.townships[v], "count": int(counts[v])} for v in values]
+                items = [{"value": self.values[name][v], "count": int(counts[v])} for v in values]
                 out[name] = sorted(items, key=lambda i: (-i["count"], i["value"]))
         return out
 
@@ -337,11 +354,13 @@ class ReportIndex:
         """Hits for paragraph ids, read from Whoosh's stored fields."""
         with self._reader_lock:  # one open Whoosh reader, shared by the server's threads
             fields = [self._reader.stored_fields(pid) for pid in pids]
+        reports = [self.by_id[f["report_id"]] for f in fields]
         return [Hit(pid=pid, report_id=f["report_id"], source=f["source"], paragraph=f["paragraph"],
                     township=f["township"], county=f["county"], year=f["year"] or None,
                     section=f["section"], heading=f["heading"], text=f["text"], kind=f["kind"],
-                    score=scores[i] if scores else 0.0)
-                for i, (pid, f) in enumerate(zip(pids, fields))]
+                    score=scores[i] if scores else 0.0, province=r.get("province") or "",
+                    prefecture=r.get("prefecture") or "", code=r.get("code") or "")
+                for i, (pid, f, r) in enumerate(zip(pids, fields, reports))]
 
     def report(self, report_id: str) -> dict | None:
         """A report's metadata, or None for an unknown id."""

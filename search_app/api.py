@@ -10,7 +10,6 @@ from .store import get_index, get_report
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-REPORT_FIELDS = ("report_id", "source", "township", "county", "year", "date", "title", "paragraphs")
 
 
 def error_response(message: str, status: int):
@@ -39,7 +38,7 @@ def search():
 
 @bp.route("/reports")
 def reports():
-    return jsonify({"reports": [{k: r[k] for k in REPORT_FIELDS} for r in get_index().reports]})
+    return jsonify({"reports": [{k: r.get(k) for k in REPORT_FIELDS} for r in get_index().reports]})
 
 
 @bp.route("/reports/<report_id>")

@@ -7,6 +7,8 @@ from flask import (Blueprint, Response, abort, current_app, redirect, render_tem
 from werkzeug.exceptions import HTTPException
 
 from indexer.query import parse_query
+from indexer.facets import PLACE_FACETS
+from indexer.metadata import SOURCE_NAMES
 from indexer.search import SORTS, IndexNotFound, highlight_spans
 from indexer.sections import SECTIONS
 
@@ -24,7 +26,7 @@ def _highlight(text, query):
 
 @bp.app_context_processor
 def _globals():
-    return {"SECTIONS": SECTIONS, "SORTS": SORTS}
+    return {"SECTIONS": SECTIONS, "SORTS": SORTS, "PLACE_FACETS": PLACE_FACETS, "SOURCE_NAMES": SOURCE_NAMES}
 
 
 @bp.route("/")

@@ -9,10 +9,9 @@ from urllib.parse import urlencode
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
+from indexer.facets import PLACE_FACETS
 from indexer.query import Query, QueryError, check_length, parse_query
 from indexer.search import FilterError, Filters, check_sections, check_sort, parse_year_range
-
-KNOWN = {"q", "township", "year_from", "year_to", "year", "section", "sort", "page", "per_page"}
 
 
 class ParamError(ValueError):
@@ -31,10 +30,35 @@ class SearchParams:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20
+    provinces: list[str] = field(default_factory=list)
+    prefectures: list[str] = field(default_factory=list)
+    counties: list[str] = field(default_factory=list)
 
     @property
     def filters(self) -> Filters:
-        return Filters(tuple(self.townships), self.year_from, self.year_to, tuple(self.sections))
+        return Filters(year_from=self.year_from, year_to=self.year_to, sections=tuple(self.sections),
+                       **{f.plural: tuple(getattr(self, f.plural)) for f in PLACE_FACETS})
+
+    def chosen(self, key: str) -> list[str]:
+        """The chosen values of the place facet `key` (province … township)."""
+        return next(getattr(self, f.plural) for f in PLACE_FACETS if f.key == key)
+
+    def toggled(self, key: str, value: str) -> list[str]:
+        """The chosen values of a place facet with value added, or removed if it was chosen."""
+        chosen = self.chosen(key)
+        return [v for v in chosen if v != value] if value in chosen else chosen + [value]
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.sections or self.year_from or self.year_to
+                    or any(getattr(self, f.plural) for f in PLACE_FACETS))
+
+    def unfiltered_url(self, endpoint: str = "/search", **changes) -> str:
+        """This search without any filter."""
+        cleared = {f.key: None for f in PLACE_FACETS}
+        cleared.update(section=None, year_from=None, year_to=None)
+        cleared.update(changes)
+        return self.url(endpoint, **cleared)
 
     @property
     def offset(self) -> int:
@@ -46,8 +70,8 @@ class SearchParams:
     def pairs(self, **changes) -> list[tuple[str, str]]:
         """URL parameters of this search, with some changed (None removes one)."""
         values = {
-            "q": self.q, "township": self.townships, "year_from": self.year_from,
-            "year_to": self.year_to, "section": self.sections,
+            "q": self.q, **{f.key: getattr(self, f.plural) for f in PLACE_FACETS},
+            "year_from": self.year_from, "year_to": self.year_to, "section": self.sections,
             "sort": None if self.sort == "relevance" else self.sort,
             "page": None if self.page == 1 else self.page,
             "per_page": None if self.per_page == current_app.config["PAGE_SIZE"] else self.per_page,
@@ -109,8 +133,11 @@ def parse_params(args: MultiDict) -> SearchParams:
         raise ParamError("year_from must not be after year_to.")
     page = _int(args, "page", 1, 100_000) or 1
     per_page = _int(args, "per_page", 1, config["MAX_PAGE_SIZE"]) or config["PAGE_SIZE"]
-    townships = list(dict.fromkeys(t.strip() for t in args.getlist("township") if t.strip()))
-    if len(townships) > 200 or any(len(t) > 50 for t in townships):
-        raise ParamError("Too many or too long township names.")
-    return SearchParams(q=q, townships=townships, year_from=year_from, year_to=year_to,
-                        sections=list(dict.fromkeys(sections)), sort=sort, page=page, per_page=per_page)
+    places = {}
+    for facet in PLACE_FACETS:
+        chosen = list(dict.fromkeys(t.strip() for t in args.getlist(facet.key) if t.strip()))
+        if len(chosen) > 200 or any(len(t) > 50 for t in chosen):
+            raise ParamError(f"Too many or too long {facet.key} names.")
+        places[facet.plural] = chosen
+    return SearchParams(q=q, year_from=year_from, year_to=year_to, sections=list(dict.fromkeys(sections)),
+                        sort=sort, page=page, per_page=per_page, **places)

@@ -15,8 +15,8 @@ from indexer.snippets import fragments, kwic
 
 from .params import SearchParams, as_param_error
 
-EXPORT_FIELDS = ["query", "report_id", "source", "paragraph", "township", "county", "year",
-                 "section", "section_name", "heading", "text", "url", "score"]
+EXPORT_FIELDS = ["query", "report_id", "source", "paragraph", "province", "prefecture", "county", "township",
+                 "code", "year", "section", "section_name", "heading", "text", "url", "score"]
 EXPORT_BATCH = 500
 
 

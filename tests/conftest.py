@@ -61,3 +61,34 @@ def app(index_dir):
 @pytest.fixture()
 def client(app):
     return app.test_client()
+
+
+PUBLISHED = ROOT / "tests" / "fixtures" / "published"
+
+
+@pytest.fixture(scope="session")
+def pdf_index_dir(tmp_path_factory) -> Path:
+    """An index of the PDF versions of the five reports (tests/fixtures/published/pdf), built once."""
+    target = tmp_path_factory.mktemp("pdf-index")
+    summary = build(PUBLISHED / "pdf", target)
+    assert not summary.skipped
+    return target
+
+
+OPENINGS = ROOT / "tests" / "fixtures" / "openings"
+
+
+@pytest.fixture(scope="session")
+def openings_index_dir(tmp_path_factory) -> Path:
+    """An index of the 32 invented report openings from 22 provinces (tests/fixtures/openings)."""
+    target = tmp_path_factory.mktemp("openings-index")
+    data = tmp_path_factory.mktemp("openings-data")
+    for path in OPENINGS.glob("*.txt"):
+        shutil.copy(path, data / path.name)
+    build(data, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def openings_index(openings_index_dir) -> ReportIndex:
+    return ReportIndex.open(openings_index_dir)

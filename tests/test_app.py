@@ -51,9 +51,10 @@ def test_api_matches_the_engine_for_the_same_query_and_filters(client, index):
     assert data["total"] == expected.total
     assert [(h["report_id"], h["paragraph"]) for h in data["hits"]] == \
         [(h.report_id, h.paragraph) for h in expected.hits]
-    assert set(data["hits"][0]) >= {"query", "report_id", "source", "paragraph", "township", "county",
-                                    "year", "section", "heading", "text", "url", "score"}
-    assert set(data["facets"]) == {"township", "year", "section"}
+    assert set(data["hits"][0]) >= {"query", "report_id", "source", "paragraph", "province", "prefecture",
+                                    "county", "township", "code", "year", "section", "heading", "text",
+                                    "url", "score"}
+    assert set(data["facets"]) == {"province", "prefecture", "county", "township", "year", "section"}
 
 
 def test_pagination_covers_every_hit_once(client):
