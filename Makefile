@@ -8,15 +8,28 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 SIZE   ?= 100000
 
-.PHONY: setup browser index run serve test bench clean
+.PHONY: setup doc-tool browser index run serve test bench clean
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed doc-tool
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
+
+# antiword reads Word 97–2003 .doc files; installed only when missing, and only where apt-get
+# works (without it .doc files are skipped with a hint to save them as .docx).
+doc-tool:
+	@if ! command -v antiword >/dev/null 2>&1 && ! command -v catdoc >/dev/null 2>&1; then \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			echo "installing antiword (for .doc files)"; \
+			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq antiword >/dev/null; } \
+				|| echo "could not install antiword: .doc files will be skipped with a hint"; \
+		else \
+			echo "antiword missing and apt-get unavailable: .doc files will be skipped with a hint"; \
+		fi; \
+	fi
 
 # Debian's Chromium and a CJK font for the browser tests (installed only when missing).
 browser:

@@ -104,7 +104,7 @@ def test_build_names_skipped_files_and_exits_nonzero(data_dir, tmp_path):
     code, out, err = run("build", "--data", data_dir, "--index", tmp_path / "index")
     assert code == 1
     assert "skipped: empty.txt: empty file" in err
-    assert "skipped: scan.pdf: unsupported file type '.pdf'" in err
+    assert "skipped: scan.pdf: corrupt or truncated PDF" in err
     assert "indexed 5 reports" in out and "skipped 2" in out
 
 

@@ -43,7 +43,8 @@ def test_docx_paragraphs_and_headings_are_read(tmp_path):
     ("binary.txt", bytes(range(256)) * 8, "binary"),
     ("png.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64), "binary"),
     ("latin1.txt", "Rapport annuel: société, équipe, qualité".encode("latin-1"), "undecodable"),
-    ("report.pdf", b"%PDF-1.4", "unsupported file type '.pdf'"),
+    ("report.pdf", b"%PDF-1.4", "corrupt or truncated PDF"),
+    ("report.xls", b"\xd0\xcf\x11\xe0 a spreadsheet", "unsupported file type '.xls'"),
     ("report.docx", b"PK\x03\x04 not really a zip", "not a valid .docx"),
     ("notes.md", codecs.BOM_UTF16_LE + b"\x00\xd8", "invalid UTF-16"),
 ])
