@@ -93,6 +93,7 @@ _MEASURES = re.compile(r"举措|措施|成效|成绩|完成情况|主要工作|�
                        r"工作开展|取得|亮点|经验")
 _OVERVIEW = re.compile(r"基本情况|指导思想|总体要求|总体情况|概况|工作目标")
 _OTHER = re.compile(r"其他|其它|附件")
+_YEAR_OR_WORK = re.compile(r"\d{4}\s*年|法治|工作|推进")
 
 #: Category marker for a heading that covers both problems and plans.
 PROBLEMS_AND_PLANS = "problems+plans"
@@ -118,7 +119,8 @@ def keyword_category(heading: str) -> str | None:
     if _MEASURES.search(heading):
         return "measures"
     if _OVERVIEW.search(heading):
-        return "overview"
+        # 2024年法治政府建设基本情况 / 年度工作总体情况 describe the year's work; 基本情况 alone does not.
+        return "measures" if _YEAR_OR_WORK.search(heading) else "overview"
     return None
 
 

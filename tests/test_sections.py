@@ -3,6 +3,7 @@
 import pytest
 
 from indexer.report import parse_report
+from indexer.sections import category_of_heading
 from tests.conftest import report_path
 
 
@@ -60,3 +61,25 @@ def test_paragraph_kinds():
     kinds = [p.kind for p in parse_report(report_path("000")).paragraphs]
     assert kinds[:3] == ["header", "header", "title"]
     assert kinds[-3:] == ["closing"] * 3
+
+
+@pytest.mark.parametrize("heading, after_problems, category", [
+    ("一、2022年法治政府建设主要措施", False, "measures"),
+    ("一、推进法治政府建设情况", False, "measures"),
+    ("一、主要工作及成效", False, "measures"),
+    ("一、强化组织保障，夯实法治建设根基", False, "measures"),   # thematic, before the problems
+    ("一、政治思想引领", False, "measures"),
+    ("五、政治思想引领", True, "other"),                      # thematic, after the problems
+    ("二、存在的不足和原因", False, "problems"),
+    ("三、党政主要负责人履行推进法治建设第一责任人职责情况", False, "responsibility"),
+    ("三、强化主要责任人责任", False, "responsibility"),
+    ("四、下一年度推进法治政府建设的主要安排", True, "plans"),
+    ("五、其他需要报告的情况", True, "other"),
+    ("一、2022年度督察反馈问题整改情况", False, "rectification"),
+    ("一、基本情况", False, "overview"),
+    ("一、2025年推进法治政府建设总体情况", False, "measures"),
+    ("二、存在的問題和不足", False, "problems"),                # traditional characters
+    ("三、黨政主要負責人履行第一責任人職責情況", False, "responsibility"),
+])
+def test_heading_categories_follow_the_official_outline_and_its_rewordings(heading, after_problems, category):
+    assert category_of_heading(heading, after_problems) == category
