@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 
+from indexer.facets import REPORT_FIELDS
+
 from .params import parse_params
 from .results import run_search
 from .store import get_index, get_report

@@ -200,6 +200,8 @@ def test_export_without_query_is_400(client):
 def test_api_reports(client):
     data = client.get("/api/reports").get_json()
     assert [r["township"] for r in data["reports"]] == ["东和乡", "景毛乡", "青山乡", "熊背乡", "国宝乡"]
+    assert [r["province"] for r in data["reports"]] == ["山西省", "山西省", "宁夏回族自治区", "河南省", "福建省"]
+    assert data["reports"][0]["sources"]["township"] == "letterhead" and data["reports"][0]["warnings"] == []
     detail = client.get(f"/api/reports/{data['reports'][0]['report_id']}").get_json()
     assert len(detail["content"]) == detail["paragraphs"]
 
