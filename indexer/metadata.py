@@ -394,12 +394,19 @@ def year_candidates(zones: Zones, date: str | None, page_meta: dict[str, str]) -
             break
     if date:
         found.append((_covered_by(date), "date"))
-    for key in ("成文日期", "发布日期", "发布时间", "日期"):
+    page_date = page_metadata_date(page_meta, ("成文日期", "发布日期", "发布时间", "日期"))
+    if page_date:
+        found.append((_covered_by(page_date), "page metadata"))
+    return found
+
+
+def page_metadata_date(page_meta: dict[str, str], keys: tuple[str, ...]) -> str | None:
+    """The first date (YYYY-MM-DD) found under keys of a web page's metadata list."""
+    for key in keys:
         m = _ISO_DATE.search(page_meta.get(key, ""))
         if m:
-            found.append((_covered_by(f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"), "page metadata"))
-            break
-    return found
+            return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+    return None
 
 
 def _covered_by(date: str) -> int:
@@ -469,9 +476,8 @@ def extract_metadata(lines: list[str], folder: str | None = None,
     date = find_date(lines)
     if date:
         meta.set("date", date, "date")
-    elif page_meta and _ISO_DATE.search(page_meta.get("成文日期", "")):
-        m = _ISO_DATE.search(page_meta["成文日期"])
-        meta.set("date", f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}", "page metadata")
+    elif page_metadata_date(page_meta or {}, ("成文日期",)):
+        meta.set("date", page_metadata_date(page_meta, ("成文日期",)), "page metadata")
     choose_year(meta, year_candidates(zones, meta.date if date else None, page_meta or {}))
     if meta.year is None:
         for part in PurePosixPath(folder or "").parts[:-1]:

@@ -64,7 +64,7 @@ def is_cut(line: str, following: str) -> bool:
     return True
 
 
-def _glue(left: str, right: str) -> str:
+def glue(left: str, right: str) -> str:
     """Join two pieces of one sentence; a space only between two Latin words."""
     if left[-1:].isascii() and left[-1:].isalnum() and right[:1].isascii() and right[:1].isalnum():
         return left + " " + right
@@ -84,7 +84,7 @@ def split_paragraphs(text: str, repair: bool = True) -> tuple[list[str], int, in
     while i < len(lines):
         current = lines[i]
         while repair and i + 1 < closing and is_cut(current, lines[i + 1]):
-            current = _glue(current, lines[i + 1])
+            current = glue(current, lines[i + 1])
             repairs += 1
             i += 1
         paragraphs.append(current)

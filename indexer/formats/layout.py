@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from statistics import median
 
+from ..paragraphs import glue
 from ..sections import shape_of
 
 #: A page number on its own: 第 3 页 共 9 页, 第3页/共9页, - 3 -, —3—, 3/9, 3, Page 3 of 9.
@@ -119,13 +120,6 @@ def starts_paragraph(prev: Line, line: Line, frame: Frame) -> bool:
     if prev.text.rstrip()[-1:] in _CLOSING_MARKS and shape_of(line.text).level:
         return True  # a heading or numbered item flush with the margin
     return False
-
-
-def glue(left: str, right: str) -> str:
-    """Join two pieces of one paragraph; a space only between two Latin words."""
-    if left[-1:].isascii() and left[-1:].isalnum() and right[:1].isascii() and right[:1].isalnum():
-        return left + " " + right
-    return left + right
 
 
 def paragraphs_from_lines(pages: list[list[Line]]) -> list[str]:
