@@ -7,8 +7,10 @@ INDEX  ?= data/index
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 SIZE   ?= 100000
+CLIENTS ?= 1,8,32,64
+SECONDS ?= 10
 
-.PHONY: setup doc-tool browser index run serve test bench clean
+.PHONY: setup doc-tool browser index run serve test bench loadtest clean
 
 setup: $(VENV)/.installed doc-tool
 
@@ -52,6 +54,11 @@ test: setup browser
 
 bench: setup
 	$(BIN)/python -m indexer.bench --size $(SIZE)
+
+# Starts the real server (building the index when stale) and drives it with CLIENTS concurrent clients,
+# SECONDS per level: req/s, p50/p95/p99, errors and the server's RSS (indexer/bench/load.py).
+loadtest: setup
+	$(BIN)/python -m indexer.bench.load --data $(DATA) --index $(INDEX) --clients $(CLIENTS) --seconds $(SECONDS)
 
 clean:
 	rm -rf $(INDEX) data/bench tests/artifacts

@@ -3,17 +3,23 @@
 An index folder holds generations (`gen-*`) and a CURRENT file naming the live
 one. A build writes a new generation beside the old and switches CURRENT with an
 atomic rename, so a failed or interrupted build leaves the old index serving.
+Builds into one folder take turns: each holds an exclusive lock on `.build.lock`
+while it writes, so clean-up only ever removes generations nobody is writing.
 """
 
 from __future__ import annotations
 
+import ctypes
+import fcntl
 import hashlib
 import json
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -34,6 +40,11 @@ from .sections import SECTIONS
 
 FORMAT_VERSION = 7
 CURRENT = "CURRENT"
+LOCK_NAME = ".build.lock"
+
+
+class BuildError(Exception):
+    """A build that cannot start or finish, told in one line; the live index is unchanged."""
 
 
 def make_schema() -> Schema:
@@ -73,16 +84,60 @@ class BuildSummary:
 
 
 def report_files(data_dir: Path) -> list[Path]:
-    """Every candidate report file under data_dir, in a stable order (hidden files, manifest and user dictionary aside)."""
-    files = []
-    for path in sorted(data_dir.rglob("*")):
-        rel = path.relative_to(data_dir)
-        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
-            continue
-        if rel.as_posix() in (MANIFEST_NAME, USERDICT_NAME):
-            continue
-        files.append(path)
-    return files
+    """Every candidate report file under data_dir, in a stable order (see scan_folder)."""
+    return scan_folder(data_dir)[0]
+
+
+def scan_folder(data_dir: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Report files under data_dir, and the entries passed over with the reason for each.
+
+    Hidden entries, the manifest and the user dictionary are not reports. A link whose
+    target lies outside data_dir, a link to a folder and a folder that cannot be read
+    are named, never followed.
+    """
+    root = data_dir.resolve()
+    files: list[Path] = []
+    passed: list[tuple[str, str]] = []
+
+    def unreadable(exc: OSError) -> None:
+        rel = Path(exc.filename).relative_to(data_dir).as_posix() if exc.filename else "."
+        if rel == ".":
+            raise BuildError(f"cannot read the report folder {data_dir}: {exc.strerror or exc}")
+        passed.append((rel, f"folder cannot be read: {exc.strerror or exc}"))
+
+    for folder, dirs, names in os.walk(data_dir, onerror=unreadable):
+        here = Path(folder)
+        for name in sorted(dirs):
+            path = here / name
+            if name.startswith("."):
+                dirs.remove(name)
+            elif path.is_symlink():
+                reason = "link to a folder is not followed" if _inside(path, root) \
+                    else f"link points outside {data_dir}"
+                passed.append((path.relative_to(data_dir).as_posix(), reason))
+        dirs.sort()
+        for name in names:
+            path = here / name
+            rel = path.relative_to(data_dir).as_posix()
+            if name.startswith(".") or rel in (MANIFEST_NAME, USERDICT_NAME):
+                continue
+            if path.is_symlink() and not _inside(path, root):
+                passed.append((rel, f"link points outside {data_dir}"))
+            elif path.is_file():
+                files.append(path)
+            elif path.is_symlink():
+                passed.append((rel, "link points to nothing"))
+    files.sort()
+    passed.sort()
+    return files, passed
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        target = path.resolve()
+    except (OSError, RuntimeError):  # a loop of links
+        return False
+    return target == root or root in target.parents
 
 
 Progress = Callable[[Iterable, str], Iterable]
@@ -95,7 +150,8 @@ def _no_progress(items: Iterable, desc: str) -> Iterable:
 def read_reports(data_dir: Path, summary: BuildSummary, progress: Progress = _no_progress) -> list[Report]:
     """Parse every report under data_dir; bad files are recorded in the summary and skipped."""
     manifest = load_manifest(data_dir)
-    files = report_files(data_dir)
+    files, passed = scan_folder(data_dir)
+    summary.skipped.extend(passed)
     reports: list[Report] = []
     ids: set[str] = set()
     known = {p.relative_to(data_dir).as_posix() for p in files}
@@ -145,15 +201,20 @@ def is_stale(data_dir: Path, index_dir: Path) -> bool:
     return meta.get("format") != FORMAT_VERSION or meta.get("signature") != source_signature(data_dir)
 
 
-def build(data_dir: Path, index_dir: Path, progress: Progress = _no_progress) -> BuildSummary:
-    """Read data_dir and build a new index generation in index_dir; returns what happened."""
+def build(data_dir: Path, index_dir: Path, progress: Progress = _no_progress,
+          on_wait: Callable[[], None] | None = None) -> BuildSummary:
+    """Read data_dir and build a new index generation in index_dir; returns what happened.
+
+    on_wait is called when another build of index_dir is running and this one waits for it.
+    """
     if not data_dir.is_dir():
         raise FileNotFoundError(f"report folder not found: {data_dir}")
+    prepare_index_dir(index_dir)
     summary = BuildSummary()
     signature = source_signature(data_dir)
     entries = load_user_dict(data_dir, summary)
     reports = read_reports(data_dir, summary, progress)
-    summary.generation = build_index(reports, index_dir, data_dir, signature, progress, entries)
+    summary.generation = build_index(reports, index_dir, data_dir, signature, progress, entries, on_wait)
     summary.reports = len(reports)
     summary.paragraphs = sum(len(r.paragraphs) for r in reports)
     summary.repairs = sum(r.repairs for r in reports)
@@ -173,24 +234,70 @@ def load_user_dict(data_dir: Path, summary: BuildSummary) -> tuple[Entry, ...]:
 
 def build_index(reports: list[Report], index_dir: Path, data_dir: Path | None = None,
                 signature: str | None = None, progress: Progress = _no_progress,
-                entries: tuple[Entry, ...] = ()) -> Path:
+                entries: tuple[Entry, ...] = (), on_wait: Callable[[], None] | None = None) -> Path:
     """Write reports as a new generation in index_dir and make it live; returns its folder."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    previous = current_generation(index_dir)
-    gen = Path(tempfile.mkdtemp(prefix="gen-" + time.strftime("%Y%m%dT%H%M%S-"), dir=index_dir))
-    try:
-        _write_generation(reports, gen, data_dir, signature, progress, entries)
-        _switch_current(index_dir, gen)
-    except BaseException:
-        shutil.rmtree(gen, ignore_errors=True)
-        raise
-    # Keep the previous generation: a running server may still be reading it.
-    _remove_old_generations(index_dir, keep={gen.name} | ({previous.name} if previous else set()))
+    prepare_index_dir(index_dir)
+    with build_lock(index_dir, on_wait):
+        previous = current_generation(index_dir)
+        try:
+            gen = Path(tempfile.mkdtemp(prefix="gen-" + time.strftime("%Y%m%dT%H%M%S-"), dir=index_dir))
+        except OSError as exc:
+            raise BuildError(f"cannot write to the index folder {index_dir}: {exc.strerror or exc}") from None
+        try:
+            _write_generation(reports, gen, data_dir, signature, progress, entries)
+            _switch_current(index_dir, gen)
+        except BaseException as exc:
+            shutil.rmtree(gen, ignore_errors=True)
+            if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):
+                raise BuildError(f"cannot write the index in {index_dir}: {exc.strerror or exc}; "
+                                 "the previous index is unchanged") from None
+            raise
+        # Keep the previous generation: a running server may still be reading it. Holding the
+        # lock, any other generation is the remains of a build that died: nobody is writing it.
+        _remove_old_generations(index_dir, keep={gen.name} | ({previous.name} if previous else set()))
     return gen
+
+
+def prepare_index_dir(index_dir: Path) -> None:
+    """Make sure index_dir is a folder that can hold an index, or raise BuildError saying why."""
+    if index_dir.exists() and not index_dir.is_dir():
+        raise BuildError(f"the index path {index_dir} is a file, not a folder")
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BuildError(f"cannot create the index folder {index_dir}: {exc.strerror or exc}") from None
+
+
+@contextmanager
+def build_lock(index_dir: Path, on_wait: Callable[[], None] | None = None):
+    """Hold index_dir's build lock; wait for another build that holds it (calling on_wait first)."""
+    try:
+        fd = os.open(index_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise BuildError(f"cannot write to the index folder {index_dir}: {exc.strerror or exc}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 #: Paragraphs per unit of work for the analysis processes.
 CHUNK = 20_000
+
+
+def _quiet_worker() -> None:
+    """Analysis workers leave Ctrl-C to the build, and die with it instead of writing to a closed pipe."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def analyse_chunk(job: tuple[list[str], int, tuple[Entry, ...]]):
@@ -209,7 +316,7 @@ def _write_generation(reports: list[Report], gen: Path, data_dir: Path | None, s
     texts = [p.text for r in reports for p in r.paragraphs]
     jobs = [(texts[lo:lo + CHUNK], lo, entries) for lo in range(0, len(texts), CHUNK)]
     # Analysis runs in a second process while this one writes Whoosh: both cores work.
-    pool = multiprocessing.get_context("fork").Pool(2) if len(jobs) > 1 else None
+    pool = multiprocessing.get_context("fork").Pool(2, _quiet_worker) if len(jobs) > 1 else None
     try:
         pending = pool.map_async(analyse_chunk, jobs, chunksize=1) if pool else None
         columns = _write_whoosh(progress(reports, "indexing"), gen, place_code, section_code)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 from pathlib import Path
 
-from .build import build
+from .build import BuildError, build
 from .ingest import IngestError, decode_bytes
 from .facets import PLACE_FACETS, REPORT_FIELDS
 from .metadata import MANIFEST_FIELDS, MANIFEST_NAME, ManifestError
@@ -67,14 +69,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = make_parser().parse_args(argv)
         return {"build": cmd_build, "search": cmd_search, "reports": cmd_reports}[args.command](args)
-    except (CliError, IndexNotFound, QueryError, FilterError, ManifestError, FileNotFoundError) as exc:
+    except (CliError, BuildError, IndexNotFound, QueryError, FilterError, ManifestError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
+        print("error: interrupted; the index is unchanged", file=sys.stderr)
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # e.g. `search … | head`: stop quietly, and keep the exit flush quiet too
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _progress(items, desc: str):
@@ -87,7 +98,12 @@ def _progress(items, desc: str):
 
 
 def cmd_build(args) -> int:
-    summary = build(args.data, args.index, progress=_progress)
+    signal.signal(signal.SIGTERM, _interrupt)  # a killed build cleans up like Ctrl-C
+
+    def waiting():
+        print(f"another build of {args.index} is running; waiting for it to finish", file=sys.stderr, flush=True)
+
+    summary = build(args.data, args.index, progress=_progress, on_wait=waiting)
     for name, reason in summary.warnings:
         print(f"warning: {name}: {reason}", file=sys.stderr)
     for name, reason in summary.skipped:

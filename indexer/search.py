@@ -6,6 +6,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 import numpy as np
 from whoosh import index as whoosh_index
@@ -112,7 +113,7 @@ class Hit:
 
     @property
     def url(self) -> str:
-        return f"/reports/{self.report_id}#p{self.paragraph}"
+        return report_url(self.report_id, self.paragraph)
 
     @property
     def section_name(self) -> str:
@@ -191,6 +192,8 @@ class ReportIndex:
 
     @classmethod
     def open(cls, index_dir: Path) -> "ReportIndex":
+        if Path(index_dir).exists() and not Path(index_dir).is_dir():
+            raise IndexNotFound(f"{index_dir} is a file, not an index folder")
         gen = current_generation(Path(index_dir))
         if gen is None:
             raise IndexNotFound(f"No index found at {index_dir}. Build it with: "
@@ -366,9 +369,11 @@ class ReportIndex:
         """A report's metadata, or None for an unknown id."""
         return self.by_id.get(report_id)
 
-    def report_paragraphs(self, report: dict) -> list[Hit]:
-        first = report["first_pid"]
-        return self.hits(list(range(first, first + report["paragraphs"])))
+    def report_paragraphs(self, report: dict, start: int = 0, stop: int | None = None) -> list[Hit]:
+        """A report's paragraphs, or those from position start up to stop (0-based)."""
+        first, count = report["first_pid"], report["paragraphs"]
+        stop = count if stop is None else min(stop, count)
+        return self.hits(list(range(first + max(start, 0), first + stop)))
 
     def source_path(self, report: dict) -> Path | None:
         """The indexed copy of a report's original file."""
@@ -377,6 +382,24 @@ class ReportIndex:
         if root not in path.parents or not path.is_file():
             return None
         return path
+
+
+#: Paragraphs per page of a report on the site and in the API (a few reports run to tens of thousands).
+REPORT_PAGE_SIZE = 1000
+
+
+def report_page(paragraph: int) -> int:
+    """The page of a report that shows its 1-based paragraph number."""
+    return (max(paragraph, 1) - 1) // REPORT_PAGE_SIZE + 1
+
+
+def report_url(report_id: str, paragraph: int | None = None, q: str | None = None) -> str:
+    """The site's link to a report, at a paragraph (on its page), with a query marked."""
+    params = [("q", q)] if q else []
+    if paragraph and report_page(paragraph) > 1:
+        params.append(("page", str(report_page(paragraph))))
+    return (f"/reports/{quote(report_id)}" + ("?" + urlencode(params) if params else "")
+            + (f"#p{paragraph}" if paragraph else ""))
 
 
 def highlight_spans(text: str, query: Query) -> list[tuple[int, int]]:

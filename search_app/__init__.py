@@ -14,6 +14,9 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "MAX_PAGE_SIZE": (100, "The largest page size a URL may ask for."),
     "KWIC_WIDTH": (20, "Characters shown on each side of a match in the comparison view."),
     "KWIC_LIMIT": (2000, "Most keyword-in-context lines shown on the comparison page."),
+    "KWIC_PER_TOWNSHIP": (20, "Most keyword-in-context lines per township on the comparison page."),
+    "HEAVY_LIMIT": (2, "Comparison pages and exports computed at once; more wait for a free slot."),
+    "HEAVY_WAIT": (5.0, "Seconds a heavy request waits for a slot before a 503 asks to retry."),
 }
 
 
@@ -33,8 +36,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    from . import api, pages, store
+    from . import api, pages, protect, store
     store.init_app(app)
+    protect.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     return app

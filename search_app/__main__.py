@@ -6,9 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from indexer.build import build, current_generation, is_stale
+from indexer.build import BuildError, build, current_generation, is_stale
 from indexer.cli import _progress
 from indexer.metadata import ManifestError
+
+from .server import THREADS, serve
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", type=Path, default=Path("data/index"), help="index folder")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=THREADS, help=f"worker threads (default {THREADS})")
     parser.add_argument("--no-build", action="store_true", help="serve the index as it is")
     args = parser.parse_args(argv)
 
@@ -25,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"building the index from {args.data} ...", file=sys.stderr)
         try:
             summary = build(args.data, args.index, progress=_progress)
-        except (ManifestError, OSError) as exc:
+        except (BuildError, ManifestError, OSError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             if current_generation(args.index) is None:
                 return 2
@@ -37,12 +39,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"skipped: {name}: {reason}", file=sys.stderr)
             print(summary.line(), file=sys.stderr)
 
-    from waitress import serve
-
     from . import create_app
     app = create_app({"INDEX_DIR": args.index})
     print(f"serving on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
-    serve(app, host=args.host, port=args.port, threads=args.threads, ident="township-search")
+    serve(app, host=args.host, port=args.port, threads=args.threads)
     return 0
 
 

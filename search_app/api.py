@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, jsonify, request, url_for
 
 from indexer.facets import REPORT_FIELDS
+from indexer.search import REPORT_PAGE_SIZE
 
-from .params import parse_params
+from .params import offset_param, parse_params
 from .results import run_search
 from .store import get_index, get_report
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-
 
 
 def error_response(message: str, status: int):
@@ -45,9 +45,15 @@ def reports():
 
 @bp.route("/reports/<report_id>")
 def report(report_id: str):
+    """A report's metadata and REPORT_PAGE_SIZE paragraphs from `offset` (default 0); `next` links on."""
     index, meta = get_report(report_id, "/api/reports lists them.")
-    paragraphs = index.report_paragraphs(meta)
+    count = meta["paragraphs"]
+    offset = offset_param(request.args, count)
+    paragraphs = index.report_paragraphs(meta, offset, offset + REPORT_PAGE_SIZE)
+    end = offset + len(paragraphs)
     return jsonify({**{k: meta[k] for k in REPORT_FIELDS},
+                    "offset": offset, "limit": REPORT_PAGE_SIZE,
+                    "next": url_for("api.report", report_id=report_id, offset=end) if end < count else None,
                     "content": [p.to_json() | {"kind": p.kind} for p in paragraphs]})
 
 

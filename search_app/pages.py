@@ -9,10 +9,11 @@ from werkzeug.exceptions import HTTPException
 from indexer.query import parse_query
 from indexer.facets import PLACE_FACETS
 from indexer.metadata import SOURCE_NAMES
-from indexer.search import SORTS, IndexNotFound, highlight_spans
+from indexer.search import REPORT_PAGE_SIZE, SORTS, Filters, IndexNotFound, report_url
 from indexer.sections import SECTIONS
 
-from .params import ParamError, as_param_error, parse_params
+from .params import ParamError, as_param_error, page_number, parse_params
+from .protect import Busy, heavy
 from .results import comparison, csv_stream, export_rows, highlight, json_stream, run_search
 from .store import get_index, get_report
 
@@ -26,7 +27,8 @@ def _highlight(text, query):
 
 @bp.app_context_processor
 def _globals():
-    return {"SECTIONS": SECTIONS, "SORTS": SORTS, "PLACE_FACETS": PLACE_FACETS, "SOURCE_NAMES": SOURCE_NAMES}
+    return {"SECTIONS": SECTIONS, "SORTS": SORTS, "PLACE_FACETS": PLACE_FACETS, "SOURCE_NAMES": SOURCE_NAMES,
+            "report_url": report_url}
 
 
 @bp.route("/")
@@ -57,31 +59,35 @@ def _export(kind: str):
             yield from rows
 
     if kind == "csv":
-        body, mimetype = csv_stream(all_rows()), "text/csv; charset=utf-8"
+        body, content_type = csv_stream(all_rows(), request.host_url), "text/csv; charset=utf-8"
     else:
-        body, mimetype = json_stream(all_rows()), "application/json; charset=utf-8"
-    response = Response(stream_with_context(body), mimetype=mimetype)
+        body, content_type = json_stream(all_rows()), "application/json; charset=utf-8"
+    response = Response(stream_with_context(body), content_type=content_type)
     response.headers["Content-Disposition"] = f"attachment; filename=search-results.{kind}"
     return response
 
 
 @bp.route("/export.csv")
+@heavy
 def export_csv():
     return _export("csv")
 
 
 @bp.route("/export.json")
+@heavy
 def export_json():
     return _export("json")
 
 
 @bp.route("/compare")
+@heavy
 def compare():
     params = parse_params(request.args)
     index = get_index()
     data = None
     if params.q:
-        data = comparison(index, params, current_app.config["KWIC_WIDTH"], current_app.config["KWIC_LIMIT"])
+        config = current_app.config
+        data = comparison(index, params, config["KWIC_WIDTH"], config["KWIC_PER_TOWNSHIP"], config["KWIC_LIMIT"])
     return render_template("compare.html", params=params, data=data, index=index)
 
 
@@ -92,14 +98,24 @@ def reports():
 
 @bp.route("/reports/<report_id>")
 def report(report_id: str):
-    index, meta = get_report(report_id, "See the list of reports.")
+    index, meta = get_report(report_id, "请从报告列表选择。")
     q = request.args.get("q", "").strip()
     with as_param_error():
         query = parse_query(q) if q else None
-    paragraphs = index.report_paragraphs(meta)
-    matches = [p.paragraph for p in paragraphs if query is not None and highlight_spans(p.text, query)]
+    pages = max(1, -(-meta["paragraphs"] // REPORT_PAGE_SIZE))
+    page = page_number(request.args, pages)
+    start = (page - 1) * REPORT_PAGE_SIZE
+    paragraphs = index.report_paragraphs(meta, start, start + REPORT_PAGE_SIZE)
+    matches = []
+    if query is not None:  # every matching paragraph of the report, found by the engine, not by reading it
+        first = meta["first_pid"]
+        ids = index.select(query, Filters())
+        lo, hi = ids.searchsorted([first, first + meta["paragraphs"]])
+        matches = (ids[lo:hi] - first + 1).tolist()
     return render_template("report.html", report=meta, paragraphs=paragraphs, query=query, q=q,
-                           matches=matches)
+                           matches=matches, page=page, pages=pages, page_size=REPORT_PAGE_SIZE,
+                           page_url=lambda n: url_for("pages.report", report_id=report_id, q=q or None,
+                                                      page=n if n > 1 else None))
 
 
 @bp.route("/reports/<report_id>/source")
@@ -108,8 +124,13 @@ def report_source(report_id: str):
     meta = index.report(report_id)
     path = index.source_path(meta) if meta else None
     if path is None:
-        abort(404, f"No original file for report {report_id!r}.")
-    return send_file(path, as_attachment=True, download_name=path.name)
+        abort(404, f"报告 {report_id!r} 没有可下载的原文件。")
+    try:  # only the copy inside the index generation is ever served
+        handle = path.open("rb")
+    except OSError as exc:
+        current_app.logger.error("cannot read source copy %s: %s", path, exc)
+        abort(503, "原文件暂时无法读取，请稍后再试或联系管理员。")
+    return send_file(handle, as_attachment=True, download_name=path.name)
 
 
 @bp.app_errorhandler(ParamError)
@@ -122,11 +143,25 @@ def _param_error(exc):
 
 @bp.app_errorhandler(IndexNotFound)
 def _no_index(exc):
+    # The reason names server paths: it goes to the log, not to the visitor.
+    current_app.logger.error("index unavailable: %s", exc)
     if request.path.startswith("/api/"):
         from .api import error_response
-        return error_response(f"{exc} Build it with: make index (or python -m indexer build).", 503)
-    return render_template("no_index.html", message=str(exc),
-                           index_dir=current_app.config["INDEX_DIR"]), 503
+        return error_response("The index is missing or cannot be read. "
+                              "Build it with: make index (or python -m indexer build).", 503)
+    return render_template("no_index.html"), 503
+
+
+@bp.app_errorhandler(Busy)
+def _busy(exc):
+    message = "服务器正忙，请过几秒再试。"
+    if request.path.startswith("/api/"):
+        from .api import error_response
+        response = error_response("The server is busy; retry in a few seconds.", 503)
+    else:
+        response = current_app.make_response((render_template("error.html", status=503, message=message), 503))
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 @bp.app_errorhandler(HTTPException)

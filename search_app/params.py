@@ -114,6 +114,16 @@ def _int(args: MultiDict, name: str, low: int, high: int) -> int | None:
     return value
 
 
+def page_number(args: MultiDict, pages: int) -> int:
+    """The page a URL asks for among pages (default 1)."""
+    return _int(args, "page", 1, max(pages, 1)) or 1
+
+
+def offset_param(args: MultiDict, count: int) -> int:
+    """The 0-based `offset` a URL asks for among count items (default 0)."""
+    return _int(args, "offset", 0, max(count - 1, 0)) or 0
+
+
 def parse_params(args: MultiDict) -> SearchParams:
     """Validate request arguments; raises ParamError with a message a person can act on."""
     config = current_app.config

@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections import defaultdict
+from collections import Counter
 from typing import Iterator
 
+import numpy as np
 from markupsafe import Markup, escape
 
 from indexer.search import ReportIndex, SearchResult, highlight_spans
@@ -46,13 +47,27 @@ def export_rows(index: ReportIndex, params: SearchParams) -> Iterator[dict]:
             yield hit.to_json(params.q)
 
 
-def csv_stream(rows: Iterator[dict]) -> Iterator[str]:
-    """CSV text with a UTF-8 BOM so Excel shows the Chinese."""
+#: What a spreadsheet takes for the start of a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A text cell that a spreadsheet would run as a formula, prefixed with ' so it shows as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_stream(rows: Iterator[dict], base_url: str) -> Iterator[str]:
+    """CSV text with a UTF-8 BOM so Excel shows the Chinese; links absolute, formulas defused."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
     buffer.write("\ufeff")
     writer.writeheader()
+    base = base_url.rstrip("/")
     for row in rows:
+        row = {key: spreadsheet_safe(value) for key, value in row.items()}
+        row["url"] = base + row["url"]
         writer.writerow(row)
         if buffer.tell() > 65536:
             yield buffer.getvalue()
@@ -69,26 +84,39 @@ def json_stream(rows: Iterator[dict]) -> Iterator[str]:
     yield "\n]\n"
 
 
-def comparison(index: ReportIndex, params: SearchParams, width: int, limit: int) -> dict:
-    """Township × year counts and keyword-in-context lines grouped by township."""
+def comparison(index: ReportIndex, params: SearchParams, width: int, per_township: int, limit: int) -> dict:
+    """Township × year counts over every hit, and keyword-in-context lines for the first few of each township.
+
+    The counts cost array work only; the lines need the stored text, so only the first
+    per_township paragraphs of each township (and limit lines in all) are read.
+    """
     with as_param_error():
         query = params.query()
         ids = index.select(query, params.filters)
     table = index.crosstab(ids)
     townships = sorted({t for t, _ in table})
     years = sorted({y for _, y in table if y is not None})
-    groups: dict[str, list] = defaultdict(list)
-    shown = 0
-    total_occurrences = 0
     ordered, _ = index.order(ids, "township", query)
-    for start in range(0, len(ordered), EXPORT_BATCH):
-        for hit in index.hits(ordered[start:start + EXPORT_BATCH].tolist()):
-            spans = highlight_spans(hit.text, query)
-            total_occurrences += len(spans)
-            for line in kwic(hit.text, spans, width):
-                if shown < limit:
-                    groups[hit.township].append((hit, line))
-                    shown += 1
-    return {"query": query, "table": table, "townships": townships, "years": years,
-            "groups": dict(groups), "shown": shown, "occurrences": total_occurrences,
+    codes = index.columns["township"][ordered]
+    position = np.arange(len(codes))
+    group_start = np.maximum.accumulate(np.where(np.r_[True, codes[1:] != codes[:-1]], position, 0))
+    chosen = ordered[position - group_start < per_township][:limit]
+    groups: dict[str, dict] = {}
+    for start in range(0, len(chosen), EXPORT_BATCH):
+        for hit in index.hits(chosen[start:start + EXPORT_BATCH].tolist()):
+            group = groups.setdefault(hit.township, {"lines": [], "more": False})
+            for line in kwic(hit.text, highlight_spans(hit.text, query), width):
+                if len(group["lines"]) < per_township:
+                    group["lines"].append((hit, line))
+                else:
+                    group["more"] = True
+    paragraphs = Counter()
+    for (township, _), n in table.items():
+        paragraphs[township] += n
+    for township, group in groups.items():
+        group["paragraphs"] = paragraphs[township]
+        group["more"] = group["more"] or len({h.pid for h, _ in group["lines"]}) < paragraphs[township]
+    return {"query": query, "table": table, "townships": townships, "years": years, "groups": groups,
+            "shown": sum(len(g["lines"]) for g in groups.values()), "per_township": per_township,
+            "occurrences": int(index.grams.occurrences(ids, list(query.terms)).sum()) if len(ids) else 0,
             "total": int(len(ids))}

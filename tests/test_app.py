@@ -173,7 +173,7 @@ def test_compare_counts_and_keyword_in_context(client, index):
     assert 'id="crosstab"' in html
     assert html.count('<td class="match"><mark>法律明白人</mark></td>') == 4
     for township in ("国宝乡", "熊背乡", "青山乡"):
-        assert f"<h3>{township}</h3>" in html
+        assert f"<h3>{township} <small>" in html
     assert "township=%E7%86%8A%E8%83%8C%E4%B9%A1&amp;year_from=2023&amp;year_to=2023" in html
 
 
@@ -184,7 +184,7 @@ def test_export_csv_has_bom_and_every_hit(client, index):
     rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
     assert len(rows) == index.search(parse_query("法治"), limit=None).total > 5
     assert all("法治" in r["text"] for r in rows)
-    assert rows[0]["url"].startswith("/reports/")
+    assert rows[0]["url"].startswith("http://localhost/reports/")  # absolute: clickable in a spreadsheet
 
 
 def test_export_json_matches_the_cli_fields(client):
@@ -206,13 +206,15 @@ def test_api_reports(client):
     assert len(detail["content"]) == detail["paragraphs"]
 
 
-def test_missing_index_page_tells_the_build_command(tmp_path):
+def test_missing_index_page_tells_the_build_command_without_server_paths(tmp_path):
     client = create_app({"INDEX_DIR": tmp_path / "none"}).test_client()
     response = client.get("/search", query_string={"q": "法治"})
     assert response.status_code == 503
-    assert "python -m indexer build" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "make index" in html and str(tmp_path) not in html
     api = client.get("/api/search", query_string={"q": "法治"})
     assert api.status_code == 503 and "python -m indexer build" in api.get_json()["error"]
+    assert str(tmp_path) not in api.get_data(as_text=True)
 
 
 def test_unknown_setting_is_an_error():

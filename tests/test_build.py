@@ -7,7 +7,7 @@ import docx
 import pytest
 
 from indexer import build as build_module
-from indexer.build import build, current_generation
+from indexer.build import BuildError, build, current_generation
 from indexer.query import parse_query
 from indexer.search import ReportIndex
 from tests.conftest import SEED_FILES, report_path
@@ -61,7 +61,7 @@ def test_failed_build_leaves_the_old_index_serving(data_dir, tmp_path, monkeypat
         raise OSError("disk full")
 
     monkeypatch.setattr(build_module.WordIndex, "write", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(BuildError, match="disk full; the previous index is unchanged"):
         build(data_dir, index_dir)
     assert current_generation(index_dir) == before
     assert len(list(index_dir.glob("gen-*"))) == 1

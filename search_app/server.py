@@ -1,0 +1,59 @@
+"""Serving the app with waitress: threads, queue and connection limits set deliberately.
+
+Waitress logs "Task queue depth is N" for every request that waits for a thread; under
+load that is one line per request. QueueLogThrottle lets one line through every
+QUEUE_LOG_SECONDS, saying the deepest queue seen and how many lines it stood for.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+#: Worker threads. Requests are CPU-bound and share the GIL, so more threads add
+#: latency, not throughput; a few let a slow client or a download not block the rest.
+THREADS = 6
+#: Connections accepted at once before the OS backlog holds the rest.
+CONNECTION_LIMIT = 256
+BACKLOG = 1024
+#: A connection silent for this long is closed.
+CHANNEL_TIMEOUT = 30
+QUEUE_LOG_SECONDS = 10.0
+
+
+class QueueLogThrottle(logging.Filter):
+    """Pass at most one waitress queue-depth line per interval, summarising those held back."""
+
+    def __init__(self, interval: float = QUEUE_LOG_SECONDS, clock=time.monotonic):
+        super().__init__()
+        self.interval, self.clock = interval, clock
+        self.last = float("-inf")
+        self.held = 0
+        self.deepest = 0
+        self.lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        depth = record.args[0] if isinstance(record.args, tuple) and record.args else 0
+        with self.lock:
+            self.deepest = max(self.deepest, int(depth))
+            now = self.clock()
+            if now - self.last < self.interval:
+                self.held += 1
+                return False
+            record.msg = "Task queue depth is %d (deepest %d; %d such lines held back in the last %.0f s)"
+            record.args = (depth, self.deepest, self.held, self.interval)
+            self.last, self.held, self.deepest = now, 0, 0
+            return True
+
+
+def serve(app, host: str, port: int, threads: int = THREADS) -> None:
+    """Serve app until interrupted."""
+    from waitress import serve as waitress_serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    queue_logger = logging.getLogger("waitress.queue")
+    if not any(isinstance(f, QueueLogThrottle) for f in queue_logger.filters):
+        queue_logger.addFilter(QueueLogThrottle())
+    waitress_serve(app, host=host, port=port, threads=threads, connection_limit=CONNECTION_LIMIT,
+                   backlog=BACKLOG, channel_timeout=CHANNEL_TIMEOUT, ident="township-search")
