@@ -294,10 +294,16 @@ CHUNK = 20_000
 def _quiet_worker() -> None:
     """Analysis workers leave Ctrl-C to the build, and die with it instead of writing to a closed pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the build's own handler is inherited through fork
     try:
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+
+
+#: Held back while the workers start, so none dies in the build's handler before its own is set.
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def analyse_chunk(job: tuple[list[str], int, tuple[Entry, ...]]):
@@ -316,7 +322,13 @@ def _write_generation(reports: list[Report], gen: Path, data_dir: Path | None, s
     texts = [p.text for r in reports for p in r.paragraphs]
     jobs = [(texts[lo:lo + CHUNK], lo, entries) for lo in range(0, len(texts), CHUNK)]
     # Analysis runs in a second process while this one writes Whoosh: both cores work.
-    pool = multiprocessing.get_context("fork").Pool(2, _quiet_worker) if len(jobs) > 1 else None
+    pool = None
+    if len(jobs) > 1:
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            pool = multiprocessing.get_context("fork").Pool(2, _quiet_worker)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     try:
         pending = pool.map_async(analyse_chunk, jobs, chunksize=1) if pool else None
         columns = _write_whoosh(progress(reports, "indexing"), gen, place_code, section_code)

@@ -47,13 +47,24 @@ class QueueLogThrottle(logging.Filter):
             return True
 
 
+def throttle_queue_log() -> QueueLogThrottle:
+    """Thin the queue-depth lines of the logger waitress writes them to (once per process)."""
+    from waitress.task import ThreadedTaskDispatcher
+
+    logger = ThreadedTaskDispatcher.queue_logger
+    for existing in logger.filters:
+        if isinstance(existing, QueueLogThrottle):
+            return existing
+    throttle = QueueLogThrottle()
+    logger.addFilter(throttle)
+    return throttle
+
+
 def serve(app, host: str, port: int, threads: int = THREADS) -> None:
     """Serve app until interrupted."""
     from waitress import serve as waitress_serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    queue_logger = logging.getLogger("waitress.queue")
-    if not any(isinstance(f, QueueLogThrottle) for f in queue_logger.filters):
-        queue_logger.addFilter(QueueLogThrottle())
+    throttle_queue_log()
     waitress_serve(app, host=host, port=port, threads=threads, connection_limit=CONNECTION_LIMIT,
                    backlog=BACKLOG, channel_timeout=CHANNEL_TIMEOUT, ident="township-search")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -92,3 +94,30 @@ def openings_index_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def openings_index(openings_index_dir) -> ReportIndex:
     return ReportIndex.open(openings_index_dir)
+
+
+@pytest.fixture()
+def open_dir():
+    """A folder that an unprivileged user may enter, for tests that take rights away."""
+    import tempfile
+    folder = Path(tempfile.mkdtemp(prefix="rights-", dir="/tmp"))
+    folder.chmod(0o777)
+    yield folder
+    for path in [folder, *folder.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(0o777 if path.is_dir() else 0o666)
+    shutil.rmtree(folder)
+
+
+@contextmanager
+def without_rights():
+    """Run the block as a user whom chmod binds: root passes every permission check, so it
+    becomes `nobody` for the block (tests run as root on CI)."""
+    if os.geteuid() != 0:
+        yield
+        return
+    os.seteuid(65534)
+    try:
+        yield
+    finally:
+        os.seteuid(0)

@@ -126,3 +126,15 @@ def test_unknown_report_is_a_404_page(server, page):
     response = page.goto(server + "/reports/no-such-report")
     assert response.status == 404
     expect(page.locator("h1")).to_have_text("找不到页面")
+
+
+def test_the_security_policy_blocks_nothing_the_site_uses(server, page):
+    """The Content-Security-Policy allows only the site's own files: its pages must need nothing else."""
+    violations = []
+    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    for path in ("/search?q=法律明白人", "/compare?q=法律明白人", "/reports", "/reports/003_d3398cc9e2436e99?q=普法"):
+        response = page.goto(server + path)
+        assert response.headers["content-security-policy"].endswith("frame-ancestors 'none'")
+        # the stylesheet applied: the header bar is laid out by style.css, not the browser default
+        assert page.eval_on_selector("header.top", "e => getComputedStyle(e).display") == "flex"
+    assert violations == []
