@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .messages import UserError, message
 from .normalize import normalize
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 16
 
 
-class QueryError(ValueError):
+class QueryError(UserError):
     """A query that cannot be run; the message tells the user what to change."""
 
 
@@ -29,7 +30,15 @@ class Query:
     text: str
     groups: tuple[tuple[str, ...], ...]
     excluded: tuple[str, ...] = ()
-    notice: str | None = None  # why a query matches nothing before it is run
+    notice_code: str | None = None  # why a query matches nothing before it is run
+
+    @property
+    def notice(self) -> str | None:
+        return message(self.notice_code) if self.notice_code else None
+
+    @property
+    def notice_zh(self) -> str | None:
+        return message(self.notice_code, "zh") if self.notice_code else None
 
     @property
     def terms(self) -> list[str]:
@@ -64,7 +73,7 @@ def _tokens(text: str) -> list[tuple[str, bool, bool]]:
 def check_length(text: str) -> None:
     """Raise QueryError for a query over MAX_QUERY_CHARS."""
     if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(f"The query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}.")
+        raise QueryError("query_too_long", length=len(text), limit=MAX_QUERY_CHARS)
 
 
 def parse_query(text: str) -> Query:
@@ -94,10 +103,9 @@ def parse_query(text: str) -> Query:
             groups.append([term])
         join_next = False
     if len(excluded) + sum(len(g) for g in groups) > MAX_TERMS:
-        raise QueryError(f"The query has more than {MAX_TERMS} terms; search for fewer at once.")
+        raise QueryError("too_many_terms", limit=MAX_TERMS)
     if not groups:
-        notice = ("Add a term to find: '-term' only excludes paragraphs." if excluded else
-                  "The query has nothing to search for: spaces and punctuation such as “” 《》 * are ignored.")
-        return Query(text=text, groups=(), excluded=tuple(excluded), notice=notice)
+        return Query(text=text, groups=(), excluded=tuple(excluded),
+                     notice_code="only_excluded" if excluded else "nothing_to_search")
     return Query(text=text, groups=tuple(tuple(dict.fromkeys(g)) for g in groups),
                  excluded=tuple(dict.fromkeys(excluded)))

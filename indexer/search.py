@@ -16,6 +16,7 @@ from .analysis import USERDICT_NAME, read_user_dict, segmenter_for
 from .build import FORMAT_VERSION, current_generation
 from .facets import FACET_KEYS, PLACE_FACETS
 from .grams import NgramIndex, intersect_sorted
+from .messages import UserError
 from .normalize import find_spans
 from .query import Query
 from .ranking import WordIndex
@@ -36,7 +37,7 @@ class IndexNotFound(Exception):
     """There is no usable index; the message says how to build one."""
 
 
-class FilterError(ValueError):
+class FilterError(UserError):
     """A filter value that cannot be used; the message names it and the valid choices."""
 
 
@@ -60,14 +61,16 @@ class Filters:
 def check_sort(sort: str) -> None:
     """Raise FilterError for a sort that does not exist."""
     if sort not in SORTS:
-        raise FilterError(f"Unknown sort {sort[:30]!r}; choose from: {', '.join(SORTS)}.")
+        raise FilterError("unknown_sort", value=sort[:30], choices=", ".join(SORTS),
+                          choices_zh="、".join(SORTS.values()))
 
 
 def check_sections(sections) -> None:
     """Raise FilterError for a section key that does not exist."""
     for s in sections:
         if s not in SECTIONS:
-            raise FilterError(f"Unknown section {s[:30]!r}; choose from: {', '.join(SECTIONS)}.")
+            raise FilterError("unknown_section", value=s[:30], choices=", ".join(SECTIONS),
+                              choices_zh="、".join(SECTIONS.values()))
 
 
 def parse_year_range(text: str) -> tuple[int | None, int | None]:
@@ -82,10 +85,10 @@ def parse_year_range(text: str) -> tuple[int | None, int | None]:
         if not sep:
             high = low
     except ValueError:
-        raise FilterError(f"Year must look like 2023 or 2022-2024, not {text!r}.") from None
+        raise FilterError("bad_year", value=text[:30]) from None
     for y in (low, high):
         if y is not None and not 1900 <= y <= 2100:
-            raise FilterError(f"Year {y} is out of range; use a year such as 2023.")
+            raise FilterError("year_out_of_range", value=y)
     if low is not None and high is not None and low > high:
         low, high = high, low
     return low, high

@@ -13,10 +13,14 @@ from .store import get_index, get_report
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
+#: The `code` of an API error that is not about a parameter.
+HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 500: "server_error",
+              503: "unavailable"}
 
-def error_response(message: str, status: int):
-    """Every API error: {"error": message, "status": status}."""
-    response = jsonify({"error": message, "status": status})
+
+def error_response(message: str, status: int, code: str | None = None):
+    """Every API error: {"error": message, "code": a stable name, "status": status}."""
+    response = jsonify({"error": message, "code": code or HTTP_CODES.get(status, "error"), "status": status})
     response.status_code = status
     return response
 
@@ -25,7 +29,8 @@ def error_response(message: str, status: int):
 def search():
     params = parse_params(request.args)
     if not params.q:
-        return error_response("Give a query with the q parameter, e.g. /api/search?q=法律明白人", 400)
+        return error_response("Give a query with the q parameter, e.g. /api/search?q=%E6%B3%95%E6%B2%BB "
+                              "(法治, percent-encoded as UTF-8)", 400, "missing_query")
     result = run_search(get_index(), params)
     return jsonify({
         "query": params.q,
@@ -33,6 +38,7 @@ def search():
         "page": params.page,
         "per_page": params.per_page,
         "notice": result.notice,
+        "notice_code": result.query.notice_code,
         "hits": [hit.to_json(params.q) for hit in result.hits],
         "facets": result.facets,
     })

@@ -48,7 +48,7 @@ def search():
 def _export(kind: str):
     params = parse_params(request.args)
     if not params.q:
-        raise ParamError("Give a query (q) to export its results.")
+        raise ParamError("export_needs_query")
     index = get_index()
     rows = export_rows(index, params)
     first = next(rows, None)  # surfaces parameter errors before the response starts
@@ -137,8 +137,8 @@ def report_source(report_id: str):
 def _param_error(exc):
     if request.path.startswith("/api/"):
         from .api import error_response
-        return error_response(str(exc), 400)
-    return render_template("error.html", status=400, message=str(exc)), 400
+        return error_response(str(exc), 400, exc.code)
+    return render_template("error.html", status=400, message=exc.chinese), 400
 
 
 @bp.app_errorhandler(IndexNotFound)

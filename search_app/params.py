@@ -10,12 +10,13 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from indexer.facets import PLACE_FACETS
+from indexer.messages import UserError
 from indexer.query import Query, QueryError, check_length, parse_query
 from indexer.search import FilterError, Filters, check_sections, check_sort, parse_year_range
 
 
-class ParamError(ValueError):
-    """A URL parameter that cannot be used; the message says what to send instead."""
+class ParamError(UserError):
+    """A URL parameter that cannot be used; the message (English, or .chinese) says what to send instead."""
 
 
 @dataclass
@@ -98,7 +99,7 @@ def as_param_error():
     try:
         yield
     except (QueryError, FilterError) as exc:
-        raise ParamError(str(exc)) from None
+        raise ParamError(exc.code, **exc.details) from None
 
 
 def _int(args: MultiDict, name: str, low: int, high: int) -> int | None:
@@ -108,9 +109,9 @@ def _int(args: MultiDict, name: str, low: int, high: int) -> int | None:
     try:
         value = int(raw)
     except ValueError:
-        raise ParamError(f"{name} must be a whole number, not {raw[:20]!r}.") from None
+        raise ParamError("not_a_number", name=name, value=raw[:20]) from None
     if not low <= value <= high:
-        raise ParamError(f"{name} must be between {low} and {high}.")
+        raise ParamError("number_out_of_range", name=name, low=low, high=high)
     return value
 
 
@@ -140,14 +141,14 @@ def parse_params(args: MultiDict) -> SearchParams:
     year_from = low if low is not None else year_from
     year_to = high if high is not None else year_to
     if year_from is not None and year_to is not None and year_from > year_to:
-        raise ParamError("year_from must not be after year_to.")
+        year_from, year_to = year_to, year_from  # as year=2024-2022 is read
     page = _int(args, "page", 1, 100_000) or 1
     per_page = _int(args, "per_page", 1, config["MAX_PAGE_SIZE"]) or config["PAGE_SIZE"]
     places = {}
     for facet in PLACE_FACETS:
         chosen = list(dict.fromkeys(t.strip() for t in args.getlist(facet.key) if t.strip()))
         if len(chosen) > 200 or any(len(t) > 50 for t in chosen):
-            raise ParamError(f"Too many or too long {facet.key} names.")
+            raise ParamError("too_many_names", name=facet.key, label=facet.label)
         places[facet.plural] = chosen
     return SearchParams(q=q, year_from=year_from, year_to=year_to, sections=list(dict.fromkeys(sections)),
                         sort=sort, page=page, per_page=per_page, **places)

@@ -85,40 +85,56 @@ def test_facet_links_apply_the_value(client):
     assert "township=%E5%9B%BD%E5%AE%9D%E4%B9%A1" in html  # 国宝乡
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"q": "法治", "section": "nope"}, "Unknown section"),
-    ({"q": "法治", "sort": "random"}, "Unknown sort"),
-    ({"q": "法治", "page": "x"}, "page must be a whole number"),
-    ({"q": "法治", "page": "0"}, "page must be between"),
-    ({"q": "法治", "per_page": "100000"}, "per_page must be between"),
-    ({"q": "法治", "year_from": "abc"}, "year_from must be a whole number"),
-    ({"q": "法治", "year_from": "2024", "year_to": "2022"}, "year_from must not be after"),
-    ({"q": "法治", "year": "20x3"}, "Year must look like"),
-    ({"q": "法" * 201}, "limit is 200"),
-    ({}, "Give a query"),
-])
-def test_api_errors_have_one_shape(client, params, message):
+ERRORS = [  # parameters, the API's stable code, its English message, the page's Chinese message
+    ({"q": "法治", "section": "nope"}, "unknown_section", "Unknown section 'nope'", "没有“nope”这个章节"),
+    ({"q": "法治", "sort": "random"}, "unknown_sort", "Unknown sort 'random'", "没有“random”这种排序方式"),
+    ({"q": "法治", "page": "x"}, "not_a_number", "page must be a whole number", "参数 page 应为整数"),
+    ({"q": "法治", "page": "0"}, "number_out_of_range", "page must be between", "参数 page 应在 1 到"),
+    ({"q": "法治", "per_page": "100000"}, "number_out_of_range", "per_page must be between", "参数 per_page 应在"),
+    ({"q": "法治", "year_from": "abc"}, "not_a_number", "year_from must be a whole number", "参数 year_from 应为整数"),
+    ({"q": "法治", "year": "20x3"}, "bad_year", "Year must look like", "年份应写作 2023 或 2022-2024"),
+    ({"q": "法治", "year": "1066"}, "year_out_of_range", "Year 1066 is out of range", "年份 1066 超出范围"),
+    ({"q": "法" * 201}, "query_too_long", "limit is 200", "超过了 200 个字符的上限"),
+    ({"q": " ".join("法治律师调解普法宣传执法条例规章制度")}, "too_many_terms", "more than 16 terms", "检索词超过 16 个"),
+]
+
+
+@pytest.mark.parametrize("params, code, english, chinese", ERRORS)
+def test_api_errors_have_one_shape_and_a_stable_code(client, params, code, english, chinese):
     response = client.get("/api/search", query_string=params)
     assert response.status_code == 400
     data = response.get_json()
-    assert set(data) == {"error", "status"} and data["status"] == 400
-    assert message in data["error"]
+    assert set(data) == {"error", "code", "status"} and data["status"] == 400
+    assert data["code"] == code and english in data["error"]
+
+
+@pytest.mark.parametrize("params, code, english, chinese", ERRORS)
+def test_page_errors_are_in_chinese_and_keep_the_query(client, params, code, english, chinese):
+    response = client.get("/search", query_string=params)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "请求参数有误" in html and chinese in html
+    assert f'value="{params["q"][:200]}"' in html  # the box keeps what was typed (up to its limit)
+    assert 'href="/search?q=' in html and "返回检索" in html
+
+
+def test_api_search_without_query_or_filter_is_400_with_a_code(client):
+    data = client.get("/api/search").get_json()
+    assert data["status"] == 400 and data["code"] == "missing_query" and "q=" in data["error"]
 
 
 @pytest.mark.parametrize("path", ["/api/reports/nope", "/api/nothing"])
 def test_api_not_found_has_the_same_shape(client, path):
     response = client.get(path)
     assert response.status_code == 404
-    assert set(response.get_json()) == {"error", "status"}
+    assert set(response.get_json()) == {"error", "code", "status"} and response.get_json()["code"] == "not_found"
 
 
-@pytest.mark.parametrize("params", [
-    {"q": "法治", "section": "nope"}, {"q": "法治", "page": "-1"}, {"q": "法" * 500},
-])
-def test_page_errors_are_400_pages_with_the_message(client, params):
-    response = client.get("/search", query_string=params)
-    assert response.status_code == 400
-    assert "请求参数有误" in response.get_data(as_text=True)
+def test_a_year_range_given_backwards_is_read_forwards_either_way(client):
+    totals = {client.get("/api/search", query_string=params).get_json()["total"] for params in (
+        {"q": "法治", "year": "2022-2023"}, {"q": "法治", "year": "2023-2022"},
+        {"q": "法治", "year_from": "2023", "year_to": "2022"}, {"q": "法治", "year_from": "2022", "year_to": "2023"})}
+    assert len(totals) == 1 and totals.pop() > 0
 
 
 @pytest.mark.parametrize("q", ["*", "AND", ":", "-", '"', "OR", "-法治", "“”", "\x00", "法治' OR 1=1 --", "%", "\\", "{{7*7}}"])
