@@ -136,7 +136,7 @@ class Hit:
 class SearchResult:
     """A page of hits, the exact total, and facet counts over all matches."""
 
-    query: Query
+    query: Query | None
     total: int
     hits: list[Hit]
     facets: dict = field(default_factory=dict)
@@ -145,7 +145,7 @@ class SearchResult:
 
     @property
     def notice(self) -> str | None:
-        return self.query.notice
+        return self.query.notice if self.query is not None else None
 
 
 class ReportIndex:
@@ -208,8 +208,10 @@ class ReportIndex:
 
     # -- matching ---------------------------------------------------------------------------
 
-    def match(self, query: Query) -> np.ndarray:
-        """Sorted ids of every paragraph the query matches, before filters."""
+    def match(self, query: Query | None) -> np.ndarray:
+        """Sorted ids of every paragraph the query matches, before filters (all of them for None: browsing)."""
+        if query is None:
+            return np.arange(len(self), dtype=np.int32)
         if not query.groups:
             return np.zeros(0, np.int32)
         # OR groups first, on masks over all paragraphs; then single terms, rarest first,
@@ -286,6 +288,9 @@ class ReportIndex:
     def order(self, ids: np.ndarray, sort: str, query: Query, top: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """ids in the requested order (ties by paragraph id), and their scores; with top, only the first `top`."""
         check_sort(sort)
+        if sort == "relevance" and query is None:  # browsing: report order
+            chosen = ids if top is None else ids[:top]
+            return chosen, np.zeros(len(chosen))
         if sort == "relevance":
             return self._rank(ids, query, top)
         scores = np.zeros(len(ids))
@@ -328,9 +333,12 @@ class ReportIndex:
 
     # -- results ----------------------------------------------------------------------------
 
-    def search(self, query: Query, filters: Filters = Filters(), sort: str = "relevance",
+    def search(self, query: Query | None, filters: Filters = Filters(), sort: str = "relevance",
                offset: int = 0, limit: int | None = 10, facets: bool = True) -> SearchResult:
-        """Every paragraph matching query and filters: the exact total, one page of hits, and facets."""
+        """Every paragraph matching query and filters: the exact total, one page of hits, and facets.
+
+        With no query, every paragraph that passes the filters, in report order (browsing).
+        """
         check_sort(sort)  # before the matching work
         matched = self.match(query)
         ids = self.select(query, filters, matched)
@@ -341,7 +349,7 @@ class ReportIndex:
                             facets=self.facets(matched, filters) if facets else {},
                             offset=offset, sort=sort)
 
-    def select(self, query: Query, filters: Filters = Filters(), matched: np.ndarray | None = None) -> np.ndarray:
+    def select(self, query: Query | None, filters: Filters = Filters(), matched: np.ndarray | None = None) -> np.ndarray:
         """Sorted ids of the paragraphs that match the query and pass the filters."""
         check_sections(filters.sections)
         if matched is None:
@@ -396,11 +404,15 @@ def report_page(paragraph: int) -> int:
     return (max(paragraph, 1) - 1) // REPORT_PAGE_SIZE + 1
 
 
-def report_url(report_id: str, paragraph: int | None = None, q: str | None = None) -> str:
-    """The site's link to a report, at a paragraph (on its page), with a query marked."""
+def report_url(report_id: str, paragraph: int | None = None, q: str | None = None,
+               back: str | None = None) -> str:
+    """The site's link to a report, at a paragraph (on its page), with a query marked and,
+    as `back`, the query string of the results page it was reached from."""
     params = [("q", q)] if q else []
     if paragraph and report_page(paragraph) > 1:
         params.append(("page", str(report_page(paragraph))))
+    if back:
+        params.append(("back", back))
     return (f"/reports/{quote(report_id)}" + ("?" + urlencode(params) if params else "")
             + (f"#p{paragraph}" if paragraph else ""))
 

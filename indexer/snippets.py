@@ -19,20 +19,43 @@ def fragments(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]
     return out
 
 
+#: Windows closer than this many characters are joined into one.
+JOIN_GAP = 10
+
+
 def snippet(text: str, spans: list[tuple[int, int]], width: int = 60) -> tuple[str, list[tuple[int, int]]]:
-    """A window of text around the first match, with spans shifted into it."""
-    if len(text) <= width * 2 or not spans:
-        window_start, window_end = 0, min(len(text), width * 2) if not spans else len(text)
-    else:
-        window_start = max(0, spans[0][0] - width // 2)
-        window_end = min(len(text), window_start + width * 2)
-    piece = text[window_start:window_end]
-    prefix = "…" if window_start > 0 else ""
-    suffix = "…" if window_end < len(text) else ""
-    shift = len(prefix) - window_start
-    inside = [(max(s, window_start) + shift, min(e, window_end) + shift)
-              for s, e in spans if e > window_start and s < window_end]
-    return prefix + piece + suffix, inside
+    """The parts of text around each match (about width characters each), joined with "…".
+
+    Every match is inside the snippet, with its span shifted to the snippet's text; text
+    without matches gives its first 2 × width characters. Windows that touch are merged.
+    """
+    if not spans:
+        cut = min(len(text), width * 2)
+        return text[:cut] + ("…" if cut < len(text) else ""), []
+    half = width // 2
+    windows: list[list[int]] = []
+    for start, end in spans:
+        lo, hi = max(0, start - half), min(len(text), end + half)
+        if windows and lo <= windows[-1][1] + JOIN_GAP:
+            windows[-1][1] = max(windows[-1][1], hi)
+        else:
+            windows.append([lo, hi])
+    if windows[0][0] <= JOIN_GAP:
+        windows[0][0] = 0
+    if len(text) - windows[-1][1] <= JOIN_GAP:
+        windows[-1][1] = len(text)
+    out, shifted, size = [], [], 0
+    for lo, hi in windows:
+        if lo > 0:
+            out.append("…")
+            size += 1
+        shift = size - lo
+        shifted += [(s + shift, e + shift) for s, e in spans if lo <= s < hi]
+        out.append(text[lo:hi])
+        size += hi - lo
+    if windows[-1][1] < len(text):
+        out.append("…")
+    return "".join(out), shifted
 
 
 @dataclass(frozen=True)

@@ -28,18 +28,18 @@ def error_response(message: str, status: int, code: str | None = None):
 @bp.route("/search")
 def search():
     params = parse_params(request.args)
-    if not params.q:
+    if not params.q and not params.browsing:
         return error_response("Give a query with the q parameter, e.g. /api/search?q=%E6%B3%95%E6%B2%BB "
-                              "(法治, percent-encoded as UTF-8)", 400, "missing_query")
+                              "(法治, percent-encoded as UTF-8), or filters only to list their paragraphs", 400, "missing_query")
     result = run_search(get_index(), params)
     return jsonify({
-        "query": params.q,
+        "query": params.q or None,
         "total": result.total,
         "page": params.page,
         "per_page": params.per_page,
         "notice": result.notice,
         "notice_code": result.query.notice_code,
-        "hits": [hit.to_json(params.q) for hit in result.hits],
+        "hits": [hit.to_json(params.q or None) for hit in result.hits],
         "facets": result.facets,
     })
 

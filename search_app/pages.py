@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
                    send_file, stream_with_context, url_for)
 from werkzeug.exceptions import HTTPException
@@ -14,7 +16,7 @@ from indexer.sections import SECTIONS
 
 from .params import ParamError, as_param_error, page_number, parse_params
 from .protect import Busy, heavy
-from .results import comparison, csv_stream, export_rows, highlight, json_stream, run_search
+from .results import comparison, csv_stream, export_rows, highlight, json_stream, run_search, snippet_html
 from .store import get_index, get_report
 
 bp = Blueprint("pages", __name__)
@@ -25,10 +27,16 @@ def _highlight(text, query):
     return highlight(text, query)
 
 
+@bp.app_template_global()
+def hit_url(hit, params) -> str:
+    """A hit's paragraph in its report, marked, with the way back to these results."""
+    return report_url(hit.report_id, hit.paragraph, params.q or None, back=urlencode(params.pairs()))
+
+
 @bp.app_context_processor
 def _globals():
     return {"SECTIONS": SECTIONS, "SORTS": SORTS, "PLACE_FACETS": PLACE_FACETS, "SOURCE_NAMES": SOURCE_NAMES,
-            "report_url": report_url}
+            "report_url": report_url, "snippet_html": snippet_html}
 
 
 @bp.route("/")
@@ -40,14 +48,14 @@ def home():
 def search():
     params = parse_params(request.args)
     index = get_index()
-    result = run_search(index, params) if params.q else None
+    result = run_search(index, params) if params.q or params.browsing else None
     years = sorted({r["year"] for r in index.reports if r["year"]})
     return render_template("search.html", params=params, result=result, index=index, years=years)
 
 
 def _export(kind: str):
     params = parse_params(request.args)
-    if not params.q:
+    if not params.q and not params.browsing:
         raise ParamError("export_needs_query")
     index = get_index()
     rows = export_rows(index, params)
@@ -112,10 +120,11 @@ def report(report_id: str):
         ids = index.select(query, Filters())
         lo, hi = ids.searchsorted([first, first + meta["paragraphs"]])
         matches = (ids[lo:hi] - first + 1).tolist()
-    return render_template("report.html", report=meta, paragraphs=paragraphs, query=query, q=q,
+    back = request.args.get("back", "")[:2000]
+    return render_template("report.html", report=meta, paragraphs=paragraphs, query=query, q=q, back=back,
                            matches=matches, page=page, pages=pages, page_size=REPORT_PAGE_SIZE,
                            page_url=lambda n: url_for("pages.report", report_id=report_id, q=q or None,
-                                                      page=n if n > 1 else None))
+                                                      page=n if n > 1 else None, back=back or None))
 
 
 @bp.route("/reports/<report_id>/source")

@@ -13,6 +13,7 @@ from indexer.facets import PLACE_FACETS
 from indexer.messages import UserError
 from indexer.query import Query, QueryError, check_length, parse_query
 from indexer.search import FilterError, Filters, check_sections, check_sort, parse_year_range
+from indexer.sections import SECTIONS
 
 
 class ParamError(UserError):
@@ -61,12 +62,42 @@ class SearchParams:
         cleared.update(changes)
         return self.url(endpoint, **cleared)
 
+    def year_toggled(self, year: int) -> dict:
+        """URL changes that narrow to one year, or widen again if only that year is chosen."""
+        if self.year_from == year and self.year_to == year:
+            return {"year_from": None, "year_to": None}
+        return {"year_from": year, "year_to": year}
+
+    def section_toggled(self, key: str) -> list[str]:
+        return [s for s in self.sections if s != key] if key in self.sections else self.sections + [key]
+
+    def chips(self) -> list[dict]:
+        """Every chosen filter as a removable chip: a label and the URL without it."""
+        chips = []
+        for facet in PLACE_FACETS:
+            for value in self.chosen(facet.key):
+                chips.append({"label": f"{facet.label}：{value}",
+                              "url": self.url(**{facet.key: self.toggled(facet.key, value)})})
+        if self.year_from or self.year_to:
+            span = str(self.year_from) if self.year_from == self.year_to else \
+                f"{self.year_from or ''}–{self.year_to or ''}"
+            chips.append({"label": f"年份：{span}", "url": self.url(year_from=None, year_to=None)})
+        for key in self.sections:
+            chips.append({"label": f"章节：{SECTIONS.get(key, key)}", "url": self.url(section=self.section_toggled(key))})
+        return chips
+
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.per_page
 
-    def query(self) -> Query:
-        return parse_query(self.q)
+    @property
+    def browsing(self) -> bool:
+        """No query but some filter: list every paragraph the filters pass, in report order."""
+        return not self.q and self.has_filters
+
+    def query(self) -> Query | None:
+        """The parsed query; None when browsing."""
+        return parse_query(self.q) if self.q else None
 
     def pairs(self, **changes) -> list[tuple[str, str]]:
         """URL parameters of this search, with some changed (None removes one)."""

@@ -12,7 +12,7 @@ import numpy as np
 from markupsafe import Markup, escape
 
 from indexer.search import ReportIndex, SearchResult, highlight_spans
-from indexer.snippets import fragments, kwic
+from indexer.snippets import fragments, kwic, snippet
 
 from .params import SearchParams, as_param_error
 
@@ -30,9 +30,22 @@ def run_search(index: ReportIndex, params: SearchParams) -> SearchResult:
 
 def highlight(text: str, query) -> Markup:
     """Escape text, then wrap each match in <mark> (markup only after escaping)."""
+    return _marked(text, highlight_spans(text, query) if query is not None else [])
+
+
+#: Characters of context around each occurrence in a results snippet.
+SNIPPET_WIDTH = 60
+
+
+def snippet_html(text: str, query) -> tuple[Markup, bool]:
+    """The cropped, highlighted snippet of a paragraph, and whether anything was left out."""
     spans = highlight_spans(text, query) if query is not None else []
-    return Markup("".join(f"<mark>{escape(p)}</mark>" if m else str(escape(p))
-                          for p, m in fragments(text, spans)))
+    cropped, inside = snippet(text, spans, SNIPPET_WIDTH)
+    return _marked(cropped, inside), cropped != text
+
+
+def _marked(text: str, spans) -> Markup:
+    return Markup("".join(f"<mark>{escape(p)}</mark>" if m else str(escape(p)) for p, m in fragments(text, spans)))
 
 
 def export_rows(index: ReportIndex, params: SearchParams) -> Iterator[dict]:
@@ -44,7 +57,7 @@ def export_rows(index: ReportIndex, params: SearchParams) -> Iterator[dict]:
     for start in range(0, len(ordered), EXPORT_BATCH):
         chunk = ordered[start:start + EXPORT_BATCH].tolist()
         for hit in index.hits(chunk, scores[start:start + EXPORT_BATCH].tolist()):
-            yield hit.to_json(params.q)
+            yield hit.to_json(params.q or None)
 
 
 #: What a spreadsheet takes for the start of a formula (OWASP, "CSV Injection").

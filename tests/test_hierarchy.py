@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -53,9 +54,10 @@ def client(openings_index_dir):
 def test_site_offers_each_level_and_toggles_a_chosen_place(client):
     page = client.get("/search", query_string={"q": "法治", "province": "湖南省"}).get_data(as_text=True)
     for label in ("省份", "地市", "县（市、区）", "乡镇"):
-        assert f"<legend>{label}</legend>" in page
-    assert 'name="province" value="湖南省" checked' in page
-    assert "· 省份：湖南省" in page
+        assert f"<h2>{label}</h2>" in page
+    # the chosen province is marked, and its link (and its chip's ×) removes it
+    assert re.search(r'<a class="facet chosen" href="/search\?q=%E6%B3%95%E6%B2%BB"[^>]*>湖南省 ', page)
+    assert '<span>省份：湖南省</span><a href="/search?q=%E6%B3%95%E6%B2%BB"' in page
 
 
 def test_api_and_csv_carry_the_hierarchy(client):

@@ -49,6 +49,7 @@ def test_a_level_runs_without_errors(server, mix):
         assert row["requests"] > 0, kind
         assert row["statuses"] == {"200": row["requests"]}, kind
     assert result["rss_before_mb"] > 0 and result["rss_after_mb"] > 0
+    assert result["server_cpu_s"] > 0 and result["client_cpu_s"] > 0
     assert result["p50"] <= result["p95"] <= result["p99"] <= result["max"]
     table = format_table({"levels": [result], "reports": 5, "mix_size": len(mix), "seconds": 2, "machine": "test"})
     assert "| 4 |" in table and "errors 0 (ok)" in table
