@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import os
+import re
 import signal
 import sys
 from pathlib import Path
 
 from .build import BuildError, build
 from .ingest import IngestError, decode_bytes
-from .facets import PLACE_FACETS, REPORT_FIELDS
+from .facets import PLACE_FACETS, PLACE_KEYS, REPORT_FIELDS
 from .metadata import MANIFEST_FIELDS, MANIFEST_NAME, ManifestError
 from .query import QueryError, parse_query
 from .search import (MAX_LIMIT, SORTS, FilterError, Filters, IndexNotFound, ReportIndex,
@@ -19,22 +22,34 @@ from .search import (MAX_LIMIT, SORTS, FilterError, Filters, IndexNotFound, Repo
 from .sections import SECTIONS
 from .snippets import fragments, snippet
 
+PROG = "python -m indexer"
 DEFAULT_DATA = Path("data/reports")
 DEFAULT_INDEX = Path("data/index")
 PROGRESS_MIN_FILES = 50
+#: The options of `search` that take several words: NAME [NAME ...], repeatable, commas allowed.
+LIST_OPTIONS = (*PLACE_KEYS, "section")
+NAME_SEPARATORS = re.compile("[,，、]")
+#: The columns of `reports` (plain and --csv), in this order.
+REPORT_COLUMNS = ("report_id", "source", "province", "prefecture", "county", "township", "year", "date",
+                  "title", "paragraphs")
 
 
 class CliError(Exception):
     """An error shown as one line on stderr."""
 
 
+def usage_error(message: str, prog: str = PROG) -> CliError:
+    """An error that points to the --help of prog (the program, or `python -m indexer COMMAND`)."""
+    return CliError(f"{message} (see: {prog} --help)")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, not argparse's usage block
-        raise CliError(f"{message} (see: python -m indexer {self.prog.split()[-1]} --help)")
+        raise usage_error(message, self.prog)
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m indexer", description="Index and search township reports.")
+    parser = _Parser(prog=PROG, description="Index and search township reports.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     b = sub.add_parser("build", help="index the report files in a folder")
@@ -45,11 +60,11 @@ def make_parser() -> argparse.ArgumentParser:
     s.add_argument("query", nargs="?", help="the query (see README: matching rules)")
     s.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     for facet in PLACE_FACETS:
-        s.add_argument(f"--{facet.key}", nargs="+", action="extend", default=[], metavar="NAME",
-                       help=f"only reports of these {facet.key} names")
+        s.add_argument(f"--{facet.key}", nargs="+", action="append", default=[], metavar="NAME",
+                       help=f"only reports of these {facet.key} names (A B, A,B or the option twice)")
     s.add_argument("--year", default="", help="a year (2023) or a range (2022-2024)")
-    s.add_argument("--section", nargs="+", action="extend", default=[], choices=list(SECTIONS),
-                   metavar="KEY", help=f"one of: {', '.join(SECTIONS)}")
+    s.add_argument("--section", nargs="+", action="append", default=[], metavar="KEY",
+                   help=f"one or more of: {', '.join(SECTIONS)}")
     s.add_argument("--sort", default="relevance", choices=list(SORTS))
     g = s.add_mutually_exclusive_group()
     g.add_argument("--limit", type=int, default=20, help="hits to show (default 20)")
@@ -59,15 +74,25 @@ def make_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("reports", help="list the indexed reports")
     r.add_argument("--index", type=Path, default=DEFAULT_INDEX)
-    r.add_argument("--json", action="store_true", help="one JSON object per report, with the source of each value")
-    r.add_argument("--check", action="store_true",
+    f = r.add_mutually_exclusive_group()
+    f.add_argument("--json", action="store_true", help="one JSON object per report, with the source of each value")
+    f.add_argument("--csv", action="store_true", help="CSV (UTF-8) with a header row, the columns of the plain list")
+    f.add_argument("--check", action="store_true",
                    help="list the reports with a missing or doubtful field and how to settle each in manifest.toml")
     return parser
 
 
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The parsed command line; a word nobody takes is an error that names the command's --help."""
+    args, extras = make_parser().parse_known_args(argv)
+    if extras:
+        raise usage_error(f"unrecognized arguments: {' '.join(extras)}", f"{PROG} {args.command}")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = make_parser().parse_args(argv)
+        args = parse_args(argv)
         return {"build": cmd_build, "search": cmd_search, "reports": cmd_reports}[args.command](args)
     except (CliError, BuildError, IndexNotFound, QueryError, FilterError, ManifestError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -112,48 +137,107 @@ def cmd_build(args) -> int:
     return 1 if summary.skipped else 0
 
 
-def _read_batch(path: Path) -> list[str]:
+def _read_batch(path: Path) -> list[tuple[int, str]]:
+    """(line number, query) for each line of a batch file, blank lines and `#` comments aside."""
     try:
         text = decode_bytes(path.read_bytes())
     except OSError as exc:
         raise CliError(f"cannot read batch file {path}: {exc.strerror}") from None
     except IngestError as exc:
         raise CliError(f"batch file {path}: {exc}") from None
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return [(number, line.strip()) for number, line in enumerate(text.splitlines(), 1)
+            if line.strip() and not line.startswith("#")]
 
 
-def cmd_search(args) -> int:
-    if args.batch is None and not args.query:
-        raise CliError("give a QUERY or --batch FILE")
-    if args.limit is not None and not 1 <= args.limit <= MAX_LIMIT:
-        raise CliError(f"--limit must be between 1 and {MAX_LIMIT}; use --all for every hit")
+def _settle_query(args) -> None:
+    """Take back a QUERY that a list option swallowed (`--township 国宝乡 法治`), then split names.
+
+    Only a command with no QUERY of its own and no --batch file, which could not run
+    otherwise, gives up the last word of the one list option that has several words;
+    so every command that ran before keeps its meaning.
+    """
+    if args.query is None and args.batch is None:
+        runs = [words for key in LIST_OPTIONS for words in getattr(args, key) if len(words) > 1]
+        if len(runs) > 1:
+            raise usage_error("give the QUERY first when several options list several words "
+                              "(search QUERY --township A B --section X Y)", f"{PROG} search")
+        if runs:
+            args.query = runs[0].pop()
+    for key in LIST_OPTIONS:
+        setattr(args, key, _names(getattr(args, key)))
+    unknown = [key for key in args.section if key not in SECTIONS]
+    if unknown:
+        raise usage_error(f"argument --section: invalid choice: {unknown[0]!r} "
+                          f"(choose from {', '.join(SECTIONS)})", f"{PROG} search")
+
+
+def _names(runs: list[list[str]]) -> tuple[str, ...]:
+    """The names given to a list option: every word of every use, split at commas (, ， 、)."""
+    return tuple(name.strip() for words in runs for word in words
+                 for name in NAME_SEPARATORS.split(word) if name.strip())
+
+
+def _filters(args) -> Filters:
     year_from, year_to = parse_year_range(args.year)
-    filters = Filters(year_from=year_from, year_to=year_to, sections=tuple(args.section),
-                      **{f.plural: tuple(getattr(args, f.key)) for f in PLACE_FACETS})
-    index = ReportIndex.open(args.index)
+    return Filters(year_from=year_from, year_to=year_to, sections=args.section,
+                   **{f.plural: getattr(args, f.key) for f in PLACE_FACETS})
+
+
+def _check_places(index: ReportIndex, filters: Filters) -> None:
+    """Refuse a place name that no indexed report has."""
     for facet in PLACE_FACETS:
         unknown = [t for t in filters.places(facet) if t not in index.value_code[facet.key]]
         if unknown:
-            raise CliError(f"no report from {facet.key} {unknown[0]!r}; see: python -m indexer reports")
-    queries = _read_batch(args.batch) if args.batch else []
-    if args.query:
-        queries.insert(0, args.query)
+            raise CliError(f"no report from {facet.key} {unknown[0]!r}; see: {PROG} reports")
+
+
+def cmd_search(args) -> int:
+    _settle_query(args)
+    if args.batch is None and not args.query:
+        raise usage_error("give a QUERY or --batch FILE", f"{PROG} search")
+    if args.limit is not None and not 1 <= args.limit <= MAX_LIMIT:
+        raise CliError(f"--limit must be between 1 and {MAX_LIMIT}; use --all for every hit")
+    filters = _filters(args)
+    query = parse_query(args.query) if args.query else None  # a bad QUERY argument stops the command
+    index = ReportIndex.open(args.index)
+    _check_places(index, filters)
+    if args.batch is None:
+        _show(_run(index, query, filters, args), args, batch=False)
+        return 0
+    return _run_batch(index, query, filters, args)
+
+
+def _run(index: ReportIndex, query, filters: Filters, args):
+    return index.search(query, filters, sort=args.sort, limit=None if args.all else args.limit, facets=False)
+
+
+def _run_batch(index: ReportIndex, query, filters: Filters, args) -> int:
+    """Run the QUERY argument, then each batch line; a line that cannot run is named on stderr and
+    skipped. Returns 1 when any line was skipped, else 0."""
+    if query is not None:
+        _show(_run(index, query, filters, args), args, batch=True)
     status = 0
-    for text in queries:
+    for number, text in _read_batch(args.batch):
         try:
-            query = parse_query(text)
+            line_query = parse_query(text)
         except QueryError as exc:
-            print(f"error: {text[:40]!r}: {exc}", file=sys.stderr)
-            status = 2
+            shown = text if len(text) <= 40 else text[:40] + "…"
+            print(f"error: {args.batch} line {number}: {shown!r}: {exc}", file=sys.stderr)
+            status = 1
             continue
-        result = index.search(query, filters, sort=args.sort, limit=None if args.all else args.limit,
-                              facets=False)
-        if args.json:
-            for hit in result.hits:
-                print(json.dumps(hit.to_json(text), ensure_ascii=False))
-        else:
-            _print_result(result, color=sys.stdout.isatty())
+        _show(_run(index, line_query, filters, args), args, batch=True)
     return status
+
+
+def _show(result, args, batch: bool) -> None:
+    """Print one query's result: readable, or one JSON line per hit (in a batch, a line for no hits)."""
+    if not args.json:
+        _print_result(result, color=sys.stdout.isatty())
+        return
+    for hit in result.hits:
+        print(json.dumps(hit.to_json(result.query.text), ensure_ascii=False))
+    if batch and not result.hits:
+        print(json.dumps({"query": result.query.text, "total": 0}, ensure_ascii=False))
 
 
 def _print_result(result, color: bool) -> None:
@@ -177,14 +261,29 @@ def cmd_reports(args) -> int:
     index = ReportIndex.open(args.index)
     if args.check:
         return _check_reports(index.reports)
-    for r in index.reports:
-        if args.json:
+    if args.json:
+        for r in index.reports:
             print(json.dumps({k: r.get(k) for k in REPORT_FIELDS}, ensure_ascii=False))
-        else:
-            row = [r.get(k) for k in ("report_id", "source", "province", "prefecture", "county", "township",
-                                       "year", "date", "title", "paragraphs")]
-            print("\t".join("" if v is None else str(v) for v in row))
+    elif args.csv:
+        _write_csv([REPORT_COLUMNS, *map(_report_row, index.reports)])
+    else:
+        for row in [REPORT_COLUMNS, *map(_report_row, index.reports)]:
+            print("\t".join(row))
     return 0
+
+
+def _report_row(report: dict) -> list[str]:
+    """The REPORT_COLUMNS of a report as text, a missing value as ''."""
+    return ["" if report.get(k) is None else str(report.get(k)) for k in REPORT_COLUMNS]
+
+
+def _write_csv(rows) -> None:
+    """Rows as CSV on stdout, in UTF-8 whatever the locale (RFC 4180 line ends, quoting as needed)."""
+    text = io.StringIO()
+    csv.writer(text).writerows(rows)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.getvalue().encode("utf-8"))
+    sys.stdout.buffer.flush()  # here, so that a closed pipe is handled like any other
 
 
 def _check_reports(reports: list[dict]) -> int:

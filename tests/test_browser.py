@@ -138,3 +138,88 @@ def test_the_security_policy_blocks_nothing_the_site_uses(server, page):
         # the stylesheet applied: the header bar is laid out by style.css, not the browser default
         assert page.eval_on_selector("header.top", "e => getComputedStyle(e).display") == "flex"
     assert violations == []
+
+
+@pytest.fixture(params=[1280, 390], ids=["desktop", "phone"])
+def sized_page(browser, request):
+    context = browser.new_context(viewport={"width": request.param, "height": 844})
+    yield context.new_page(), request.param
+    context.close()
+
+
+def test_a_facet_value_toggles_and_shows_as_a_removable_chip(server, sized_page):
+    page, width = sized_page
+    page.goto(server + "/search?q=法治")
+    total = int(page.locator("#total").get_attribute("data-total"))
+    if width < 800:
+        page.click("details.fold > summary")  # phones fold the filters away
+    page.click(".facet-township a.facet >> text=国宝乡")
+    narrowed = int(page.locator("#total").get_attribute("data-total"))
+    assert 0 < narrowed < total
+    expect(page.locator(".chips li span")).to_have_text(["乡镇：国宝乡"])
+    expect(page.locator(".facet-township a.facet.chosen")).to_have_count(1)
+    page.click(".chips li a[title=移除]")  # the chip's × removes it
+    assert int(page.locator("#total").get_attribute("data-total")) == total
+    expect(page.locator(".chips")).to_have_count(0)
+    if width < 800:
+        page.click("details.fold > summary")
+    page.click(".facet-township a.facet >> text=国宝乡")
+    if width < 800:
+        page.click("details.fold > summary")
+    page.click(".facet-township a.facet.chosen")  # clicking it again removes it too
+    assert int(page.locator("#total").get_attribute("data-total")) == total
+
+
+def test_snippets_crop_long_paragraphs_and_details_open_the_whole(server, sized_page):
+    page, width = sized_page
+    page.goto(server + "/search?q=法治")
+    first = page.locator("li.hit").first
+    details = page.locator("li.hit details.full").first
+    snippet = details.locator("xpath=preceding-sibling::p[1]")
+    assert "…" in snippet.inner_text()
+    full = details.locator("p.text")
+    expect(full).not_to_be_visible()
+    details.locator("summary").click()
+    expect(full).to_be_visible()
+    assert len(full.inner_text()) > len(snippet.inner_text().replace("…", ""))
+    assert first.locator("p.text mark").count() >= 1
+
+
+def test_on_a_phone_the_filters_fold_and_the_first_hit_is_on_the_first_screen(server, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(server + "/search?q=法治")
+    expect(page.locator("nav.filters")).not_to_be_visible()
+    box = page.locator("li.hit").first.bounding_box()
+    assert box["y"] < 844
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing sticks out sideways
+    # the nav links stay whole: each sits on one line
+    heights = page.eval_on_selector_all("header.top nav a", "els => els.map(e => e.getBoundingClientRect().height)")
+    assert max(heights) < 2 * min(heights)
+    page.goto(server + "/compare?q=法治")
+    kwic = page.locator(".kwic-group .scroll").first
+    assert kwic.evaluate("e => getComputedStyle(e).overflowX") == "auto"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()
+
+
+def test_on_a_desktop_the_filters_are_open_without_a_click(server, page):
+    page.goto(server + "/search?q=法治")
+    expect(page.locator("nav.filters")).to_be_visible()
+    expect(page.locator("details.fold > summary")).not_to_be_visible()
+
+
+def test_keyboard_skip_link_and_no_autofocus_on_results(server, page):
+    page.goto(server + "/search?q=法治")
+    assert page.evaluate("document.activeElement.tagName") == "BODY"  # Space scrolls, not types
+    page.keyboard.press("Tab")
+    link = page.locator("a.skip")
+    expect(link).to_be_focused()
+    expect(link).to_have_text("跳到结果")
+    assert link.bounding_box()["x"] >= 0  # shown when focused
+    outline = link.evaluate("e => getComputedStyle(e).outlineStyle")
+    assert outline != "none"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#results")
+    page.goto(server + "/search")
+    assert page.evaluate("document.activeElement.name") == "q"  # the intro page still focuses the box

@@ -1,11 +1,15 @@
 """The command line: build, search (readable and JSON), reports, and one-line errors."""
 
+import csv
+import io
 import json
+import os
 import subprocess
 import sys
 
 import pytest
 
+from indexer.search import ReportIndex
 from tests.conftest import ROOT, SEED_FILES
 
 JSON_FIELDS = {"query", "report_id", "source", "paragraph", "township", "county", "year",
@@ -41,6 +45,48 @@ def test_search_filters_on_the_command_line(index_dir):
     assert [json.loads(line)["township"] for line in out.splitlines()] == ["青山乡"]
 
 
+def hits_of(index_dir, *args):
+    """The (report_id, paragraph, township) of each hit of `search ARGS --json --all`."""
+    code, out, err = run("search", *args, "--index", index_dir, "--json", "--all")
+    assert code == 0, err
+    return [(h["report_id"], h["paragraph"], h["township"]) for h in map(json.loads, out.splitlines())]
+
+
+@pytest.mark.parametrize("command_lines", [
+    [["法治", "--township", "国宝乡"],
+     ["--township", "国宝乡", "法治"],
+     ["--year", "2023", "--township", "国宝乡", "法治"],
+     ["--township", "国宝乡", "法治", "--sort", "relevance"]],
+    [["法治", "--township", "国宝乡", "熊背乡"],
+     ["--township", "国宝乡", "熊背乡", "法治"],
+     ["--township", "国宝乡,熊背乡", "法治"],
+     ["法治", "--township", "国宝乡、熊背乡"],
+     ["--township", "国宝乡", "--township", "熊背乡", "法治"]],
+    [["法治", "--section", "measures", "problems"],
+     ["--section", "measures", "problems", "法治"],
+     ["--section", "measures,problems", "法治"],
+     ["--township", "国宝乡,熊背乡,青山乡,东和乡,景毛乡", "--section", "measures", "problems", "法治"]],
+], ids=["one township", "two townships", "two sections"])
+def test_query_and_options_in_any_order_give_the_same_hits(index_dir, command_lines):
+    first, *others = [hits_of(index_dir, *args) for args in command_lines]
+    assert first
+    for hits in others:
+        assert hits == first
+
+
+def test_query_after_a_list_option_is_taken_back(index_dir):
+    townships = {township for _, _, township in hits_of(index_dir, "--township", "国宝乡", "熊背乡", "法治")}
+    assert townships == {"国宝乡", "熊背乡"}
+
+
+def test_with_batch_every_word_after_a_list_option_is_a_name(index_dir, tmp_path):
+    terms = tmp_path / "terms.txt"
+    terms.write_text("法律明白人\n", encoding="utf-8")
+    code, out, err = run("search", "--batch", terms, "--township", "国宝乡", "熊背乡", "--index", index_dir, "--json")
+    assert code == 0, err
+    assert {json.loads(line)["township"] for line in out.splitlines()} == {"国宝乡", "熊背乡"}
+
+
 def test_readable_output_marks_the_match(index_dir):
     code, out, _ = run("search", "血桃", "--index", index_dir)
     assert code == 0
@@ -66,6 +112,32 @@ def test_batch_runs_every_line(index_dir, tmp_path):
     assert [h["query"] for h in hits].count("血桃") == 1
 
 
+def test_batch_names_a_bad_line_on_stderr_and_runs_the_rest(index_dir, tmp_path):
+    terms = tmp_path / "terms.txt"
+    terms.write_text("# term list\n法律明白人\n" + "法" * 300 + "\n*\n血桃\n", encoding="utf-8")
+    for mode in ([], ["--json"]):
+        code, out, err = run("search", "--batch", terms, "--index", index_dir, *mode)
+        assert code == 1
+        assert err.strip().splitlines() == [
+            f"error: {terms} line 3: '{'法' * 40}…': The query is 300 characters long; the limit is 200."]
+        assert "法" * 40 not in out
+        assert "血桃" in out and "法律明白人" in out
+
+
+def test_batch_json_gives_a_line_for_a_query_without_hits(index_dir, tmp_path):
+    terms = tmp_path / "terms.txt"
+    terms.write_text("血桃\n无此词语\n*\n", encoding="utf-8")
+    code, out, err = run("search", "--batch", terms, "--index", index_dir, "--json")
+    assert code == 0, err
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [(line["query"], line.get("total")) for line in lines] == [("血桃", None), ("无此词语", 0), ("*", 0)]
+    assert lines[1] == {"query": "无此词语", "total": 0}
+
+
+def test_a_single_query_without_hits_prints_nothing_in_json(index_dir):
+    assert run("search", "无此词语", "--index", index_dir, "--json")[:2] == (0, "")
+
+
 def test_reports_lists_metadata(index_dir):
     code, out, _ = run("reports", "--index", index_dir, "--json")
     rows = [json.loads(line) for line in out.splitlines()]
@@ -73,6 +145,45 @@ def test_reports_lists_metadata(index_dir):
     assert {r["township"]: r["year"] for r in rows} == {
         "东和乡": 2023, "景毛乡": 2024, "青山乡": 2022, "熊背乡": 2023, "国宝乡": 2023}
     assert all(r["paragraphs"] > 10 for r in rows)
+
+
+REPORT_COLUMNS = ["report_id", "source", "province", "prefecture", "county", "township", "year", "date",
+                  "title", "paragraphs"]
+
+
+def test_reports_plain_output_starts_with_a_header(index_dir):
+    code, out, _ = run("reports", "--index", index_dir)
+    header, *rows = out.splitlines()
+    assert code == 0
+    assert header.split("\t") == REPORT_COLUMNS
+    assert len(rows) == 5 and all(len(row.split("\t")) == len(REPORT_COLUMNS) for row in rows)
+
+
+def test_reports_csv_has_a_row_per_report(index_dir):
+    proc = subprocess.run([sys.executable, "-m", "indexer", "reports", "--index", str(index_dir), "--csv"],
+                          cwd=ROOT, capture_output=True, timeout=120,
+                          env={**os.environ, "PYTHONIOENCODING": "ascii"})  # UTF-8 all the same
+    assert proc.returncode == 0, proc.stderr
+    reader = csv.DictReader(io.StringIO(proc.stdout.decode("utf-8"), newline=""))
+    rows = list(reader)
+    assert reader.fieldnames == REPORT_COLUMNS
+    expected = ReportIndex.open(index_dir).reports
+    assert [(r["report_id"], r["township"], r["year"]) for r in rows] == [
+        (r["report_id"], r["township"], str(r["year"])) for r in expected]
+    assert {r["township"] for r in rows} == {"东和乡", "景毛乡", "青山乡", "熊背乡", "国宝乡"}
+
+
+@pytest.mark.parametrize("args, hint", [
+    ([], "(see: python -m indexer --help)"),
+    (["frobnicate"], "(see: python -m indexer --help)"),
+    (["search", "法治", "--sort", "nope"], "(see: python -m indexer search --help)"),
+    (["search", "法治", "--bogus"], "(see: python -m indexer search --help)"),
+    (["reports", "--csv", "--json"], "(see: python -m indexer reports --help)"),
+])
+def test_usage_errors_point_to_the_right_help(args, hint):
+    code, _, err = run(*args)
+    assert code == 2
+    assert err.strip().endswith(hint)
 
 
 @pytest.mark.parametrize("args, message", [
@@ -84,6 +195,9 @@ def test_reports_lists_metadata(index_dir):
     (["search"], "give a QUERY"),
     (["search", "法治", "--batch", "/nonexistent/terms.txt"], "cannot read batch file"),
     (["frobnicate"], "invalid choice"),
+    (["search", "--township", "国宝乡", "熊背乡", "--section", "measures", "problems"], "give the QUERY first"),
+    (["search", "--section", "measures", "nope", "法治"], "invalid choice: 'nope'"),
+    (["reports", "--csv", "--check"], "not allowed with argument"),
 ])
 def test_errors_are_one_line_without_traceback(index_dir, args, message):
     code, _, err = run(*args, "--index", index_dir) if args[0] == "search" else run(*args)
