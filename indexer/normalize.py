@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 
+import numpy as np
 import opencc
 
 #: Punctuation that is kept (after NFKC): a query must meet these marks in the text.
@@ -79,16 +80,21 @@ def normalize(text: str) -> str:
     return text.translate(_TABLE)
 
 
-def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
+class _LengthTable(dict):
+    """A str.translate table from a character to chr(length of what it folds to)."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = chr(len(_TABLE[code]))
+        return self[code]
+
+
+_LENGTHS = _LengthTable()
+
+
+def normalize_with_offsets(text: str) -> tuple[str, np.ndarray]:
     """Normalise text and return, for each normalised character, its source index."""
-    chars: list[str] = []
-    offsets: list[int] = []
-    for i, ch in enumerate(text):
-        folded = _TABLE[ord(ch)]
-        for c in folded:
-            chars.append(c)
-            offsets.append(i)
-    return "".join(chars), offsets
+    lengths = np.frombuffer(text.translate(_LENGTHS).encode("latin-1"), dtype=np.uint8)
+    return text.translate(_TABLE), np.repeat(np.arange(len(text)), lengths)
 
 
 def find_spans(text: str, needles: list[str]) -> list[tuple[int, int]]:
@@ -97,6 +103,7 @@ def find_spans(text: str, needles: list[str]) -> list[tuple[int, int]]:
     Overlapping or touching spans are merged, so highlighting never nests.
     """
     norm, offsets = normalize_with_offsets(text)
+    offsets = offsets.tolist()
     spans = []
     for needle in needles:
         if not needle:
