@@ -147,6 +147,10 @@ class SearchResult:
     def notice(self) -> str | None:
         return self.query.notice if self.query is not None else None
 
+    @property
+    def notice_code(self) -> str | None:
+        return self.query.notice_code if self.query is not None else None
+
 
 class ReportIndex:
     """An opened index generation: reports, paragraph columns, n-gram postings and Whoosh."""

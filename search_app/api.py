@@ -25,6 +25,26 @@ def error_response(message: str, status: int, code: str | None = None):
     return response
 
 
+#: What /api answers: the endpoints, and how to send Chinese in a URL.
+HELP = {
+    "endpoints": {
+        "/api/search?q=…": "hits, total and facets; the filters and paging of the search page "
+                           "(province, prefecture, county, township, year or year_from/year_to, section, sort, page, per_page)",
+        "/api/reports": "every report with its metadata",
+        "/api/reports/<report_id>?offset=0": "one report and up to 1,000 of its paragraphs; `next` links on",
+    },
+    "encoding": "Percent-encode Chinese as UTF-8 in URLs: /api/search?q=%E6%B3%95%E6%B2%BB is 法治. "
+                "With curl: curl -G --data-urlencode 'q=法律明白人' http://HOST/api/search . "
+                "The server refuses raw (unencoded) non-ASCII bytes in a URL with 400 Bad URI.",
+    "errors": '{"error": message, "code": stable name, "status": HTTP status}',
+}
+
+
+@bp.route("/")
+def help():
+    return jsonify(HELP)
+
+
 @bp.route("/search")
 def search():
     params = parse_params(request.args)
@@ -38,7 +58,7 @@ def search():
         "page": params.page,
         "per_page": params.per_page,
         "notice": result.notice,
-        "notice_code": result.query.notice_code,
+        "notice_code": result.notice_code,
         "hits": [hit.to_json(params.q or None) for hit in result.hits],
         "facets": result.facets,
     })
@@ -52,7 +72,7 @@ def reports():
 @bp.route("/reports/<report_id>")
 def report(report_id: str):
     """A report's metadata and REPORT_PAGE_SIZE paragraphs from `offset` (default 0); `next` links on."""
-    index, meta = get_report(report_id, "/api/reports lists them.")
+    index, meta = get_report(report_id)
     count = meta["paragraphs"]
     offset = offset_param(request.args, count)
     paragraphs = index.report_paragraphs(meta, offset, offset + REPORT_PAGE_SIZE)
@@ -65,4 +85,4 @@ def report(report_id: str):
 
 @bp.route("/<path:anything>")
 def unknown(anything):
-    abort(404, f"No API endpoint /api/{anything}; use /api/search or /api/reports.")
+    abort(404, f"No API endpoint /api/{anything}; /api lists them.")

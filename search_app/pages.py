@@ -106,7 +106,7 @@ def reports():
 
 @bp.route("/reports/<report_id>")
 def report(report_id: str):
-    index, meta = get_report(report_id, "请从报告列表选择。")
+    index, meta = get_report(report_id)
     q = request.args.get("q", "").strip()
     with as_param_error():
         query = parse_query(q) if q else None
@@ -173,12 +173,20 @@ def _busy(exc):
     return response
 
 
+#: What a page says for an HTTP error that carries no message of its own.
+PAGE_ERRORS = {404: "没有这个页面，请检查网址。", 405: "这个网址不接受这种请求方式。",
+               413: "请求内容过大。", 414: "网址过长，请缩短检索词或减少筛选条件。"}
+
+
 @bp.app_errorhandler(HTTPException)
 def _http_error(exc):
     if request.path.startswith("/api/"):
         from .api import error_response
         return error_response(exc.description or exc.name, exc.code or 500)
-    return render_template("error.html", status=exc.code, message=exc.description), exc.code
+    message = exc.description
+    if message == type(exc).description:  # werkzeug's English default
+        message = PAGE_ERRORS.get(exc.code, "请求无法完成。")
+    return render_template("error.html", status=exc.code, message=message), exc.code
 
 
 @bp.app_errorhandler(Exception)
@@ -187,5 +195,4 @@ def _unexpected(exc):
     if request.path.startswith("/api/"):
         from .api import error_response
         return error_response("Something went wrong on the server; the error has been logged.", 500)
-    return render_template("error.html", status=500,
-                           message="Something went wrong on the server; the error has been logged."), 500
+    return render_template("error.html", status=500, message="服务器出错了，错误已记入日志。请稍后再试。"), 500

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from flask import Flask, abort, current_app
+from flask import Flask, abort, current_app, request
 
 from indexer.build import current_generation
 from indexer.search import IndexNotFound, ReportIndex
@@ -33,10 +33,12 @@ def get_index() -> ReportIndex:
     return cached
 
 
-def get_report(report_id: str, hint: str) -> tuple[ReportIndex, dict]:
-    """The live index and a report's metadata; a 404 whose message ends with hint when unknown."""
+def get_report(report_id: str) -> tuple[ReportIndex, dict]:
+    """The live index and a report's metadata; a 404 saying where to find the ids when unknown."""
     index = get_index()
     meta = index.report(report_id)
     if meta is None:
-        abort(404, f"No report with id {report_id!r}. {hint}")
+        if request.path.startswith("/api/"):
+            abort(404, f"No report with id {report_id!r}; /api/reports lists them.")
+        abort(404, f"没有编号为“{report_id[:80]}”的报告，请从报告列表中选择。")
     return index, meta
