@@ -10,7 +10,7 @@ from indexer.build import BuildError, build, current_generation, is_stale
 from indexer.cli import _progress
 from indexer.metadata import ManifestError
 
-from .server import THREADS, serve
+from .server import THREADS, WORKERS, serve
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,7 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", type=Path, default=Path("data/index"), help="index folder")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--threads", type=int, default=THREADS, help=f"worker threads (default {THREADS})")
+    parser.add_argument("--threads", type=int, default=THREADS, help=f"threads per process (default {THREADS})")
+    parser.add_argument("--workers", type=int, default=WORKERS,
+                        help=f"server processes sharing the port (default {WORKERS}: one per core)")
     parser.add_argument("--no-build", action="store_true", help="serve the index as it is")
     args = parser.parse_args(argv)
 
@@ -42,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     from . import create_app
     app = create_app({"INDEX_DIR": args.index})
     print(f"serving on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
-    serve(app, host=args.host, port=args.port, threads=args.threads)
+    serve(app, host=args.host, port=args.port, threads=args.threads, workers=args.workers)
     return 0
 
 

@@ -1,4 +1,8 @@
-"""Serving the app with waitress: threads, queue and connection limits set deliberately.
+"""Serving the app with waitress: worker processes, threads, queue and connection limits set deliberately.
+
+One Python process runs one request at a time (the GIL), so one process uses one core.
+With WORKERS processes sharing the listening socket (bound once, then forked, as
+gunicorn does) every core serves; each process opens the index for itself.
 
 Waitress logs "Task queue depth is N" for every request that waits for a thread; under
 load that is one line per request. QueueLogThrottle lets one line through every
@@ -7,11 +11,17 @@ QUEUE_LOG_SECONDS, saying the deepest queue seen and how many lines it stood for
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
+import signal
+import socket
 import threading
 import time
 
-#: Worker threads. Requests are CPU-bound and share the GIL, so more threads add
+#: Worker processes: one per core.
+WORKERS = os.cpu_count() or 1
+#: Worker threads per process. Requests are CPU-bound and share the GIL, so more threads add
 #: latency, not throughput; a few let a slow client or a download not block the rest.
 THREADS = 6
 #: Connections accepted at once before the OS backlog holds the rest.
@@ -60,11 +70,49 @@ def throttle_queue_log() -> QueueLogThrottle:
     return throttle
 
 
-def serve(app, host: str, port: int, threads: int = THREADS) -> None:
-    """Serve app until interrupted."""
+def serve(app, host: str, port: int, threads: int = THREADS, workers: int = 1) -> None:
+    """Serve app until interrupted, in `workers` processes that share one listening socket."""
     from waitress import serve as waitress_serve
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
     throttle_queue_log()
-    waitress_serve(app, host=host, port=port, threads=threads, connection_limit=CONNECTION_LIMIT,
-                   backlog=BACKLOG, channel_timeout=CHANNEL_TIMEOUT, ident="township-search")
+    settings = dict(threads=threads, connection_limit=CONNECTION_LIMIT, backlog=BACKLOG,
+                    channel_timeout=CHANNEL_TIMEOUT, ident="township-search")
+    if workers <= 1:
+        waitress_serve(app, host=host, port=port, **settings)
+        return
+    listener = socket.create_server((host, port), backlog=BACKLOG, reuse_port=False)
+    children = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # a worker: serve until the parent goes
+            try:
+                ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+            except (OSError, AttributeError):
+                pass
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops us
+            try:
+                waitress_serve(app, sockets=[listener], **settings)
+            finally:
+                os._exit(0)
+        children.append(pid)
+    listener.close()
+
+    def stop(signum, frame):
+        for child in children:
+            try:
+                os.kill(child, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for child in children:
+        while True:
+            try:
+                os.waitpid(child, 0)
+                break
+            except InterruptedError:
+                continue
+            except ChildProcessError:
+                break

@@ -51,23 +51,46 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def process_tree(pid: int) -> list[int]:
+    """pid and its descendants (the server's worker processes)."""
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        try:
+            with open(f"/proc/{current}/task/{current}/children") as fh:
+                todo += [int(c) for c in fh.read().split()]
+        except (OSError, ValueError):
+            pass
+    return out
+
+
+def _sum(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
 def rss_mb(pid: int) -> float | None:
-    """The resident memory (VmRSS) of a process in MB, or None when it cannot be read."""
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            return next(int(line.split()[1]) / 1024 for line in fh if line.startswith("VmRSS:"))
-    except (OSError, StopIteration, ValueError):
-        return None
+    """The resident memory (VmRSS) of a process and its worker processes in MB, or None when unreadable."""
+    def one(p: int) -> float | None:
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                return next(int(line.split()[1]) / 1024 for line in fh if line.startswith("VmRSS:"))
+        except (OSError, StopIteration, ValueError):
+            return None
+    return _sum([one(p) for p in process_tree(pid)])
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time a process has used so far, in seconds (from /proc/<pid>/stat)."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return None
+    """User + system CPU seconds used so far by a process and its worker processes (from /proc/<pid>/stat)."""
+    def one(p: int) -> float | None:
+        try:
+            with open(f"/proc/{p}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return None
+    return _sum([one(p) for p in process_tree(pid)])
 
 
 def http_get(url: str, timeout: float = 10.0) -> tuple[int, bytes]:
@@ -121,7 +144,8 @@ class Server:
 
 
 def start_server(data: Path, index: Path, *, port: int | None = None, build: bool = True,
-                 threads: int | None = None, log_path: Path | None = None, startup_s: float = 300.0) -> Server:
+                 threads: int | None = None, workers: int | None = None, log_path: Path | None = None,
+                 startup_s: float = 300.0) -> Server:
     """Start the real site (building the index first when stale unless build=False) and wait until it answers."""
     port = port or free_port()
     temp_log = log_path is None
@@ -135,6 +159,8 @@ def start_server(data: Path, index: Path, *, port: int | None = None, build: boo
         cmd.append("--no-build")
     if threads:
         cmd += ["--threads", str(threads)]
+    if workers:
+        cmd += ["--workers", str(workers)]
     log = open(log_path, "w", encoding="utf-8")
     proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     server = Server(proc, f"http://127.0.0.1:{port}", log_path, log, temp_log)
@@ -400,6 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=10.0, help="per-request timeout, seconds")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--threads", type=int, default=None, help="waitress threads (default: the server's)")
+    parser.add_argument("--workers", type=int, default=None, help="server processes (default: the server's)")
     parser.add_argument("--url", default=None, help="drive this running server instead of starting one")
     parser.add_argument("--pid", type=int, default=None, help="with --url: the server's pid, to report its RSS")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -414,7 +441,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"starting the server on {args.data} (index {args.index}) ...", file=sys.stderr)
         try:
-            server = start_server(args.data, args.index, build=not args.no_build, threads=args.threads)
+            server = start_server(args.data, args.index, build=not args.no_build, threads=args.threads,
+                                  workers=args.workers)
         except RuntimeError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
