@@ -223,3 +223,17 @@ def test_keyboard_skip_link_and_no_autofocus_on_results(server, page):
     assert page.url.endswith("#results")
     page.goto(server + "/search")
     assert page.evaluate("document.activeElement.name") == "q"  # the intro page still focuses the box
+
+
+def test_the_highlight_stays_visible_inside_the_marked_paragraph(server, page):
+    page.goto(server + "/reports/003_d3398cc9e2436e99?q=法律明白人#p11")
+    para = page.locator("#p11")
+    mark = para.locator("mark").first
+    colours = [e.evaluate("e => getComputedStyle(e).backgroundColor") for e in (para, mark)]
+    assert colours[0] != colours[1]
+
+    def luminance(css: str) -> float:
+        r, g, b = [int(x) / 255 for x in css[css.index("(") + 1:css.index(")")].split(",")[:3]]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    assert abs(luminance(colours[0]) - luminance(colours[1])) > 0.1  # not yellow on yellow
