@@ -14,10 +14,11 @@ SECONDS ?= 10
 
 setup: $(VENV)/.installed doc-tool
 
-$(VENV)/.installed: requirements.txt
+# requirements-bench.txt (Tantivy) too: `make bench` races it and tests/test_bench.py checks it agrees.
+$(VENV)/.installed: requirements.txt requirements-bench.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet -r requirements.txt -r requirements-bench.txt
 	touch $@
 
 # antiword reads Word 97–2003 .doc files; installed only when missing, and only where apt-get
@@ -52,8 +53,10 @@ serve: run
 test: setup browser
 	$(BIN)/python -m pytest -q
 
+# Ours against brute force, SQLite FTS5 and Tantivy on a generated corpus of SIZE paragraphs (README: Benchmarks).
 bench: setup
 	$(BIN)/python -m indexer.bench --size $(SIZE)
+	$(BIN)/python -m indexer.bench.similar_cost --size $(SIZE)
 
 # Starts the real server (building the index when stale) and drives it with CLIENTS concurrent clients,
 # SECONDS per level: req/s, p50/p95/p99, errors and the server's RSS (indexer/bench/load.py).

@@ -37,8 +37,9 @@ from .normalize import normalize
 from .ranking import WordIndex, chunk_words
 from .report import Report, parse_report
 from .sections import SECTIONS
+from . import similar
 
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 CURRENT = "CURRENT"
 LOCK_NAME = ".build.lock"
 
@@ -307,10 +308,10 @@ _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def analyse_chunk(job: tuple[list[str], int, tuple[Entry, ...]]):
-    """Normalised texts, gram postings and word postings of one chunk of paragraphs."""
+    """Normalised texts, gram postings, word postings and similarity sketches of one chunk of paragraphs."""
     texts, first, entries = job
     norm = [normalize(t) for t in texts]
-    return norm, chunk_grams(norm, first), chunk_words(norm, first, segmenter_for(entries))
+    return norm, chunk_grams(norm, first), chunk_words(norm, first, segmenter_for(entries)), similar.sketch(norm)
 
 
 def _write_generation(reports: list[Report], gen: Path, data_dir: Path | None, signature: str | None,
@@ -339,6 +340,8 @@ def _write_generation(reports: list[Report], gen: Path, data_dir: Path | None, s
     norm = [t for chunk in analysed for t in chunk[0]]
     NgramIndex.write(gen, norm, [chunk[1] for chunk in analysed])
     WordIndex.write(gen, [chunk[2] for chunk in analysed])
+    similar.write(gen, [chunk[3] for chunk in analysed], [p.kind for r in reports for p in r.paragraphs],
+                  columns["report"])
     np.savez(gen / "paragraphs.npz", **columns)
     meta_reports = []
     pid = 0

@@ -1,4 +1,4 @@
-"""Command line: python -m indexer build | search | reports."""
+"""Command line: python -m indexer build | search | reports | similar."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from .query import QueryError, parse_query
 from .search import (MAX_LIMIT, SORTS, FilterError, Filters, IndexNotFound, ReportIndex,
                      highlight_spans, parse_year_range)
 from .sections import SECTIONS
+from .similar import UnknownParagraph, describe
 from .snippets import fragments, snippet
 
 PROG = "python -m indexer"
@@ -79,6 +80,12 @@ def make_parser() -> argparse.ArgumentParser:
     f.add_argument("--csv", action="store_true", help="CSV (UTF-8) with a header row, the columns of the plain list")
     f.add_argument("--check", action="store_true",
                    help="list the reports with a missing or doubtful field and how to settle each in manifest.toml")
+
+    m = sub.add_parser("similar", help="list the paragraphs of other reports that share most of a paragraph's text")
+    m.add_argument("report_id", metavar="REPORT_ID", help="a report id (see: reports)")
+    m.add_argument("paragraph", metavar="PARAGRAPH", type=int, help="the paragraph number (¶) in that report")
+    m.add_argument("--index", type=Path, default=DEFAULT_INDEX)
+    m.add_argument("--json", action="store_true", help="one JSON object, as /api/similar returns")
     return parser
 
 
@@ -93,8 +100,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = parse_args(argv)
-        return {"build": cmd_build, "search": cmd_search, "reports": cmd_reports}[args.command](args)
-    except (CliError, BuildError, IndexNotFound, QueryError, FilterError, ManifestError, FileNotFoundError) as exc:
+        return {"build": cmd_build, "search": cmd_search, "reports": cmd_reports,
+                "similar": cmd_similar}[args.command](args)
+    except (CliError, BuildError, IndexNotFound, QueryError, FilterError, ManifestError, FileNotFoundError,
+            UnknownParagraph) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -301,3 +310,21 @@ def _check_reports(reports: list[dict]) -> int:
             print(f"    {name} = {json.dumps(value, ensure_ascii=False) if value else '…'}")
     print(f"{len(doubtful)} of {len(reports)} reports have a missing or doubtful field")
     return 1 if doubtful else 0
+
+
+def cmd_similar(args) -> int:
+    """The paragraphs of other reports similar to one paragraph, best first (exit 0 even when none)."""
+    found = describe(ReportIndex.open(args.index), args.report_id, args.paragraph)
+    if args.json:
+        print(json.dumps(found, ensure_ascii=False))
+        return 0
+    where = f"{found['township'] or '?'} {found['year'] or '?'} ¶{args.paragraph}"
+    if not found["compared"]:
+        print(f"{where}: a title, heading or short paragraph; not compared")
+        return 0
+    more = " (a widely shared text: there may be more)" if found["more"] else ""
+    print(f"{where}: {len(found['similar'])} similar paragraphs in other reports{more}")
+    for m in found["similar"]:
+        place = (m["township"] or "?") + (f"（{m['county']}）" if m["county"] else "")
+        print(f"{m['similarity']:6.1%}  {place} {m['year'] or '年份未知'}  {m['report_id']} ¶{m['paragraph']}  {m['url']}")
+    return 0

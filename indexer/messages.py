@@ -29,6 +29,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "请加上要查找的词：“-词”只用于排除段落。"),
     "nothing_to_search": ("The query has nothing to search for: spaces and punctuation such as “” 《》 * are ignored.",
                           "检索词中没有可查找的内容：空格和 “” 《》 * 等标点会被忽略。"),
+    # concordance (indexer/concordance.py)
+    "concordance_needs_query": ("Give a query (q), e.g. /api/concordance?q=%E6%99%AE%E6%B3%95 (普法): "
+                                "a concordance lists every occurrence of a query.",
+                                "请先输入检索词：语境索引列出检索词的每一处出现。"),
+    # trends (indexer/trends.py)
+    "too_many_trend_terms": ("A trend compares at most {limit} terms; this asks for {count}.",
+                             "趋势图最多比较 {limit} 个词语，现在有 {count} 个，请删去一些。"),
+    "unknown_trend_measure": ("Unknown measure {value!r}; choose from: {choices}.",
+                              "没有“{value}”这个指标，可选：{choices_zh}。"),
+    "unknown_breakdown": ("Cannot break down by {value!r}; choose from: {choices}.",
+                          "不能按“{value}”分列，可选：{choices_zh}。"),
+    "trends_need_terms": ("Give one to {limit} terms as q parameters, e.g. /api/trends?q=法律明白人&q=八五普法.",
+                          "请输入要比较的词语（1 到 {limit} 个）。"),
+    # similar paragraphs (indexer/similar.py)
+    "unknown_report": ("No report with id {report_id!r}; /api/reports and `python -m indexer reports` list them.",
+                       "没有编号为“{report_id}”的报告，请从报告列表中选择。"),
+    "unknown_paragraph": ("Report {report_id!r} has paragraphs 1 to {count}, not {paragraph}.",
+                          "报告“{report_id}”共有 {count} 段，没有第 {paragraph} 段。"),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -21,6 +22,7 @@ from .normalize import find_spans
 from .query import Query
 from .ranking import WordIndex
 from .sections import SECTIONS
+from .similar import SimilarIndex
 
 SORTS = {
     "relevance": "相关度",
@@ -209,6 +211,18 @@ class ReportIndex:
 
     def __len__(self) -> int:
         return len(self.grams)
+
+    @cached_property
+    def similar(self) -> SimilarIndex:
+        """The lists of similar paragraphs (similar.py), opened on first use."""
+        try:
+            similar = SimilarIndex.load(self.generation)
+            if len(similar.offsets) != len(self) + 1:
+                raise ValueError("the similar-paragraph lists do not fit the paragraphs")
+            return similar
+        except (OSError, ValueError) as exc:
+            raise IndexNotFound(f"The index at {self.generation.parent} cannot be read ({exc}); "
+                                "rebuild it with: python -m indexer build") from None
 
     # -- matching ---------------------------------------------------------------------------
 

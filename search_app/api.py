@@ -32,6 +32,9 @@ HELP = {
                            "(province, prefecture, county, township, year or year_from/year_to, section, sort, page, per_page)",
         "/api/reports": "every report with its metadata",
         "/api/reports/<report_id>?offset=0": "one report and up to 1,000 of its paragraphs; `next` links on",
+        "/api/trends?q=A&q=B": "per term and year: reports, paragraphs, occurrences and rates",
+        "/api/concordance?q=…&sort=left": "every occurrence with its left and right context, sorted; collocates",
+        "/api/similar/<report_id>/<paragraph>": "paragraphs of other reports that share most of this one's text",
     },
     "encoding": "Percent-encode Chinese as UTF-8 in URLs: /api/search?q=%E6%B3%95%E6%B2%BB is 法治. "
                 "With curl: curl -G --data-urlencode 'q=法律明白人' http://HOST/api/search . "

@@ -133,7 +133,7 @@ def as_param_error():
         raise ParamError(exc.code, **exc.details) from None
 
 
-def _int(args: MultiDict, name: str, low: int, high: int) -> int | None:
+def int_param(args: MultiDict, name: str, low: int, high: int) -> int | None:
     raw = args.get(name, "").strip()
     if not raw:
         return None
@@ -148,12 +148,12 @@ def _int(args: MultiDict, name: str, low: int, high: int) -> int | None:
 
 def page_number(args: MultiDict, pages: int) -> int:
     """The page a URL asks for among pages (default 1)."""
-    return _int(args, "page", 1, max(pages, 1)) or 1
+    return int_param(args, "page", 1, max(pages, 1)) or 1
 
 
 def offset_param(args: MultiDict, count: int) -> int:
     """The 0-based `offset` a URL asks for among count items (default 0)."""
-    return _int(args, "offset", 0, max(count - 1, 0)) or 0
+    return int_param(args, "offset", 0, max(count - 1, 0)) or 0
 
 
 def parse_params(args: MultiDict) -> SearchParams:
@@ -167,14 +167,14 @@ def parse_params(args: MultiDict) -> SearchParams:
         check_sections(sections)
         check_sort(sort)
         year_from, year_to = parse_year_range(args.get("year", ""))
-    low = _int(args, "year_from", 1900, 2100)
-    high = _int(args, "year_to", 1900, 2100)
+    low = int_param(args, "year_from", 1900, 2100)
+    high = int_param(args, "year_to", 1900, 2100)
     year_from = low if low is not None else year_from
     year_to = high if high is not None else year_to
     if year_from is not None and year_to is not None and year_from > year_to:
         year_from, year_to = year_to, year_from  # as year=2024-2022 is read
-    page = _int(args, "page", 1, 100_000) or 1
-    per_page = _int(args, "per_page", 1, config["MAX_PAGE_SIZE"]) or config["PAGE_SIZE"]
+    page = int_param(args, "page", 1, 100_000) or 1
+    per_page = int_param(args, "per_page", 1, config["MAX_PAGE_SIZE"]) or config["PAGE_SIZE"]
     places = {}
     for facet in PLACE_FACETS:
         chosen = list(dict.fromkeys(t.strip() for t in args.getlist(facet.key) if t.strip()))

@@ -1,4 +1,4 @@
-"""requirements.txt installs on a fresh machine: every line pins a package from the index."""
+"""requirements.txt and requirements-bench.txt install on a fresh machine: every line pins a package from the index."""
 
 import re
 
@@ -10,20 +10,47 @@ from tests.conftest import ROOT
 PINNED = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,-]+\])?==[A-Za-z0-9.+!*-]+(\s*;\s*\S.*)?$")
 
 
-def requirement_problems(text: str) -> list[str]:
-    """One message per line that is not a plain name==version pin, naming the line."""
+REQUIREMENT_FILES = ("requirements.txt", "requirements-bench.txt")
+
+
+def requirement_problems(text: str, name: str = "requirements.txt") -> list[str]:
+    """One message per line that is not a plain name==version pin, naming the file and line."""
     problems = []
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.split(" #", 1)[0].strip()
         if not line or line.startswith("#"):
             continue
         if not PINNED.match(line):
-            problems.append(f"requirements.txt line {number}: {line!r} is not name==version")
+            problems.append(f"{name} line {number}: {line!r} is not name==version")
     return problems
 
 
-def test_every_requirement_is_pinned_by_name_and_version():
-    assert requirement_problems((ROOT / "requirements.txt").read_text(encoding="utf-8")) == []
+def pins(text: str) -> dict[str, str]:
+    """Package name (lower case, - for _) → pinned version, for the lines that are pins."""
+    out = {}
+    for raw in text.splitlines():
+        line = raw.split(" #", 1)[0].split(";", 1)[0].strip()
+        if PINNED.match(line):
+            name, version = line.split("==", 1)
+            out[name.split("[", 1)[0].lower().replace("_", "-")] = version.strip()
+    return out
+
+
+@pytest.mark.parametrize("name", REQUIREMENT_FILES)
+def test_every_requirement_is_pinned_by_name_and_version(name):
+    assert requirement_problems((ROOT / name).read_text(encoding="utf-8"), name) == []
+
+
+def test_the_benchmark_pins_agree_with_the_product_pins():
+    """A package in both files has one version, so installing both never changes the product's."""
+    product, bench = (pins((ROOT / name).read_text(encoding="utf-8")) for name in REQUIREMENT_FILES)
+    assert bench, "requirements-bench.txt pins nothing"
+    assert {n: (product[n], v) for n, v in bench.items() if n in product and product[n] != v} == {}
+
+
+def test_a_problem_names_its_file():
+    assert requirement_problems("tantivy>=0.27\n", "requirements-bench.txt") == [
+        "requirements-bench.txt line 1: 'tantivy>=0.27' is not name==version"]
 
 
 @pytest.mark.parametrize("line", [

@@ -1,1 +1,1 @@
-"""Benchmark: our engine against a brute-force scan and SQLite FTS5, on a generated corpus."""
+"""Benchmark: our engine against a brute-force scan, SQLite FTS5 and Tantivy, on a generated corpus."""

@@ -1,4 +1,4 @@
-"""python -m indexer.bench [--size N] [--seed S]: see indexer/bench/run.py."""
+"""python -m indexer.bench [--size N] [--seed S]: ours against brute force, SQLite FTS5 and Tantivy; see indexer/bench/run.py."""
 
 import sys
 

@@ -1,11 +1,14 @@
-"""The engines the benchmark runs side by side: ours, a brute-force scan, and SQLite FTS5 trigram."""
+"""The engines the benchmark runs side by side: ours, a brute-force scan, SQLite FTS5 trigram and Tantivy."""
 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import tantivy
+from tantivy import FieldType, Occur, Query as TQuery
 
 from ..query import Query
 from ..search import Filters, ReportIndex
@@ -152,3 +155,117 @@ class SqliteTrigram:
             return []
         sql, args = self._sql(query, filters)
         return [row[0] for row in self.db.execute(f"SELECT id FROM ({sql}) ORDER BY id", args)]
+
+
+class TantivyEngine:
+    """Tantivy (tantivy-py) as a search engineer would set it up for exact Chinese substrings.
+
+    A regex tokenizer emits one token per character, with positions; a term is a phrase
+    query over its characters (a term query for one character); AND, OR and NOT are
+    boolean Must, Should and MustNot; year, section and township are indexed integer
+    fields, and `pid` (our paragraph id) a fast field to read the hits' ids from.
+    """
+
+    name = "tantivy"
+    TOKENIZER = "chars"
+
+    def __init__(self, path: Path, texts: list[str], columns: dict[str, np.ndarray], townships: list[str],
+                 heap_bytes: int = 512_000_000):
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field("text", tokenizer_name=self.TOKENIZER, index_option="position")
+        for field in ("pid", "year", "section", "township"):
+            builder.add_integer_field(field, indexed=True, fast=True)
+        self.schema = builder.build()
+        path.mkdir(parents=True, exist_ok=True)
+        self.index = tantivy.Index(self.schema, path=str(path), reuse=False)
+        self.index.register_tokenizer(self.TOKENIZER,
+                                      tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(r".")).build())
+        writer = self.index.writer(heap_size=heap_bytes)
+        years, sections, places = (columns[k].tolist() for k in ("year", "section", "township"))
+        for pid, text in enumerate(texts):
+            writer.add_document(tantivy.Document(text=text, pid=pid, year=years[pid], section=sections[pid],
+                                                 township=places[pid]))
+        writer.commit()
+        writer.wait_merging_threads()
+        self.index.reload()
+        self.searcher = self.index.searcher()
+        self.township_code = {t: i for i, t in enumerate(townships)}
+
+    def _term(self, term: str) -> TQuery:
+        if len(term) == 1:
+            return TQuery.term_query(self.schema, "text", term)
+        return TQuery.phrase_query(self.schema, "text", list(term))
+
+    def _query(self, query: Query, filters: Filters) -> TQuery:
+        if filters.provinces or filters.prefectures or filters.counties:
+            raise ValueError("the Tantivy benchmark engine filters by township, year and section only")
+        clauses = []
+        for group in query.groups:
+            if len(group) == 1:
+                clauses.append((Occur.Must, self._term(group[0])))
+            else:
+                clauses.append((Occur.Must, TQuery.boolean_query([(Occur.Should, self._term(t)) for t in group])))
+        clauses += [(Occur.MustNot, self._term(t)) for t in query.excluded]
+        if filters.townships:
+            codes = [self.township_code[t] for t in filters.townships if t in self.township_code]
+            clauses.append((Occur.Must, TQuery.term_set_query(self.schema, "township", codes)
+                            if codes else TQuery.empty_query()))
+        if filters.year_from is not None or filters.year_to is not None:
+            clauses.append((Occur.Must, TQuery.range_query(self.schema, "year", FieldType.Integer,
+                                                           filters.year_from, filters.year_to)))
+        if filters.sections:
+            codes = [SECTION_KEYS.index(s) for s in filters.sections]
+            clauses.append((Occur.Must, TQuery.term_set_query(self.schema, "section", codes)))
+        return TQuery.boolean_query(clauses)
+
+    def top(self, query: Query, filters: Filters) -> tuple[int, list[int], dict]:
+        """The 10 best by Tantivy's BM25 and the exact count (no facets: the issue's measurement)."""
+        if not query.groups:
+            return 0, [], {}
+        result = self.searcher.search(self._query(query, filters), limit=10, count=True)
+        pids = self.searcher.fast_field_values("pid", [address for _, address in result.hits])
+        return result.count, pids, {}
+
+    def all(self, query: Query, filters: Filters) -> list[int]:
+        """Every matching paragraph id, in id order."""
+        if not query.groups:
+            return []
+        q = self._query(query, filters)
+        total = self.searcher.search(q, limit=1, count=True).count
+        if not total:
+            return []
+        result = self.searcher.search(q, limit=total, count=False, order_by_field="pid", order=tantivy.Order.Asc)
+        return [pid for pid, _ in result.hits]
+
+
+class TantivyFacets:
+    """Tantivy's top 10 and total as above, plus the facet counts ours gives, by terms aggregations.
+
+    As in ours, a facet whose dimension is filtered counts the matches without that filter
+    (so a page can offer the other years); that takes one more aggregation per such facet.
+    """
+
+    name = "tantivy + facets"
+    #: each facet field and the Filters fields of its own filter
+    FACETS = {"township": {"townships": ()}, "year": {"year_from": None, "year_to": None},
+              "section": {"sections": ()}}
+
+    def __init__(self, engine: TantivyEngine):
+        self.engine = engine
+
+    def top(self, query: Query, filters: Filters) -> tuple[int, list[int], dict]:
+        total, pids, _ = self.engine.top(query, filters)
+        if not query.groups:
+            return total, pids, {}
+        own = [name for name, unset in self.FACETS.items() if replace(filters, **unset) != filters]
+        facets = self._counts(query, filters, [n for n in self.FACETS if n not in own])
+        for name in own:
+            facets.update(self._counts(query, replace(filters, **self.FACETS[name]), [name]))
+        return total, pids, facets
+
+    def _counts(self, query: Query, filters: Filters, names: list[str]) -> dict[str, dict[int, int]]:
+        if not names:
+            return {}
+        spec = {name: {"terms": {"field": name, "size": 1_000_000}} for name in names}
+        result = self.engine.searcher.aggregate(self.engine._query(query, filters), spec)
+        return {name: {b["key"]: b["doc_count"] for b in result[name]["buckets"]} for name in names}

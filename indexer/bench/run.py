@@ -1,5 +1,5 @@
 """The benchmark run for `python -m indexer.bench`: build our index on a generated corpus and race it against
-a brute-force scan and SQLite FTS5 trigram, checking that all three agree exactly."""
+a brute-force scan, SQLite FTS5 trigram and Tantivy, checking that all four agree exactly."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from ..normalize import normalize
 from ..query import parse_query
 from ..search import Filters, ReportIndex
 from .corpus import learn, generate
-from .engines import BruteForce, OurEngine, SqliteTrigram
+from .engines import BruteForce, OurEngine, SqliteTrigram, TantivyEngine, TantivyFacets
 
 COMMON_TERMS = ["法治", "法治政府建设", "法律明白人", "普法", "依法行政", "执法", "宣传", "第一责任人",
                 "矛盾纠纷", "法律顾问", "八五普法", "行政执法", "乡村振兴", "习近平法治思想", "调解",
@@ -59,17 +59,26 @@ def percentiles(samples: list[float]) -> dict:
     return {"p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95)), "max": float(ms.max())}
 
 
-def time_queries(engine, queries, mode: str) -> tuple[dict, list]:
-    answers, samples = [], []
-    for text, filters in queries[:5]:  # warm up
-        getattr(engine, mode)(parse_query(text), filters)
-    for text, filters in queries:
+def time_engines(engines: list, queries, mode: str) -> dict[str, tuple[dict, list]]:
+    """Each engine's latency percentiles and answers for every query, in `mode` ("top" or "all").
+
+    The engines take turns on each query (the first to go rotates), so that a busy moment of
+    the machine or a warm CPU cache does not favour one of them.
+    """
+    for engine in engines:
+        for text, filters in queries[:5]:  # warm up
+            getattr(engine, mode)(parse_query(text), filters)
+    samples: dict[str, list[float]] = {e.name: [] for e in engines}
+    answers: dict[str, list] = {e.name: [] for e in engines}
+    for i, (text, filters) in enumerate(queries):
         query = parse_query(text)
-        start = time.perf_counter()
-        answer = getattr(engine, mode)(query, filters)
-        samples.append(time.perf_counter() - start)
-        answers.append(answer)
-    return percentiles(samples), answers
+        turn = i % len(engines)
+        for engine in engines[turn:] + engines[:turn]:
+            start = time.perf_counter()
+            answer = getattr(engine, mode)(query, filters)
+            samples[engine.name].append(time.perf_counter() - start)
+            answers[engine.name].append(answer)
+    return {name: (percentiles(samples[name]), answers[name]) for name in samples}
 
 
 def dir_size(path: Path) -> int:
@@ -108,33 +117,56 @@ def probe_server(generation: Path, queries) -> dict:
     return result
 
 
-def check_agreement(queries, ours_all, brute_all, sql_all, ours_top, brute_top, sql_top, index) -> list[str]:
-    """Every disagreement between the engines, as readable lines (empty when all agree)."""
+def _expected_facets(counts: dict[str, np.ndarray]) -> dict[str, dict[int, int]]:
+    return {name: {int(v): int(c[v]) for v in np.flatnonzero(c)} for name, c in counts.items()}
+
+
+def _our_facets(facets: dict, index) -> dict[str, dict[int, int]]:
+    return {"township": {index.township_code[f["value"]]: f["count"] for f in facets["township"]},
+            "section": {index.section_keys.index(f["value"]): f["count"] for f in facets["section"]},
+            "year": {(f["value"] or 0): f["count"] for f in facets["year"]}}
+
+
+def check_agreement(queries, answers: dict, index) -> list[str]:
+    """Every disagreement with brute force, as readable lines (empty when all agree).
+
+    answers[(engine, mode)] holds an engine's answers to the queries: for "all" every matching id,
+    for "top" (total, ids, facets). Every engine must find exactly the paragraphs brute force finds
+    and report that many as its total. Facet counts must equal brute force's on unfiltered queries
+    (a filtered facet ignores its own filter, which brute force does not do), and Tantivy's
+    aggregations must equal ours on every query.
+    """
     problems = []
+    listing = sorted({name for name, mode in answers if mode == "all"})
+    counting = sorted({name for name, mode in answers if mode == "top"})
     for i, (text, filters) in enumerate(queries):
-        a, b, c = sorted(ours_all[i]), brute_all[i], sql_all[i]
-        if not (a == b == c):
-            problems.append(f"{text!r} {filters}: ours {len(a)}, brute force {len(b)}, sqlite {len(c)}")
+        expected = answers[("brute force", "all")][i]
+        found = {name: sorted(answers[(name, "all")][i]) for name in listing}
+        wrong = [name for name in listing if found[name] != expected]
+        if wrong:
+            problems.append(f"{text!r} {filters}: brute force {len(expected)}, "
+                            + ", ".join(f"{n} {len(found[n])}" for n in wrong))
             continue
-        total, _, facets = ours_top[i]
-        if not (total == brute_top[i][0] == sql_top[i][0] == len(a)):
-            problems.append(f"{text!r}: totals differ")
-        brute_facets = brute_top[i][2]
-        for name in ("township", "year", "section"):
-            counts = brute_facets[name]
-            expected = {int(v): int(counts[v]) for v in np.flatnonzero(counts)}
-            if name == "township":
-                got = {index.township_code[f["value"]]: f["count"] for f in facets[name]}
-            elif name == "section":
-                got = {index.section_keys.index(f["value"]): f["count"] for f in facets[name]}
-            else:
-                got = {(f["value"] or 0): f["count"] for f in facets[name]}
-            if not filters.townships and not filters.sections and not filters.year_from and got != expected:
-                problems.append(f"{text!r}: {name} facet differs")
-            if dict(sorted(sql_top[i][2].get(name, {}).items())) != dict(sorted(expected.items())) and \
-                    not (filters.townships or filters.sections or filters.year_from):
-                problems.append(f"{text!r}: sqlite {name} facet differs")
+        totals = {name: answers[(name, "top")][i][0] for name in counting}
+        if set(totals.values()) != {len(expected)}:
+            problems.append(f"{text!r}: totals differ {totals}")
+        ours = _our_facets(answers[("ours", "top")][i][2], index)
+        if "tantivy + facets" in counting and _nonzero(answers[("tantivy + facets", "top")][i][2]) != _nonzero(ours):
+            problems.append(f"{text!r} {filters}: tantivy facets differ from ours")
+        if filters.townships or filters.sections or filters.year_from or filters.year_to:
+            continue
+        want = _expected_facets(answers[("brute force", "top")][i][2])
+        if _nonzero(ours) != _nonzero(want):
+            problems.append(f"{text!r}: our facets differ")
+        if "sqlite fts5" in counting and _nonzero(answers[("sqlite fts5", "top")][i][2]) != _nonzero(want):
+            problems.append(f"{text!r}: sqlite facets differ")
     return problems
+
+
+def _nonzero(facets: dict) -> dict[str, dict[int, int]]:
+    """Facet counts without empty facets or zero counts, keys and counts as ints, for comparing."""
+    out = {name: {int(k): int(v) for k, v in counts.items() if v} for name, counts in facets.items()}
+    return {name: counts for name, counts in out.items() if counts}
 
 
 def run(size: int, seed: int, workdir: Path, timing: bool = True) -> dict:
@@ -166,34 +198,43 @@ def run(size: int, seed: int, workdir: Path, timing: bool = True) -> dict:
     sql_build_s = time.perf_counter() - t0
     print(f"sqlite: built in {sql_build_s:.1f} s", file=sys.stderr)
 
+    t0 = time.perf_counter()
+    tantivy = TantivyEngine(workdir / "tantivy", norm, index.columns, index.townships)
+    tantivy_build_s = time.perf_counter() - t0
+    print(f"tantivy: built in {tantivy_build_s:.1f} s", file=sys.stderr)
+
     queries = make_queries(texts, random.Random(seed * 7919 + size))
     results: dict = {"size": len(texts), "seed": seed, "queries": len(queries), "text_mb": text_bytes / 1e6,
                      "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"}
+    engines = [ours, brute, sql, tantivy]
     latency: dict = {}
     answers: dict = {}
-    for engine in (ours, brute, sql):
-        for mode in ("top", "all"):
-            stats, got = time_queries(engine, queries, mode)
-            latency[(engine.name, mode)] = stats
-            answers[(engine.name, mode)] = got
-            print(f"{engine.name} {mode}: p50 {stats['p50']:.1f} ms, p95 {stats['p95']:.1f} ms", file=sys.stderr)
-    problems = check_agreement(queries, answers[("ours", "all")], answers[("brute force", "all")],
-                               answers[("sqlite fts5", "all")], answers[("ours", "top")],
-                               answers[("brute force", "top")], answers[("sqlite fts5", "top")], index)
-    results["agreement_problems"] = problems
+    for mode, racing in (("top", engines + [TantivyFacets(tantivy)]), ("all", engines)):
+        for name, (stats, got) in time_engines(racing, queries, mode).items():
+            latency[(name, mode)] = stats
+            answers[(name, mode)] = got
+            print(f"{name} {mode}: p50 {stats['p50']:.1f} ms, p95 {stats['p95']:.1f} ms", file=sys.stderr)
+    results["agreement_problems"] = check_agreement(queries, answers, index)
+    built = {"ours": (build_s, dir_size(generation)), "brute force": (0.0, 0),
+             "sqlite fts5": (sql_build_s, (workdir / "fts.sqlite").stat().st_size),
+             "tantivy": (tantivy_build_s, dir_size(workdir / "tantivy"))}
     results["engines"] = {
-        "ours": {"build_s": build_s, "paragraphs_per_s": len(texts) / build_s,
-                 "index_mb": dir_size(generation) / 1e6,
-                 "top10": latency[("ours", "top")], "all": latency[("ours", "all")]},
-        "brute force": {"build_s": 0.0, "index_mb": 0.0,
-                        "top10": latency[("brute force", "top")], "all": latency[("brute force", "all")]},
-        "sqlite fts5": {"build_s": sql_build_s, "paragraphs_per_s": len(texts) / sql_build_s,
-                        "index_mb": (workdir / "fts.sqlite").stat().st_size / 1e6,
-                        "top10": latency[("sqlite fts5", "top")], "all": latency[("sqlite fts5", "all")]},
-    }
+        name: {"build_s": seconds, "index_mb": size_bytes / 1e6,
+               **({"paragraphs_per_s": len(texts) / seconds} if seconds else {}),
+               "top10": latency[(name, "top")], "all": latency[(name, "all")]}
+        for name, (seconds, size_bytes) in built.items()}
+    results["engines"]["tantivy + facets"] = {"top10": latency[("tantivy + facets", "top")]}
     if timing:
-        results["engines"]["ours"].update(probe_server(generation, queries))
+        try:
+            results["engines"]["ours"].update(probe_server(generation, queries))
+        except RuntimeError as exc:  # e.g. the code changed under a long run: keep the measurements
+            print(f"warning: {exc}", file=sys.stderr)
+            results["engines"]["ours"]["probe_error"] = str(exc)
     return results
+
+
+def _ms(stats: dict | None) -> str:
+    return f"{stats['p50']:,.1f} / {stats['p95']:,.1f} / {stats['max']:,.1f}" if stats else "-"
 
 
 def format_table(results: dict) -> str:
@@ -201,25 +242,31 @@ def format_table(results: dict) -> str:
     ours = e["ours"]
     lines = [f"{results['size']:,} paragraphs, {results['text_mb']:.0f} MB text, {results['queries']} queries, "
              f"{results['machine']}",
-             "| engine | build s | paragraphs/s | index MB | top-10+total+facets p50 / p95 / max ms "
+             "| engine | build s | paragraphs/s | index MB | top 10 + total (+ facets) p50 / p95 / max ms "
              "| all hits p50 / p95 / max ms |",
              "|---|---|---|---|---|---|"]
     for name, row in e.items():
         pps = f"{row['paragraphs_per_s']:,.0f}" if row.get("paragraphs_per_s") else "-"
-        lines.append(f"| {name} | {row['build_s']:.1f} | {pps} | {row['index_mb']:.0f} | "
-                     f"{row['top10']['p50']:.1f} / {row['top10']['p95']:.1f} / {row['top10']['max']:.1f} | "
-                     f"{row['all']['p50']:.1f} / {row['all']['p95']:.1f} / {row['all']['max']:.1f} |")
+        build = f"{row['build_s']:.1f}" if row.get("build_s") else "-"
+        size = f"{row['index_mb']:,.0f}" if row.get("index_mb") else "-"
+        lines.append(f"| {name} | {build} | {pps} | {size} | {_ms(row['top10'])} | {_ms(row.get('all'))} |")
     lines.append("")
-    for other in ("brute force", "sqlite fts5"):
-        row = e[other]
-        ratios = [f"{k} {ours[k][p] / max(row[k][p], 1e-9):.2f}x" for k in ("top10", "all") for p in ("p50", "p95")]
+    lines.append("ours, brute force, sqlite fts5 and tantivy + facets: top 10, exact total and facet counts; "
+                 "tantivy: top 10 by its BM25 and exact total, no facets")
+    for other, row in e.items():
+        if other == "ours":
+            continue
+        ratios = [f"{k} {p} {ours[k][p] / max(row[k][p], 1e-9):.2f}x"
+                  for k in ("top10", "all") if row.get(k) for p in ("p50", "p95")]
         lines.append(f"ours / {other} latency: " + ", ".join(ratios))
     if "peak_rss_mb" in ours:
         lines.append(f"ours: index {ours['index_mb'] / results['text_mb']:.2f}x the text; "
                      f"server peak memory {ours['peak_rss_mb']:.0f} MB; "
                      f"open + first query {ours['first_query_s']:.2f} s")
+    if "probe_error" in ours:
+        lines.append(f"ours: the fresh-process probe failed ({ours['probe_error']})")
     problems = results["agreement_problems"]
-    lines.append("results identical to brute force and SQLite for every query" if not problems
+    lines.append("results identical to brute force, SQLite and Tantivy for every query" if not problems
                  else f"{len(problems)} DISAGREEMENTS: " + "; ".join(problems[:5]))
     return "\n".join(lines)
 

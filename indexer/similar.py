@@ -1,0 +1,484 @@
+"""Reused text: for each paragraph, the paragraphs of other reports that share most of its text.
+
+The similarity of two paragraphs is the Jaccard index of their sets of SHINGLE-character
+shingles, taken from the normalised text (normalize.py) without its clause marks, so
+full or half width, punctuation and spacing never hide a copy. Five characters are
+two or three Chinese words: a shared shingle is shared wording (every report has 法治
+and 政府), and one changed character spoils at most five shingles.
+
+Only body paragraphs of at least MIN_CHARS compared characters take part: titles,
+headings, dates and signature lines are alike in every report and say nothing of copying.
+
+The build lists, for every paragraph, the paragraphs of other reports whose similarity
+it estimates at THRESHOLD or more, without comparing all pairs:
+
+1. a MinHash signature of HASHES values per paragraph (value j is the least of
+   `a_j·x + b_j mod 2³²` over the paragraph's 32-bit shingle hashes x; fixed seed),
+   computed with its chunk in the analysis processes;
+2. locality-sensitive hashing: the signature is cut into BANDS bands of ROWS values,
+   and paragraphs that agree on a whole band become candidates. A pair of similarity
+   s becomes a candidate with probability 1 − (1 − s⁴)³²: 0.87 at 0.5, 0.99 at 0.6,
+   1.00 from 0.7 (0.23 at 0.3, 0.005 at 0.1). In a band bucket of more than SPAN + 1
+   paragraphs (a text copied very widely) each is paired only with its SPAN
+   neighbours on either side, in paragraph order, so the work stays linear; such
+   paragraphs are flagged `more`, as are those with more than MAX_MATCHES matches;
+3. candidates from the same report are dropped; the rest are kept when their
+   signatures agree on at least THRESHOLD of the values (the estimate's standard
+   deviation is at most 0.044; values are compared by their low 16 bits);
+4. each paragraph keeps its best MAX_MATCHES (by the estimate, ties in paragraph order).
+
+Looking a paragraph up reads its list and computes the exact similarity of each entry
+from the two texts; that is the similarity shown, and lists are ordered by it. Listing
+by the estimate makes the threshold soft: on the benchmark's corpus (bench/similar_cost.py)
+every pair at 0.8 or more is listed and 84-90% of those at 0.5 or more, while 16-17% of
+the listed pairs are exactly between 0.4 and 0.5 (0.4% under 0.4). Computing the exact
+similarity of every candidate instead would cost minutes at a million paragraphs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .messages import UserError
+from .normalize import KEPT_MARKS, normalize_with_offsets
+
+if TYPE_CHECKING:
+    from .search import ReportIndex
+
+SHINGLE = 5
+MIN_CHARS = 20
+HASHES = 128
+BANDS = 32
+ROWS = HASHES // BANDS
+THRESHOLD = 0.5
+SPAN = 50
+MAX_MATCHES = 50
+#: The kind of paragraph that is compared (report.py): not titles, headings, headers or closings.
+COMPARED_KIND = "body"
+#: Signature values that must agree for a pair to be listed.
+AGREE = math.ceil(THRESHOLD * HASHES)
+FILES = ("offsets", "pids", "agree", "more", "compared")
+_SEED = 20_110_506
+_SEP = ord("\n")
+
+
+class UnknownParagraph(UserError):
+    """A report id or paragraph number that the index does not have."""
+
+
+def compared_text(norm: str) -> str:
+    """A normalised text as compared: without the clause marks that normalisation keeps."""
+    for mark in KEPT_MARKS:
+        norm = norm.replace(mark, "")
+    return norm
+
+
+def shingles(norm: str) -> set[str]:
+    """The SHINGLE-character shingles of a normalised text (the reference definition)."""
+    text = compared_text(norm)
+    return {text[i:i + SHINGLE] for i in range(len(text) - SHINGLE + 1)}
+
+
+def jaccard(norm_a: str, norm_b: str) -> float:
+    """The similarity of two normalised texts: the Jaccard index of their shingle sets."""
+    a, b = shingles(norm_a), shingles(norm_b)
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+# -- sketches (in the analysis processes) ----------------------------------------------------------
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser, in place: every input bit moves every output bit."""
+    h ^= h >> np.uint64(30)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    return h
+
+
+def shingle_hashes(norms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit hashes of the shingles of normalised texts, text after text in order, and their counts."""
+    if not norms:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    codes = np.frombuffer((compared_text("\n".join(norms)) + "\n").encode("utf-32-le"), np.uint32)
+    ends = np.flatnonzero(codes == _SEP)
+    counts = np.maximum(np.diff(ends, prepend=-1) - SHINGLE, 0)
+    n = len(codes) - SHINGLE + 1
+    if n <= 0 or not counts.any():
+        return np.zeros(0, np.uint64), counts
+    wide = codes.astype(np.uint64)
+    h = wide[:n].copy()
+    for i in range(1, SHINGLE):
+        h *= np.uint64(0x100000001B3)
+        h += wide[i:i + n]
+    seps = np.zeros(len(codes) + 1, np.int32)
+    np.cumsum(codes == _SEP, out=seps[1:])
+    inside = seps[SHINGLE:SHINGLE + n] == seps[:n]  # no separator in the window
+    return _mix(h[inside]), counts
+
+
+def _hash_functions() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(_SEED)
+    a = rng.integers(0, 1 << 32, HASHES, dtype=np.uint64).astype(np.uint32) | np.uint32(1)
+    b = rng.integers(0, 1 << 32, HASHES, dtype=np.uint64).astype(np.uint32)
+    return a, b
+
+
+_A, _B = _hash_functions()
+
+
+def signatures(norms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """MinHash signatures (len(norms) × HASHES, uint32) and whether each text is long enough to compare."""
+    hashes, counts = shingle_hashes(norms)
+    sig = np.zeros((len(norms), HASHES), np.uint32)
+    long_enough = counts >= MIN_CHARS - SHINGLE + 1
+    present = counts > 0
+    if present.any():
+        starts = (np.cumsum(counts) - counts)[present]
+        x = (hashes >> np.uint64(32)).astype(np.uint32)
+        values = np.empty(len(x), np.uint32)
+        mins = np.empty((HASHES, len(starts)), np.uint32)
+        for j in range(HASHES):
+            np.multiply(x, _A[j], out=values)
+            values += _B[j]
+            mins[j] = np.minimum.reduceat(values, starts)
+        sig[present] = mins.T
+    return sig, long_enough
+
+
+@dataclass
+class Sketch:
+    """What the analysis of a chunk hands the build: per paragraph, its band keys (BANDS × n,
+    uint64), its signature's low 16 bits (n × HASHES) and whether it is long enough to compare."""
+
+    keys: np.ndarray
+    values: np.ndarray
+    long_enough: np.ndarray
+
+
+def sketch(norms: list[str]) -> Sketch:
+    """The similarity sketch of a chunk of normalised texts."""
+    sig, long_enough = signatures(norms)
+    return Sketch(band_keys(sig), sig.astype(np.uint16), long_enough)
+
+
+def band_keys(sig: np.ndarray) -> np.ndarray:
+    """One 64-bit key per band of each signature, band by band (BANDS × len(sig))."""
+    keys = np.zeros((BANDS, len(sig)), np.uint64)
+    for band in range(BANDS):
+        key = keys[band]
+        for r in range(band * ROWS, band * ROWS + ROWS):
+            key *= np.uint64(0x9E3779B97F4A7C15)
+            key += sig[:, r]
+        _mix(key)
+    return keys
+
+
+# -- pairs (in the build) --------------------------------------------------------------------------
+
+@dataclass
+class PairCounts:
+    """How many pairs each step of the build handled (for the benchmark)."""
+
+    compared: int = 0
+    candidates: int = 0
+    other_reports: int = 0
+    listed: int = 0
+    more: int = 0
+
+
+def candidate_pairs(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of ids that share a band key, as sorted distinct (a << 32 | b) with a < b; and the
+    ids that were not paired with every member of a crowded bucket.
+
+    ids must be ascending; keys[band, i] is the key of paragraph i in that band (all
+    paragraphs, of which ids are those compared).
+    """
+    ids64 = ids.astype(np.int64)
+    found: list[np.ndarray] = []
+    cut: list[np.ndarray] = []
+    for band in range(len(keys)):
+        band_keys_ = keys[band, ids]
+        order = np.argsort(band_keys_, kind="stable")  # equal keys stay in id order
+        ordered = band_keys_[order]
+        start = np.ones(len(ids), bool)
+        start[1:] = ordered[1:] != ordered[:-1]
+        sizes = np.diff(np.append(np.flatnonzero(start), len(ids)))
+        order = order[np.repeat(sizes > 1, sizes)]  # members of buckets of two or more
+        sizes = sizes[sizes > 1]
+        size = np.repeat(sizes, sizes)
+        pos = np.arange(len(order)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        cut.append(ids[order[(pos > SPAN) | (size - 1 - pos > SPAN)]])
+        active = np.arange(len(order))
+        for d in range(1, SPAN + 1):
+            active = active[pos[active] + d < size[active]]
+            if len(active) == 0:
+                break
+            found.append(ids64[order[active]] << 32 | ids64[order[active + d]])
+    pairs = _distinct(np.concatenate(found)) if found else np.zeros(0, np.int64)
+    more = _distinct(np.concatenate(cut)) if cut else np.zeros(0, ids.dtype)
+    return pairs, more
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    values = np.sort(values)
+    keep = np.ones(len(values), bool)
+    keep[1:] = values[1:] != values[:-1]
+    return values[keep]
+
+
+def agreement(values: np.ndarray, a: np.ndarray, b: np.ndarray, batch: int = 200_000) -> np.ndarray:
+    """On how many signature values each pair (a[i], b[i]) agrees."""
+    out = np.empty(len(a), np.uint8)
+    for lo in range(0, len(a), batch):
+        hi = lo + batch
+        out[lo:hi] = np.count_nonzero(values[a[lo:hi]] == values[b[lo:hi]], axis=1)
+    return out
+
+
+def find_pairs(sketches: list[Sketch], kinds: list[str], report: np.ndarray,
+               counts: PairCounts | None = None) -> tuple[np.ndarray, ...]:
+    """The pairs (a < b) of compared paragraphs of different reports whose signatures agree on at
+    least AGREE values: a, b, the agreement, and the ids whose pairing was cut short; and which
+    paragraphs were compared."""
+    counts = counts if counts is not None else PairCounts()
+    long_enough = np.concatenate([s.long_enough for s in sketches]) if sketches else np.zeros(0, bool)
+    compared = long_enough & np.fromiter((k == COMPARED_KIND for k in kinds), bool, len(kinds))
+    ids = np.flatnonzero(compared).astype(np.int32)
+    keys = np.concatenate([s.keys for s in sketches], axis=1) if sketches else np.zeros((BANDS, 0), np.uint64)
+    pairs, crowded = candidate_pairs(keys, ids)
+    del keys
+    a = (pairs >> 32).astype(np.int32)
+    b = (pairs & 0xFFFFFFFF).astype(np.int32)
+    del pairs
+    other = report[a] != report[b]
+    a, b = a[other], b[other]
+    values = np.concatenate([s.values for s in sketches]) if sketches else np.zeros((0, HASHES), np.uint16)
+    agree = agreement(values, a, b)
+    keep = agree >= AGREE
+    counts.compared, counts.candidates, counts.other_reports, counts.listed = \
+        len(ids), len(other), len(a), int(keep.sum())
+    return a[keep], b[keep], agree[keep], crowded, compared
+
+
+def match_lists(count: int, a: np.ndarray, b: np.ndarray, agree: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Each paragraph's best MAX_MATCHES matches: (offsets, pids, agreement, has more)."""
+    src = np.concatenate((a, b)).astype(np.int64)
+    dst = np.concatenate((b, a)).astype(np.int32)
+    score = np.concatenate((agree, agree))
+    order = np.lexsort((dst, -score.astype(np.int16), src))
+    src, dst, score = src[order], dst[order], score[order]
+    per = np.bincount(src, minlength=count)
+    rank = np.arange(len(src)) - np.repeat(np.cumsum(per) - per, per)
+    keep = rank < MAX_MATCHES
+    offsets = np.zeros(count + 1, np.int64)
+    np.cumsum(np.minimum(per, MAX_MATCHES), out=offsets[1:])
+    return offsets, dst[keep], score[keep], per > MAX_MATCHES
+
+
+def write(directory: Path, sketches: list[Sketch], kinds: list[str], report: np.ndarray,
+          counts: PairCounts | None = None) -> None:
+    """Find the similar paragraphs of an index and write their lists to directory.
+
+    sketches are those of the analysis chunks, in paragraph order; kinds and report
+    (the report position of each paragraph) cover the same paragraphs.
+    """
+    a, b, agree, crowded, compared = find_pairs(sketches, kinds, report, counts)
+    offsets, pids, agree, more = match_lists(len(kinds), a, b, agree)
+    more[crowded] = True
+    if counts is not None:
+        counts.more = int(more.sum())
+    for name, array in zip(FILES, (offsets, pids, agree, more, compared)):
+        np.save(directory / f"similar.{name}.npy", array)
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+class SimilarIndex:
+    """The stored lists: per paragraph, the paragraphs of other reports it shares most text with."""
+
+    def __init__(self, offsets: np.ndarray, pids: np.ndarray, agree: np.ndarray, more: np.ndarray,
+                 compared: np.ndarray):
+        self.offsets, self.pids, self.agree, self.more, self.compared = offsets, pids, agree, more, compared
+
+    @classmethod
+    def load(cls, directory: Path) -> "SimilarIndex":
+        return cls(*(np.load(directory / f"similar.{name}.npy", mmap_mode="r") for name in FILES))
+
+    def listed(self, pid: int) -> np.ndarray:
+        """The paragraph ids listed as similar to pid."""
+        return np.asarray(self.pids[int(self.offsets[pid]):int(self.offsets[pid + 1])])
+
+    def counts(self, first: int, stop: int) -> np.ndarray:
+        """How many paragraphs are listed for each paragraph from first up to stop."""
+        return np.diff(np.asarray(self.offsets[first:stop + 1]))
+
+
+@dataclass
+class Match:
+    """A paragraph of another report that shares most of a paragraph's text."""
+
+    pid: int
+    report_id: str
+    paragraph: int
+    township: str
+    county: str
+    year: int | None
+    similarity: float
+
+    @property
+    def url(self) -> str:
+        from .search import report_url  # not at the top: search.py imports this module
+        return report_url(self.report_id, self.paragraph)
+
+    def to_json(self) -> dict:
+        return {"report_id": self.report_id, "paragraph": self.paragraph, "township": self.township,
+                "county": self.county, "year": self.year, "similarity": round(self.similarity, 4),
+                "url": self.url}
+
+
+def paragraph_id(index: "ReportIndex", report_id: str, paragraph: int) -> int:
+    """The id of a report's paragraph (1-based number); UnknownParagraph when there is none."""
+    report = index.report(report_id)
+    if report is None:
+        raise UnknownParagraph("unknown_report", report_id=report_id[:60])
+    if not 1 <= paragraph <= report["paragraphs"]:
+        raise UnknownParagraph("unknown_paragraph", report_id=report_id[:60], paragraph=paragraph,
+                               count=report["paragraphs"])
+    return report["first_pid"] + paragraph - 1
+
+
+def describe(index: "ReportIndex", report_id: str, paragraph: int) -> dict:
+    """A paragraph's similar paragraphs as the API and the CLI give them (UnknownParagraph when there
+    is no such paragraph): whether it was compared at all, whether there may be more than listed,
+    and the matches, best first."""
+    pid = paragraph_id(index, report_id, paragraph)
+    report = index.report(report_id)
+    return {"report_id": report_id, "paragraph": paragraph, "township": report.get("township"),
+            "county": report.get("county"), "year": report.get("year"), "threshold": THRESHOLD,
+            "compared": bool(index.similar.compared[pid]), "more": bool(index.similar.more[pid]),
+            "similar": [m.to_json() for m in similar_paragraphs(index, pid)]}
+
+
+def similar_paragraphs(index: "ReportIndex", pid: int) -> list[Match]:
+    """The paragraphs listed as similar to pid, with their exact similarity, best first."""
+    listed = index.similar.listed(pid)
+    if len(listed) == 0:
+        return []
+    texts = index.grams.texts.many(np.concatenate(([pid], listed)))
+    mine = shingles(texts[0])
+    sims = []
+    for text in texts[1:]:
+        theirs = shingles(text)
+        union = len(mine | theirs)
+        sims.append(len(mine & theirs) / union if union else 0.0)
+    matches = [_match(index, int(p), s) for p, s in zip(listed.tolist(), sims)]
+    matches.sort(key=lambda m: (-m.similarity, m.pid))
+    return matches
+
+
+def _match(index: "ReportIndex", pid: int, similarity: float) -> Match:
+    cols = index.columns
+    report = index.reports[int(cols["report"][pid])]
+    return Match(pid=pid, report_id=report["report_id"], paragraph=int(cols["paragraph"][pid]),
+                 township=report.get("township") or "", county=report.get("county") or "",
+                 year=report.get("year") or None, similarity=similarity)
+
+
+def shared_spans(text: str, other_norm: str) -> list[tuple[int, int]]:
+    """Spans [start, end) of text, as written, covered by shingles that other_norm also has."""
+    norm, offsets = normalize_with_offsets(text)
+    kept = [(c, o) for c, o in zip(norm, offsets) if c not in KEPT_MARKS]
+    chars = "".join(c for c, _ in kept)
+    theirs = shingles(other_norm)
+    covered = [False] * len(chars)
+    for i in range(len(chars) - SHINGLE + 1):
+        if chars[i:i + SHINGLE] in theirs:
+            covered[i:i + SHINGLE] = [True] * SHINGLE
+    spans: list[tuple[int, int]] = []
+    for i, inside in enumerate(covered):
+        if not inside:
+            continue
+        start, end = kept[i][1], kept[i][1] + 1
+        if spans and i > 0 and covered[i - 1]:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
+# -- a report's reuse --------------------------------------------------------------------------
+
+@dataclass
+class Partner:
+    """A township whose reports share paragraphs with a report."""
+
+    township: str
+    county: str
+    paragraphs: int                 # paragraphs of the report with a match in this township
+    reports: list[tuple[str, int | None, int]] = field(default_factory=list)  # (report_id, year, paragraphs)
+    own: bool = False               # the report's own township (its other years)
+
+
+@dataclass
+class Reuse:
+    """How much of a report's text is shared with other reports, and with which townships."""
+
+    report_id: str
+    paragraphs: int        # all paragraphs of the report
+    compared: int          # those long enough to compare
+    matched: int           # those with at least one similar paragraph elsewhere
+    chars: int             # normalised characters of the report
+    matched_chars: int     # of them, in matched paragraphs
+    counts: list[int]      # per paragraph, how many similar paragraphs are listed
+    more: list[bool]       # per paragraph, whether there may be more than listed
+    partners: list[Partner]
+
+    @property
+    def share(self) -> float:
+        return self.matched_chars / self.chars if self.chars else 0.0
+
+
+def report_reuse(index: "ReportIndex", report: dict) -> Reuse:
+    """The reuse of a report's text: its share in matched paragraphs and its partner townships."""
+    first, count = report["first_pid"], report["paragraphs"]
+    similar = index.similar
+    counts = similar.counts(first, first + count)
+    lengths = np.fromiter(map(len, index.grams.texts.many(np.arange(first, first + count))), np.int64, count)
+    lo, hi = int(similar.offsets[first]), int(similar.offsets[first + count])
+    own = np.repeat(np.arange(first, first + count), counts)
+    other = np.asarray(similar.pids[lo:hi])
+    cols = index.columns
+    townships, counties = index.values["township"], index.values["county"]
+    place = cols["township"][other].astype(np.int64) * len(counties) + cols["county"][other]
+    partners: dict[int, Partner] = {}
+    home = (report.get("township") or "", report.get("county") or "")
+    for key, n in _per_key(place, own) if len(other) else ():  # an own paragraph counts once per township
+        township, county = townships[key // len(counties)], counties[key % len(counties)]
+        partners[key] = Partner(township=township, county=county, paragraphs=n, own=(township, county) == home)
+    for r, n in _per_key(cols["report"][other].astype(np.int64), own) if len(other) else ():
+        meta = index.reports[r]
+        key = (index.value_code["township"][meta.get("township") or ""] * len(counties)
+               + index.value_code["county"][meta.get("county") or ""])
+        partners[key].reports.append((meta["report_id"], meta.get("year") or None, n))
+    for p in partners.values():
+        p.reports.sort(key=lambda r: (-r[2], -(r[1] or 0), r[0]))
+    ranked = sorted(partners.values(), key=lambda p: (-p.paragraphs, p.township, p.county))
+    return Reuse(report_id=report["report_id"], paragraphs=count,
+                 compared=int(np.asarray(similar.compared[first:first + count]).sum()),
+                 matched=int((counts > 0).sum()), chars=int(lengths.sum()),
+                 matched_chars=int(lengths[counts > 0].sum()), counts=counts.tolist(),
+                 more=np.asarray(similar.more[first:first + count]).tolist(), partners=ranked)
+
+
+def _per_key(keys: np.ndarray, own: np.ndarray) -> list[tuple[int, int]]:
+    """(key, how many distinct own ids are paired with it) for each distinct key."""
+    pairs = np.unique(np.stack([keys, own.astype(np.int64)], axis=1), axis=0)
+    values, n = np.unique(pairs[:, 0], return_counts=True)
+    return list(zip(values.tolist(), n.tolist()))
