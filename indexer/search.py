@@ -185,7 +185,10 @@ class ReportIndex:
         self.township_code = self.value_code["township"]
         self.section_keys: list[str] = meta["sections"]
         self.by_id = {r["report_id"]: r for r in self.reports}
+        #: Where each report's paragraphs start (reports hold consecutive ids), and the end.
+        self.report_starts = np.asarray([r["first_pid"] for r in self.reports] + [meta["paragraphs"]], np.int64)
         self._reader_lock = threading.Lock()
+        self._report_columns: dict[str, np.ndarray] = {}
         if not (self.ix.doc_count() == len(self.grams) == self.words.count == len(self.columns["year"])):
             raise IndexNotFound(f"The index at {generation.parent} is inconsistent; "
                                 "rebuild it with: python -m indexer build")
@@ -272,11 +275,23 @@ class ReportIndex:
         return mask
 
     def facets(self, ids: np.ndarray, filters: Filters) -> dict:
-        """Counts per place level, year and section; each facet ignores its own filter."""
+        """Counts per place level, year and section; each facet ignores its own filter.
+
+        Places and year belong to a report. For many hits they are counted per report (the
+        ids are sorted, so one searchsorted over the report boundaries gives each report's
+        count, shared by every facet the filters leave alone); for few, per paragraph.
+        """
         out = {}
+        whole: np.ndarray | None = None  # per-report counts of all ids
         for name in FACET_KEYS:
-            sub = ids[self.filter_mask(ids, filters, skip=name)]
-            counts = np.bincount(self.columns[name][sub])
+            sub = ids[self.filter_mask(ids, filters, skip=name)] if _filtered(filters, name) else ids
+            if name == "section" or len(sub) < PER_REPORT_MIN * len(self.reports):
+                counts = np.bincount(self.columns[name][sub])
+            else:
+                if sub is ids:
+                    whole = self._per_report(ids) if whole is None else whole
+                per_report = whole if sub is ids else self._per_report(sub)
+                counts = np.bincount(self.report_column(name), weights=per_report).astype(np.int64)
             values = np.flatnonzero(counts)
             if name == "year":
                 out[name] = [{"value": int(v) or None, "count": int(counts[v])} for v in values[::-1]]
@@ -287,6 +302,20 @@ class ReportIndex:
                 items = [{"value": self.values[name][v], "count": int(counts[v])} for v in values]
                 out[name] = sorted(items, key=lambda i: (-i["count"], i["value"]))
         return out
+
+    def _per_report(self, ids: np.ndarray) -> np.ndarray:
+        """How many of the sorted ids fall in each report."""
+        return np.diff(np.searchsorted(ids, self.report_starts))
+
+    def report_column(self, name: str) -> np.ndarray:
+        """A per-paragraph column that is constant within a report, one value per report."""
+        cached = self._report_columns.get(name)
+        if cached is None:
+            column, starts = self.columns[name], self.report_starts[:-1]
+            # a report without paragraphs counts nothing, whatever value it is given
+            cached = column[np.minimum(starts, len(column) - 1)] if len(column) else np.zeros(len(starts), int)
+            self._report_columns[name] = cached
+        return cached
 
     # -- ranking ----------------------------------------------------------------------------
 
@@ -411,6 +440,19 @@ class ReportIndex:
         if root not in path.parents or not path.is_file():
             return None
         return path
+
+
+#: Facets are counted per report when the hits outnumber the reports this many times.
+PER_REPORT_MIN = 8
+
+
+def _filtered(filters: Filters, skip: str) -> bool:
+    """Whether any filter other than the one on `skip` narrows the paragraphs."""
+    if any(filters.places(f) for f in PLACE_FACETS if f.key != skip):
+        return True
+    if skip != "year" and (filters.year_from is not None or filters.year_to is not None):
+        return True
+    return bool(filters.sections) and skip != "section"
 
 
 #: Paragraphs per page of a report on the site and in the API (a few reports run to tens of thousands).

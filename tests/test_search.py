@@ -2,6 +2,8 @@
 
 import random
 
+import numpy as np
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -170,3 +172,36 @@ def test_property_boolean_queries_equal_a_scan(index, texts, data):
     expected = [i for i, t in enumerate(norm)
                 if all(any(term in t for term in g) for g in groups) and not any(e in t for e in excluded)]
     assert found(index, text) == expected
+
+
+def _reference_facets(index, ids, filters):
+    """Facet counts the plain way: mask each paragraph, count its own column value."""
+    out = {}
+    for name in ("province", "prefecture", "county", "township", "year", "section"):
+        sub = ids[index.filter_mask(ids, filters, skip=name)]
+        counts = np.bincount(index.columns[name][sub]) if len(sub) else np.zeros(0, int)
+        out[name] = {int(v): int(counts[v]) for v in np.flatnonzero(counts)}
+    return out
+
+
+@pytest.mark.parametrize("q", ["法治", "镇", "调解 OR 普法", "年"])
+@pytest.mark.parametrize("filters", [
+    Filters(), Filters(year_from=2023, year_to=2023), Filters(sections=("measures",)),
+    Filters(provinces=("湖南省",)), Filters(year_from=2022, sections=("problems", "plans")),
+])
+@pytest.mark.parametrize("per_report_min", [0, 10**9], ids=["per-report", "per-paragraph"])
+def test_facets_counted_either_way_equal_counting_each_paragraph(openings_index, q, filters, per_report_min,
+                                                                  monkeypatch):
+    monkeypatch.setattr("indexer.search.PER_REPORT_MIN", per_report_min)
+    index = openings_index
+    ids = index.select(parse_query(q))
+    facets = index.facets(ids, filters)
+    reference = _reference_facets(index, ids, filters)
+    for name, counts in reference.items():
+        got = facets[name]
+        if name == "year":
+            assert {(f["value"] or 0): f["count"] for f in got} == counts
+        elif name == "section":
+            assert {index.section_keys.index(f["value"]): f["count"] for f in got} == counts
+        else:
+            assert {index.value_code[name][f["value"]]: f["count"] for f in got} == counts
