@@ -104,7 +104,11 @@ class WordIndex:
         for word in dict.fromkeys(words):
             docs, tfs = self.postings(word)
             tf = np.zeros(len(ids))
-            if len(docs):
+            if len(docs) and len(ids) * DENSE_SHARE >= self.count:
+                dense = np.zeros(self.count, tfs.dtype)  # many ids: a scatter and a gather beat a search per id
+                dense[docs] = tfs
+                tf[:] = dense[ids]
+            elif len(docs):
                 pos, hit = _positions(docs, ids)
                 tf[hit] = tfs[pos[hit]]
             out[word] = tf
@@ -123,6 +127,10 @@ class WordIndex:
                 idf = float(np.log(self.count / (df + 1)) + 1)
                 scores += idf * (tf * (K1 + 1)) / (tf + norm)
         return scores
+
+
+#: Frequencies are read through a dense array when ids number at least 1/DENSE_SHARE of all paragraphs.
+DENSE_SHARE = 16
 
 
 def _positions(docs: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

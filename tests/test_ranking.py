@@ -7,6 +7,7 @@ from whoosh.fields import NUMERIC, TEXT, Schema
 from whoosh.query import Term
 
 from indexer.analysis import JiebaAnalyzer
+from indexer.normalize import normalize
 
 
 @pytest.fixture(scope="module")
@@ -33,3 +34,15 @@ def test_bm25_matches_whoosh(index, whoosh_words, word):
     assert np.allclose(ours, [expected[i] for i in ids.tolist()], rtol=0.05)
     docs, _ = index.words.postings(word)
     assert sorted(docs.tolist()) == ids.tolist()
+
+
+@pytest.mark.parametrize("dense_share", [0, 10**9], ids=["search", "dense"])
+def test_frequencies_read_either_way_equal_a_recount(index, dense_share, monkeypatch):
+    monkeypatch.setattr("indexer.ranking.DENSE_SHARE", dense_share)
+    ids = np.arange(0, len(index), 2)
+    texts = [h.text for h in index.hits(ids.tolist())]
+    words = ["法治", "调解", "法律明白人", "没有这个词"]
+    got = index.words.frequencies(words, ids)
+    for word in words:
+        expected = [sum(1 for w in index.segmenter.words(normalize(t)) if w == word) for t in texts]
+        assert got[word].tolist() == [min(e, 255) for e in expected]
