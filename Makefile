@@ -15,10 +15,10 @@ SECONDS ?= 10
 setup: $(VENV)/.installed doc-tool
 
 # requirements-bench.txt (Tantivy) too: `make bench` races it and tests/test_bench.py checks it agrees.
-$(VENV)/.installed: requirements.txt requirements-bench.txt
+$(VENV)/.installed: requirements.txt requirements-bench.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt -r requirements-bench.txt
+	$(BIN)/pip install --quiet -r requirements.txt -r requirements-bench.txt -r requirements-dev.txt
 	touch $@
 
 # antiword reads Word 97–2003 .doc files; installed only when missing, and only where apt-get
@@ -51,6 +51,7 @@ run: setup
 serve: run
 
 test: setup browser
+	$(BIN)/ruff check indexer search_app tests
 	$(BIN)/python -m pytest -q
 
 # Ours against brute force, SQLite FTS5 and Tantivy on a generated corpus of SIZE paragraphs (README: Benchmarks).

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import os
 import time
-from itertools import chain
-from operator import itemgetter
 import weakref
 import zlib
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np

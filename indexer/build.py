@@ -28,6 +28,7 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, Schema
 
+from . import similar
 from .analysis import USERDICT_NAME, Entry, UserDictError, read_user_dict, segmenter_for
 from .facets import PLACE_KEYS
 from .grams import NgramIndex, chunk_grams
@@ -37,7 +38,6 @@ from .normalize import normalize
 from .ranking import WordIndex, chunk_words
 from .report import Report, parse_report
 from .sections import SECTIONS
-from . import similar
 
 FORMAT_VERSION = 8
 CURRENT = "CURRENT"

@@ -13,12 +13,20 @@ import sys
 from pathlib import Path
 
 from .build import BuildError, build
-from .ingest import IngestError, decode_bytes
 from .facets import PLACE_FACETS, PLACE_KEYS, REPORT_FIELDS
+from .ingest import IngestError, decode_bytes
 from .metadata import MANIFEST_FIELDS, MANIFEST_NAME, ManifestError
 from .query import QueryError, parse_query
-from .search import (MAX_LIMIT, SORTS, FilterError, Filters, IndexNotFound, ReportIndex,
-                     highlight_spans, parse_year_range)
+from .search import (
+    MAX_LIMIT,
+    SORTS,
+    FilterError,
+    Filters,
+    IndexNotFound,
+    ReportIndex,
+    highlight_spans,
+    parse_year_range,
+)
 from .sections import SECTIONS
 from .similar import UnknownParagraph, describe
 from .snippets import fragments, snippet

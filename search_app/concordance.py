@@ -11,8 +11,19 @@ from dataclasses import dataclass, fields
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from indexer.concordance import (DEFAULT_SPAN, DEFAULT_WIDTH, MAX_SPAN, MAX_WIDTH, MIN_COLLOCATE_COUNT,
-                                 MIN_G2, SORT_LIMIT, SORTS, TOP_COLLOCATES, Concordance, concordance)
+from indexer.concordance import (
+    DEFAULT_SPAN,
+    DEFAULT_WIDTH,
+    MAX_SPAN,
+    MAX_WIDTH,
+    MIN_COLLOCATE_COUNT,
+    MIN_G2,
+    SORT_LIMIT,
+    SORTS,
+    TOP_COLLOCATES,
+    Concordance,
+    concordance,
+)
 from indexer.search import ReportIndex
 
 from .params import ParamError, SearchParams, as_param_error, int_param, parse_params

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request,
-                   send_file, stream_with_context, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from werkzeug.exceptions import HTTPException
 
-from indexer.query import parse_query
 from indexer.facets import PLACE_FACETS
 from indexer.metadata import SOURCE_NAMES
+from indexer.query import parse_query
 from indexer.search import REPORT_PAGE_SIZE, SORTS, Filters, IndexNotFound, report_url
 from indexer.sections import SECTIONS
 

@@ -9,8 +9,18 @@ import numpy as np
 from flask import Blueprint, jsonify, render_template, request
 
 from indexer.search import ReportIndex
-from indexer.similar import (MAX_MATCHES, MIN_CHARS, THRESHOLD, Match, UnknownParagraph, describe, paragraph_id,
-                             report_reuse, shared_spans, similar_paragraphs)
+from indexer.similar import (
+    MAX_MATCHES,
+    MIN_CHARS,
+    THRESHOLD,
+    Match,
+    UnknownParagraph,
+    describe,
+    paragraph_id,
+    report_reuse,
+    shared_spans,
+    similar_paragraphs,
+)
 
 from .results import _marked
 from .store import get_index, get_report

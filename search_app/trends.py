@@ -10,8 +10,19 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from indexer.trends import (BREAKDOWNS, COUNTS, MAX_PLACES, MAX_TREND_TERMS, MEASURES, Line, Trends, check_breakdown,
-                            check_measure, check_terms, trends)
+from indexer.trends import (
+    BREAKDOWNS,
+    COUNTS,
+    MAX_PLACES,
+    MAX_TREND_TERMS,
+    MEASURES,
+    Line,
+    Trends,
+    check_breakdown,
+    check_measure,
+    check_terms,
+    trends,
+)
 
 from . import chart
 from .params import ParamError, SearchParams, as_param_error, parse_params

@@ -12,8 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from indexer.analysis import segmenter_for
-from indexer.concordance import (MIN_COLLOCATE_COUNT, Window, concordance, log_likelihood, span_count,
-                                 window_words)
+from indexer.concordance import MIN_COLLOCATE_COUNT, Window, concordance, log_likelihood, span_count, window_words
 from indexer.normalize import KEPT_MARKS, find_spans, normalize
 from indexer.query import parse_query
 from indexer.search import Filters
@@ -221,7 +220,7 @@ def brute_windows(index, line, span):
 def test_collocate_counts_equal_a_recount_over_the_lines(index, q, span):
     result = concordance(index, parse_query(q), span=span)
     terms = parse_query(q).terms
-    left, right, words = {}, {}, {}  # (paragraph, word position) → word
+    left, right = {}, {}  # (paragraph, word position) → word
     for line in result.lines:
         words_of, on_left, on_right = brute_windows(index, line, span)
         for n in on_left:

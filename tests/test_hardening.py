@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import logging
-import os
 import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 

@@ -7,8 +7,7 @@ import socket
 
 import pytest
 
-from indexer.bench.load import (WEIGHTS, check_urls, format_table, free_port, main, make_mix, run_level,
-                                start_server)
+from indexer.bench.load import WEIGHTS, check_urls, format_table, free_port, main, make_mix, run_level, start_server
 from tests.conftest import REPORTS
 
 

@@ -1,4 +1,4 @@
-"""requirements.txt and requirements-bench.txt install on a fresh machine: every line pins a package from the index."""
+"""requirements.txt, requirements-bench.txt and requirements-dev.txt install on a fresh machine: every line pins a package from the index."""
 
 import re
 
@@ -10,7 +10,7 @@ from tests.conftest import ROOT
 PINNED = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,-]+\])?==[A-Za-z0-9.+!*-]+(\s*;\s*\S.*)?$")
 
 
-REQUIREMENT_FILES = ("requirements.txt", "requirements-bench.txt")
+REQUIREMENT_FILES = ("requirements.txt", "requirements-bench.txt", "requirements-dev.txt")
 
 
 def requirement_problems(text: str, name: str = "requirements.txt") -> list[str]:
@@ -41,11 +41,12 @@ def test_every_requirement_is_pinned_by_name_and_version(name):
     assert requirement_problems((ROOT / name).read_text(encoding="utf-8"), name) == []
 
 
-def test_the_benchmark_pins_agree_with_the_product_pins():
-    """A package in both files has one version, so installing both never changes the product's."""
-    product, bench = (pins((ROOT / name).read_text(encoding="utf-8")) for name in REQUIREMENT_FILES)
-    assert bench, "requirements-bench.txt pins nothing"
-    assert {n: (product[n], v) for n, v in bench.items() if n in product and product[n] != v} == {}
+@pytest.mark.parametrize("extra", REQUIREMENT_FILES[1:])
+def test_the_benchmark_and_dev_pins_agree_with_the_product_pins(extra):
+    """A package in two files has one version, so installing them all never changes the product's."""
+    product, other = (pins((ROOT / name).read_text(encoding="utf-8")) for name in (REQUIREMENT_FILES[0], extra))
+    assert other, f"{extra} pins nothing"
+    assert {n: (product[n], v) for n, v in other.items() if n in product and product[n] != v} == {}
 
 
 def test_a_problem_names_its_file():

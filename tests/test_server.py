@@ -24,7 +24,7 @@ def test_workers_share_the_port_and_end_with_the_server(index_dir):
         workers = process_tree(proc.pid)[1:]
         statuses = []
         for _ in range(40):
-            for attempt in range(50):
+            for _ in range(50):
                 try:
                     with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=%E6%B3%95%E6%B2%BB", timeout=5) as r:
                         statuses.append(r.status)

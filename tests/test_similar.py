@@ -18,8 +18,18 @@ from indexer.build import build
 from indexer.normalize import normalize
 from indexer.report import parse_report
 from indexer.search import ReportIndex
-from indexer.similar import (MAX_MATCHES, SPAN, THRESHOLD, candidate_pairs, jaccard, match_lists, report_reuse,
-                             shared_spans, shingles, similar_paragraphs)
+from indexer.similar import (
+    MAX_MATCHES,
+    SPAN,
+    THRESHOLD,
+    candidate_pairs,
+    jaccard,
+    match_lists,
+    report_reuse,
+    shared_spans,
+    shingles,
+    similar_paragraphs,
+)
 from search_app import create_app
 from tests.conftest import REPORTS, ROOT, SEED_FILES, USERDICT, report_path
 
@@ -394,4 +404,4 @@ def test_an_index_without_its_lists_asks_for_a_rebuild(data_dir, tmp_path):
     generation = build(data_dir, target).generation
     (generation / "similar.offsets.npy").unlink()
     with pytest.raises(IndexNotFound, match="rebuild it"):
-        ReportIndex.open(target).similar
+        _ = ReportIndex.open(target).similar

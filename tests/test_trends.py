@@ -223,10 +223,10 @@ def test_breakdown_by_place_by_brute_force(client, paragraphs, by):
         for i in range(len(body["years"])):
             assert sum(p["paragraphs"][i] for p in places) == s["paragraphs"][i]
         for p in places:
-            expected = reference(paragraphs, s["term"], lambda h: getattr(h, by) == p["place"])
+            expected = reference(paragraphs, s["term"], lambda h, place=p["place"]: getattr(h, by) == place)
             assert p["paragraphs"] == [expected[y]["paragraphs"] for y in body["years"]]
             assert p["occurrences"] == [expected[y]["occurrences"] for y in body["years"]]
-            for url, count in zip(p["urls"], p["paragraphs"]):
+            for url in p["urls"]:
                 assert f"{by}=" in url
 
 

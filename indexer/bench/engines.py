@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import tantivy
-from tantivy import FieldType, Occur, Query as TQuery
+from tantivy import FieldType, Occur
+from tantivy import Query as TQuery
 
 from ..query import Query
 from ..search import Filters, ReportIndex

@@ -20,7 +20,7 @@ from ..build import build_index
 from ..normalize import normalize
 from ..query import parse_query
 from ..search import Filters, ReportIndex
-from .corpus import learn, generate
+from .corpus import generate, learn
 from .engines import BruteForce, OurEngine, SqliteTrigram, TantivyEngine, TantivyFacets
 
 COMMON_TERMS = ["法治", "法治政府建设", "法律明白人", "普法", "依法行政", "执法", "宣传", "第一责任人",
