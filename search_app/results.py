@@ -30,21 +30,22 @@ def run_search(index: ReportIndex, params: SearchParams) -> SearchResult:
 
 def highlight(text: str, query) -> Markup:
     """Escape text, then wrap each match in <mark> (markup only after escaping)."""
-    return _marked(text, highlight_spans(text, query) if query is not None else [])
+    return marked(text, highlight_spans(text, query) if query is not None else [])
 
 
 #: Characters of context around each occurrence in a results snippet.
 SNIPPET_WIDTH = 60
 
 
-def snippet_html(text: str, query) -> tuple[Markup, bool]:
-    """The cropped, highlighted snippet of a paragraph, and whether anything was left out."""
+def snippet_html(text: str, query) -> tuple[Markup, Markup | None]:
+    """The cropped, highlighted snippet of a paragraph, and the whole paragraph highlighted when
+    the snippet leaves something out (None otherwise); the matches are found once for both."""
     spans = highlight_spans(text, query) if query is not None else []
     cropped, inside = snippet(text, spans, SNIPPET_WIDTH)
-    return _marked(cropped, inside), cropped != text
+    return marked(cropped, inside), (marked(text, spans) if cropped != text else None)
 
 
-def _marked(text: str, spans) -> Markup:
+def marked(text: str, spans) -> Markup:
     return Markup("".join(f"<mark>{escape(p)}</mark>" if m else str(escape(p)) for p, m in fragments(text, spans)))
 
 

@@ -22,7 +22,7 @@ from indexer.similar import (
     similar_paragraphs,
 )
 
-from .results import _marked
+from .results import marked
 from .store import get_index, get_report
 
 bp = Blueprint("similar", __name__)
@@ -55,8 +55,8 @@ def side_by_side(report_id: str, paragraph: int):
     for match, hit, norm in zip(matches, hits[1:], norms[1:]):
         rows.append({
             "match": match, "hit": hit,
-            "left": _marked(source.text, shared_spans(source.text, norm)),
-            "right": _marked(hit.text, shared_spans(hit.text, norms[0])),
+            "left": marked(source.text, shared_spans(source.text, norm)),
+            "right": marked(hit.text, shared_spans(hit.text, norms[0])),
             "phrase": _shared_phrase(norms[0], norm),
         })
     return render_template("similar.html", report=index.report(report_id), source=source, rows=rows,

@@ -103,10 +103,15 @@ def open_dir():
     folder = Path(tempfile.mkdtemp(prefix="rights-", dir="/tmp"))
     folder.chmod(0o777)
     yield folder
+    open_to_all(folder)
+    shutil.rmtree(folder)
+
+
+def open_to_all(folder: Path) -> None:
+    """Let anyone read and write folder and everything in it (links left alone)."""
     for path in [folder, *folder.rglob("*")]:
         if not path.is_symlink():
             path.chmod(0o777 if path.is_dir() else 0o666)
-    shutil.rmtree(folder)
 
 
 @contextmanager
@@ -121,3 +126,85 @@ def without_rights():
         yield
     finally:
         os.seteuid(0)
+
+
+# -- the real server and Chromium, for the browser tests --------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+@contextmanager
+def serve_index(index_dir: Path):
+    """The real site (python -m search_app) on index_dir at a free port; yields its base URL."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "search_app", "--no-build", "--index", str(index_dir),
+                             "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url + "/search", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            proc.kill()
+            pytest.fail("server did not start: " + proc.stdout.read().decode(errors="replace"))
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(index_dir):
+    """The real server on the index of the five reports."""
+    with serve_index(index_dir) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium for one test module: Playwright's sync API holds an event loop open while it runs,
+    which later asyncio code (the load test) cannot share."""
+    from playwright.sync_api import sync_playwright
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run `make browser`"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture(params=[True, False], ids=["javascript", "no-javascript"])
+def any_page(request, browser):
+    """A desktop tab with JavaScript on, then off, that fails the test on any console error (a refusal
+    by the content security policy) or failed request (the favicon aside)."""
+    context = browser.new_context(java_script_enabled=request.param, viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    errors = []
+    tab.on("console", lambda m: m.type == "error" and "Failed to load resource" not in m.text
+           and errors.append(m.text))
+    tab.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
+           and errors.append(f"{r.status} {r.url}"))
+    tab.javascript = request.param
+    yield tab
+    context.close()
+    assert errors == [], errors

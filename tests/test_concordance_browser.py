@@ -1,25 +1,9 @@
 """The concordance page in Debian's headless Chromium, with and without JavaScript: lines aligned on the
 match, sort links that reorder them, the form keeping filters, collocates that lead to a search, a phone box."""
 
-import pytest
 from playwright.sync_api import expect
 
-from tests.test_browser import ARTIFACTS, browser, page, server  # noqa: F401
-
-
-@pytest.fixture(params=[True, False], ids=["javascript", "no-javascript"])
-def any_page(request, browser):  # noqa: F811
-    context = browser.new_context(java_script_enabled=request.param, viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    errors = []  # a refusal by the content security policy, or a failed request (the favicon aside)
-    tab.on("console", lambda m: m.type == "error" and "Failed to load resource" not in m.text
-           and errors.append(m.text))
-    tab.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
-           and errors.append(f"{r.status} {r.url}"))
-    tab.javascript = request.param
-    yield tab
-    context.close()
-    assert errors == [], errors
+from tests.conftest import ARTIFACTS
 
 
 def column(tab, name: str) -> list[str]:
@@ -27,7 +11,7 @@ def column(tab, name: str) -> list[str]:
     return tab.eval_on_selector_all(f"#lines td.{name}", "cells => cells.map(c => c.textContent)")
 
 
-def test_sorting_reorders_the_lines_and_the_match_stays_aligned(server, any_page):  # noqa: F811
+def test_sorting_reorders_the_lines_and_the_match_stays_aligned(server, any_page):
     any_page.goto(server + "/concordance")
     any_page.fill("input[type=search][name=q]", "普法")
     any_page.click("form.concform button")
@@ -57,7 +41,7 @@ def test_sorting_reorders_the_lines_and_the_match_stays_aligned(server, any_page
     assert by_right == sorted(by_right) and by_right != column(any_page, "left")
 
 
-def test_width_and_filters_survive_the_form_and_paging(server, any_page):  # noqa: F811
+def test_width_and_filters_survive_the_form_and_paging(server, any_page):
     any_page.goto(server + "/concordance?q=法治&township=熊背乡&per_page=10&sort=right")
     total = int(any_page.locator("#total").get_attribute("data-total"))
     assert total > 10
@@ -73,7 +57,7 @@ def test_width_and_filters_survive_the_form_and_paging(server, any_page):  # noq
     expect(any_page.locator("#lines td.src").first).to_contain_text("熊背乡")
 
 
-def test_a_line_and_a_collocate_lead_to_the_paragraph_and_the_pair(server, page):  # noqa: F811
+def test_a_line_and_a_collocate_lead_to_the_paragraph_and_the_pair(server, page):
     page.goto(server + "/concordance?q=普法&sort=left")
     first = page.locator("#lines tbody tr").first
     left, match = first.locator("td.left").text_content(), first.locator("td.match").text_content()
@@ -89,14 +73,14 @@ def test_a_line_and_a_collocate_lead_to_the_paragraph_and_the_pair(server, page)
     assert page.locator("li.hit").count() > 0
 
 
-def test_the_compare_page_links_to_the_full_concordance(server, page):  # noqa: F811
+def test_the_compare_page_links_to_the_full_concordance(server, page):
     page.goto(server + "/compare?q=法律明白人")
     page.click("#concordance-link")
     assert "/concordance?q=" in page.url
     expect(page.locator("#lines td.match")).to_have_count(4)
 
 
-def test_on_a_phone_the_lines_scroll_inside_their_own_box(server, browser):  # noqa: F811
+def test_on_a_phone_the_lines_scroll_inside_their_own_box(server, browser):
     context = browser.new_context(viewport={"width": 390, "height": 844})
     tab = context.new_page()
     tab.goto(server + "/concordance?q=普法&width=30")

@@ -23,7 +23,7 @@ from search_app import create_app
 from search_app.protect import CONTENT_SECURITY_POLICY
 from search_app.results import spreadsheet_safe
 from search_app.server import QueueLogThrottle, throttle_queue_log
-from tests.conftest import ROOT, SEED_FILES, brute_force, report_path, without_rights
+from tests.conftest import ROOT, SEED_FILES, brute_force, open_to_all, report_path, without_rights
 
 PYTHON = sys.executable
 QUERIES = ["法治", "法律明白人", "调解", "依法行政", "普法", "乡", "人民"]
@@ -153,13 +153,11 @@ def test_source_download_serves_only_the_copy_inside_the_index(data_dir, tmp_pat
 
 
 def test_an_unreadable_subfolder_is_named_and_the_rest_indexed(data_dir, open_dir, capsys):
-    data = open_dir / "reports"
-    shutil.copytree(data_dir, data)
+    data = shutil.copytree(data_dir, open_dir / "reports")
     (data / "sub").mkdir()
     shutil.copy(report_path("000"), data / "sub" / "copy.txt")
     cli.main(["build", "--data", str(data), "--index", str(open_dir / "warm")])  # loads every module first
-    for path in [data, *data.rglob("*")]:
-        path.chmod(0o777 if path.is_dir() else 0o666)
+    open_to_all(data)
     (data / "sub").chmod(0)
     capsys.readouterr()
     with without_rights():
@@ -220,13 +218,11 @@ def test_an_index_path_that_is_a_file_is_one_line(command):
 
 
 def test_a_read_only_index_folder_is_one_line_and_keeps_the_index(data_dir, open_dir, capsys):
-    data = open_dir / "reports"
-    shutil.copytree(data_dir, data)
+    data = shutil.copytree(data_dir, open_dir / "reports")
     index_dir = open_dir / "index"
     cli.main(["build", "--data", str(data), "--index", str(index_dir)])
     before = current_generation(index_dir)
-    for path in [data, *data.rglob("*")]:
-        path.chmod(0o777 if path.is_dir() else 0o666)
+    open_to_all(data)
     index_dir.chmod(0o555)
     capsys.readouterr()
     with without_rights():
@@ -238,12 +234,10 @@ def test_a_read_only_index_folder_is_one_line_and_keeps_the_index(data_dir, open
 
 
 def test_an_unreadable_manifest_is_one_line(data_dir, open_dir, capsys):
-    data = open_dir / "reports"
-    shutil.copytree(data_dir, data)
+    data = shutil.copytree(data_dir, open_dir / "reports")
     cli.main(["build", "--data", str(data), "--index", str(open_dir / "warm")])
     (data / "manifest.toml").write_text('[files."x.txt"]\nyear = 2023\n', encoding="utf-8")
-    for path in [data, *data.rglob("*")]:
-        path.chmod(0o777 if path.is_dir() else 0o666)
+    open_to_all(data)
     (data / "manifest.toml").chmod(0)
     capsys.readouterr()
     with without_rights():
@@ -266,8 +260,7 @@ def test_an_unreadable_source_copy_is_a_503_with_a_message(data_dir, open_dir):
     client = create_app({"INDEX_DIR": index_dir}).test_client()
     report_id = ReportIndex.open(index_dir).reports[0]["report_id"]
     assert client.get(f"/reports/{report_id}/source").status_code == 200
-    for path in [open_dir, *open_dir.rglob("*")]:
-        path.chmod(0o777 if path.is_dir() else 0o666)
+    open_to_all(open_dir)
     copy = current_generation(index_dir) / "sources" / SEED_FILES[0]
     copy.chmod(0)
     with without_rights():

@@ -3,31 +3,15 @@ one line per term, and its points and switches lead where they say."""
 
 from urllib.parse import urlencode
 
-import pytest
 from playwright.sync_api import expect
 
-from tests.test_browser import ARTIFACTS, browser, server  # noqa: F401
+from tests.conftest import ARTIFACTS
 
 TERMS = ["法律明白人", "八五普法", "行政执法", "习近平法治思想"]
 URL = "/trends?" + urlencode([("q", t) for t in TERMS])
 
 
-@pytest.fixture(params=[True, False], ids=["javascript", "no-javascript"])
-def any_page(request, browser):  # noqa: F811
-    context = browser.new_context(java_script_enabled=request.param, viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    errors = []  # a refusal by the content security policy, or a failed request (the favicon aside)
-    tab.on("console", lambda m: m.type == "error" and "Failed to load resource" not in m.text
-           and errors.append(m.text))
-    tab.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
-           and errors.append(f"{r.status} {r.url}"))
-    tab.javascript = request.param
-    yield tab
-    context.close()
-    assert errors == [], errors
-
-
-def test_chart_renders_with_one_line_per_term(server, any_page):  # noqa: F811
+def test_chart_renders_with_one_line_per_term(server, any_page):
     any_page.goto(server + URL)
     chart = any_page.locator("svg.trendchart")
     expect(chart).to_be_visible()
@@ -44,7 +28,7 @@ def test_chart_renders_with_one_line_per_term(server, any_page):  # noqa: F811
     any_page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
 
-def test_switch_measure_and_follow_a_point(server, any_page):  # noqa: F811
+def test_switch_measure_and_follow_a_point(server, any_page):
     any_page.goto(server + URL)
     any_page.click("nav.switch a:text-is('报告占比')")
     assert "measure=report_share" in any_page.url
@@ -58,7 +42,7 @@ def test_switch_measure_and_follow_a_point(server, any_page):  # noqa: F811
     expect(any_page.locator("li.hit .year").first).to_have_text("2023")
 
 
-def test_form_adds_a_term_and_keeps_filters(server, any_page):  # noqa: F811
+def test_form_adds_a_term_and_keeps_filters(server, any_page):
     any_page.goto(server + "/trends?q=法律明白人&section=measures")
     fields = any_page.locator(".trendform input[name=q]")
     fields.nth(1).fill("八五普法")
