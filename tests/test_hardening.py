@@ -260,6 +260,7 @@ def test_an_unreadable_source_copy_is_a_503_with_a_message(data_dir, open_dir):
     client = create_app({"INDEX_DIR": index_dir}).test_client()
     report_id = ReportIndex.open(index_dir).reports[0]["report_id"]
     assert client.get(f"/reports/{report_id}/source").status_code == 200
+    assert client.get("/reports/none").status_code == 404  # loads the error page's templates while we may
     open_to_all(open_dir)
     copy = current_generation(index_dir) / "sources" / SEED_FILES[0]
     copy.chmod(0)
