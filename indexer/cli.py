@@ -12,12 +12,13 @@ import signal
 import sys
 from pathlib import Path
 
-from .build import BuildError, build
-from .facets import PLACE_FACETS, PLACE_KEYS, REPORT_FIELDS
-from .ingest import IngestError, decode_bytes
-from .metadata import MANIFEST_FIELDS, MANIFEST_NAME, ManifestError
-from .query import QueryError, parse_query
-from .search import (
+from indexer.documents.ingest import IngestError, decode_bytes
+from indexer.documents.metadata import MANIFEST_FIELDS, MANIFEST_NAME, ManifestError
+from indexer.documents.sections import SECTIONS
+from indexer.engine.build import BuildError, build
+from indexer.engine.facets import PLACE_FACETS, PLACE_KEYS, REPORT_FIELDS
+from indexer.engine.query import QueryError, parse_query
+from indexer.engine.search import (
     MAX_LIMIT,
     SORTS,
     FilterError,
@@ -27,9 +28,9 @@ from .search import (
     highlight_spans,
     parse_year_range,
 )
-from .sections import SECTIONS
-from .similar import UnknownParagraph, describe
-from .snippets import fragments, snippet
+from indexer.engine.similar import UnknownParagraph, describe
+from indexer.research.keyterms import DEFAULT_TERMS, MAX_TERMS, key_terms, selection
+from indexer.text.snippets import fragments, snippet
 
 PROG = "python -m indexer"
 DEFAULT_DATA = Path("data/reports")
@@ -75,6 +76,8 @@ def make_parser() -> argparse.ArgumentParser:
     s.add_argument("--section", nargs="+", action="append", default=[], metavar="KEY",
                    help=f"one or more of: {', '.join(SECTIONS)}")
     s.add_argument("--sort", default="relevance", choices=list(SORTS))
+    s.add_argument("-w", "--whole-words", action="store_true",
+                   help="match terms as whole jieba words (法治 in 法治建设, not in 执法治理)")
     g = s.add_mutually_exclusive_group()
     g.add_argument("--limit", type=int, default=20, help="hits to show (default 20)")
     g.add_argument("--all", action="store_true", help="show every hit")
@@ -94,6 +97,15 @@ def make_parser() -> argparse.ArgumentParser:
     m.add_argument("paragraph", metavar="PARAGRAPH", type=int, help="the paragraph number (¶) in that report")
     m.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     m.add_argument("--json", action="store_true", help="one JSON object, as /api/similar returns")
+
+    k = sub.add_parser("keyterms", help="the words that set a report or a township apart from all the reports")
+    which = k.add_mutually_exclusive_group(required=True)
+    which.add_argument("--report", metavar="REPORT_ID", help="a report id (see: reports)")
+    which.add_argument("--township", metavar="NAME", help="a township name, as in: reports")
+    k.add_argument("-n", type=int, default=DEFAULT_TERMS, metavar="N",
+                   help=f"how many terms (1–{MAX_TERMS}, default {DEFAULT_TERMS})")
+    k.add_argument("--index", type=Path, default=DEFAULT_INDEX)
+    k.add_argument("--json", action="store_true", help="one JSON object, as /api/keyterms returns")
     return parser
 
 
@@ -109,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = parse_args(argv)
         return {"build": cmd_build, "search": cmd_search, "reports": cmd_reports,
-                "similar": cmd_similar}[args.command](args)
+                "similar": cmd_similar, "keyterms": cmd_keyterms}[args.command](args)
     except (CliError, BuildError, IndexNotFound, QueryError, FilterError, ManifestError, FileNotFoundError,
             UnknownParagraph) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -215,11 +227,11 @@ def cmd_search(args) -> int:
     if args.limit is not None and not 1 <= args.limit <= MAX_LIMIT:
         raise CliError(f"--limit must be between 1 and {MAX_LIMIT}; use --all for every hit")
     filters = _filters(args)
-    query = parse_query(args.query) if args.query else None  # a bad QUERY argument stops the command
+    query = parse_query(args.query, args.whole_words) if args.query else None  # a bad QUERY argument stops the command
     index = ReportIndex.open(args.index)
     _check_places(index, filters)
     if args.batch is None:
-        _show(_run(index, query, filters, args), args, batch=False)
+        _show(index, _run(index, query, filters, args), args, batch=False)
         return 0
     return _run_batch(index, query, filters, args)
 
@@ -232,24 +244,24 @@ def _run_batch(index: ReportIndex, query, filters: Filters, args) -> int:
     """Run the QUERY argument, then each batch line; a line that cannot run is named on stderr and
     skipped. Returns 1 when any line was skipped, else 0."""
     if query is not None:
-        _show(_run(index, query, filters, args), args, batch=True)
+        _show(index, _run(index, query, filters, args), args, batch=True)
     status = 0
     for number, text in _read_batch(args.batch):
         try:
-            line_query = parse_query(text)
+            line_query = parse_query(text, args.whole_words)
         except QueryError as exc:
             shown = text if len(text) <= 40 else text[:40] + "…"
             print(f"error: {args.batch} line {number}: {shown!r}: {exc}", file=sys.stderr)
             status = 1
             continue
-        _show(_run(index, line_query, filters, args), args, batch=True)
+        _show(index, _run(index, line_query, filters, args), args, batch=True)
     return status
 
 
-def _show(result, args, batch: bool) -> None:
+def _show(index: ReportIndex, result, args, batch: bool) -> None:
     """Print one query's result: readable, or one JSON line per hit (in a batch, a line for no hits)."""
     if not args.json:
-        _print_result(result, color=sys.stdout.isatty())
+        _print_result(result, index.segmenter, color=sys.stdout.isatty())
         return
     for hit in result.hits:
         print(json.dumps(hit.to_json(result.query.text), ensure_ascii=False))
@@ -257,19 +269,20 @@ def _show(result, args, batch: bool) -> None:
         print(json.dumps({"query": result.query.text, "total": 0}, ensure_ascii=False))
 
 
-def _print_result(result, color: bool) -> None:
+def _print_result(result, segmenter, color: bool) -> None:
     query = result.query
     if result.notice:
         print(f"{query.text}: {result.notice}")
         return
     shown = len(result.hits)
     more = f", showing {shown} (use --all for every hit)" if shown < result.total else ""
-    print(f"{result.total} paragraphs match {query.text}{more}")
+    mode = " (whole words)" if query.whole_words else ""
+    print(f"{result.total} paragraphs match {query.text}{mode}{more}")
     on, off = ("\x1b[1;31m", "\x1b[0m") if color else ("【", "】")
     for i, hit in enumerate(result.hits, 1):
         where = " · ".join(x for x in (hit.township + (f"（{hit.county}）" if hit.county else ""),
                                        str(hit.year or "年份未知"), hit.section_name, hit.heading) if x)
-        text, spans = snippet(hit.text, highlight_spans(hit.text, query), width=60)
+        text, spans = snippet(hit.text, highlight_spans(hit.text, query, segmenter), width=60)
         marked = "".join(f"{on}{p}{off}" if m else p for p, m in fragments(text, spans))
         print(f"[{i}] {where}\n    {hit.source} ¶{hit.paragraph}  {hit.url}\n    {marked}")
 
@@ -335,4 +348,25 @@ def cmd_similar(args) -> int:
     for m in found["similar"]:
         place = (m["township"] or "?") + (f"（{m['county']}）" if m["county"] else "")
         print(f"{m['similarity']:6.1%}  {place} {m['year'] or '年份未知'}  {m['report_id']} ¶{m['paragraph']}  {m['url']}")
+    return 0
+
+
+def cmd_keyterms(args) -> int:
+    """A report's or a township's key terms, best first."""
+    if not 1 <= args.n <= MAX_TERMS:
+        raise usage_error(f"-n must be between 1 and {MAX_TERMS}", f"{PROG} keyterms")
+    index = ReportIndex.open(args.index)
+    pids = selection(index, report_id=args.report, township=args.township)
+    if pids is None:
+        what = f"report {args.report!r}" if args.report else f"township {args.township!r}"
+        raise CliError(f"no {what} in the index (see: {PROG} reports)")
+    terms = key_terms(index, pids, args.n)
+    if args.json:
+        print(json.dumps({"report": args.report, "township": args.township, "paragraphs": len(pids),
+                          "terms": [t.to_json() for t in terms]}, ensure_ascii=False))
+        return 0
+    print(f"{args.report or args.township}: {len(pids)} paragraphs; key terms (score, occurrences here, "
+          f"paragraphs holding the word in all reports)")
+    for t in terms:
+        print(f"{t.score:6.3f}  {t.word}  {t.count}  {t.paragraphs}")
     return 0

@@ -6,9 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from indexer.build import BuildError, build, current_generation, is_stale
 from indexer.cli import _progress
-from indexer.metadata import ManifestError
+from indexer.documents.metadata import ManifestError
+from indexer.engine.build import BuildError, build, is_stale
+from indexer.engine.layout import current_generation
 
 from .server import THREADS, WORKERS, serve
 

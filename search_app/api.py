@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request, url_for
 
-from indexer.facets import REPORT_FIELDS
-from indexer.search import REPORT_PAGE_SIZE
+from indexer.engine.facets import REPORT_FIELDS
+from indexer.engine.search import REPORT_PAGE_SIZE
 
 from .params import offset_param, parse_params
 from .results import run_search
@@ -29,12 +29,14 @@ def error_response(message: str, status: int, code: str | None = None):
 HELP = {
     "endpoints": {
         "/api/search?q=…": "hits, total and facets; the filters and paging of the search page "
-                           "(province, prefecture, county, township, year or year_from/year_to, section, sort, page, per_page)",
+                           "(province, prefecture, county, township, year or year_from/year_to, section, sort, page, per_page); "
+                           "whole=1 matches terms as whole jieba words (法治 in 法治建设, not in 执法治理)",
         "/api/reports": "every report with its metadata",
         "/api/reports/<report_id>?offset=0": "one report and up to 1,000 of its paragraphs; `next` links on",
         "/api/trends?q=A&q=B": "per term and year: reports, paragraphs, occurrences and rates",
         "/api/concordance?q=…&sort=left": "every occurrence with its left and right context, sorted; collocates",
         "/api/similar/<report_id>/<paragraph>": "paragraphs of other reports that share most of this one's text",
+        "/api/keyterms?report=<report_id> or ?township=<name>": "the words that set it apart from all reports (n=20)",
     },
     "encoding": "Percent-encode Chinese as UTF-8 in URLs: /api/search?q=%E6%B3%95%E6%B2%BB is 法治. "
                 "With curl: curl -G --data-urlencode 'q=法律明白人' http://HOST/api/search . "
@@ -57,6 +59,7 @@ def search():
     result = run_search(get_index(), params)
     return jsonify({
         "query": params.q or None,
+        "whole_words": params.whole,
         "total": result.total,
         "page": params.page,
         "per_page": params.per_page,

@@ -11,7 +11,8 @@ from dataclasses import dataclass, fields
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from indexer.concordance import (
+from indexer.engine.search import ReportIndex
+from indexer.research.concordance import (
     DEFAULT_SPAN,
     DEFAULT_WIDTH,
     MAX_SPAN,
@@ -24,7 +25,6 @@ from indexer.concordance import (
     Concordance,
     concordance,
 )
-from indexer.search import ReportIndex
 
 from .params import ParamError, SearchParams, as_param_error, int_param, parse_params
 from .protect import heavy
@@ -71,7 +71,8 @@ class ConcordanceParams(SearchParams):
 
 def parse_concordance_params(args: MultiDict) -> ConcordanceParams:
     """The search's query and filters, plus sort, page, per_page, width and span; raises ParamError."""
-    base = parse_params(MultiDict([(k, v) for k, v in args.items(multi=True) if k not in OWN]))
+    # Occurrences here are substrings: whole-word mode (`whole`) belongs to the search page.
+    base = parse_params(MultiDict([(k, v) for k, v in args.items(multi=True) if k not in OWN and k != "whole"]))
     sort = args.get("sort", "").strip() or "report"
     if sort not in SORTS:
         raise ParamError("unknown_sort", value=sort[:30], choices=", ".join(SORTS),

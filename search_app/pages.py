@@ -18,11 +18,11 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
-from indexer.facets import PLACE_FACETS
-from indexer.metadata import SOURCE_NAMES
-from indexer.query import parse_query
-from indexer.search import REPORT_PAGE_SIZE, SORTS, Filters, IndexNotFound, report_url
-from indexer.sections import SECTIONS
+from indexer.documents.metadata import SOURCE_NAMES
+from indexer.documents.sections import SECTIONS
+from indexer.engine.facets import PLACE_FACETS
+from indexer.engine.query import parse_query
+from indexer.engine.search import REPORT_PAGE_SIZE, SORTS, Filters, IndexNotFound, report_url
 
 from .params import ParamError, as_param_error, page_number, parse_params
 from .protect import Busy, heavy

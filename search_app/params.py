@@ -9,11 +9,11 @@ from urllib.parse import urlencode
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
-from indexer.facets import PLACE_FACETS
+from indexer.documents.sections import SECTIONS
+from indexer.engine.facets import PLACE_FACETS
+from indexer.engine.query import Query, QueryError, check_length, parse_query
+from indexer.engine.search import FilterError, Filters, check_sections, check_sort, parse_year_range
 from indexer.messages import UserError
-from indexer.query import Query, QueryError, check_length, parse_query
-from indexer.search import FilterError, Filters, check_sections, check_sort, parse_year_range
-from indexer.sections import SECTIONS
 
 
 class ParamError(UserError):
@@ -35,6 +35,7 @@ class SearchParams:
     provinces: list[str] = field(default_factory=list)
     prefectures: list[str] = field(default_factory=list)
     counties: list[str] = field(default_factory=list)
+    whole: bool = False  # match terms as whole jieba words (整词)
 
     @property
     def filters(self) -> Filters:
@@ -97,12 +98,12 @@ class SearchParams:
 
     def query(self) -> Query | None:
         """The parsed query; None when browsing."""
-        return parse_query(self.q) if self.q else None
+        return parse_query(self.q, self.whole) if self.q else None
 
     def pairs(self, **changes) -> list[tuple[str, str]]:
         """URL parameters of this search, with some changed (None removes one)."""
         values = {
-            "q": self.q, **{f.key: getattr(self, f.plural) for f in PLACE_FACETS},
+            "q": self.q, "whole": 1 if self.whole else None, **{f.key: getattr(self, f.plural) for f in PLACE_FACETS},
             "year_from": self.year_from, "year_to": self.year_to, "section": self.sections,
             "sort": None if self.sort == "relevance" else self.sort,
             "page": None if self.page == 1 else self.page,
@@ -146,6 +147,17 @@ def int_param(args: MultiDict, name: str, low: int, high: int) -> int | None:
     return value
 
 
+#: How a URL switch (`whole`) may be written.
+SWITCH = {"": False, "0": False, "false": False, "off": False, "1": True, "true": True, "on": True}
+
+
+def switch_param(args: MultiDict, name: str) -> bool:
+    raw = args.get(name, "").strip()
+    if raw.lower() not in SWITCH:
+        raise ParamError("not_a_switch", name=name, value=raw[:20])
+    return SWITCH[raw.lower()]
+
+
 def page_number(args: MultiDict, pages: int) -> int:
     """The page a URL asks for among pages (default 1)."""
     return int_param(args, "page", 1, max(pages, 1)) or 1
@@ -182,4 +194,4 @@ def parse_params(args: MultiDict) -> SearchParams:
             raise ParamError("too_many_names", name=facet.key, label=facet.label)
         places[facet.plural] = chosen
     return SearchParams(q=q, year_from=year_from, year_to=year_to, sections=list(dict.fromkeys(sections)),
-                        sort=sort, page=page, per_page=per_page, **places)
+                        sort=sort, page=page, per_page=per_page, whole=switch_param(args, "whole"), **places)

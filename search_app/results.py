@@ -11,10 +11,11 @@ from typing import Iterator
 import numpy as np
 from markupsafe import Markup, escape
 
-from indexer.search import ReportIndex, SearchResult, highlight_spans
-from indexer.snippets import fragments, kwic, snippet
+from indexer.engine.search import ReportIndex, SearchResult, highlight_spans
+from indexer.text.snippets import fragments, kwic, snippet
 
 from .params import SearchParams, as_param_error
+from .store import get_index
 
 EXPORT_FIELDS = ["query", "report_id", "source", "paragraph", "province", "prefecture", "county", "township",
                  "code", "year", "section", "section_name", "heading", "text", "url", "score"]
@@ -30,7 +31,14 @@ def run_search(index: ReportIndex, params: SearchParams) -> SearchResult:
 
 def highlight(text: str, query) -> Markup:
     """Escape text, then wrap each match in <mark> (markup only after escaping)."""
-    return marked(text, highlight_spans(text, query) if query is not None else [])
+    return marked(text, spans_of(text, query))
+
+
+def spans_of(text: str, query) -> list[tuple[int, int]]:
+    """What the live index marks in text for the query (nothing without one)."""
+    if query is None:
+        return []
+    return highlight_spans(text, query, get_index().segmenter if query.whole_words else None)
 
 
 #: Characters of context around each occurrence in a results snippet.
@@ -40,7 +48,7 @@ SNIPPET_WIDTH = 60
 def snippet_html(text: str, query) -> tuple[Markup, Markup | None]:
     """The cropped, highlighted snippet of a paragraph, and the whole paragraph highlighted when
     the snippet leaves something out (None otherwise); the matches are found once for both."""
-    spans = highlight_spans(text, query) if query is not None else []
+    spans = spans_of(text, query)
     cropped, inside = snippet(text, spans, SNIPPET_WIDTH)
     return marked(cropped, inside), (marked(text, spans) if cropped != text else None)
 
@@ -119,7 +127,7 @@ def comparison(index: ReportIndex, params: SearchParams, width: int, per_townshi
     for start in range(0, len(chosen), EXPORT_BATCH):
         for hit in index.hits(chosen[start:start + EXPORT_BATCH].tolist()):
             group = groups.setdefault(hit.township, {"lines": [], "more": False})
-            for line in kwic(hit.text, highlight_spans(hit.text, query), width):
+            for line in kwic(hit.text, highlight_spans(hit.text, query, index.segmenter), width):
                 if len(group["lines"]) < per_township:
                     group["lines"].append((hit, line))
                 else:

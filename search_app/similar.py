@@ -8,8 +8,8 @@ from difflib import SequenceMatcher
 import numpy as np
 from flask import Blueprint, jsonify, render_template, request
 
-from indexer.search import ReportIndex
-from indexer.similar import (
+from indexer.engine.search import ReportIndex
+from indexer.engine.similar import (
     MAX_MATCHES,
     MIN_CHARS,
     THRESHOLD,

@@ -6,8 +6,8 @@ import threading
 
 from flask import Flask, abort, current_app, request
 
-from indexer.build import current_generation
-from indexer.search import IndexNotFound, ReportIndex
+from indexer.engine.layout import current_generation
+from indexer.engine.search import IndexNotFound, ReportIndex
 
 _lock = threading.Lock()
 

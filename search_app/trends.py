@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from indexer.trends import (
+from indexer.research.trends import (
     BREAKDOWNS,
     COUNTS,
     MAX_PLACES,
@@ -65,7 +65,8 @@ class TrendParams(SearchParams):
 
 def parse_trend_params(args: MultiDict) -> TrendParams:
     """The search filters of the URL, plus its terms, `by` and `measure`; raises ParamError."""
-    base = parse_params(args)
+    # Occurrences here are substrings: whole-word mode (`whole`) belongs to the search page.
+    base = parse_params(MultiDict([(k, v) for k, v in args.items(multi=True) if k != "whole"]))
     measure = args.get("measure", "").strip() or DEFAULT_MEASURE
     by = args.get("by", "").strip() or None
     with as_param_error():

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build import build
-from indexer.normalize import normalize
-from indexer.search import ReportIndex
+from indexer.engine.build import build
+from indexer.engine.search import ReportIndex
+from indexer.text.normalize import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "data" / "reports"

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from indexer.query import parse_query
-from indexer.search import Filters
+from indexer.engine.query import parse_query
+from indexer.engine.search import Filters
 from search_app import create_app
 
 
@@ -242,7 +242,7 @@ def test_unknown_setting_is_an_error():
 
 
 def test_site_picks_up_a_rebuild(tmp_path, data_dir):
-    from indexer.build import build
+    from indexer.engine.build import build
     build(data_dir, tmp_path / "index")
     client = create_app({"INDEX_DIR": tmp_path / "index"}).test_client()
     assert client.get("/api/search", query_string={"q": "法律明白人"}).get_json()["total"] == 3

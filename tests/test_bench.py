@@ -9,10 +9,10 @@ import pytest
 from indexer.bench.corpus import generate, learn
 from indexer.bench.engines import BruteForce, OurEngine, TantivyEngine, TantivyFacets
 from indexer.bench.run import check_agreement, format_table, make_queries, run, time_engines
-from indexer.build import build_index
-from indexer.normalize import normalize
-from indexer.query import parse_query
-from indexer.search import Filters
+from indexer.engine.build import build_index
+from indexer.engine.query import parse_query
+from indexer.engine.search import Filters
+from indexer.text.normalize import normalize
 from tests.conftest import REPORTS
 
 
@@ -126,7 +126,7 @@ def test_engines_agree_at_10k(tmp_path: Path):
 
 def test_profile_times_every_phase_of_a_search(index_dir):
     from indexer.bench.profile import NESTED, PHASES, profile_queries, summary
-    from indexer.search import ReportIndex
+    from indexer.engine.search import ReportIndex
     index = ReportIndex.open(index_dir)  # its own: the profiler wraps the index's methods
     rows = profile_queries(index, [("法治", Filters()), ("法治政府建设", Filters(year_from=2022))], repeat=2)
     assert [r["matches"] for r in rows] == [index.search(parse_query(q), f).total

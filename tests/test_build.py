@@ -6,10 +6,11 @@ import json
 import docx
 import pytest
 
-from indexer import build as build_module
-from indexer.build import BuildError, build, current_generation
-from indexer.query import parse_query
-from indexer.search import ReportIndex
+from indexer.engine import build as build_module
+from indexer.engine.build import BuildError, build
+from indexer.engine.layout import current_generation
+from indexer.engine.query import parse_query
+from indexer.engine.search import ReportIndex
 from tests.conftest import SEED_FILES, report_path
 
 
@@ -79,7 +80,7 @@ def test_bad_manifest_stops_the_build_before_touching_the_index(data_dir, tmp_pa
 
 
 def test_missing_or_corrupt_index_is_reported_with_the_build_command(tmp_path, data_dir):
-    from indexer.search import IndexNotFound
+    from indexer.engine.search import IndexNotFound
     with pytest.raises(IndexNotFound, match="python -m indexer build"):
         ReportIndex.open(tmp_path / "nothing")
     build(data_dir, tmp_path / "index")

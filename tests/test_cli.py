@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from indexer.search import ReportIndex
+from indexer.engine.search import ReportIndex
 from tests.conftest import ROOT, SEED_FILES
 
 JSON_FIELDS = {"query", "report_id", "source", "paragraph", "township", "county", "year",

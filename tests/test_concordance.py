@@ -11,11 +11,18 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from indexer.analysis import segmenter_for
-from indexer.concordance import MIN_COLLOCATE_COUNT, Window, concordance, log_likelihood, span_count, window_words
-from indexer.normalize import KEPT_MARKS, find_spans, normalize
-from indexer.query import parse_query
-from indexer.search import Filters
+from indexer.engine.query import parse_query
+from indexer.engine.search import Filters
+from indexer.research.concordance import (
+    MIN_COLLOCATE_COUNT,
+    Window,
+    concordance,
+    log_likelihood,
+    span_count,
+    window_words,
+)
+from indexer.text.normalize import KEPT_MARKS, find_spans, normalize
+from indexer.text.words import segmenter_for
 from search_app import concordance as blueprint
 from search_app.results import spreadsheet_safe
 
@@ -131,8 +138,8 @@ def test_span_count_agrees_with_find_spans_on_every_paragraph(index):
 
 
 def test_matches_parted_by_ignored_punctuation_are_two_lines_beyond_the_limit_too(tmp_path, data_dir):
-    from indexer.build import build
-    from indexer.search import ReportIndex
+    from indexer.engine.build import build
+    from indexer.engine.search import ReportIndex
     (data_dir / "005_touching.txt").write_text(
         "测试乡2023年法治政府建设工作报告\n\n一、基本情况\n\n我乡坚持依法“法”治，学法法。\n", encoding="utf-8")
     build(data_dir, tmp_path / "index")

@@ -11,15 +11,15 @@ import shutil
 
 import pytest
 
-from indexer.build import build
-from indexer.formats import doc as doc_format
-from indexer.formats.layout import Line, drop_furniture, is_page_number, measure_frame, starts_paragraph
-from indexer.formats.pdf import pdf_lines
-from indexer.ingest import IngestError, read_document
-from indexer.normalize import normalize
-from indexer.query import parse_query
-from indexer.report import Paragraph, parse_report
-from indexer.search import ReportIndex
+from indexer.documents.formats import doc as doc_format
+from indexer.documents.formats.layout import Line, drop_furniture, is_page_number, measure_frame, starts_paragraph
+from indexer.documents.formats.pdf import pdf_lines
+from indexer.documents.ingest import IngestError, read_document
+from indexer.documents.report import Paragraph, parse_report
+from indexer.engine.build import build
+from indexer.engine.query import parse_query
+from indexer.engine.search import ReportIndex
+from indexer.text.normalize import normalize
 from tests.conftest import PUBLISHED, REPORTS, SEED_FILES
 
 STEMS = [name.rsplit(".", 1)[0] for name in SEED_FILES]

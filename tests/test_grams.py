@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer import blocks
-from indexer.grams import NgramIndex, chunk_grams, gram_keys
+from indexer.engine import blocks
+from indexer.engine.grams import NgramIndex, chunk_grams, gram_keys
 
 
 def build(tmp_path, texts, chunk=3):
@@ -71,14 +71,14 @@ def test_delta_array_round_trip(tmp_path, monkeypatch):
 
 
 def test_too_many_paragraphs_is_refused(tmp_path, monkeypatch):
-    from indexer import grams
+    from indexer.engine import grams
     monkeypatch.setattr(grams, "MAX_PARAGRAPHS", 2)
     with pytest.raises(ValueError, match="at most 2 paragraphs"):
         NgramIndex.write(tmp_path, ["a", "b", "c"], [])
 
 
 def test_recent_answers_are_cached_read_only_and_bounded(tmp_path, monkeypatch):
-    from indexer import grams
+    from indexer.engine import grams
     monkeypatch.setattr(grams, "CACHE_IDS", 3)
     texts = ["法治建设", "法治", "建设法治", "执法"]
     index = build(tmp_path, texts)

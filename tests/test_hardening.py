@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 
 from indexer import cli
-from indexer.build import LOCK_NAME, build, build_lock, current_generation
-from indexer.query import parse_query
-from indexer.search import REPORT_PAGE_SIZE, ReportIndex, report_url
+from indexer.engine.build import build, build_lock
+from indexer.engine.layout import LOCK_NAME, current_generation
+from indexer.engine.query import parse_query
+from indexer.engine.search import REPORT_PAGE_SIZE, ReportIndex, report_url
 from search_app import create_app
 from search_app.protect import CONTENT_SECURITY_POLICY
 from search_app.results import spreadsheet_safe
@@ -103,7 +104,7 @@ def test_a_build_killed_while_its_workers_run_leaves_no_traceback_and_the_old_in
     before = current_generation(index_dir)
     # Small analysis chunks make the build hand work to its two worker processes.
     proc = run_cli("build", "--data", str(data_dir), "--index", str(index_dir),
-                   env_code="import indexer.build as b; b.CHUNK = 5")
+                   env_code="import indexer.engine.build as b; b.CHUNK = 5")
     deadline = time.time() + 60
     while not _children(proc.pid) and proc.poll() is None and time.time() < deadline:
         time.sleep(0.005)

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from indexer.cli import main
-from indexer.query import parse_query
-from indexer.search import Filters
+from indexer.engine.query import parse_query
+from indexer.engine.search import Filters
 from search_app import create_app
 
 QUERY = parse_query("法治")

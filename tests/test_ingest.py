@@ -5,7 +5,7 @@ import codecs
 import docx
 import pytest
 
-from indexer.ingest import IngestError, read_text
+from indexer.documents.ingest import IngestError, read_text
 from tests.conftest import report_path
 
 SAMPLE = report_path("003").read_text(encoding="utf-8")

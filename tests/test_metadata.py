@@ -2,9 +2,9 @@
 
 import pytest
 
-from indexer.build import BuildSummary, read_reports
-from indexer.metadata import ManifestError, load_manifest
-from indexer.report import parse_report
+from indexer.documents.metadata import ManifestError, load_manifest
+from indexer.documents.report import parse_report
+from indexer.engine.build import BuildSummary, read_reports
 from tests.conftest import report_path
 
 

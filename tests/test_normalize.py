@@ -2,7 +2,7 @@
 
 import pytest
 
-from indexer.normalize import find_spans, normalize
+from indexer.text.normalize import find_spans, normalize
 
 
 @pytest.mark.parametrize("query, text", [

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.report import parse_report
+from indexer.documents.report import parse_report
 
 FOLDER = Path(__file__).parent / "fixtures" / "openings"
 EXPECTED = tomllib.loads((FOLDER / "expected.toml").read_text(encoding="utf-8"))

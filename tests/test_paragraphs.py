@@ -2,8 +2,8 @@
 
 import pytest
 
-from indexer.paragraphs import split_paragraphs
-from indexer.report import parse_report
+from indexer.documents.paragraphs import split_paragraphs
+from indexer.documents.report import parse_report
 from tests.conftest import report_path
 
 

@@ -2,10 +2,10 @@
 
 import pytest
 
-from indexer.build import BuildSummary, read_reports
-from indexer.metadata import extract_metadata
-from indexer.paragraphs import split_lines
-from indexer.places import COUNTY, TOWNSHIP, gazetteer
+from indexer.documents.metadata import extract_metadata
+from indexer.documents.paragraphs import split_lines
+from indexer.documents.places import COUNTY, TOWNSHIP, gazetteer
+from indexer.engine.build import BuildSummary, read_reports
 
 SHARED = "城关镇\n关于法治政府建设工作情况的报告\n2023年，我镇认真贯彻落实……\n一、主要举措\n工作。\n城关镇人民政府\n2024年1月8日\n"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from indexer.query import MAX_QUERY_CHARS, QueryError, parse_query
+from indexer.engine.query import MAX_QUERY_CHARS, QueryError, parse_query
 
 
 @pytest.mark.parametrize("text, groups, excluded", [

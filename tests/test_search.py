@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer.normalize import normalize
-from indexer.query import parse_query
-from indexer.search import Filters
+from indexer.engine.query import parse_query
+from indexer.engine.search import Filters
+from indexer.text.normalize import normalize
 from tests.conftest import brute_force
 
 
@@ -191,7 +191,7 @@ def _reference_facets(index, ids, filters):
 @pytest.mark.parametrize("per_report_min", [0, 10**9], ids=["per-report", "per-paragraph"])
 def test_facets_counted_either_way_equal_counting_each_paragraph(openings_index, q, filters, per_report_min,
                                                                   monkeypatch):
-    monkeypatch.setattr("indexer.search.PER_REPORT_MIN", per_report_min)
+    monkeypatch.setattr("indexer.engine.search.PER_REPORT_MIN", per_report_min)
     index = openings_index
     ids = index.select(parse_query(q))
     facets = index.facets(ids, filters)

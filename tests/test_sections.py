@@ -2,8 +2,8 @@
 
 import pytest
 
-from indexer.report import parse_report
-from indexer.sections import category_of_heading
+from indexer.documents.report import parse_report
+from indexer.documents.sections import category_of_heading
 from tests.conftest import report_path
 
 

@@ -13,12 +13,12 @@ import sys
 import numpy as np
 import pytest
 
-from indexer import similar
-from indexer.build import build
-from indexer.normalize import normalize
-from indexer.report import parse_report
-from indexer.search import ReportIndex
-from indexer.similar import (
+from indexer.documents.report import parse_report
+from indexer.engine import similar
+from indexer.engine.build import build
+from indexer.engine.layout import current_generation
+from indexer.engine.search import ReportIndex
+from indexer.engine.similar import (
     MAX_MATCHES,
     SPAN,
     THRESHOLD,
@@ -30,6 +30,7 @@ from indexer.similar import (
     shingles,
     similar_paragraphs,
 )
+from indexer.text.normalize import normalize
 from search_app import create_app
 from tests.conftest import REPORTS, ROOT, SEED_FILES, USERDICT, report_path
 
@@ -399,9 +400,10 @@ def test_the_cost_benchmark_runs_on_a_small_corpus(tmp_path):
 
 
 def test_an_index_without_its_lists_asks_for_a_rebuild(data_dir, tmp_path):
-    from indexer.search import IndexNotFound
+    from indexer.engine.search import IndexNotFound
     target = tmp_path / "index"
-    generation = build(data_dir, target).generation
+    build(data_dir, target)
+    generation = current_generation(target)
     (generation / "similar.offsets.npy").unlink()
     with pytest.raises(IndexNotFound, match="rebuild it"):
         _ = ReportIndex.open(target).similar

@@ -4,8 +4,8 @@ import random
 
 import pytest
 
-from indexer.normalize import find_spans
-from indexer.snippets import snippet
+from indexer.text.normalize import find_spans
+from indexer.text.snippets import snippet
 from tests.conftest import REPORTS, SEED_FILES
 
 TEXTS = [line for name in SEED_FILES for line in (REPORTS / name).read_text(encoding="utf-8").splitlines() if line]

@@ -13,11 +13,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from indexer.build import build
-from indexer.normalize import normalize
-from indexer.query import parse_query
-from indexer.search import Filters
-from indexer.trends import BREAKDOWNS, MAX_PLACES, MAX_TREND_TERMS, MEASURES, TrendError, check_terms, trends
+from indexer.engine.build import build
+from indexer.engine.query import parse_query
+from indexer.engine.search import Filters
+from indexer.research.trends import BREAKDOWNS, MAX_PLACES, MAX_TREND_TERMS, MEASURES, TrendError, check_terms, trends
+from indexer.text.normalize import normalize
 from search_app import create_app
 from search_app.chart import STYLES, Line, line_chart, nice_ticks
 from tests.conftest import REPORTS, brute_force
@@ -231,8 +231,8 @@ def test_breakdown_by_place_by_brute_force(client, paragraphs, by):
 
 
 def test_breakdown_is_bounded(index, monkeypatch):
-    import indexer.trends
-    monkeypatch.setattr(indexer.trends, "MAX_PLACES", 2)
+    import indexer.research.trends
+    monkeypatch.setattr(indexer.research.trends, "MAX_PLACES", 2)
     series = trends(index, ["行政执法"], Filters(), by="township").series[0]
     assert len(series.places) == 2 and series.places_more == 3
     assert series.places[0].total.paragraphs >= series.places[1].total.paragraphs

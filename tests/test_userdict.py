@@ -5,10 +5,10 @@ import os
 
 import pytest
 
-from indexer.analysis import USERDICT_NAME, Segmenter, parse_user_dict, read_user_dict
-from indexer.build import build, is_stale
-from indexer.query import parse_query
-from indexer.search import ReportIndex
+from indexer.engine.build import build, is_stale
+from indexer.engine.query import parse_query
+from indexer.engine.search import ReportIndex
+from indexer.text.words import USERDICT_NAME, Segmenter, parse_user_dict, read_user_dict
 from tests.conftest import USERDICT
 
 

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import rjieba
 
-from ..build import report_files
-from ..ingest import IngestError
-from ..report import Paragraph, Report, parse_report
-from ..sections import SECTIONS
+from indexer.documents.folder import report_files
+from indexer.documents.ingest import IngestError
+from indexer.documents.report import Paragraph, Report, parse_report
+from indexer.documents.sections import SECTIONS
 
 YEARS = range(2019, 2026)
 _END = "。"

@@ -11,9 +11,9 @@ import tantivy
 from tantivy import FieldType, Occur
 from tantivy import Query as TQuery
 
-from ..query import Query
-from ..search import Filters, ReportIndex
-from ..sections import SECTIONS
+from indexer.documents.sections import SECTIONS
+from indexer.engine.query import Query
+from indexer.engine.search import Filters, ReportIndex
 
 SECTION_KEYS = list(SECTIONS)
 

@@ -28,8 +28,8 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import numpy as np
 
-from ..normalize import normalize
-from ..sections import SECTIONS
+from indexer.documents.sections import SECTIONS
+from indexer.text.normalize import normalize
 
 ROOT = Path(__file__).resolve().parents[2]
 

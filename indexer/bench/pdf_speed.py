@@ -19,8 +19,8 @@ from typing import Callable
 
 import pypdfium2 as pdfium
 
-from ..formats.pdf import read_pdf
-from ..normalize import normalize
+from indexer.documents.formats.pdf import read_pdf
+from indexer.text.normalize import normalize
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "published" / "pdf"

@@ -31,11 +31,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..build import build_index, current_generation
-from ..query import parse_query
-from ..search import Filters, ReportIndex
-from .corpus import generate, learn
-from .run import make_queries
+from indexer.bench.corpus import generate, learn
+from indexer.bench.run import make_queries
+from indexer.engine.build import build_index
+from indexer.engine.layout import current_generation
+from indexer.engine.query import parse_query
+from indexer.engine.search import Filters, ReportIndex
 
 PHASES = ("match", "verify", "filter", "order", "word_scores", "occurrences", "hits", "facets", "other")
 #: Phases timed inside another (shown indented; not added to the total).

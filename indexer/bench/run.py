@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..build import build_index
-from ..normalize import normalize
-from ..query import parse_query
-from ..search import Filters, ReportIndex
-from .corpus import generate, learn
-from .engines import BruteForce, OurEngine, SqliteTrigram, TantivyEngine, TantivyFacets
+from indexer.bench.corpus import generate, learn
+from indexer.bench.engines import BruteForce, OurEngine, SqliteTrigram, TantivyEngine, TantivyFacets
+from indexer.engine.build import build_index
+from indexer.engine.query import parse_query
+from indexer.engine.search import Filters, ReportIndex
+from indexer.text.normalize import normalize
 
 COMMON_TERMS = ["法治", "法治政府建设", "法律明白人", "普法", "依法行政", "执法", "宣传", "第一责任人",
                 "矛盾纠纷", "法律顾问", "八五普法", "行政执法", "乡村振兴", "习近平法治思想", "调解",

@@ -37,12 +37,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import similar
-from ..build import CHUNK, build_index, current_generation
-from ..normalize import normalize
-from ..search import ReportIndex
-from .corpus import generate, learn
-from .run import dir_size, percentiles
+from indexer.bench.corpus import generate, learn
+from indexer.bench.run import dir_size, percentiles
+from indexer.engine import similar
+from indexer.engine.build import CHUNK, build_index
+from indexer.engine.layout import current_generation
+from indexer.engine.search import ReportIndex
+from indexer.text.normalize import normalize
 
 LOOKUPS = 1000
 RECALL_SAMPLE = 200

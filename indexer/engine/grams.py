@@ -21,14 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .blocks import BlockArray, BlockRows, BlockTexts
+from indexer.engine import layout
+from indexer.engine.blocks import BlockArray, BlockRows, BlockTexts
+from indexer.engine.layout import DOC_BITS, DOC_MASK, MAX_PARAGRAPHS
 
 _SHIFT = 21  # code points fit in 21 bits
-DOC_BITS = 21
-MAX_PARAGRAPHS = (1 << DOC_BITS) - 1
 #: How many paragraph ids the cache of recent answers may hold in all.
 CACHE_IDS = 8_000_000
-_DOC_MASK = (1 << DOC_BITS) - 1
 _SEP = ord("\n")  # normalised text never holds whitespace, so this separates paragraphs safely
 
 
@@ -85,7 +84,7 @@ class NgramIndex:
         packed = np.concatenate(chunks) if chunks else np.zeros(0, np.int64)
         packed.sort(kind="stable")  # chunks are sorted runs: a merge
         keys_all = packed >> DOC_BITS
-        docs_all = (packed & _DOC_MASK).astype(np.int32)
+        docs_all = (packed & DOC_MASK).astype(np.int32)
         del packed
         starts = np.flatnonzero(np.diff(keys_all, prepend=-1)) if len(keys_all) else np.zeros(0, np.int64)
         keys = keys_all[starts]
@@ -105,21 +104,21 @@ class NgramIndex:
         offsets = np.zeros(len(keys) + 1, np.int64)
         offsets[1:] = np.cumsum(np.where(dense, 0, sizes))
         for name, array in (("keys", keys), ("slots", slots), ("offsets", offsets), ("sizes", sizes)):
-            np.save(directory / f"grams.{name}.npy", array)
-        BlockArray.save(directory / "grams.postings", postings, starts=np.unique(offsets[:-1]))
-        BlockRows.save(directory / "grams.bitmaps", bitmaps)
-        BlockTexts.save(directory / "texts", texts)
+            np.save(layout.part(directory, layout.GRAMS, f"{name}.npy"), array)
+        BlockArray.save(layout.part(directory, layout.GRAMS, "postings"), postings, starts=np.unique(offsets[:-1]))
+        BlockRows.save(layout.part(directory, layout.GRAMS, "bitmaps"), bitmaps)
+        BlockTexts.save(directory / layout.TEXTS, texts)
 
     @classmethod
     def load(cls, directory: Path, count: int) -> "NgramIndex":
         """Open the index of `count` paragraphs in directory."""
-        keys, slots, offsets, sizes = (np.load(directory / f"grams.{name}.npy")
+        keys, slots, offsets, sizes = (np.load(layout.part(directory, layout.GRAMS, f"{name}.npy"))
                                        for name in ("keys", "slots", "offsets", "sizes"))
-        texts = BlockTexts(directory / "texts")
+        texts = BlockTexts(directory / layout.TEXTS)
         if len(texts) != count:
             raise ValueError(f"{directory}: the texts hold {len(texts)} paragraphs, expected {count}")
-        return cls(texts, keys, slots, offsets, sizes, BlockArray(directory / "grams.postings"),
-                   BlockRows(directory / "grams.bitmaps"))
+        return cls(texts, keys, slots, offsets, sizes, BlockArray(layout.part(directory, layout.GRAMS, "postings")),
+                   BlockRows(layout.part(directory, layout.GRAMS, "bitmaps")))
 
     def warm(self) -> None:
         """Decompress every block now rather than on first use."""

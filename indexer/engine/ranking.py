@@ -13,31 +13,28 @@ from pathlib import Path
 
 import numpy as np
 
-from .analysis import Segmenter, segmenter_for
-from .blocks import BlockArray
+from indexer.engine import layout
+from indexer.engine.blocks import BlockArray
+from indexer.engine.layout import DOC_BITS, DOC_MASK
 
 B = 0.75
 K1 = 1.2
 _TF_BITS = 8
 _DOC_SHIFT = _TF_BITS
-_WORD_SHIFT = 29  # paragraph id (21 bits) and tf (8 bits) below the word id
+_WORD_SHIFT = DOC_BITS + _TF_BITS  # paragraph id and tf below the word id
 
 
-def chunk_words(texts: list[str], first_doc: int,
-                segmenter: Segmenter | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Words of a chunk of normalised texts: (local vocabulary, packed postings, lengths in words).
-
-    Packed postings are local word id << 29 | paragraph id << 8 | min(tf, 255).
+def chunk_words(words: list[list[str]], first_doc: int) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Word postings of a chunk, from each paragraph's jieba words: (local vocabulary, packed
+    postings, lengths in words). Packed postings are local word id << 29 | paragraph id << 8 | min(tf, 255).
     """
-    segmenter = segmenter or segmenter_for(())
     vocab: dict[str, int] = {}
     packed: list[int] = []
-    lengths = np.zeros(len(texts), np.int32)
-    for n, text in enumerate(texts):
-        words = segmenter.words(text)
-        lengths[n] = len(words)
+    lengths = np.zeros(len(words), np.int32)
+    for n, paragraph in enumerate(words):
+        lengths[n] = len(paragraph)
         doc = (first_doc + n) << _DOC_SHIFT
-        for word, tf in Counter(words).items():
+        for word, tf in Counter(paragraph).items():
             wid = vocab.setdefault(word, len(vocab))
             packed.append((wid << _WORD_SHIFT) | doc | min(tf, 255))
     return list(vocab), np.array(packed, dtype=np.int64), lengths
@@ -69,21 +66,21 @@ class WordIndex:
         words = packed >> _WORD_SHIFT
         offsets = np.zeros(len(vocab) + 1, np.int64)
         offsets[1:] = np.cumsum(np.bincount(words, minlength=len(vocab)))
-        docs = ((packed >> _DOC_SHIFT) & ((1 << 21) - 1)).astype(np.int32)
+        docs = ((packed >> _DOC_SHIFT) & DOC_MASK).astype(np.int32)
         tfs = (packed & 0xFF).astype(np.uint8)
         lengths = np.concatenate([c[2] for c in chunks]) if chunks else np.zeros(0, np.int32)
-        (directory / "words.vocab.json").write_text(json.dumps(list(vocab), ensure_ascii=False),
+        (layout.part(directory, layout.WORDS, "vocab.json")).write_text(json.dumps(list(vocab), ensure_ascii=False),
                                                     encoding="utf-8")
-        np.save(directory / "words.offsets.npy", offsets)
-        np.save(directory / "words.lengths.npy", lengths)
-        BlockArray.save(directory / "words.docs", docs, starts=offsets[:-1])
-        BlockArray.save(directory / "words.tfs", tfs)
+        np.save(layout.part(directory, layout.WORDS, "offsets.npy"), offsets)
+        np.save(layout.part(directory, layout.WORDS, "lengths.npy"), lengths)
+        BlockArray.save(layout.part(directory, layout.WORDS, "docs"), docs, starts=offsets[:-1])
+        BlockArray.save(layout.part(directory, layout.WORDS, "tfs"), tfs)
 
     @classmethod
     def load(cls, directory: Path) -> "WordIndex":
-        vocab = json.loads((directory / "words.vocab.json").read_text(encoding="utf-8"))
-        return cls(vocab, np.load(directory / "words.offsets.npy"), BlockArray(directory / "words.docs"),
-                   BlockArray(directory / "words.tfs"), np.load(directory / "words.lengths.npy"))
+        vocab = json.loads((layout.part(directory, layout.WORDS, "vocab.json")).read_text(encoding="utf-8"))
+        return cls(vocab, np.load(layout.part(directory, layout.WORDS, "offsets.npy")), BlockArray(layout.part(directory, layout.WORDS, "docs")),
+                   BlockArray(layout.part(directory, layout.WORDS, "tfs")), np.load(layout.part(directory, layout.WORDS, "lengths.npy")))
 
     def warm(self) -> None:
         """Decompress every block now rather than on first use."""

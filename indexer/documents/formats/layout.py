@@ -15,8 +15,8 @@ from collections import Counter
 from dataclasses import dataclass
 from statistics import median
 
-from ..paragraphs import glue
-from ..sections import shape_of
+from indexer.documents.paragraphs import glue
+from indexer.documents.sections import shape_of
 
 #: A page number on its own: 第 3 页 共 9 页, 第3页/共9页, - 3 -, —3—, 3/9, 3, Page 3 of 9.
 PAGE_NUMBER = re.compile(

@@ -113,9 +113,13 @@ def find_spans(text: str, needles: list[str]) -> list[tuple[int, int]]:
             end = start + len(needle)
             spans.append((offsets[start], offsets[end - 1] + 1))
             start = norm.find(needle, start + 1)
-    spans.sort()
+    return merge_spans(spans)
+
+
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans sorted, with overlapping or touching ones merged, so highlighting never nests."""
     merged: list[tuple[int, int]] = []
-    for s, e in spans:
+    for s, e in sorted(spans):
         if merged and s <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
         else:

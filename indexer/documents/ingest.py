@@ -53,14 +53,14 @@ def read_document(path: Path) -> Document:
 def _read_by_type(path: Path, suffix: str, data: bytes) -> Document:
     # The format readers import this module (IngestError, decode_bytes): import them late.
     if suffix == ".pdf":
-        from .formats.pdf import read_pdf
+        from indexer.documents.formats.pdf import read_pdf
         return Document(read_pdf(path), whole_paragraphs=True)
     if suffix in (".html", ".htm"):
-        from .formats.html import read_html
+        from indexer.documents.formats.html import read_html
         page = read_html(data)
         return Document(page.text, whole_paragraphs=True, page_meta=page.meta)
     if suffix == ".doc":
-        from .formats.doc import read_doc
+        from indexer.documents.formats.doc import read_doc
         return Document(read_doc(path, data), whole_paragraphs=True)
     if suffix == ".docx":
         return Document(read_docx(path))

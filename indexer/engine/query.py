@@ -4,16 +4,18 @@
 - `A OR B` matches either (OR in capitals, between two terms).
 - `-term` excludes paragraphs that contain the term.
 - `"…"` keeps spaces and operator words literal.
-Each term is matched as a substring after normalisation (normalize.py), so
-spaces and most punctuation inside a term do not matter.
+Each term is matched as a substring after normalisation (text/normalize.py), so
+spaces and most punctuation inside a term do not matter. In whole-word mode (整词) a
+term matches only where its jieba words stand as consecutive words of the paragraph:
+法治 in 法治建设, not in 执法治理.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .messages import UserError, message
-from .normalize import normalize
+from indexer.messages import UserError, message
+from indexer.text.normalize import normalize
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 16
@@ -31,6 +33,7 @@ class Query:
     groups: tuple[tuple[str, ...], ...]
     excluded: tuple[str, ...] = ()
     notice_code: str | None = None  # why a query matches nothing before it is run
+    whole_words: bool = False
 
     @property
     def notice(self) -> str | None:
@@ -76,8 +79,8 @@ def check_length(text: str) -> None:
         raise QueryError("query_too_long", length=len(text), limit=MAX_QUERY_CHARS)
 
 
-def parse_query(text: str) -> Query:
-    """Parse user query text; raises QueryError for a query over the limits.
+def parse_query(text: str, whole_words: bool = False) -> Query:
+    """Parse user query text (terms matched as whole words if asked); raises QueryError for a query over the limits.
 
     A query with nothing to search for is not an error: it matches nothing and
     carries a notice saying why.
@@ -106,6 +109,6 @@ def parse_query(text: str) -> Query:
         raise QueryError("too_many_terms", limit=MAX_TERMS)
     if not groups:
         return Query(text=text, groups=(), excluded=tuple(excluded),
-                     notice_code="only_excluded" if excluded else "nothing_to_search")
+                     notice_code="only_excluded" if excluded else "nothing_to_search", whole_words=whole_words)
     return Query(text=text, groups=tuple(tuple(dict.fromkeys(g)) for g in groups),
-                 excluded=tuple(dict.fromkeys(excluded)))
+                 excluded=tuple(dict.fromkeys(excluded)), whole_words=whole_words)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from ..ingest import IngestError
-from .layout import Line, drop_furniture, paragraphs_from_lines
+from indexer.documents.formats.layout import Line, drop_furniture, paragraphs_from_lines
+from indexer.documents.ingest import IngestError
 
 NO_TEXT_LAYER = "no text layer (scanned?); needs OCR"
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .blocks import TEXT_BLOCK
-from .facets import PLACE_FACETS
-from .query import Query, QueryError, parse_query
-from .search import Filters, ReportIndex
+from indexer.engine.blocks import TEXT_BLOCK
+from indexer.engine.facets import PLACE_FACETS
+from indexer.engine.query import Query, QueryError, parse_query
+from indexer.engine.search import Filters, ReportIndex
 
 #: The most terms one trends request compares.
 MAX_TREND_TERMS = 8

@@ -7,10 +7,16 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .ingest import IngestError, read_document
-from .metadata import apply_manifest, extract_metadata
-from .paragraphs import split_lines, split_paragraphs
-from .sections import PROBLEMS_AND_PLANS, category_of_heading, keyword_category, shape_of, turns_to_future
+from indexer.documents.ingest import IngestError, read_document
+from indexer.documents.metadata import apply_manifest, extract_metadata
+from indexer.documents.paragraphs import split_lines, split_paragraphs
+from indexer.documents.sections import (
+    PROBLEMS_AND_PLANS,
+    category_of_heading,
+    keyword_category,
+    shape_of,
+    turns_to_future,
+)
 
 HEADING_SEPARATOR = " > "
 

@@ -1,12 +1,14 @@
-"""Whoosh analysis for ranking: jieba words over normalised text, with a user dictionary.
+"""jieba words over normalised text, with a user dictionary, and the Whoosh analyzer made of them.
 
-Word segmentation only ranks; exact matching uses character n-grams (grams.py).
+Words rank results, make the Whoosh index's `words` field (engine/whoosh_index.py) and
+give whole-word matching; exact substring matching uses character n-grams (engine/grams.py).
 Words come from rjieba, the binding of jieba-rs (the Rust port of jieba with the
 same dictionary and algorithm), which segments about 20 times faster than jieba.
 A user dictionary (`userdict.txt` in the report folder, jieba's `word [freq] [tag]`
 format) adds the words of the field, so 法律明白人 counts as one word.
-The tokenizer follows Whoosh's calling convention: positions count tokens in
-sequence from start_pos, and character offsets refer to the normalised text.
+The tokenizer follows Whoosh's calling convention: positions count jieba tokens in
+sequence from start_pos (clause marks are counted, not indexed), and character offsets
+refer to the normalised text.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 import rjieba
 from whoosh.analysis import Token, Tokenizer
 
-from .normalize import KEPT_MARKS, normalize
+from indexer.text.normalize import KEPT_MARKS, find_spans, merge_spans, normalize, normalize_with_offsets
 
 #: The user dictionary's file name, at the top of the report folder.
 USERDICT_NAME = "userdict.txt"
@@ -98,6 +100,45 @@ class Segmenter:
         """(word, start, end) of already normalised text, clause marks included."""
         return self._jieba.tokenize(text, hmm=True)
 
+    def word_spans(self, text: str, terms: list[str]) -> list[tuple[int, int]]:
+        """Source-text spans where a normalised term's words stand as consecutive words of text.
+
+        The whole-word counterpart of find_spans: a clause mark between two words breaks the run,
+        as it does in the Whoosh `words` field. A term holding clause marks is marked wherever
+        it occurs (its parts' words are checked when matching).
+        """
+        norm, offsets = normalize_with_offsets(text)
+        tokens = self.tokens(norm)
+        words = [w for w, _, _ in tokens]
+        spans = []
+        for term in terms:
+            if has_marks(term):
+                spans += find_spans(text, [term])
+                continue
+            phrase = self.words(term)
+            k = len(phrase)
+            for i in range(len(words) - k + 1) if k else ():
+                if words[i:i + k] == phrase:
+                    spans.append((int(offsets[tokens[i][1]]), int(offsets[tokens[i + k - 1][2] - 1]) + 1))
+        return merge_spans(spans)
+
+
+def split_at_marks(term: str) -> list[str]:
+    """The non-empty parts of a normalised term between its clause marks."""
+    parts, current = [], []
+    for c in term + "。":
+        if c in KEPT_MARKS:
+            if current:
+                parts.append("".join(current))
+            current = []
+        else:
+            current.append(c)
+    return parts
+
+
+def has_marks(term: str) -> bool:
+    return any(c in KEPT_MARKS for c in term)
+
 
 @functools.lru_cache(maxsize=8)
 def segmenter_for(entries: tuple[Entry, ...] = ()) -> Segmenter:
@@ -132,23 +173,21 @@ class JiebaTokenizer(Tokenizer):
                 token.startchar, token.endchar = start_char, start_char + len(value)
             yield token
             return
-        pos = start_pos
-        for word, start, end in segmenter_for(self.entries).tokens(normalize(value)):
+        for n, (word, start, end) in enumerate(segmenter_for(self.entries).tokens(normalize(value))):
             if word in KEPT_MARKS:
-                continue
+                continue  # not indexed, but it keeps its position: phrases do not span it
             token.text = word
             token.boost = 1.0
             token.stopped = False
             if keeporiginal:
                 token.original = word
             if positions:
-                token.pos = pos
-                pos += 1
+                token.pos = start_pos + n
             if chars:
                 token.startchar, token.endchar = start_char + start, start_char + end
             yield token
 
 
 def JiebaAnalyzer(entries: tuple[Entry, ...] = ()):
-    """The analyzer of a jieba `words` field: a jieba tokenizer over normalised text."""
+    """The analyzer of the `words` field: jieba words of normalised text, with the user dictionary's words."""
     return JiebaTokenizer(entries)

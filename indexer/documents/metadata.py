@@ -15,10 +15,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .normalize import simplify
-from .paragraphs import closing_block_start
-from .places import COUNTY, PREFECTURE, PROVINCE, TOWNSHIP, Gazetteer, Place, gazetteer
-from .sections import PROBLEMS_AND_PLANS, keyword_category, shape_of
+from indexer.documents.paragraphs import closing_block_start
+from indexer.documents.places import COUNTY, PREFECTURE, PROVINCE, TOWNSHIP, Gazetteer, Place, gazetteer
+from indexer.documents.sections import PROBLEMS_AND_PLANS, keyword_category, shape_of
+from indexer.text.normalize import simplify
 
 MANIFEST_NAME = "manifest.toml"
 MANIFEST_FIELDS = {"township", "county", "prefecture", "province", "year", "date", "title"}

@@ -16,8 +16,8 @@ import lxml.html
 from lxml import etree
 from readability import Document as Readability
 
-from ..ingest import IngestError, decode_bytes
-from ..normalize import normalize
+from indexer.documents.ingest import IngestError, decode_bytes
+from indexer.text.normalize import normalize
 
 NO_ARTICLE = "no article found on the page (a list or index page?)"
 

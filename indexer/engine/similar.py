@@ -44,11 +44,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .messages import UserError
-from .normalize import KEPT_MARKS, normalize_with_offsets
+from indexer.engine import layout
+from indexer.messages import UserError
+from indexer.text.normalize import KEPT_MARKS, normalize_with_offsets
 
 if TYPE_CHECKING:
-    from .search import ReportIndex
+    from indexer.engine.search import ReportIndex
 
 SHINGLE = 5
 MIN_CHARS = 20
@@ -295,7 +296,7 @@ def write(directory: Path, sketches: list[Sketch], kinds: list[str], report: np.
     if counts is not None:
         counts.more = int(more.sum())
     for name, array in zip(FILES, (offsets, pids, agree, more, compared)):
-        np.save(directory / f"similar.{name}.npy", array)
+        np.save(layout.part(directory, layout.SIMILAR, f"{name}.npy"), array)
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -309,7 +310,7 @@ class SimilarIndex:
 
     @classmethod
     def load(cls, directory: Path) -> "SimilarIndex":
-        return cls(*(np.load(directory / f"similar.{name}.npy", mmap_mode="r") for name in FILES))
+        return cls(*(np.load(layout.part(directory, layout.SIMILAR, f"{name}.npy"), mmap_mode="r") for name in FILES))
 
     def listed(self, pid: int) -> np.ndarray:
         """The paragraph ids listed as similar to pid."""
@@ -334,7 +335,7 @@ class Match:
 
     @property
     def url(self) -> str:
-        from .search import report_url  # not at the top: search.py imports this module
+        from indexer.engine.search import report_url  # not at the top: search.py imports this module
         return report_url(self.report_id, self.paragraph)
 
     def to_json(self) -> dict:
@@ -386,7 +387,7 @@ def similar_paragraphs(index: "ReportIndex", pid: int) -> list[Match]:
 def _match(index: "ReportIndex", pid: int, similarity: float) -> Match:
     cols = index.columns
     report = index.reports[int(cols["report"][pid])]
-    return Match(pid=pid, report_id=report["report_id"], paragraph=int(cols["paragraph"][pid]),
+    return Match(pid=pid, report_id=report["report_id"], paragraph=pid - report["first_pid"] + 1,
                  township=report.get("township") or "", county=report.get("county") or "",
                  year=report.get("year") or None, similarity=similarity)
 

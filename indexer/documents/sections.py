@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .normalize import simplify
+from indexer.text.normalize import simplify
 
 #: The fixed section categories, with the Chinese names the site shows.
 SECTIONS: dict[str, str] = {

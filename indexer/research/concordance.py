@@ -27,9 +27,9 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from .normalize import KEPT_MARKS, find_spans, normalize
-from .query import Query
-from .search import Filters, ReportIndex, report_url
+from indexer.engine.query import Query
+from indexer.engine.search import Filters, ReportIndex, report_url
+from indexer.text.normalize import KEPT_MARKS, find_spans, normalize
 
 #: Sort keys → what the site calls them. "left2" starts at the 2nd character left of the match.
 SORTS = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .sections import shape_of
+from indexer.documents.sections import shape_of
 
 #: Marks that may end a paragraph (checked after trailing quotes and brackets).
 _CLOSING_MARKS = set("。！？；：…!?;:.．")

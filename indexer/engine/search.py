@@ -4,25 +4,29 @@ from __future__ import annotations
 
 import json
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import numpy as np
-from whoosh import index as whoosh_index
-from whoosh.filedb.filestore import FileStorage
+from whoosh.index import IndexError as WhooshIndexError
+from whoosh.query import And, Phrase
+from whoosh.query import Term as WhooshTerm
+from whoosh.searching import Searcher
 
-from .analysis import USERDICT_NAME, read_user_dict, segmenter_for
-from .build import FORMAT_VERSION, current_generation
-from .facets import FACET_KEYS, PLACE_FACETS
-from .grams import NgramIndex, intersect_sorted
-from .messages import UserError
-from .normalize import find_spans
-from .query import Query
-from .ranking import WordIndex
-from .sections import SECTIONS
-from .similar import SimilarIndex
+from indexer.documents.sections import SECTIONS
+from indexer.engine import layout, whoosh_index
+from indexer.engine.facets import FACET_KEYS, PLACE_FACETS
+from indexer.engine.grams import NgramIndex, intersect_sorted
+from indexer.engine.layout import FORMAT_VERSION, current_generation
+from indexer.engine.query import Query
+from indexer.engine.ranking import WordIndex
+from indexer.engine.similar import SimilarIndex
+from indexer.messages import UserError
+from indexer.text.normalize import find_spans
+from indexer.text.words import Segmenter, has_marks, read_user_dict, segmenter_for, split_at_marks
 
 SORTS = {
     "relevance": "相关度",
@@ -142,8 +146,6 @@ class SearchResult:
     total: int
     hits: list[Hit]
     facets: dict = field(default_factory=dict)
-    offset: int = 0
-    sort: str = "relevance"
 
     @property
     def notice(self) -> str | None:
@@ -160,22 +162,19 @@ class ReportIndex:
     def __init__(self, generation: Path, warm: bool = True):
         self.generation = generation
         try:
-            meta = json.loads((generation / "meta.json").read_text(encoding="utf-8"))
+            meta = json.loads((generation / layout.META).read_text(encoding="utf-8"))
             if meta.get("format") != FORMAT_VERSION:
                 raise IndexNotFound(f"The index at {generation.parent} was built by another version; "
                                     "rebuild it with: python -m indexer build")
-            self.meta = meta
-            self.reports: list[dict] = json.loads((generation / "reports.json").read_text(encoding="utf-8"))
-            with np.load(generation / "paragraphs.npz") as cols:
+            self.reports: list[dict] = json.loads((generation / layout.REPORTS).read_text(encoding="utf-8"))
+            with np.load(generation / layout.COLUMNS) as cols:
                 self.columns = {k: cols[k] for k in cols.files}
             self.grams = NgramIndex.load(generation, meta["paragraphs"])
             self.words = WordIndex.load(generation)
-            self.segmenter = segmenter_for(read_user_dict(generation / USERDICT_NAME)[0])
-            # Without mmap, Whoosh reads stored fields by seeking; with it, the first read
-            # pulls the whole stored-fields column into memory (1.3 GB at 1M paragraphs).
-            self.ix = FileStorage(str(generation / "whoosh"), supports_mmap=False).open_index()
+            self.segmenter = segmenter_for(read_user_dict(generation / layout.USERDICT)[0])
+            self.ix = whoosh_index.open_index(generation / layout.WHOOSH)
             self._reader = self.ix.reader()
-        except (OSError, ValueError, KeyError, whoosh_index.IndexError) as exc:
+        except (OSError, ValueError, KeyError, WhooshIndexError) as exc:
             raise IndexNotFound(f"The index at {generation.parent} cannot be read ({exc}); "
                                 "rebuild it with: python -m indexer build") from None
         #: For each place facet, its values in name order (a paragraph column holds indexes into it).
@@ -235,25 +234,60 @@ class ReportIndex:
             return np.arange(len(self), dtype=np.int32)
         if not query.groups:
             return np.zeros(0, np.int32)
+        if query.whole_words:
+            find, estimate = self.word_ids, self.word_estimate
+            find_within = lambda term, within: intersect_sorted(within, self.word_ids(term))  # noqa: E731
+        else:
+            find, estimate, find_within = self.grams.find, self.grams.estimate, self.grams.find_within
         # OR groups first, on masks over all paragraphs; then single terms, rarest first,
         # each checked only inside what is left, so the text of fewer candidates is read.
         result: np.ndarray | None = None
-        order = sorted(query.groups, key=lambda g: (-len(g), self.grams.estimate(g[0]) if len(g) == 1 else 0))
+        order = sorted(query.groups, key=lambda g: (-len(g), estimate(g[0]) if len(g) == 1 else 0))
         for group in order:
             if len(group) == 1:
                 term = group[0]
-                result = self.grams.find(term) if result is None else self.grams.find_within(term, result)
+                result = find(term) if result is None else find_within(term, result)
             else:
                 any_term = np.zeros(len(self.grams), bool)
                 for term in group:
-                    any_term[self.grams.find(term)] = True
+                    any_term[find(term)] = True
                 ids = np.flatnonzero(any_term).astype(np.int32)
                 result = ids if result is None else intersect_sorted(result, ids)
             if len(result) == 0:
                 return result
         for term in query.excluded:
-            result = np.setdiff1d(result, self.grams.find_within(term, result), assume_unique=True)
+            result = np.setdiff1d(result, find_within(term, result), assume_unique=True)
         return np.asarray(result, dtype=np.int32)
+
+    def word_ids(self, term: str) -> np.ndarray:
+        """Sorted ids of the paragraphs where the term's jieba words stand as consecutive words.
+
+        Read from the Whoosh `words` field: a Term query for one word, a Phrase for several.
+        A term with clause marks is split at them: each part must stand as words, and the
+        whole term must occur as a substring.
+        """
+        parts = [self.segmenter.words(part) for part in split_at_marks(term)]
+        queries = [WhooshTerm(whoosh_index.WORDS, words[0]) if len(words) == 1 else Phrase(whoosh_index.WORDS, words)
+                   for words in parts if words]
+        if not queries:
+            return np.zeros(0, np.int32)
+        with self._reader_lock:  # one open Whoosh reader, shared by the server's threads
+            searcher = Searcher(self._reader, closereader=False)
+            docs = np.fromiter(searcher.docs_for_query(queries[0] if len(queries) == 1 else And(queries)), np.int32)
+        docs.sort()
+        return self.grams.find_within(term, docs) if has_marks(term) else docs
+
+    @contextmanager
+    def whoosh_reader(self):
+        """The open Whoosh reader, held for this thread (stored fields, postings and term statistics)."""
+        with self._reader_lock:
+            yield self._reader
+
+    def word_estimate(self, term: str) -> int:
+        """An upper bound on word_ids(term): the paragraphs holding its rarest word."""
+        words = [w for part in split_at_marks(term) for w in self.segmenter.words(part)]
+        with self._reader_lock:
+            return min((self._reader.doc_frequency(whoosh_index.WORDS, w) for w in words), default=0)
 
     def filter_mask(self, ids: np.ndarray, filters: Filters, skip: str | None = None) -> np.ndarray:
         """Boolean mask over ids for the filters (leaving out one dimension, for its facet)."""
@@ -393,8 +427,7 @@ class ReportIndex:
         ordered, scores = self.order(ids, sort, query, top=None if limit is None else end)
         hits = self.hits(ordered[offset:end].tolist(), scores[offset:end].tolist())
         return SearchResult(query=query, total=len(ids), hits=hits,
-                            facets=self.facets(matched, filters) if facets else {},
-                            offset=offset, sort=sort)
+                            facets=self.facets(matched, filters) if facets else {})
 
     def select(self, query: Query | None, filters: Filters = Filters(), matched: np.ndarray | None = None) -> np.ndarray:
         """Sorted ids of the paragraphs that match the query and pass the filters."""
@@ -435,8 +468,8 @@ class ReportIndex:
 
     def source_path(self, report: dict) -> Path | None:
         """The indexed copy of a report's original file."""
-        path = (self.generation / "sources" / report["source"]).resolve()
-        root = (self.generation / "sources").resolve()
+        path = (self.generation / layout.SOURCES / report["source"]).resolve()
+        root = (self.generation / layout.SOURCES).resolve()
         if root not in path.parents or not path.is_file():
             return None
         return path
@@ -477,8 +510,10 @@ def report_url(report_id: str, paragraph: int | None = None, q: str | None = Non
             + (f"#p{paragraph}" if paragraph else ""))
 
 
-def highlight_spans(text: str, query: Query) -> list[tuple[int, int]]:
-    """Spans of text that match the query's terms, for highlighting."""
+def highlight_spans(text: str, query: Query, segmenter: Segmenter | None) -> list[tuple[int, int]]:
+    """Spans of text that match the query's terms, for highlighting; whole-word mode needs the index's segmenter."""
+    if query.whole_words:
+        return segmenter.word_spans(text, query.terms)
     return find_spans(text, query.terms)
 
 

@@ -1,0 +1,199 @@
+"""Whole-word mode (整词): a term matches where its jieba words stand as consecutive words of the paragraph."""
+
+import json
+import random
+import re
+from math import log
+
+import numpy as np
+import pytest
+
+from indexer.cli import main
+from indexer.engine.build import build
+from indexer.engine.query import parse_query
+from indexer.engine.search import ReportIndex, highlight_spans
+from indexer.research.keyterms import is_topic_word, key_terms, selection
+from indexer.text.normalize import KEPT_MARKS, normalize
+
+
+def word_runs(index: ReportIndex, text: str, term: str) -> int:
+    """The reference: how many times the term's words stand as consecutive tokens of the text."""
+    tokens = [w for w, _, _ in index.segmenter.tokens(normalize(text))]
+    phrase = index.segmenter.words(normalize(term))
+    k = len(phrase)
+    return sum(tokens[i:i + k] == phrase for i in range(len(tokens) - k + 1)) if k else 0
+
+
+def holds_whole(index: ReportIndex, text: str, term: str) -> bool:
+    """The definition: the term's words stand consecutively; a term with clause marks is split at
+    them, each part must stand as words, and the whole term must occur as a substring."""
+    parts = [p for p in re.split("[" + re.escape("".join(KEPT_MARKS)) + "]", term) if p]
+    if len(parts) == 1 and parts[0] == term:
+        return word_runs(index, text, term) > 0
+    return bool(parts) and all(word_runs(index, text, p) for p in parts) and term in normalize(text)
+
+
+def brute_force_whole(index: ReportIndex, texts: list[str], query_text: str) -> list[int]:
+    query = parse_query(query_text)
+    return [pid for pid, text in enumerate(texts)
+            if all(any(holds_whole(index, text, t) for t in group) for group in query.groups)
+            and not any(holds_whole(index, text, t) for t in query.excluded)]
+
+
+@pytest.fixture(scope="module")
+def texts(index) -> list[str]:
+    return [h.text for h in index.hits(list(range(len(index))))]
+
+
+def sampled_queries(index, texts, seed: int, count: int) -> list[str]:
+    """Words and two-word phrases drawn from the paragraphs, plus substrings that cut words."""
+    rng = random.Random(seed)
+    queries = []
+    for _ in range(count):
+        tokens = [w for w, _, _ in index.segmenter.tokens(normalize(rng.choice(texts)))]
+        words = [w for w in tokens if w not in KEPT_MARKS]
+        i = rng.randrange(len(words))
+        kind = rng.randrange(4)
+        if kind == 0:
+            queries.append(words[i])
+        elif kind == 1:
+            queries.append("".join(tokens[i:i + 2]) if i + 1 < len(tokens) else words[i])
+        elif kind == 2:
+            joined = "".join(words[i:i + 3])
+            start = rng.randrange(len(joined))
+            queries.append(joined[start:start + rng.randint(2, 4)])
+        else:
+            queries.append(f"{words[i]} {rng.choice(words)}" if rng.random() < .5 else f"{words[i]} OR {rng.choice(words)}")
+    return queries
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_whole_word_matches_equal_a_token_scan(index, texts, seed):
+    queries = sampled_queries(index, texts, seed, 25)
+    found_any = 0
+    for q in queries:
+        expected = brute_force_whole(index, texts, q)
+        got = index.select(parse_query(q, whole_words=True)).tolist()
+        assert got == expected, q
+        substring = set(index.select(parse_query(q)).tolist())
+        assert set(got) <= substring, q
+        found_any += bool(got)
+    assert found_any >= len(queries) // 2  # most sampled queries find something
+
+
+def test_a_word_inside_another_word_is_not_a_whole_word(tmp_path):
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "a.txt").write_text(
+        "某某镇2023年法治政府建设工作报告\n一、主要工作\n坚持法治建设。\n加强执法治理能力。\n", encoding="utf-8")
+    build(tmp_path / "reports", tmp_path / "index")
+    index = ReportIndex.open(tmp_path / "index")
+    texts = [h.text for h in index.hits(list(range(len(index))))]
+    substring = [texts[i] for i in index.select(parse_query("法治"))]
+    whole = [texts[i] for i in index.select(parse_query("法治", whole_words=True))]
+    assert "加强执法治理能力。" in substring and "坚持法治建设。" in substring
+    assert "加强执法治理能力。" not in whole and "坚持法治建设。" in whole
+
+
+def test_whole_word_highlights_only_whole_word_occurrences(index, texts):
+    for q in ["法治", "调解", "法治政府", "宣传"]:
+        query = parse_query(q, whole_words=True)
+        for pid in index.select(query).tolist():
+            spans = highlight_spans(texts[pid], query, index.segmenter)
+            assert len(spans) == word_runs(index, texts[pid], q) > 0
+            assert all(normalize(texts[pid][s:e]) == normalize(q) for s, e in spans)
+
+
+def test_cli_whole_words_option(index_dir, index, capsys):
+    assert main(["search", "-w", "法治", "--index", str(index_dir), "--all", "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) == len(index.select(parse_query("法治", whole_words=True)))
+    assert len(lines) < len(index.select(parse_query("法治")))
+    assert main(["search", "法治", "--whole-words", "--index", str(index_dir), "--limit", "1"]) == 0
+    assert re.match(r"\d+ paragraphs match 法治 \(whole words\)", capsys.readouterr().out)
+
+
+def test_api_whole_words(client, index):
+    body = client.get("/api/search", query_string={"q": "法治", "whole": "1"}).get_json()
+    assert body["whole_words"] is True
+    assert body["total"] == len(index.select(parse_query("法治", whole_words=True)))
+    plain = client.get("/api/search", query_string={"q": "法治"}).get_json()
+    assert plain["whole_words"] is False and plain["total"] > body["total"]
+    bad = client.get("/api/search", query_string={"q": "法治", "whole": "yes please"})
+    assert bad.status_code == 400 and bad.get_json()["code"] == "not_a_switch"
+
+
+def test_search_page_keeps_the_switch_in_every_link(client, index):
+    html = client.get("/search", query_string={"q": "法治", "whole": "1"}).get_data(as_text=True)
+    assert re.search(r'name="whole" value="1" checked', html)
+    facet_links = re.findall(r'<a class="facet" href="([^"]+)"', html)
+    assert facet_links and all("whole=1" in link for link in facet_links)
+    total = int(re.search(r'data-total="(\d+)"', html).group(1))
+    assert "（整词匹配）" in html
+    assert total == len(index.select(parse_query("法治", whole_words=True)))
+
+
+def bo1(weight_in_selection: float, collection_weight: float, n: int) -> float:
+    f = collection_weight / n
+    return weight_in_selection * log((1.0 + f) / f, 2) + log(1.0 + f, 2)
+
+
+def test_key_terms_follow_bo1_over_counts_of_the_words(index, texts):
+    report = index.reports[2]
+    pids = selection(index, report_id=report["report_id"])
+    terms = key_terms(index, pids, 15)
+    words_of = [index.segmenter.words(normalize(t)) for t in texts]
+    inside = [w for pid in pids.tolist() for w in words_of[pid]]
+    everywhere = [w for words in words_of for w in words]
+    scores = {w: bo1(inside.count(w), everywhere.count(w), len(texts)) for w in set(inside) if is_topic_word(w)}
+    best = sorted(scores, key=lambda w: (-scores[w], w))[:15]
+    assert [t.word for t in terms] == best
+    for t in terms:
+        assert t.count == inside.count(t.word)
+        assert t.paragraphs == sum(t.word in words for words in words_of)
+    assert all(a.score >= b.score for a, b in zip(terms, terms[1:]))
+
+
+def test_township_key_terms_cover_its_reports(index):
+    township = index.townships[0]
+    pids = selection(index, township=township)
+    assert set(index.columns["township"][pids].tolist()) == {index.township_code[township]}
+    assert len(pids) == sum(r["paragraphs"] for r in index.reports if r["township"] == township)
+    assert key_terms(index, pids, 5)
+    assert selection(index, township="没有这个乡") is None and selection(index, report_id="nope") is None
+
+
+def test_key_terms_api_page_and_cli_agree(client, index, index_dir, capsys):
+    report = index.reports[0]
+    body = client.get("/api/keyterms", query_string={"report": report["report_id"], "n": 8}).get_json()
+    assert len(body["terms"]) == 8 and body["paragraphs"] == report["paragraphs"]
+    assert main(["keyterms", "--report", report["report_id"], "-n", "8", "--json", "--index", str(index_dir)]) == 0
+    assert json.loads(capsys.readouterr().out)["terms"] == body["terms"]
+    html = client.get("/keyterms", query_string={"report": report["report_id"], "n": 8}).get_data(as_text=True)
+    assert [w for w in re.findall(r'<th scope="row"><a href="[^"]*whole=1[^"]*">([^<]+)</a>', html)] == \
+        [t["word"] for t in body["terms"]]
+    township = client.get("/api/keyterms", query_string={"township": report["township"]}).get_json()
+    assert township["township"] == report["township"] and len(township["terms"]) == 20
+
+
+@pytest.mark.parametrize("args, status, code", [
+    ({}, 400, "keyterms_target"),
+    ({"report": "a", "township": "b"}, 400, "keyterms_target"),
+    ({"report": "nope"}, 404, None),
+    ({"township": "没有这个乡"}, 404, None),
+    ({"township": "x", "n": "0"}, 400, "number_out_of_range"),
+])
+def test_key_terms_refuse_what_they_cannot_answer(client, args, status, code):
+    response = client.get("/api/keyterms", query_string=args)
+    assert response.status_code == status
+    if code:
+        assert response.get_json()["code"] == code
+    page = client.get("/keyterms", query_string=args)
+    assert page.status_code == status and "<html" in page.get_data(as_text=True).lower()
+
+
+def test_report_page_links_to_its_key_terms(client, index):
+    report = index.reports[0]
+    html = client.get(f"/reports/{report['report_id']}").get_data(as_text=True)
+    link = re.search(r'<a id="keyterms" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert client.get(link).status_code == 200
+    assert np.all(selection(index, report_id=report["report_id"]) >= report["first_pid"])
