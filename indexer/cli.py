@@ -29,6 +29,7 @@ from indexer.engine.search import (
     parse_year_range,
 )
 from indexer.engine.similar import UnknownParagraph, describe
+from indexer.engine.update import update
 from indexer.research.keyterms import DEFAULT_TERMS, MAX_TERMS, key_terms, selection
 from indexer.text.snippets import fragments, snippet
 
@@ -65,6 +66,10 @@ def make_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="index the report files in a folder")
     b.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of report files")
     b.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder to write")
+
+    u = sub.add_parser("update", help="apply the files added, changed or removed since the last build or update")
+    u.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of report files")
+    u.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder to update")
 
     s = sub.add_parser("search", help="find every paragraph that contains a query")
     s.add_argument("query", nargs="?", help="the query (see README: matching rules)")
@@ -120,7 +125,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = parse_args(argv)
-        return {"build": cmd_build, "search": cmd_search, "reports": cmd_reports,
+        return {"build": cmd_build, "update": cmd_update, "search": cmd_search, "reports": cmd_reports,
                 "similar": cmd_similar, "keyterms": cmd_keyterms}[args.command](args)
     except (CliError, BuildError, IndexNotFound, QueryError, FilterError, ManifestError, FileNotFoundError,
             UnknownParagraph) as exc:
@@ -153,11 +158,27 @@ def _progress(items, desc: str):
 
 def cmd_build(args) -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # a killed build cleans up like Ctrl-C
+    return _report_build(build(args.data, args.index, progress=_progress, on_wait=_waiting(args)), args)
 
+
+def cmd_update(args) -> int:
+    """An incremental update; when its segments call for a merge, a full build follows."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    summary = update(args.data, args.index, progress=_progress, on_wait=_waiting(args))
+    status = _report_build(summary, args)
+    if summary.merge:
+        print("merging the index segments with a full build", file=sys.stderr, flush=True)
+        status = max(status, cmd_build(args))
+    return status
+
+
+def _waiting(args):
     def waiting():
         print(f"another build of {args.index} is running; waiting for it to finish", file=sys.stderr, flush=True)
+    return waiting
 
-    summary = build(args.data, args.index, progress=_progress, on_wait=waiting)
+
+def _report_build(summary, args) -> int:
     for name, reason in summary.warnings:
         print(f"warning: {name}: {reason}", file=sys.stderr)
     for name, reason in summary.skipped:

@@ -1,17 +1,28 @@
-"""python -m search_app: build the index if it is missing or stale, then serve with waitress."""
+"""python -m search_app: bring the index up to date (an incremental update, or a build), then serve with waitress."""
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from pathlib import Path
 
 from indexer.cli import _progress
 from indexer.documents.metadata import ManifestError
-from indexer.engine.build import BuildError, build, is_stale
+from indexer.engine.build import BuildError, is_stale
 from indexer.engine.layout import current_generation
+from indexer.engine.update import update
 
 from .server import THREADS, WORKERS, serve
+
+
+def merge_in_background(data: Path, index: Path) -> subprocess.Popen:
+    """A full build that merges the update segments while the site serves; the site switches
+    to it when it is done (it writes to its own log, index/merge.log)."""
+    print("merging the index segments with a full build in the background", file=sys.stderr)
+    log = open(index / "merge.log", "ab")  # noqa: SIM115 - handed to the child
+    return subprocess.Popen([sys.executable, "-m", "indexer", "build", "--data", str(data), "--index", str(index)],
+                            stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,9 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if not args.no_build and args.data.is_dir() and is_stale(args.data, args.index):
-        print(f"building the index from {args.data} ...", file=sys.stderr)
+        print(f"updating the index from {args.data} ...", file=sys.stderr)
         try:
-            summary = build(args.data, args.index, progress=_progress)
+            summary = update(args.data, args.index, progress=_progress)
         except (BuildError, ManifestError, OSError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             if current_generation(args.index) is None:
@@ -41,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
             for name, reason in summary.skipped:
                 print(f"skipped: {name}: {reason}", file=sys.stderr)
             print(summary.line(), file=sys.stderr)
+            if summary.merge:
+                merge_in_background(args.data, args.index)
 
     from . import create_app
     app = create_app({"INDEX_DIR": args.index})

@@ -257,9 +257,8 @@ def test_site_picks_up_a_rebuild(tmp_path, data_dir):
     (["宣传", "--township", "国宝乡", "青山乡", "--sort", "newest"],
      {"q": "宣传", "township": ["国宝乡", "青山乡"], "sort": "newest"}),
 ])
-def test_site_returns_what_the_cli_returns(client, index_dir, cli_args, params):
-    from tests.test_cli import run
-    code, out, _ = run("search", *cli_args, "--index", index_dir, "--json", "--all")
+def test_site_returns_what_the_cli_returns(client, index_dir, cli, cli_args, params):
+    code, out, _ = cli("search", *cli_args, "--index", index_dir, "--json", "--all")
     assert code == 0
     cli = [(h["report_id"], h["paragraph"]) for h in map(json.loads, out.splitlines())]
     api = client.get("/api/search", query_string={**params, "per_page": 100}).get_json()

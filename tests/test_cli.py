@@ -10,16 +10,13 @@ import sys
 import pytest
 
 from indexer.engine.search import ReportIndex
-from tests.conftest import ROOT, SEED_FILES
+from tests.conftest import ROOT, SEED_FILES, run_cli
 
 JSON_FIELDS = {"query", "report_id", "source", "paragraph", "township", "county", "year",
                "section", "heading", "text", "url", "score"}
 
 
-def run(*args, cwd=ROOT):
-    proc = subprocess.run([sys.executable, "-m", "indexer", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
-    return proc.returncode, proc.stdout, proc.stderr
+run = run_cli
 
 
 def test_search_json_contract(index_dir):

@@ -6,14 +6,12 @@ from __future__ import annotations
 import html as html_lib
 import json
 import re
-import shutil
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from indexer.documents.report import parse_report
 from indexer.engine import similar
 from indexer.engine.build import build
 from indexer.engine.layout import current_generation
@@ -32,65 +30,11 @@ from indexer.engine.similar import (
 )
 from indexer.text.normalize import normalize
 from search_app import create_app
-from tests.conftest import REPORTS, ROOT, SEED_FILES, USERDICT, report_path
+from tests.conftest import ROOT, UNRELATED, WIDTH_AND_PUNCTUATION, assembled_report, long_body
 
-ASSEMBLED = "900_assembled.txt"
 #: How far a listed pair's exact similarity may fall below THRESHOLD: the build lists pairs by a
 #: MinHash estimate whose standard deviation is at most 0.044.
 ESTIMATE_SLACK = 0.15
-
-WIDTH_AND_PUNCTUATION = str.maketrans({
-    "，": ",", "；": ";", "：": ":", "。": ".", "、": ",", "（": "(", "）": ")", "“": '"', "”": '"',
-    **{str(d): chr(0xFF10 + d) for d in range(10)},
-})
-
-UNRELATED = [
-    "今年春季雨水偏少，村里组织群众修缮了三座小型水库的引水渠，又给果园装上滴灌设备，苹果和核桃的产量比去年多出两成左右。",
-    "秋收以后，合作社请来农技员讲授玉米秸秆还田和冬小麦播种的要领，还带着种植大户到邻省参观了高标准农田和烘干仓库。",
-]
-
-
-def disguise(text: str) -> str:
-    """The same words with half-width punctuation, full-width digits and a space every 30 characters."""
-    changed = text.translate(WIDTH_AND_PUNCTUATION)
-    return " ".join(changed[i:i + 30] for i in range(0, len(changed), 30))
-
-
-def long_body(prefix: str, count: int = 3) -> list:
-    """The first `count` body paragraphs of at least 100 characters of a seed report."""
-    return [p for p in parse_report(report_path(prefix)).paragraphs if p.kind == "body" and len(p.text) >= 100][:count]
-
-
-def assembled_report() -> tuple[str, list[tuple[str, int]], list[int]]:
-    """A report made of three paragraphs of 东和乡 (000) and three of 熊背乡 (003), disguised, one of
-    them twice, and two unrelated paragraphs. Returns its text, the (source prefix, source paragraph)
-    behind each of its copied paragraphs in order, and the positions of the unrelated ones."""
-    lines = ["示范县示范乡人民政府关于2024年度法治政府建设情况的报告", "一、主要举措和成效"]
-    sources = []
-    for prefix in ("000", "003"):
-        for p in long_body(prefix):
-            lines.append(disguise(p.text))
-            sources.append((prefix, p.number))
-    first = long_body("000")[0]
-    lines.append(disguise(first.text.replace("东和乡", "示范乡")))  # copied again, renamed
-    sources.append(("000", first.number))
-    lines.append("二、其他工作")
-    lines.extend(UNRELATED)
-    return "\n\n".join(lines) + "\n", sources, [len(lines) - 1, len(lines)]
-
-
-@pytest.fixture(scope="module")
-def reuse_dir(tmp_path_factory):
-    data = tmp_path_factory.mktemp("reuse-reports")
-    for name in SEED_FILES + [USERDICT.name]:
-        shutil.copy(REPORTS / name, data / name)
-    text, _, _ = assembled_report()
-    (data / ASSEMBLED).write_text(text, encoding="utf-8")
-    target = tmp_path_factory.mktemp("reuse-index")
-    summary = build(data, target)
-    assert not summary.skipped
-    return target
-
 
 @pytest.fixture(scope="module")
 def reuse_index(reuse_dir) -> ReportIndex:

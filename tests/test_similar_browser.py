@@ -7,11 +7,10 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import ARTIFACTS, serve_index
-from tests.test_similar import reuse_dir  # noqa: F401
 
 
 @pytest.fixture(scope="module")
-def reuse_server(reuse_dir):  # noqa: F811
+def reuse_server(reuse_dir):
     """The real server on the index with the assembled report (tests/test_similar.py)."""
     with serve_index(reuse_dir) as url:
         yield url

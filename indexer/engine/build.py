@@ -69,17 +69,21 @@ def _no_progress(items: Iterable, desc: str) -> Iterable:
     return items
 
 
-def read_reports(data_dir: Path, summary: BuildSummary, progress: Progress = _no_progress) -> list[Report]:
-    """Parse every report under data_dir; bad files are recorded in the summary and skipped."""
+def read_reports(data_dir: Path, summary: BuildSummary, progress: Progress = _no_progress,
+                 only: set[str] | None = None, taken: set[str] | None = None) -> list[Report]:
+    """Parse every report under data_dir (or those named in `only`); bad files are recorded in the
+    summary and skipped. A report id already used (or in `taken`) gets a suffix: -2, -3 …"""
     manifest = load_manifest(data_dir)
     files, passed = scan_folder(data_dir)
     summary.skipped.extend(passed)
     reports: list[Report] = []
-    ids: set[str] = set()
+    ids: set[str] = set(taken or ())
     known = {p.relative_to(data_dir).as_posix() for p in files}
     for name in manifest:
         if name not in known:
             summary.warnings.append((MANIFEST_NAME, f"names {name!r}, which is not in {data_dir}"))
+    if only is not None:
+        files = [p for p in files if p.relative_to(data_dir).as_posix() in only]
     for path in progress(files, "reading"):
         rel = path.relative_to(data_dir).as_posix()
         try:
@@ -237,11 +241,28 @@ def analyse_chunk(job: tuple[list[dict], int, tuple[Entry, ...], Path]):
 
 def _write_generation(reports: list[Report], gen: Path, data_dir: Path | None, signature: str | None,
                       progress: Progress, entries: tuple[Entry, ...]) -> None:
-    values = {key: sorted({getattr(r, key) or "" for r in reports}) for key in PLACE_KEYS}
-    columns = _columns(reports, values)
-    docs = [_stored(report, p) for report in progress(reports, "indexing") for p in report.paragraphs]
     whoosh_dir = gen / layout.WHOOSH
     whoosh_index.create(whoosh_dir, entries)
+    segments = write_segment(reports, gen, entries, whoosh_dir, progress)
+    whoosh_index.commit(whoosh_dir, segments)
+    copy_sources(reports, gen, data_dir)
+    write_user_dict(gen, entries)
+    write_meta(gen, signature=signature, files=file_signatures(data_dir, reports) if data_dir else {},
+               extras=extra_signatures(data_dir) if data_dir else {},
+               segments=[{"dir": ".", "paragraphs": sum(len(r.paragraphs) for r in reports), "reports": len(reports)}],
+               values=place_values(reports), deleted_reports=[])
+
+
+def write_segment(reports: list[Report], folder: Path, entries: tuple[Entry, ...], whoosh_dir: Path,
+                  progress: Progress = _no_progress) -> list:
+    """Write reports as one segment of the engine in folder (texts, grams, words, similar lists,
+    columns, reports) and as Whoosh segments in whoosh_dir; returns the Whoosh segments, not yet listed.
+
+    Paragraph ids in a segment count from 0; the index adds the paragraphs of the segments before it.
+    """
+    values = place_values(reports)
+    columns = _columns(reports, values)
+    docs = [_stored(report, p) for report in progress(reports, "indexing") for p in report.paragraphs]
     jobs = [(docs[lo:lo + CHUNK], lo, entries, whoosh_dir) for lo in range(0, len(docs), CHUNK)]
     # Chunks are analysed (and their Whoosh segments written) in two processes: both cores work.
     pool = None
@@ -257,13 +278,13 @@ def _write_generation(reports: list[Report], gen: Path, data_dir: Path | None, s
         if pool:
             pool.terminate()
     del docs, jobs
-    whoosh_index.commit(whoosh_dir, [chunk[4] for chunk in analysed])
+    folder.mkdir(exist_ok=True)
     norm = [t for chunk in analysed for t in chunk[0]]
-    NgramIndex.write(gen, norm, [chunk[1] for chunk in analysed])
-    WordIndex.write(gen, [chunk[2] for chunk in analysed])
-    similar.write(gen, [chunk[3] for chunk in analysed], [p.kind for r in reports for p in r.paragraphs],
+    NgramIndex.write(folder, norm, [chunk[1] for chunk in analysed])
+    WordIndex.write(folder, [chunk[2] for chunk in analysed])
+    similar.write(folder, [chunk[3] for chunk in analysed], [p.kind for r in reports for p in r.paragraphs],
                   columns["report"])
-    np.savez(gen / layout.COLUMNS, **columns)
+    np.savez(folder / layout.COLUMNS, **columns)
     meta_reports = []
     pid = 0
     for report in reports:
@@ -277,17 +298,60 @@ def _write_generation(reports: list[Report], gen: Path, data_dir: Path | None, s
                          if p.kind == "heading"],
         })
         pid += len(report.paragraphs)
-        if data_dir is not None:
-            target = gen / layout.SOURCES / report.source
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(data_dir / report.source, target)
-    write_user_dict(gen, entries)
-    (gen / layout.REPORTS).write_text(json.dumps(meta_reports, ensure_ascii=False), encoding="utf-8")
+    (folder / layout.REPORTS).write_text(json.dumps(meta_reports, ensure_ascii=False), encoding="utf-8")
+    (folder / layout.SEGMENT).write_text(json.dumps({"values": values}, ensure_ascii=False), encoding="utf-8")
+    return [chunk[4] for chunk in analysed]
+
+
+def place_values(reports) -> dict[str, list[str]]:
+    """For each place level, the names the reports use, in name order ("" for unknown)."""
+    return {key: sorted({(getattr(r, key) if isinstance(r, Report) else r.get(key)) or "" for r in reports})
+            for key in PLACE_KEYS}
+
+
+def copy_sources(reports: list[Report], gen: Path, data_dir: Path | None) -> None:
+    """Keep a copy of each report's file in the generation, for download."""
+    if data_dir is None:
+        return
+    for report in reports:
+        target = gen / layout.SOURCES / report.source
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(data_dir / report.source, target)
+
+
+def write_meta(gen: Path, *, signature: str | None, files: dict, extras: dict, segments: list[dict],
+               values: dict, deleted_reports: list) -> None:
+    """The generation's meta.json: format, fingerprints, segments, place names and removed reports."""
     (gen / layout.META).write_text(json.dumps({
         "format": FORMAT_VERSION, "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "reports": len(reports), "paragraphs": pid, "signature": signature,
+        "reports": sum(s["reports"] for s in segments) - len(deleted_reports),
+        "paragraphs": sum(s["paragraphs"] for s in segments), "signature": signature,
+        "files": files, "extras": extras, "segments": segments, "deleted_reports": deleted_reports,
         "values": values, "sections": list(SECTIONS),
     }, ensure_ascii=False), encoding="utf-8")
+
+
+def extra_signatures(data_dir: Path) -> dict[str, list[int] | None]:
+    """(size, modification time) of the manifest and the user dictionary (None when absent):
+    a change to either can touch every report, so an update then builds afresh."""
+    out: dict[str, list[int] | None] = {}
+    for name in (MANIFEST_NAME, USERDICT_NAME):
+        try:
+            st = (data_dir / name).stat()
+            out[name] = [st.st_size, st.st_mtime_ns]
+        except FileNotFoundError:
+            out[name] = None
+    return out
+
+
+def file_signatures(data_dir: Path, reports) -> dict[str, list[int]]:
+    """(size, modification time) of each indexed report file, to see later which ones changed."""
+    out = {}
+    for report in reports:
+        source = report.source if isinstance(report, Report) else report["source"]
+        st = (data_dir / source).stat()
+        out[source] = [st.st_size, st.st_mtime_ns]
+    return out
 
 
 def write_user_dict(gen: Path, entries: tuple[Entry, ...]) -> None:

@@ -28,8 +28,11 @@ DOC_BITS = 21
 MAX_PARAGRAPHS = (1 << DOC_BITS) - 1
 DOC_MASK = (1 << DOC_BITS) - 1
 
-# Files of a generation.
-META = "meta.json"              # format, counts, facet values, source signature
+# Files of a generation. Its first segment lies at its top ("."); an update adds segments in
+# folders delta-1, delta-2 … that hold the same files (TEXTS … COLUMNS, REPORTS, SEGMENT).
+META = "meta.json"              # format, fingerprints, segments, removed reports, facet values
+SEGMENT = "segment.json"        # a segment's own place names (its columns hold codes into them)
+DELETED = "deleted.npy"         # ids of the paragraphs of removed or replaced reports
 REPORTS = "reports.json"        # one record per report, with its first paragraph id
 COLUMNS = "paragraphs.npz"      # per-paragraph integer columns (report, year, section, places)
 WHOOSH = "whoosh"               # the Whoosh index: stored paragraphs and the jieba `words` field

@@ -95,14 +95,19 @@ class WordIndex:
         lo, hi = int(self.offsets[wid]), int(self.offsets[wid + 1])
         return self.docs.get(lo, hi), self.tfs.get(lo, hi)
 
+    def df(self, word: str) -> int:
+        """How many paragraphs hold the word."""
+        wid = self.vocab.get(word)
+        return 0 if wid is None else int(self.offsets[wid + 1] - self.offsets[wid])
+
     def frequencies(self, words: list[str], ids: np.ndarray) -> dict[str, np.ndarray]:
         """For each distinct word, its frequency in each paragraph of ids (sorted); 0 where absent."""
         out = {}
         for word in dict.fromkeys(words):
             docs, tfs = self.postings(word)
             tf = np.zeros(len(ids))
-            if len(docs) and len(ids) * DENSE_SHARE >= self.count:
-                dense = np.zeros(self.count, tfs.dtype)  # many ids: a scatter and a gather beat a search per id
+            if len(docs) and len(ids) * DENSE_SHARE >= len(self.lengths):
+                dense = np.zeros(len(self.lengths), tfs.dtype)  # many ids: a scatter and a gather beat a search per id
                 dense[docs] = tfs
                 tf[:] = dense[ids]
             elif len(docs):
@@ -118,8 +123,7 @@ class WordIndex:
             return scores
         norm = K1 * ((1 - B) + B * self.lengths[ids] / self.avg_length)
         for word, tf in frequencies.items():
-            df = int(self.offsets[self.vocab[word] + 1] - self.offsets[self.vocab[word]]) \
-                if word in self.vocab else 0
+            df = self.df(word)
             if df:
                 idf = float(np.log(self.count / (df + 1)) + 1)
                 scores += idf * (tf * (K1 + 1)) / (tf + norm)

@@ -19,10 +19,10 @@ from whoosh.searching import Searcher
 from indexer.documents.sections import SECTIONS
 from indexer.engine import layout, whoosh_index
 from indexer.engine.facets import FACET_KEYS, PLACE_FACETS
-from indexer.engine.grams import NgramIndex, intersect_sorted
+from indexer.engine.grams import intersect_sorted
 from indexer.engine.layout import FORMAT_VERSION, current_generation
 from indexer.engine.query import Query
-from indexer.engine.ranking import WordIndex
+from indexer.engine.segments import read_segments
 from indexer.engine.similar import SimilarIndex
 from indexer.messages import UserError
 from indexer.text.normalize import find_spans
@@ -166,11 +166,15 @@ class ReportIndex:
             if meta.get("format") != FORMAT_VERSION:
                 raise IndexNotFound(f"The index at {generation.parent} was built by another version; "
                                     "rebuild it with: python -m indexer build")
-            self.reports: list[dict] = json.loads((generation / layout.REPORTS).read_text(encoding="utf-8"))
-            with np.load(generation / layout.COLUMNS) as cols:
-                self.columns = {k: cols[k] for k in cols.files}
-            self.grams = NgramIndex.load(generation, meta["paragraphs"])
-            self.words = WordIndex.load(generation)
+            parts = read_segments(generation, meta)
+            self.reports: list[dict] = parts["reports"]
+            self.columns: dict[str, np.ndarray] = parts["columns"]
+            self.grams = parts["grams"]
+            self.words = parts["words"]
+            #: False for the paragraphs of removed or replaced reports (kept in place until a full build).
+            self.live: np.ndarray = parts["live"]
+            self.all_live = bool(self.live.all())
+            self._similar = parts["similar"]
             self.segmenter = segmenter_for(read_user_dict(generation / layout.USERDICT)[0])
             self.ix = whoosh_index.open_index(generation / layout.WHOOSH)
             self._reader = self.ix.reader()
@@ -188,7 +192,8 @@ class ReportIndex:
         self.report_starts = np.asarray([r["first_pid"] for r in self.reports] + [meta["paragraphs"]], np.int64)
         self._reader_lock = threading.Lock()
         self._report_columns: dict[str, np.ndarray] = {}
-        if not (self.ix.doc_count() == len(self.grams) == self.words.count == len(self.columns["year"])):
+        if not (self.ix.doc_count_all() == len(self.grams) == len(self.words.lengths) == len(self.columns["year"])
+                and self.ix.doc_count() == self.words.count == int(self.live.sum())):
             raise IndexNotFound(f"The index at {generation.parent} is inconsistent; "
                                 "rebuild it with: python -m indexer build")
         if warm:  # decompress the rest in the background; queries read what they need meanwhile
@@ -218,8 +223,8 @@ class ReportIndex:
     def similar(self) -> SimilarIndex:
         """The lists of similar paragraphs (similar.py), opened on first use."""
         try:
-            similar = SimilarIndex.load(self.generation)
-            if len(similar.offsets) != len(self) + 1:
+            similar = self._similar()
+            if len(similar.compared) != len(self):
                 raise ValueError("the similar-paragraph lists do not fit the paragraphs")
             return similar
         except (OSError, ValueError) as exc:
@@ -231,7 +236,7 @@ class ReportIndex:
     def match(self, query: Query | None) -> np.ndarray:
         """Sorted ids of every paragraph the query matches, before filters (all of them for None: browsing)."""
         if query is None:
-            return np.arange(len(self), dtype=np.int32)
+            return np.flatnonzero(self.live).astype(np.int32)
         if not query.groups:
             return np.zeros(0, np.int32)
         if query.whole_words:
@@ -257,6 +262,8 @@ class ReportIndex:
                 return result
         for term in query.excluded:
             result = np.setdiff1d(result, find_within(term, result), assume_unique=True)
+        if not self.all_live:
+            result = result[self.live[result]]
         return np.asarray(result, dtype=np.int32)
 
     def word_ids(self, term: str) -> np.ndarray:

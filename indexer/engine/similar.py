@@ -452,9 +452,8 @@ def report_reuse(index: "ReportIndex", report: dict) -> Reuse:
     similar = index.similar
     counts = similar.counts(first, first + count)
     lengths = np.fromiter(map(len, index.grams.texts.many(np.arange(first, first + count))), np.int64, count)
-    lo, hi = int(similar.offsets[first]), int(similar.offsets[first + count])
     own = np.repeat(np.arange(first, first + count), counts)
-    other = np.asarray(similar.pids[lo:hi])
+    other = np.concatenate([similar.listed(pid) for pid in range(first, first + count)] or [np.zeros(0, np.int64)])
     cols = index.columns
     townships, counties = index.values["township"], index.values["county"]
     place = cols["township"][other].astype(np.int64) * len(counties) + cols["county"][other]

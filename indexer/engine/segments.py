@@ -1,0 +1,181 @@
+"""An index of several segments: the first one of a full build, and those that updates added.
+
+Each segment holds its own texts, gram and word postings, similar lists, columns and
+reports, with paragraph ids counting from 0. Read together, a segment's ids follow those
+of the segments before it, and the paragraphs of removed or replaced reports are left
+out: every answer here is what one index of the live paragraphs would give (word
+statistics for BM25 count live paragraphs only), so searching is the same as after a
+full build. Whoosh keeps the same order (its documents are the paragraphs, segment after
+segment) and marks the same paragraphs deleted.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from indexer.engine import layout
+from indexer.engine.grams import NgramIndex
+from indexer.engine.ranking import WordIndex
+from indexer.engine.similar import SimilarIndex
+
+
+def split(ids: np.ndarray, bases: np.ndarray):
+    """For each segment holding some of ids: (segment, positions in ids, ids local to the segment)."""
+    ids = np.asarray(ids, dtype=np.int64)
+    where = np.searchsorted(bases, ids, side="right") - 1
+    for k in np.unique(where).tolist():
+        at = np.flatnonzero(where == k)
+        yield k, at, ids[at] - bases[k]
+
+
+class MultiTexts:
+    """The normalised texts of all segments, by global id."""
+
+    def __init__(self, parts, bases):
+        self.parts, self.bases = parts, bases
+
+    def __len__(self) -> int:
+        return int(self.bases[-1])
+
+    def many(self, ids) -> list[str]:
+        out: list[str] = [""] * len(ids)
+        for k, at, local in split(ids, self.bases):
+            for i, text in zip(at.tolist(), self.parts[k].many(local)):
+                out[i] = text
+        return out
+
+    def warm(self) -> None:
+        for part in self.parts:
+            part.warm()
+
+
+class MultiGrams:
+    """Exact matching over every segment (ids global; removed paragraphs are filtered by the reader)."""
+
+    def __init__(self, parts: list[NgramIndex], bases: np.ndarray):
+        self.parts, self.bases = parts, bases
+        self.texts = MultiTexts([p.texts for p in parts], bases)
+        self.count = int(bases[-1])
+
+    def __len__(self) -> int:
+        return self.count
+
+    def warm(self) -> None:
+        for part in self.parts:
+            part.warm()
+
+    def clear_cache(self) -> None:
+        for part in self.parts:
+            part.clear_cache()
+
+    def find(self, needle: str) -> np.ndarray:
+        return np.concatenate([part.find(needle) + int(base) for part, base in zip(self.parts, self.bases)]
+                              ).astype(np.int32)
+
+    def find_within(self, needle: str, within: np.ndarray) -> np.ndarray:
+        found = [self.parts[k].find_within(needle, local.astype(np.int32)) + int(self.bases[k])
+                 for k, _, local in split(within, self.bases)]
+        return np.concatenate(found).astype(np.int32) if found else np.zeros(0, np.int32)
+
+    def estimate(self, needle: str) -> int:
+        return sum(part.estimate(needle) for part in self.parts)
+
+    def occurrences(self, ids: np.ndarray, needles: list[str]) -> np.ndarray:
+        out = np.zeros(len(ids))
+        for k, at, local in split(ids, self.bases):
+            out[at] = self.parts[k].occurrences(local.astype(np.int32), needles)
+        return out
+
+
+class MultiWords(WordIndex):
+    """Word postings of every segment, live paragraphs only, so BM25 equals a full build's."""
+
+    def __init__(self, parts: list[WordIndex], bases: np.ndarray, live: np.ndarray):
+        self.parts, self.bases, self.live = parts, bases, live
+        self.lengths = np.concatenate([p.lengths for p in parts])
+        self.count = int(live.sum())
+        self.avg_length = float(np.mean(self.lengths[live])) if self.count else 1.0
+
+    def warm(self) -> None:
+        for part in self.parts:
+            part.warm()
+
+    def postings(self, word: str) -> tuple[np.ndarray, np.ndarray]:
+        docs, tfs = [], []
+        for part, base in zip(self.parts, self.bases):
+            d, t = part.postings(word)
+            docs.append(d + int(base))
+            tfs.append(t)
+        docs, tfs = np.concatenate(docs).astype(np.int32), np.concatenate(tfs)
+        keep = self.live[docs]
+        return docs[keep], tfs[keep]
+
+    def df(self, word: str) -> int:
+        return len(self.postings(word)[0])
+
+
+class MultiSimilar:
+    """Similar lists of every segment, by global id; a segment lists paragraphs of its own
+    segment, and removed paragraphs are dropped from the lists."""
+
+    def __init__(self, parts: list[SimilarIndex], bases: np.ndarray, live: np.ndarray):
+        self.parts, self.bases, self.live = parts, bases, live
+        self.compared = np.concatenate([np.asarray(p.compared) for p in parts])
+        self.more = np.concatenate([np.asarray(p.more) for p in parts])
+
+    def listed(self, pid: int) -> np.ndarray:
+        k = int(np.searchsorted(self.bases, pid, side="right") - 1)
+        found = self.parts[k].listed(pid - int(self.bases[k])) + int(self.bases[k])
+        return found[self.live[found]]
+
+    def counts(self, first: int, stop: int) -> np.ndarray:
+        return np.array([len(self.listed(pid)) for pid in range(first, stop)], dtype=np.int64)
+
+
+def read_segments(generation: Path, meta: dict) -> dict:
+    """The parts of a generation's segments joined: grams, words, similar loader, columns
+    (place codes into meta's names), live reports (first_pid global), bases and the live mask."""
+    segments = meta["segments"]
+    folders = [generation / s["dir"] for s in segments]
+    bases = np.cumsum([0] + [s["paragraphs"] for s in segments]).astype(np.int64)
+    values = meta["values"]
+    codes = {key: {v: i for i, v in enumerate(names)} for key, names in values.items()}
+    deleted = {tuple(d) for d in meta.get("deleted_reports", [])}  # (segment folder, report id)
+    live = np.ones(int(bases[-1]), bool)
+    columns: dict[str, list[np.ndarray]] = {}
+    reports: list[dict] = []
+    for segment, folder, base in zip(segments, folders, bases.tolist()):
+        own = json.loads((folder / layout.SEGMENT).read_text(encoding="utf-8"))["values"]
+        # the report column indexes the live reports (a removed report's paragraphs are never read through it)
+        report_code = []
+        for report in json.loads((folder / layout.REPORTS).read_text(encoding="utf-8")):
+            first = report["first_pid"] + base
+            if (segment["dir"], report["report_id"]) in deleted:
+                live[first:first + report["paragraphs"]] = False
+                report_code.append(0)
+            else:
+                report_code.append(len(reports))
+                reports.append({**report, "first_pid": first})
+        with np.load(folder / layout.COLUMNS) as cols:
+            for name in cols.files:
+                column = cols[name]
+                if len(column) and name in own:  # the segment's place codes → the generation's
+                    column = np.array([codes[name].get(v, 0) for v in own[name]], np.int32)[column]
+                elif len(column) and name == "report":
+                    column = np.array(report_code, np.int32)[column]
+                columns.setdefault(name, []).append(column)
+    joined = {name: np.concatenate(parts).astype(np.int32) for name, parts in columns.items()}
+    grams = [NgramIndex.load(folder, s["paragraphs"]) for folder, s in zip(folders, segments)]
+    words = [WordIndex.load(folder) for folder in folders]
+    single = len(segments) == 1 and live.all()
+    return {
+        "bases": bases, "live": live, "columns": joined, "reports": reports,
+        "grams": grams[0] if single else MultiGrams(grams, bases),
+        "words": words[0] if single else MultiWords(words, bases, live),
+        "similar": (lambda: SimilarIndex.load(folders[0])) if single else
+                   (lambda: MultiSimilar([SimilarIndex.load(f) for f in folders], bases, live)),
+        "single": single,
+    }

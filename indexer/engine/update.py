@@ -1,0 +1,206 @@
+"""Incremental updates: the reports added, changed or removed since the live generation, as a new
+segment and deletions, without reading or analysing the other reports again.
+
+An update writes a new generation like a build does (the old one keeps serving until CURRENT
+switches), but shares the unchanged files with it by hard links: the segments so far, the
+Whoosh segments and the source copies. Only the new and changed reports are read and
+analysed, into a folder `delta-N` and Whoosh segments of their own; the paragraphs of
+changed and removed reports are marked deleted (in meta.json and in Whoosh's table of
+contents). Searching the result equals searching a full build of the folder
+(tests/test_update.py). When the update segments hold more than a quarter of the
+paragraphs, or there are more than MAX_SEGMENTS segments, the update says so, and a full
+build merges them (the CLI runs it next; `make run` runs it in the background).
+A change to the manifest or the user dictionary can touch every report: that is a full build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from whoosh import index as whoosh_open
+
+from indexer.documents.folder import FolderError, scan_folder, source_signature
+from indexer.engine import layout, whoosh_index
+from indexer.engine.build import (
+    BuildError,
+    BuildSummary,
+    Progress,
+    _no_progress,
+    build,
+    build_lock,
+    copy_sources,
+    extra_signatures,
+    file_signatures,
+    load_user_dict,
+    place_values,
+    prepare_index_dir,
+    read_reports,
+    write_meta,
+    write_segment,
+)
+from indexer.engine.layout import FORMAT_VERSION, current_generation, new_generation, switch_current
+
+#: More segments than this, or update segments over MERGE_SHARE of the paragraphs, call for a merge.
+MAX_SEGMENTS = 8
+MERGE_SHARE = 0.25
+
+
+@dataclass
+class UpdateSummary(BuildSummary):
+    """What an update did: the files it added, replaced and removed, and whether it was a full build."""
+
+    added: int = 0
+    replaced: int = 0
+    removed: int = 0
+    full: bool = False
+    merge: bool = False  # the segments call for a full build
+
+    def line(self) -> str:
+        if self.full:
+            return super().line()
+        if not (self.added or self.replaced or self.removed):
+            return "index up to date; nothing to do"
+        return (f"updated: {self.added} added, {self.replaced} replaced, {self.removed} removed "
+                f"({self.paragraphs} paragraphs analysed); skipped {len(self.skipped)}")
+
+
+def update(data_dir: Path, index_dir: Path, progress: Progress = _no_progress,
+           on_wait: Callable[[], None] | None = None) -> UpdateSummary:
+    """Bring the index in index_dir up to date with data_dir, incrementally when it can."""
+    if not data_dir.is_dir():
+        raise FileNotFoundError(f"report folder not found: {data_dir}")
+    prepare_index_dir(index_dir)
+    summary = UpdateSummary()
+    with build_lock(index_dir, on_wait):
+        previous = current_generation(index_dir)
+        meta = _meta(previous)
+        try:
+            full = meta is None or meta.get("extras") != extra_signatures(data_dir)
+            if not full:
+                full = not _apply(data_dir, index_dir, previous, meta, summary, progress)
+        except FolderError as exc:
+            raise BuildError(str(exc)) from None
+    if full:
+        done = build(data_dir, index_dir, progress)
+        summary = UpdateSummary(**vars(done), full=True)
+    return summary
+
+
+def _meta(generation: Path | None) -> dict | None:
+    if generation is None:
+        return None
+    try:
+        meta = json.loads((generation / layout.META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return meta if meta.get("format") == FORMAT_VERSION and "segments" in meta else None
+
+
+def _apply(data_dir: Path, index_dir: Path, previous: Path, meta: dict, summary: UpdateSummary,
+           progress: Progress) -> bool:
+    """Write the update as a new generation and make it live; False when only a full build will do."""
+    files, _ = scan_folder(data_dir)
+    now = {p.relative_to(data_dir).as_posix(): p.stat() for p in files}
+    old: dict[str, list[int]] = meta["files"]
+    changed = {rel for rel, st in now.items() if rel in old and old[rel] != [st.st_size, st.st_mtime_ns]}
+    added = {rel for rel in now if rel not in old}
+    removed = {rel for rel in old if rel not in now}
+    if not (changed or added or removed):
+        return True
+    live = _live_reports(previous, meta)
+    gone = [(folder, r) for folder, r in live if r["source"] in changed | removed]
+    kept_ids = {r["report_id"] for folder, r in live if r["source"] not in changed | removed}
+    entries = load_user_dict(data_dir, summary)
+    reports = read_reports(data_dir, summary, progress, only=changed | added)
+    ids = [r.report_id for r in reports]
+    if len(set(ids)) != len(ids) or any(i in kept_ids for i in ids):
+        return False  # an id shared with another file: a full build numbers them in its reading order
+    gen = new_generation(index_dir)
+    try:
+        _link_tree(previous, gen)
+        segments = list(meta["segments"])
+        name = f"delta-{1 + max([int(s['dir'].split('-')[1]) for s in segments if s['dir'] != '.'] + [0])}"
+        whoosh_dir = gen / layout.WHOOSH
+        deleted = [list(d) for d in meta["deleted_reports"]] + [[folder, r["report_id"]] for folder, r in gone]
+        new_segments = write_segment(reports, gen / name, entries, whoosh_dir, progress) if reports else []
+        _commit_whoosh(whoosh_dir, segments, meta, gone, new_segments)
+        if reports:
+            segments.append({"dir": name, "paragraphs": sum(len(r.paragraphs) for r in reports),
+                             "reports": len(reports)})
+        for _, r in gone:
+            _unlink(gen / layout.SOURCES / r["source"])
+        for r in reports:
+            _unlink(gen / layout.SOURCES / r.source)
+        copy_sources(reports, gen, data_dir)
+        files_meta = {rel: sig for rel, sig in old.items() if rel not in changed | removed}
+        files_meta.update(file_signatures(data_dir, reports))
+        remaining = [r for _, r in live if r["source"] not in changed | removed]
+        _unlink(gen / layout.META)
+        write_meta(gen, signature=source_signature(data_dir), files=files_meta, extras=meta["extras"],
+                   segments=segments, values=place_values(remaining + reports),
+                   deleted_reports=deleted)
+        switch_current(index_dir, gen)
+    except BaseException as exc:
+        shutil.rmtree(gen, ignore_errors=True)
+        if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):
+            raise BuildError(f"cannot write the index in {index_dir}: {exc.strerror or exc}; "
+                             "the previous index is unchanged") from None
+        raise
+    layout.remove_old_generations(index_dir, keep={gen.name, previous.name})
+    summary.added, summary.replaced, summary.removed = len(added), len(changed), len(removed)
+    summary.reports = len(reports)
+    summary.paragraphs = sum(len(r.paragraphs) for r in reports)
+    summary.repairs = sum(r.repairs for r in reports)
+    total = sum(s["paragraphs"] for s in segments)
+    updates = sum(s["paragraphs"] for s in segments if s["dir"] != ".")
+    summary.merge = len(segments) > MAX_SEGMENTS or updates > MERGE_SHARE * max(total, 1)
+    return True
+
+
+def _live_reports(generation: Path, meta: dict) -> list[tuple[str, dict]]:
+    """(segment folder, report) of every live report, first_pid global."""
+    deleted = {tuple(d) for d in meta["deleted_reports"]}
+    out, base = [], 0
+    for segment in meta["segments"]:
+        for r in json.loads((generation / segment["dir"] / layout.REPORTS).read_text(encoding="utf-8")):
+            if (segment["dir"], r["report_id"]) not in deleted:
+                out.append((segment["dir"], {**r, "first_pid": r["first_pid"] + base}))
+        base += segment["paragraphs"]
+    return out
+
+
+def _commit_whoosh(whoosh_dir: Path, segments: list[dict], meta: dict, gone, new_segments: list) -> None:
+    """List the Whoosh segments so far with the gone reports' paragraphs deleted, then the new ones."""
+    ix = whoosh_open.open_dir(str(whoosh_dir))
+    old = ix._segments()
+    starts, at = [], 0
+    for seg in old:
+        starts.append(at)
+        at += seg.doc_count_all()
+    for _, report in gone:
+        for pid in range(report["first_pid"], report["first_pid"] + report["paragraphs"]):
+            k = max(i for i, s in enumerate(starts) if s <= pid)
+            old[k].delete_document(pid - starts[k])
+    whoosh_index.commit(whoosh_dir, old + new_segments)
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """Hard-link every file of source into target (an empty folder), keeping the tree."""
+    for folder, _dirs, names in os.walk(source):
+        here = target / Path(folder).relative_to(source)
+        here.mkdir(exist_ok=True)
+        for name in names:
+            os.link(Path(folder) / name, here / name)
+
+
+def _unlink(path: Path) -> None:
+    """Remove a (shared) file before writing it anew, so the previous generation keeps its own."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass

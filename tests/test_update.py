@@ -1,0 +1,213 @@
+"""Incremental updates: any sequence of adds, changes and removes searches like a full build of the final folder."""
+
+import json
+import os
+import random
+import shutil
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.qparser import QueryParser
+
+from indexer.cli import main
+from indexer.engine import layout
+from indexer.engine import update as update_module
+from indexer.engine.build import build
+from indexer.engine.layout import current_generation
+from indexer.engine.query import parse_query
+from indexer.engine.search import Filters, ReportIndex
+from indexer.engine.update import update
+from indexer.text.normalize import normalize
+from tests.conftest import REPORTS, SEED_FILES
+
+SWAPS = [("法治", "法制"), ("调解", "协调"), ("宣传", "宣讲"), ("政府", "政务"), ("。", "；"), ("建设", "建立")]
+
+
+def touch_later(path):
+    """A new modification time even when the file is rewritten within the clock's resolution."""
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+
+
+def variant(rng: random.Random, text: str) -> str:
+    """A seed report with a few words swapped and a paragraph added: another township's wording."""
+    for old, new in rng.sample(SWAPS, 2):
+        text = text.replace(old, new, rng.randint(1, 6))
+    lines = text.splitlines()
+    extra = rng.choice([l for l in lines if len(l) > 30])
+    lines.insert(rng.randrange(3, len(lines)), extra[::-1] if rng.random() < .3 else extra + "全面推行法律明白人制度。")
+    return "\n".join(lines) + "\n"
+
+
+def step(rng: random.Random, folder, n: int, kind: str) -> None:
+    files = sorted(p for p in folder.iterdir() if p.suffix == ".txt" and p.name != "userdict.txt")
+    if kind == "add":
+        source = rng.choice(files)
+        (folder / f"{n:03d}_extra_{rng.randrange(10**6)}.txt").write_text(
+            variant(rng, source.read_text(encoding="utf-8")), encoding="utf-8")
+    elif kind == "change":
+        target = rng.choice(files)
+        target.write_text(variant(rng, target.read_text(encoding="utf-8")), encoding="utf-8")
+        touch_later(target)
+    else:
+        rng.choice(files).unlink()
+
+
+def queries(rng: random.Random, index: ReportIndex) -> list[str]:
+    texts = index.grams.texts.many(index.match(None))
+    out = ["法治", "法律明白人", "调解 OR 宣传", "政府 -法治", "法制", "。"]
+    for _ in range(12):
+        text = rng.choice(texts)
+        start = rng.randrange(max(1, len(text) - 6))
+        out.append(text[start:start + rng.randint(1, 6)])
+    return out
+
+
+def answers(index: ReportIndex, q: str, whole: bool) -> tuple:
+    """Everything a search shows, by report and paragraph (ids differ between layouts)."""
+    query = parse_query(q, whole)
+    result = index.search(query, limit=None)
+    hits = sorted((h.report_id, h.paragraph, h.text, h.township, h.year, h.section, round(h.score, 9))
+                  for h in result.hits)
+    return result.total, hits, result.facets
+
+
+def same_index(a: ReportIndex, b: ReportIndex, rng: random.Random) -> None:
+    key = lambda r: r["report_id"]  # noqa: E731
+    strip = lambda r: {k: v for k, v in r.items() if k != "first_pid"}  # noqa: E731
+    assert [strip(r) for r in sorted(a.reports, key=key)] == [strip(r) for r in sorted(b.reports, key=key)]
+    assert a.values == b.values
+    for q in queries(rng, b):
+        for whole in (False, True):
+            assert answers(a, q, whole) == answers(b, q, whole), (q, whole)
+    browse_a = a.search(None, Filters(townships=(a.townships[0],)), limit=None)
+    browse_b = b.search(None, Filters(townships=(b.townships[0],)), limit=None)
+    assert sorted((h.report_id, h.paragraph) for h in browse_a.hits) == \
+        sorted((h.report_id, h.paragraph) for h in browse_b.hits)
+    assert browse_a.facets == browse_b.facets
+    # plain Whoosh agrees too: deleted paragraphs are deleted there
+    for index in (a, b):
+        assert index.ix.doc_count() == len(index.match(None))
+    word_a, word_b = (sorted(_whoosh_hits(x, "法治")) for x in (a, b))
+    assert word_a == word_b
+
+
+def _whoosh_hits(index: ReportIndex, word: str):
+    ix = whoosh_index.open_dir(str(index.generation / layout.WHOOSH))
+    with ix.searcher() as searcher:
+        for docnum in searcher.docs_for_query(QueryParser("words", ix.schema).parse(word)):
+            stored = searcher.stored_fields(docnum)
+            yield stored["report_id"], stored["paragraph"]
+
+
+@pytest.fixture()
+def folder(tmp_path):
+    target = tmp_path / "reports"
+    shutil.copytree(REPORTS, target)
+    return target
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_any_sequence_of_changes_searches_like_a_full_build(folder, tmp_path, seed, monkeypatch):
+    monkeypatch.setattr(update_module, "MAX_SEGMENTS", 100)  # keep every update incremental
+    monkeypatch.setattr(update_module, "MERGE_SHARE", 100.0)
+    rng = random.Random(seed)
+    index_dir = tmp_path / "index"
+    build(folder, index_dir)
+    kinds = ["add", "add", "change", "remove", "change", "remove", "add"]
+    rng.shuffle(kinds)
+    for n, kind in enumerate(kinds):
+        step(rng, folder, n, kind)
+        summary = update(folder, index_dir)
+        assert not summary.full
+        fresh = tmp_path / f"full-{n}"
+        build(folder, fresh)
+        same_index(ReportIndex.open(index_dir), ReportIndex.open(fresh), rng)
+    meta = json.loads((current_generation(index_dir) / layout.META).read_text(encoding="utf-8"))
+    assert len(meta["segments"]) > 1 and meta["deleted_reports"]
+
+
+def test_an_update_reads_only_the_changed_files(folder, tmp_path, monkeypatch):
+    index_dir = tmp_path / "index"
+    build(folder, index_dir)
+    (folder / SEED_FILES[0]).write_text((folder / SEED_FILES[0]).read_text(encoding="utf-8") + "补充一段。\n",
+                                        encoding="utf-8")
+    touch_later(folder / SEED_FILES[0])
+    read = []
+    original = update_module.read_reports
+    monkeypatch.setattr(update_module, "read_reports",
+                        lambda *a, **k: read.extend(sorted(k["only"])) or original(*a, **k))
+    summary = update(folder, index_dir)
+    assert read == [SEED_FILES[0]] and summary.replaced == 1 and not summary.full
+    hits = ReportIndex.open(index_dir).search(parse_query("补充一段")).hits
+    assert [h.report_id for h in hits] == [SEED_FILES[0].removesuffix(".txt")]
+
+
+def test_nothing_changed_is_no_new_generation(folder, tmp_path):
+    index_dir = tmp_path / "index"
+    build(folder, index_dir)
+    before = current_generation(index_dir)
+    summary = update(folder, index_dir)
+    assert current_generation(index_dir) == before and summary.line() == "index up to date; nothing to do"
+
+
+def test_a_changed_manifest_or_user_dictionary_builds_afresh(folder, tmp_path):
+    index_dir = tmp_path / "index"
+    build(folder, index_dir)
+    with open(folder / "userdict.txt", "a", encoding="utf-8") as f:
+        f.write("执法治理\n")
+    summary = update(folder, index_dir)
+    assert summary.full
+    meta = json.loads((current_generation(index_dir) / layout.META).read_text(encoding="utf-8"))
+    assert [s["dir"] for s in meta["segments"]] == ["."]
+
+
+def test_the_previous_generation_keeps_serving_its_own_files(folder, tmp_path):
+    index_dir = tmp_path / "index"
+    build(folder, index_dir)
+    old = ReportIndex.open(index_dir)
+    old_copy = (old.generation / layout.SOURCES / SEED_FILES[1]).read_bytes()
+    before = answers(old, "法治", False)
+    target = folder / SEED_FILES[1]
+    target.write_text(target.read_text(encoding="utf-8").replace("法治", "法制"), encoding="utf-8")
+    touch_later(target)
+    update(folder, index_dir)
+    assert current_generation(index_dir) != old.generation
+    assert (old.generation / layout.SOURCES / SEED_FILES[1]).read_bytes() == old_copy
+    assert answers(ReportIndex(old.generation), "法治", False) == before
+    new = ReportIndex.open(index_dir)
+    assert (new.generation / layout.SOURCES / SEED_FILES[1]).read_text(encoding="utf-8") == \
+        target.read_text(encoding="utf-8")
+    assert answers(new, "法治", False)[0] < before[0]
+
+
+def test_a_failed_update_leaves_the_index_as_it_was(folder, tmp_path, monkeypatch):
+    index_dir = tmp_path / "index"
+    build(folder, index_dir)
+    before = current_generation(index_dir)
+    (folder / "new.txt").write_text((folder / SEED_FILES[2]).read_text(encoding="utf-8"), encoding="utf-8")
+
+    def fail(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(update_module, "write_segment", fail)
+    with pytest.raises(Exception, match="No space left on device; the previous index is unchanged"):
+        update(folder, index_dir)
+    assert current_generation(index_dir) == before
+    assert sorted(p.name for p in index_dir.glob("gen-*")) == [before.name]
+
+
+def test_cli_update_then_merge(folder, tmp_path, capsys):
+    index_dir = tmp_path / "index"
+    assert main(["build", "--data", str(folder), "--index", str(index_dir)]) == 0
+    capsys.readouterr()
+    for n in range(3):
+        (folder / f"extra{n}.txt").write_text(variant(random.Random(n), (folder / SEED_FILES[n]).read_text(
+            encoding="utf-8")), encoding="utf-8")
+    assert main(["update", "--data", str(folder), "--index", str(index_dir)]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("updated: 3 added, 0 replaced, 0 removed")
+    # three new reports on top of five are more than a quarter of the paragraphs: merged at once
+    assert "merging the index segments with a full build" in err
+    meta = json.loads((current_generation(index_dir) / layout.META).read_text(encoding="utf-8"))
+    assert [s["dir"] for s in meta["segments"]] == ["."] and len(ReportIndex.open(index_dir).reports) == 8
+    assert normalize("法治") in normalize(" ".join(ReportIndex.open(index_dir).grams.texts.many([0, 1, 2])))
