@@ -84,24 +84,42 @@ def read_reports(data_dir: Path, summary: BuildSummary, progress: Progress = _no
             summary.warnings.append((MANIFEST_NAME, f"names {name!r}, which is not in {data_dir}"))
     if only is not None:
         files = [p for p in files if p.relative_to(data_dir).as_posix() in only]
-    for path in progress(files, "reading"):
-        rel = path.relative_to(data_dir).as_posix()
-        try:
-            report = parse_report(path, manifest.get(rel))
-        except IngestError as exc:
-            summary.skipped.append((rel, str(exc)))
-            continue
-        report.source = rel
-        report_id = report.report_id
-        n = 2
-        while report.report_id in ids:
-            report.report_id = f"{report_id}-{n}"
-            n += 1
-        ids.add(report.report_id)
-        for warning in report.warnings:
-            summary.warnings.append((rel, f"{warning}; set it in {MANIFEST_NAME}"))
-        reports.append(report)
+    jobs = [(path, manifest.get(path.relative_to(data_dir).as_posix())) for path in files]
+    with _pool_for(len(jobs) >= PARALLEL_READ_MIN) as pool:
+        parsed = pool.imap(_parse, jobs, chunksize=8) if pool else map(_parse, jobs)
+        for path, (report, error) in zip(progress(files, "reading"), parsed):
+            rel = path.relative_to(data_dir).as_posix()
+            if report is None:
+                summary.skipped.append((rel, error))
+                continue
+            _add_report(report, rel, ids, summary, reports)
     return reports
+
+
+#: Folders of this many files are read by two processes.
+PARALLEL_READ_MIN = 64
+
+
+def _parse(job: tuple[Path, dict | None]) -> tuple[Report | None, str | None]:
+    path, entry = job
+    try:
+        return parse_report(path, entry), None
+    except IngestError as exc:
+        return None, str(exc)
+
+
+def _add_report(report: Report, rel: str, ids: set[str], summary: BuildSummary, reports: list[Report]) -> None:
+    """Give a parsed report its source and a report id no other report has, and record its warnings."""
+    report.source = rel
+    report_id = report.report_id
+    n = 2
+    while report.report_id in ids:
+        report.report_id = f"{report_id}-{n}"
+        n += 1
+    ids.add(report.report_id)
+    for warning in report.warnings:
+        summary.warnings.append((rel, f"{warning}; set it in {MANIFEST_NAME}"))
+    reports.append(report)
 
 
 def is_stale(data_dir: Path, index_dir: Path) -> bool:
@@ -227,6 +245,23 @@ def _quiet_worker() -> None:
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
+@contextmanager
+def _pool_for(wanted: bool):
+    """Two quiet worker processes when wanted (else None), ended on the way out, whatever happens."""
+    if not wanted:
+        yield None
+        return
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        pool = multiprocessing.get_context("fork").Pool(2, _quiet_worker)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    try:
+        yield pool
+    finally:
+        pool.terminate()
+
+
 def analyse_chunk(job: tuple[list[dict], int, tuple[Entry, ...], Path]):
     """One chunk of paragraphs, analysed: normalised texts, gram postings, word postings,
     similarity sketches, and the chunk written as a segment of the Whoosh index."""
@@ -265,18 +300,8 @@ def write_segment(reports: list[Report], folder: Path, entries: tuple[Entry, ...
     docs = [_stored(report, p) for report in progress(reports, "indexing") for p in report.paragraphs]
     jobs = [(docs[lo:lo + CHUNK], lo, entries, whoosh_dir) for lo in range(0, len(docs), CHUNK)]
     # Chunks are analysed (and their Whoosh segments written) in two processes: both cores work.
-    pool = None
-    if len(jobs) > 1:
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-        try:
-            pool = multiprocessing.get_context("fork").Pool(2, _quiet_worker)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-    try:
+    with _pool_for(len(jobs) > 1) as pool:
         analysed = pool.map(analyse_chunk, jobs, chunksize=1) if pool else [analyse_chunk(job) for job in jobs]
-    finally:
-        if pool:
-            pool.terminate()
     del docs, jobs
     folder.mkdir(exist_ok=True)
     norm = [t for chunk in analysed for t in chunk[0]]
