@@ -54,10 +54,12 @@ test: setup browser
 	$(BIN)/ruff check indexer search_app tests
 	$(BIN)/python -m pytest -q
 
-# Ours against brute force, SQLite FTS5 and Tantivy on a generated corpus of SIZE paragraphs (README: Benchmarks).
+# Ours against brute force, SQLite FTS5 and Tantivy on a generated corpus of SIZE paragraphs, the cost of
+# similar paragraphs, and building from files + updating (README: Benchmarks).
 bench: setup
 	$(BIN)/python -m indexer.bench --size $(SIZE)
 	$(BIN)/python -m indexer.bench.similar_cost --size $(SIZE)
+	$(BIN)/python -m indexer.bench.build_cost --size $(SIZE)
 
 # Starts the real server (building the index when stale) and drives it with CLIENTS concurrent clients,
 # SECONDS per level: req/s, p50/p95/p99, errors and the server's RSS (indexer/bench/load.py).

@@ -15,6 +15,7 @@ from indexer.engine.similar import (
     THRESHOLD,
     Match,
     UnknownParagraph,
+    compared_within,
     describe,
     paragraph_id,
     report_reuse,
@@ -61,7 +62,8 @@ def side_by_side(report_id: str, paragraph: int):
         })
     return render_template("similar.html", report=index.report(report_id), source=source, rows=rows,
                            compared=bool(index.similar.compared[pid]), more=bool(index.similar.more[pid]),
-                           threshold=THRESHOLD, min_chars=MIN_CHARS, max_matches=MAX_MATCHES)
+                           threshold=THRESHOLD, min_chars=MIN_CHARS, max_matches=MAX_MATCHES,
+                           within=compared_within(index, pid))
 
 
 @bp.route("/reports/<report_id>/reuse")
@@ -71,7 +73,7 @@ def reuse(report_id: str):
     data = report_reuse(index, meta)
     rows = index.hits([meta["first_pid"] + i for i, n in enumerate(data.counts) if n])
     return render_template("reuse.html", report=meta, data=data, rows=rows, threshold=THRESHOLD,
-                           min_chars=MIN_CHARS)
+                           min_chars=MIN_CHARS, within=compared_within(index, meta["first_pid"]))
 
 
 @bp.app_template_global()

@@ -137,3 +137,14 @@ def test_profile_times_every_phase_of_a_search(index_dir):
         assert row["verify"] <= row["match"] and row["word_scores"] + row["occurrences"] <= row["order"]
     assert rows[0]["verify"] == 0 and rows[1]["verify"] > 0  # two characters are exact; six are checked
     assert "slowest queries" in summary(rows)
+
+
+def test_build_cost_builds_from_files_then_updates_each_way(tmp_path: Path):
+    from indexer.bench import build_cost
+    results = build_cost.run(3000, 2, tmp_path)
+    assert results["size"] == 3000 and results["build_s"] > 0 and results["peak_mb"] > 0
+    lines = {name: u["line"] for name, u in results["updates"].items()}
+    assert lines["add"].startswith("updated: 1 added, 0 replaced, 0 removed")
+    assert lines["change"].startswith("updated: 0 added, 1 replaced, 0 removed")
+    assert lines["remove"].startswith("updated: 0 added, 0 replaced, 1 removed")
+    assert results["index_mb"] > 0

@@ -144,7 +144,8 @@ def test_links_out_of_the_data_folder_are_named_and_not_indexed(data_dir, tmp_pa
 def test_source_download_serves_only_the_copy_inside_the_index(data_dir, tmp_path):
     index_dir = tmp_path / "index"
     build(data_dir, index_dir)
-    copy = current_generation(index_dir) / "sources" / SEED_FILES[0]
+    index = ReportIndex.open(index_dir)
+    copy = index.source_path(index.reports[0])
     copy.unlink()
     copy.symlink_to("/etc/passwd")
     client = create_app({"INDEX_DIR": index_dir}).test_client()
@@ -263,7 +264,8 @@ def test_an_unreadable_source_copy_is_a_503_with_a_message(data_dir, open_dir):
     assert client.get(f"/reports/{report_id}/source").status_code == 200
     assert client.get("/reports/none").status_code == 404  # loads the error page's templates while we may
     open_to_all(open_dir)
-    copy = current_generation(index_dir) / "sources" / SEED_FILES[0]
+    index = ReportIndex.open(index_dir)
+    copy = index.source_path(next(r for r in index.reports if r["report_id"] == report_id))
     copy.chmod(0)
     with without_rights():
         response = client.get(f"/reports/{report_id}/source")

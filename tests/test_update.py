@@ -166,18 +166,19 @@ def test_the_previous_generation_keeps_serving_its_own_files(folder, tmp_path):
     index_dir = tmp_path / "index"
     build(folder, index_dir)
     old = ReportIndex.open(index_dir)
-    old_copy = (old.generation / layout.SOURCES / SEED_FILES[1]).read_bytes()
+    report = next(r for r in old.reports if r["source"] == SEED_FILES[1])
+    old_copy = old.source_path(report).read_bytes()
     before = answers(old, "法治", False)
     target = folder / SEED_FILES[1]
     target.write_text(target.read_text(encoding="utf-8").replace("法治", "法制"), encoding="utf-8")
     touch_later(target)
     update(folder, index_dir)
     assert current_generation(index_dir) != old.generation
-    assert (old.generation / layout.SOURCES / SEED_FILES[1]).read_bytes() == old_copy
+    assert ReportIndex(old.generation).source_path(report).read_bytes() == old_copy
     assert answers(ReportIndex(old.generation), "法治", False) == before
     new = ReportIndex.open(index_dir)
-    assert (new.generation / layout.SOURCES / SEED_FILES[1]).read_text(encoding="utf-8") == \
-        target.read_text(encoding="utf-8")
+    assert new.source_path(next(r for r in new.reports if r["source"] == SEED_FILES[1])).read_text(
+        encoding="utf-8") == target.read_text(encoding="utf-8")
     assert answers(new, "法治", False)[0] < before[0]
 
 
@@ -211,3 +212,55 @@ def test_cli_update_then_merge(folder, tmp_path, capsys):
     meta = json.loads((current_generation(index_dir) / layout.META).read_text(encoding="utf-8"))
     assert [s["dir"] for s in meta["segments"]] == ["."] and len(ReportIndex.open(index_dir).reports) == 8
     assert normalize("法治") in normalize(" ".join(ReportIndex.open(index_dir).grams.texts.many([0, 1, 2])))
+
+
+def test_a_build_in_several_segments_searches_like_a_build_in_one(folder, tmp_path, monkeypatch):
+    from indexer.engine import build as build_module
+    build(folder, tmp_path / "one")
+    monkeypatch.setattr(build_module, "SEGMENT_PARAGRAPHS", 30)
+    build(folder, tmp_path / "many")
+    meta = json.loads((current_generation(tmp_path / "many") / layout.META).read_text(encoding="utf-8"))
+    dirs = [s["dir"] for s in meta["segments"]]
+    assert len(dirs) >= 3 and dirs == ["."] + [f"seg-{n}" for n in range(2, len(dirs) + 1)]
+    assert all(s["paragraphs"] >= 30 for s in meta["segments"][:-1])
+    same_index(ReportIndex.open(tmp_path / "many"), ReportIndex.open(tmp_path / "one"), random.Random(7))
+
+
+def test_stored_sources_are_shared_and_those_no_generation_uses_are_removed(folder, tmp_path):
+    index_dir = tmp_path / "index"
+    build(folder, index_dir)
+    store = index_dir / layout.SOURCES
+    first = sorted(p.relative_to(store) for p in store.rglob("*") if p.is_file())
+    assert len(first) == len(SEED_FILES)
+    target = folder / SEED_FILES[3]
+    for n in range(3):  # three versions of one file: the store keeps those of the two kept generations
+        target.write_text(target.read_text(encoding="utf-8") + f"第{n}次补充。\n", encoding="utf-8")
+        touch_later(target)
+        update(folder, index_dir)
+        stored = sorted(p.relative_to(store) for p in store.rglob("*") if p.is_file())
+        assert len(stored) == len(SEED_FILES) + 1
+    kept = sorted(p.name for p in index_dir.glob("gen-*"))
+    assert len(kept) == 2
+    for name in kept:
+        index = ReportIndex(index_dir / name)
+        assert all(index.source_path(r) is not None for r in index.reports)
+
+
+def test_similar_paragraphs_say_when_they_compare_within_a_segment(folder, tmp_path, monkeypatch):
+    from indexer.engine import build as build_module
+    from search_app import create_app
+    build(folder, tmp_path / "one")
+    monkeypatch.setattr(build_module, "SEGMENT_PARAGRAPHS", 30)
+    build(folder, tmp_path / "many")
+    for name, expect_within in (("one", False), ("many", True)):
+        index = ReportIndex.open(tmp_path / name)
+        report = index.reports[-1]
+        client = create_app({"INDEX_DIR": tmp_path / name, "TESTING": True}).test_client()
+        body = client.get(f"/api/similar/{report['report_id']}/2").get_json()
+        page = client.get(f"/reports/{report['report_id']}/reuse").get_data(as_text=True)
+        if expect_within:
+            segment_reports = sum(1 for r in index.reports if r["first_pid"] >= report["first_pid"] - 200)
+            assert 1 <= body["within"] < len(index.reports) and body["within"] <= segment_reports
+            assert 'id="within"' in page and f"{body['within']} 份报告" in page
+        else:
+            assert body["within"] is None and 'id="within"' not in page

@@ -29,43 +29,49 @@ def scan_folder(data_dir: Path) -> tuple[list[Path], list[tuple[str, str]]]:
 
     Hidden entries, the manifest and the user dictionary are not reports. A link whose
     target lies outside data_dir, a link to a folder and a folder that cannot be read
-    are named, never followed.
+    are named, never followed. Files come in path order, folder by folder.
     """
     root = data_dir.resolve()
-    files: list[Path] = []
+    found: list[str] = []
     passed: list[tuple[str, str]] = []
 
-    def unreadable(exc: OSError) -> None:
-        rel = Path(exc.filename).relative_to(data_dir).as_posix() if exc.filename else "."
-        if rel == ".":
-            raise FolderError(f"cannot read the report folder {data_dir}: {exc.strerror or exc}")
-        passed.append((rel, f"folder cannot be read: {exc.strerror or exc}"))
-
-    for folder, dirs, names in os.walk(data_dir, onerror=unreadable):
-        here = Path(folder)
-        for name in sorted(dirs):
-            path = here / name
-            if name.startswith("."):
-                dirs.remove(name)
-            elif path.is_symlink():
-                reason = "link to a folder is not followed" if _inside(path, root) \
-                    else f"link points outside {data_dir}"
-                passed.append((path.relative_to(data_dir).as_posix(), reason))
-        dirs.sort()
-        for name in names:
-            path = here / name
-            rel = path.relative_to(data_dir).as_posix()
+    def walk(folder: str, prefix: str) -> None:
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            if not prefix:
+                raise FolderError(f"cannot read the report folder {data_dir}: {exc.strerror or exc}") from None
+            passed.append((prefix.rstrip("/"), f"folder cannot be read: {exc.strerror or exc}"))
+            return
+        for entry in entries:
+            name, rel = entry.name, prefix + entry.name
             if name.startswith(".") or rel in (MANIFEST_NAME, USERDICT_NAME):
                 continue
-            if path.is_symlink() and not _inside(path, root):
-                passed.append((rel, f"link points outside {data_dir}"))
-            elif path.is_file():
-                files.append(path)
-            elif path.is_symlink():
-                passed.append((rel, "link points to nothing"))
-    files.sort()
+            if entry.is_dir(follow_symlinks=False):
+                walk(entry.path, rel + "/")
+            elif entry.is_symlink():
+                inside = _inside(Path(entry.path), root)
+                if not inside:
+                    passed.append((rel, f"link points outside {data_dir}"))
+                elif os.path.isdir(entry.path):
+                    passed.append((rel, "link to a folder is not followed"))
+                elif os.path.isfile(entry.path):
+                    found.append(rel)
+                else:
+                    passed.append((rel, "link points to nothing"))
+            elif entry.is_file(follow_symlinks=False):
+                found.append(rel)
+
+    walk(str(data_dir), "")
+    found.sort(key=lambda rel: rel.split("/"))
     passed.sort()
-    return files, passed
+    return [data_dir / rel for rel in found], passed
+
+
+def relative(data_dir: Path, path: Path) -> str:
+    """The name of a file found by scan_folder relative to data_dir, with forward slashes."""
+    return str(path)[len(str(data_dir)) + 1:].replace(os.sep, "/")
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -76,12 +82,13 @@ def _inside(path: Path, root: Path) -> bool:
     return target == root or root in target.parents
 
 
-def source_signature(data_dir: Path) -> str:
-    """A fingerprint of the report files (names, sizes, times), the manifest and the user dictionary."""
+def source_signature(data_dir: Path, files: list[Path] | None = None) -> str:
+    """A fingerprint of the report files (names, sizes, times; `files` when already scanned),
+    the manifest and the user dictionary."""
     digest = hashlib.sha1()
     extras = [data_dir / MANIFEST_NAME, data_dir / USERDICT_NAME]
-    files = report_files(data_dir) + [p for p in extras if p.exists()]
+    files = (report_files(data_dir) if files is None else files) + [p for p in extras if p.exists()]
     for path in files:
         st = path.stat()
-        digest.update(f"{path.relative_to(data_dir).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        digest.update(f"{relative(data_dir, path)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return digest.hexdigest()

@@ -18,11 +18,11 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from indexer.documents.folder import FolderError, scan_folder, source_signature
+from indexer.documents.folder import FolderError, relative, scan_folder, source_signature
 from indexer.documents.ingest import IngestError
 from indexer.documents.metadata import MANIFEST_NAME, load_manifest
 from indexer.documents.report import Report, parse_report
@@ -70,32 +70,43 @@ def _no_progress(items: Iterable, desc: str) -> Iterable:
 
 
 def read_reports(data_dir: Path, summary: BuildSummary, progress: Progress = _no_progress,
-                 only: set[str] | None = None, taken: set[str] | None = None) -> list[Report]:
-    """Parse every report under data_dir (or those named in `only`); bad files are recorded in the
-    summary and skipped. A report id already used (or in `taken`) gets a suffix: -2, -3 …"""
+                 only: set[str] | None = None, taken: set[str] | None = None, scanned=None) -> list[Report]:
+    """Parse every report under data_dir (or those named in `only`); see iter_reports."""
+    return list(iter_reports(data_dir, summary, progress, only, taken, scanned))
+
+
+def iter_reports(data_dir: Path, summary: BuildSummary, progress: Progress = _no_progress,
+                 only: set[str] | None = None, taken: set[str] | None = None, scanned=None) -> Iterator[Report]:
+    """The reports under data_dir (or those named in `only`), parsed READ_BATCH files at a time;
+    bad files are recorded in the summary and skipped. A report id already used (or in
+    `taken`) gets a suffix: -2, -3 … `scanned` is scan_folder's answer when already at hand."""
     manifest = load_manifest(data_dir)
-    files, passed = scan_folder(data_dir)
+    files, passed = scanned or scan_folder(data_dir)
     summary.skipped.extend(passed)
-    reports: list[Report] = []
     ids: set[str] = set(taken or ())
-    known = {p.relative_to(data_dir).as_posix() for p in files}
+    known = {relative(data_dir, p) for p in files}
     for name in manifest:
         if name not in known:
             summary.warnings.append((MANIFEST_NAME, f"names {name!r}, which is not in {data_dir}"))
     if only is not None:
-        files = [p for p in files if p.relative_to(data_dir).as_posix() in only]
-    jobs = [(path, manifest.get(path.relative_to(data_dir).as_posix())) for path in files]
+        files = [p for p in files if relative(data_dir, p) in only]
+    jobs = [(path, manifest.get(relative(data_dir, path))) for path in files]
+    ticks = iter(progress(files, "reading"))
     with _pool_for(len(jobs) >= PARALLEL_READ_MIN) as pool:
-        parsed = pool.imap(_parse, jobs, chunksize=8) if pool else map(_parse, jobs)
-        for path, (report, error) in zip(progress(files, "reading"), parsed):
-            rel = path.relative_to(data_dir).as_posix()
-            if report is None:
-                summary.skipped.append((rel, error))
-                continue
-            _add_report(report, rel, ids, summary, reports)
-    return reports
+        for lo in range(0, len(jobs), READ_BATCH):
+            batch = jobs[lo:lo + READ_BATCH]
+            parsed = pool.map(_parse, batch, chunksize=8) if pool else map(_parse, batch)
+            for (path, _), (report, error) in zip(batch, parsed):
+                next(ticks, None)
+                rel = relative(data_dir, path)
+                if report is None:
+                    summary.skipped.append((rel, error))
+                    continue
+                yield _named(report, rel, ids, summary)
 
 
+#: Files parsed at a time (the build holds only the reports of the segment it is writing).
+READ_BATCH = 512
 #: Folders of this many files are read by two processes.
 PARALLEL_READ_MIN = 64
 
@@ -108,8 +119,8 @@ def _parse(job: tuple[Path, dict | None]) -> tuple[Report | None, str | None]:
         return None, str(exc)
 
 
-def _add_report(report: Report, rel: str, ids: set[str], summary: BuildSummary, reports: list[Report]) -> None:
-    """Give a parsed report its source and a report id no other report has, and record its warnings."""
+def _named(report: Report, rel: str, ids: set[str], summary: BuildSummary) -> Report:
+    """The parsed report with its source and a report id no other report has; its warnings recorded."""
     report.source = rel
     report_id = report.report_id
     n = 2
@@ -119,7 +130,7 @@ def _add_report(report: Report, rel: str, ids: set[str], summary: BuildSummary, 
     ids.add(report.report_id)
     for warning in report.warnings:
         summary.warnings.append((rel, f"{warning}; set it in {MANIFEST_NAME}"))
-    reports.append(report)
+    return report
 
 
 def is_stale(data_dir: Path, index_dir: Path) -> bool:
@@ -150,14 +161,20 @@ def build(data_dir: Path, index_dir: Path, progress: Progress = _no_progress,
     try:
         signature = source_signature(data_dir)
         entries = load_user_dict(data_dir, summary)
-        reports = read_reports(data_dir, summary, progress)
+        reports = _tallied(iter_reports(data_dir, summary, progress), summary)
+        build_index(reports, index_dir, data_dir, signature, progress, entries, on_wait)
     except FolderError as exc:
         raise BuildError(str(exc)) from None
-    build_index(reports, index_dir, data_dir, signature, progress, entries, on_wait)
-    summary.reports = len(reports)
-    summary.paragraphs = sum(len(r.paragraphs) for r in reports)
-    summary.repairs = sum(r.repairs for r in reports)
     return summary
+
+
+def _tallied(reports: Iterable[Report], summary: BuildSummary) -> Iterator[Report]:
+    """The reports, counted into the summary as they pass."""
+    for report in reports:
+        summary.reports += 1
+        summary.paragraphs += len(report.paragraphs)
+        summary.repairs += report.repairs
+        yield report
 
 
 def load_user_dict(data_dir: Path, summary: BuildSummary) -> tuple[Entry, ...]:
@@ -171,7 +188,7 @@ def load_user_dict(data_dir: Path, summary: BuildSummary) -> tuple[Entry, ...]:
     return entries
 
 
-def build_index(reports: list[Report], index_dir: Path, data_dir: Path | None = None,
+def build_index(reports: Iterable[Report], index_dir: Path, data_dir: Path | None = None,
                 signature: str | None = None, progress: Progress = _no_progress,
                 entries: tuple[Entry, ...] = (), on_wait: Callable[[], None] | None = None) -> Path:
     """Write reports as a new generation in index_dir and make it live; returns its folder."""
@@ -274,18 +291,43 @@ def analyse_chunk(job: tuple[list[dict], int, tuple[Entry, ...], Path]):
     return norm, chunk_grams(norm, first), chunk_words(words, first), similar.sketch(norm), segment
 
 
-def _write_generation(reports: list[Report], gen: Path, data_dir: Path | None, signature: str | None,
+#: A full build writes a segment per this many paragraphs (at report boundaries), so its memory
+#: stays bounded whatever the size of the corpus.
+SEGMENT_PARAGRAPHS = 250_000
+
+
+def _write_generation(reports: Iterable[Report], gen: Path, data_dir: Path | None, signature: str | None,
                       progress: Progress, entries: tuple[Entry, ...]) -> None:
     whoosh_dir = gen / layout.WHOOSH
     whoosh_index.create(whoosh_dir, entries)
-    segments = write_segment(reports, gen, entries, whoosh_dir, progress)
-    whoosh_index.commit(whoosh_dir, segments)
-    copy_sources(reports, gen, data_dir)
+    segments: list[dict] = []
+    whoosh_segments: list = []
+    files: dict[str, list[int]] = {}
+    names: dict[str, set[str]] = {key: set() for key in PLACE_KEYS}
+
+    def flush(group: list[Report]) -> None:
+        folder = gen / ("." if not segments else f"seg-{len(segments) + 1}")
+        whoosh_segments.extend(write_segment(group, folder, entries, whoosh_dir, progress))
+        files.update(keep_sources(group, gen, data_dir))
+        for key, values in place_values(group).items():
+            names[key].update(values)
+        segments.append({"dir": folder.relative_to(gen).as_posix(), "paragraphs": sum(len(r.paragraphs) for r in group),
+                         "reports": len(group)})
+
+    group: list[Report] = []
+    size = 0
+    for report in reports:
+        group.append(report)
+        size += len(report.paragraphs)
+        if size >= SEGMENT_PARAGRAPHS:
+            flush(group)
+            group, size = [], 0
+    if group or not segments:
+        flush(group)
+    whoosh_index.commit(whoosh_dir, whoosh_segments)
     write_user_dict(gen, entries)
-    write_meta(gen, signature=signature, files=file_signatures(data_dir, reports) if data_dir else {},
-               extras=extra_signatures(data_dir) if data_dir else {},
-               segments=[{"dir": ".", "paragraphs": sum(len(r.paragraphs) for r in reports), "reports": len(reports)}],
-               values=place_values(reports), deleted_reports=[])
+    write_meta(gen, signature=signature, files=files, extras=extra_signatures(data_dir) if data_dir else {},
+               segments=segments, values={key: sorted(values) for key, values in names.items()}, deleted_reports=[])
 
 
 def write_segment(reports: list[Report], folder: Path, entries: tuple[Entry, ...], whoosh_dir: Path,
@@ -319,11 +361,12 @@ def write_segment(reports: list[Report], folder: Path, entries: tuple[Entry, ...
             "code": report.code, "year": report.year, "date": report.date, "title": report.title,
             "sources": report.sources, "warnings": report.warnings,
             "paragraphs": len(report.paragraphs), "first_pid": pid, "repairs": report.repairs,
-            "headings": [[p.number, len(p.heading_path), p.text] for p in report.paragraphs
-                         if p.kind == "heading"],
         })
         pid += len(report.paragraphs)
     (folder / layout.REPORTS).write_text(json.dumps(meta_reports, ensure_ascii=False), encoding="utf-8")
+    headings = [[[p.number, len(p.heading_path), p.text] for p in report.paragraphs if p.kind == "heading"]
+                for report in reports]
+    (folder / layout.HEADINGS).write_text(json.dumps(headings, ensure_ascii=False), encoding="utf-8")
     (folder / layout.SEGMENT).write_text(json.dumps({"values": values}, ensure_ascii=False), encoding="utf-8")
     return [chunk[4] for chunk in analysed]
 
@@ -334,14 +377,23 @@ def place_values(reports) -> dict[str, list[str]]:
             for key in PLACE_KEYS}
 
 
-def copy_sources(reports: list[Report], gen: Path, data_dir: Path | None) -> None:
-    """Keep a copy of each report's file in the generation, for download."""
+def keep_sources(reports: list[Report], gen: Path, data_dir: Path | None) -> dict[str, list[int]]:
+    """Copy each report's file into the index folder's store (once per version of the file);
+    returns the (size, modification time) of each, which name the copies (layout.source_key)."""
     if data_dir is None:
-        return
+        return {}
+    store = gen.parent / layout.SOURCES
+    files = {}
     for report in reports:
-        target = gen / layout.SOURCES / report.source
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(data_dir / report.source, target)
+        st = (data_dir / report.source).stat()
+        files[report.source] = [st.st_size, st.st_mtime_ns]
+        target = store / layout.source_key(report.source, st.st_size, st.st_mtime_ns)
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(f".{target.name}.{os.getpid()}")
+            shutil.copy2(data_dir / report.source, partial)
+            os.replace(partial, target)
+    return files
 
 
 def write_meta(gen: Path, *, signature: str | None, files: dict, extras: dict, segments: list[dict],
@@ -366,16 +418,6 @@ def extra_signatures(data_dir: Path) -> dict[str, list[int] | None]:
             out[name] = [st.st_size, st.st_mtime_ns]
         except FileNotFoundError:
             out[name] = None
-    return out
-
-
-def file_signatures(data_dir: Path, reports) -> dict[str, list[int]]:
-    """(size, modification time) of each indexed report file, to see later which ones changed."""
-    out = {}
-    for report in reports:
-        source = report.source if isinstance(report, Report) else report["source"]
-        st = (data_dir / source).stat()
-        out[source] = [st.st_size, st.st_mtime_ns]
     return out
 
 

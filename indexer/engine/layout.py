@@ -10,11 +10,13 @@ Every other module names its files through the constants here.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import tempfile
 import time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 #: Bumped whenever a file below changes meaning; an index of another version is rebuilt.
 FORMAT_VERSION = 9
@@ -23,20 +25,25 @@ CURRENT = "CURRENT"
 LOCK_NAME = ".build.lock"
 GENERATION_PREFIX = "gen-"
 
+#: At the top of the index folder, shared by its generations: one copy of each version of each
+#: indexed file (served for download), named by source_key.
+SOURCES = "sources"
+
 #: Paragraph ids take 21 bits wherever they are packed with other values.
 DOC_BITS = 21
 MAX_PARAGRAPHS = (1 << DOC_BITS) - 1
 DOC_MASK = (1 << DOC_BITS) - 1
 
-# Files of a generation. Its first segment lies at its top ("."); an update adds segments in
-# folders delta-1, delta-2 … that hold the same files (TEXTS … COLUMNS, REPORTS, SEGMENT).
+# Files of a generation. Its first segment lies at its top ("."); a full build of more than
+# SEGMENT_PARAGRAPHS (build.py) adds seg-2, seg-3 …, and an update adds delta-1, delta-2 …,
+# each holding the same files (TEXTS … COLUMNS, REPORTS, SEGMENT).
 META = "meta.json"              # format, fingerprints, segments, removed reports, facet values
 SEGMENT = "segment.json"        # a segment's own place names (its columns hold codes into them)
 DELETED = "deleted.npy"         # ids of the paragraphs of removed or replaced reports
 REPORTS = "reports.json"        # one record per report, with its first paragraph id
+HEADINGS = "headings.json"      # per report, its headings (number, level, text): the contents
 COLUMNS = "paragraphs.npz"      # per-paragraph integer columns (report, year, section, places)
 WHOOSH = "whoosh"               # the Whoosh index: stored paragraphs and the jieba `words` field
-SOURCES = "sources"             # copies of the original files, served for download
 USERDICT = "userdict.txt"       # the user dictionary the words were segmented with
 TEXTS = "texts"                 # normalised paragraph texts (compressed blocks)
 GRAMS = "grams"                 # prefix of the n-gram posting files
@@ -47,6 +54,19 @@ SIMILAR = "similar"             # prefix of the similar-paragraph files
 def part(generation: Path, prefix: str, name: str) -> Path:
     """The file `prefix.name` of a generation (e.g. grams.keys.npy)."""
     return generation / f"{prefix}.{name}"
+
+
+def source_key(rel: str, size: int, mtime_ns: int) -> str:
+    """The store's name for one version of a report file: a hash of its name, size and time,
+    keeping the extension (so a download has the right type)."""
+    digest = hashlib.sha1(f"{rel}\0{size}\0{mtime_ns}".encode()).hexdigest()[:24]
+    return f"{digest[:2]}/{digest}{PurePosixPath(rel).suffix.lower()}"
+
+
+def source_copy(index_dir: Path, meta: dict, rel: str) -> Path | None:
+    """Where the store keeps the version of file `rel` that a generation (its meta) indexed."""
+    signature = meta.get("files", {}).get(rel)
+    return index_dir / SOURCES / source_key(rel, *signature) if signature else None
 
 
 def current_generation(index_dir: Path) -> Path | None:
@@ -72,7 +92,20 @@ def switch_current(index_dir: Path, gen: Path) -> None:
 
 
 def remove_old_generations(index_dir: Path, keep: set[str]) -> None:
-    """Delete every generation not named in keep (call only while holding the build lock)."""
+    """Delete every generation not named in keep, and the stored sources none of those use
+    (call only while holding the build lock)."""
     for old in index_dir.glob(GENERATION_PREFIX + "*"):
         if old.is_dir() and old.name not in keep:
             shutil.rmtree(old, ignore_errors=True)
+    used = set()
+    for name in keep:
+        try:
+            meta = json.loads((index_dir / name / META).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return  # cannot tell what a kept generation uses: remove nothing
+        used.update(source_key(rel, *sig) for rel, sig in meta.get("files", {}).items())
+    store = index_dir / SOURCES
+    for folder in store.iterdir() if store.is_dir() else ():
+        for path in folder.iterdir() if folder.is_dir() else ():
+            if f"{folder.name}/{path.name}" not in used:
+                path.unlink(missing_ok=True)

@@ -166,6 +166,7 @@ class ReportIndex:
             if meta.get("format") != FORMAT_VERSION:
                 raise IndexNotFound(f"The index at {generation.parent} was built by another version; "
                                     "rebuild it with: python -m indexer build")
+            self.meta = meta
             parts = read_segments(generation, meta)
             self.reports: list[dict] = parts["reports"]
             self.columns: dict[str, np.ndarray] = parts["columns"]
@@ -475,8 +476,10 @@ class ReportIndex:
 
     def source_path(self, report: dict) -> Path | None:
         """The indexed copy of a report's original file."""
-        path = (self.generation / layout.SOURCES / report["source"]).resolve()
-        root = (self.generation / layout.SOURCES).resolve()
+        copy = layout.source_copy(self.generation.parent, self.meta, report["source"])
+        if copy is None:
+            return None
+        path, root = copy.resolve(), (self.generation.parent / layout.SOURCES).resolve()
         if root not in path.parents or not path.is_file():
             return None
         return path

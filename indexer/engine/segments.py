@@ -151,7 +151,9 @@ def read_segments(generation: Path, meta: dict) -> dict:
         own = json.loads((folder / layout.SEGMENT).read_text(encoding="utf-8"))["values"]
         # the report column indexes the live reports (a removed report's paragraphs are never read through it)
         report_code = []
-        for report in json.loads((folder / layout.REPORTS).read_text(encoding="utf-8")):
+        headings = json.loads((folder / layout.HEADINGS).read_text(encoding="utf-8"))
+        for report, contents in zip(json.loads((folder / layout.REPORTS).read_text(encoding="utf-8")), headings):
+            report["headings"] = contents
             first = report["first_pid"] + base
             if (segment["dir"], report["report_id"]) in deleted:
                 live[first:first + report["paragraphs"]] = False

@@ -364,7 +364,20 @@ def describe(index: "ReportIndex", report_id: str, paragraph: int) -> dict:
     return {"report_id": report_id, "paragraph": paragraph, "township": report.get("township"),
             "county": report.get("county"), "year": report.get("year"), "threshold": THRESHOLD,
             "compared": bool(index.similar.compared[pid]), "more": bool(index.similar.more[pid]),
+            "within": compared_within(index, pid),
             "similar": [m.to_json() for m in similar_paragraphs(index, pid)]}
+
+
+def compared_within(index: "ReportIndex", pid: int) -> int | None:
+    """How many reports a paragraph was compared against, when not all of them (None): lists are
+    made per segment, and an index of several segments (a large build, or updates) compares a
+    paragraph only with the reports of its own segment."""
+    segments = index.meta["segments"]
+    if len(segments) == 1:
+        return None
+    bases = np.cumsum([0] + [s["paragraphs"] for s in segments])
+    k = int(np.searchsorted(bases, pid, side="right") - 1)
+    return segments[k]["reports"]
 
 
 def similar_paragraphs(index: "ReportIndex", pid: int) -> list[Match]:

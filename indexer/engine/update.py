@@ -2,8 +2,8 @@
 segment and deletions, without reading or analysing the other reports again.
 
 An update writes a new generation like a build does (the old one keeps serving until CURRENT
-switches), but shares the unchanged files with it by hard links: the segments so far, the
-Whoosh segments and the source copies. Only the new and changed reports are read and
+switches), but shares the unchanged files with it by hard links: the segments so far and the
+Whoosh segments (source copies live in the index folder's store, shared by generations). Only the new and changed reports are read and
 analysed, into a folder `delta-N` and Whoosh segments of their own; the paragraphs of
 changed and removed reports are marked deleted (in meta.json and in Whoosh's table of
 contents). Searching the result equals searching a full build of the folder
@@ -24,7 +24,7 @@ from typing import Callable
 
 from whoosh import index as whoosh_open
 
-from indexer.documents.folder import FolderError, scan_folder, source_signature
+from indexer.documents.folder import FolderError, relative, scan_folder, source_signature
 from indexer.engine import layout, whoosh_index
 from indexer.engine.build import (
     BuildError,
@@ -33,9 +33,8 @@ from indexer.engine.build import (
     _no_progress,
     build,
     build_lock,
-    copy_sources,
     extra_signatures,
-    file_signatures,
+    keep_sources,
     load_user_dict,
     place_values,
     prepare_index_dir,
@@ -45,7 +44,7 @@ from indexer.engine.build import (
 )
 from indexer.engine.layout import FORMAT_VERSION, current_generation, new_generation, switch_current
 
-#: More segments than this, or update segments over MERGE_SHARE of the paragraphs, call for a merge.
+#: More update segments than this, or update segments over MERGE_SHARE of the paragraphs, call for a merge.
 MAX_SEGMENTS = 8
 MERGE_SHARE = 0.25
 
@@ -104,8 +103,9 @@ def _meta(generation: Path | None) -> dict | None:
 def _apply(data_dir: Path, index_dir: Path, previous: Path, meta: dict, summary: UpdateSummary,
            progress: Progress) -> bool:
     """Write the update as a new generation and make it live; False when only a full build will do."""
-    files, _ = scan_folder(data_dir)
-    now = {p.relative_to(data_dir).as_posix(): p.stat() for p in files}
+    scanned = scan_folder(data_dir)
+    files = scanned[0]
+    now = {relative(data_dir, p): os.stat(p) for p in files}
     old: dict[str, list[int]] = meta["files"]
     changed = {rel for rel, st in now.items() if rel in old and old[rel] != [st.st_size, st.st_mtime_ns]}
     added = {rel for rel in now if rel not in old}
@@ -116,7 +116,7 @@ def _apply(data_dir: Path, index_dir: Path, previous: Path, meta: dict, summary:
     gone = [(folder, r) for folder, r in live if r["source"] in changed | removed]
     kept_ids = {r["report_id"] for folder, r in live if r["source"] not in changed | removed}
     entries = load_user_dict(data_dir, summary)
-    reports = read_reports(data_dir, summary, progress, only=changed | added)
+    reports = read_reports(data_dir, summary, progress, only=changed | added, scanned=scanned)
     ids = [r.report_id for r in reports]
     if len(set(ids)) != len(ids) or any(i in kept_ids for i in ids):
         return False  # an id shared with another file: a full build numbers them in its reading order
@@ -124,24 +124,19 @@ def _apply(data_dir: Path, index_dir: Path, previous: Path, meta: dict, summary:
     try:
         _link_tree(previous, gen)
         segments = list(meta["segments"])
-        name = f"delta-{1 + max([int(s['dir'].split('-')[1]) for s in segments if s['dir'] != '.'] + [0])}"
+        name = f"delta-{1 + sum(1 for s in segments if s.get('update'))}"
         whoosh_dir = gen / layout.WHOOSH
         deleted = [list(d) for d in meta["deleted_reports"]] + [[folder, r["report_id"]] for folder, r in gone]
         new_segments = write_segment(reports, gen / name, entries, whoosh_dir, progress) if reports else []
         _commit_whoosh(whoosh_dir, segments, meta, gone, new_segments)
         if reports:
             segments.append({"dir": name, "paragraphs": sum(len(r.paragraphs) for r in reports),
-                             "reports": len(reports)})
-        for _, r in gone:
-            _unlink(gen / layout.SOURCES / r["source"])
-        for r in reports:
-            _unlink(gen / layout.SOURCES / r.source)
-        copy_sources(reports, gen, data_dir)
+                             "reports": len(reports), "update": True})
         files_meta = {rel: sig for rel, sig in old.items() if rel not in changed | removed}
-        files_meta.update(file_signatures(data_dir, reports))
+        files_meta.update(keep_sources(reports, gen, data_dir))
         remaining = [r for _, r in live if r["source"] not in changed | removed]
         _unlink(gen / layout.META)
-        write_meta(gen, signature=source_signature(data_dir), files=files_meta, extras=meta["extras"],
+        write_meta(gen, signature=source_signature(data_dir, files), files=files_meta, extras=meta["extras"],
                    segments=segments, values=place_values(remaining + reports),
                    deleted_reports=deleted)
         switch_current(index_dir, gen)
@@ -157,8 +152,8 @@ def _apply(data_dir: Path, index_dir: Path, previous: Path, meta: dict, summary:
     summary.paragraphs = sum(len(r.paragraphs) for r in reports)
     summary.repairs = sum(r.repairs for r in reports)
     total = sum(s["paragraphs"] for s in segments)
-    updates = sum(s["paragraphs"] for s in segments if s["dir"] != ".")
-    summary.merge = len(segments) > MAX_SEGMENTS or updates > MERGE_SHARE * max(total, 1)
+    updates = [s["paragraphs"] for s in segments if s.get("update")]
+    summary.merge = len(updates) > MAX_SEGMENTS or sum(updates) > MERGE_SHARE * max(total, 1)
     return True
 
 
