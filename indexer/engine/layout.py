@@ -19,7 +19,7 @@ import time
 from pathlib import Path, PurePosixPath
 
 #: Bumped whenever a file below changes meaning; an index of another version is rebuilt.
-FORMAT_VERSION = 9
+FORMAT_VERSION = 10
 
 CURRENT = "CURRENT"
 LOCK_NAME = ".build.lock"
