@@ -51,7 +51,7 @@ def test_lists_and_texts_spanning_blocks(tmp_path, monkeypatch):
     for warmed in (False, True):  # lazily read blocks, then the flat arrays kept after warming
         if warmed:
             index.warm()
-            assert index.texts.flat is not None and index.postings.flat is not None
+            assert index.texts.flat is not None and index.grams.lists.flat is not None
         for needle in ["甲", "甲乙", "丙丁戊", "辛辛", "庚己甲乙"]:
             assert index.find(needle).tolist() == scan(texts, needle)
         assert index.texts.many([0, 1, 5, 199]) == [texts[0], texts[1], texts[5], texts[199]]

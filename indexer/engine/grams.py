@@ -1,14 +1,15 @@
 """Exact substring matching: character unigram and bigram postings, verified against the text.
 
-Every paragraph's normalised text is kept in memory. A needle of one
-character reads its unigram postings, which are exact; a longer needle intersects
-the postings of its distinct bigrams, rarest first, and each candidate is checked
-with a plain substring test, so recall and precision are both complete.
+Every paragraph's normalised text is kept in memory. A needle of one or two
+characters reads its unigram or bigram postings, which are exact, and so does a
+longer needle that is a frequent phrase (phrases.py). Any other needle intersects
+the lists of the longest frequent phrases inside it and of its other distinct
+bigrams, rarest first, and each candidate is checked with a plain substring test,
+so recall and precision are both complete.
 
-A posting list is a sorted array of paragraph ids, or, for a gram in more than one
-paragraph in 32, a bitmap over all paragraphs (smaller, and intersected with a
-bitwise test). Id lists, bitmaps and texts are compressed blocks (blocks.py), read
-on first use, so opening an index costs little.
+Posting lists are sorted id arrays or bitmaps (postings.py); lists, bitmaps and
+texts are compressed blocks (blocks.py), read on first use, so opening an index
+costs little.
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ from pathlib import Path
 import numpy as np
 
 from indexer.engine import layout
-from indexer.engine.blocks import BlockArray, BlockRows, BlockTexts
-from indexer.engine.layout import DOC_BITS, DOC_MASK, MAX_PARAGRAPHS
+from indexer.engine.blocks import BlockTexts
+from indexer.engine.layout import DOC_BITS, MAX_PARAGRAPHS
+from indexer.engine.phrases import PhraseTable
+from indexer.engine.phrases import write as write_phrases
+from indexer.engine.postings import Postings
 
 _SHIFT = 21  # code points fit in 21 bits
 #: How many paragraph ids the cache of recent answers may hold in all.
@@ -31,12 +35,14 @@ CACHE_IDS = 8_000_000
 _SEP = ord("\n")  # normalised text never holds whitespace, so this separates paragraphs safely
 
 
-def gram_keys(needle: str) -> list[int]:
-    """Keys to look up for a needle: its character for one character, else its distinct bigrams."""
+def gram_keys(needle: str, outside: list[tuple[int, int]] = ()) -> list[int]:
+    """Keys to look up for a needle: its character for one character, else its distinct bigrams
+    (leaving out those inside the spans `outside`, as (start, end))."""
     codes = [ord(c) for c in needle]
     if len(codes) == 1:
         return [codes[0]]
-    return sorted({((a + 1) << _SHIFT) | b for a, b in zip(codes, codes[1:])})
+    return sorted({((a + 1) << _SHIFT) | b for p, (a, b) in enumerate(zip(codes, codes[1:]))
+                   if not any(lo <= p and p + 2 <= hi for lo, hi in outside)})
 
 
 def chunk_grams(texts: list[str], first_doc: int) -> np.ndarray:
@@ -58,17 +64,13 @@ def chunk_grams(texts: list[str], first_doc: int) -> np.ndarray:
 
 
 class NgramIndex:
-    """Gram postings (arrays and bitmaps) and the normalised texts they are verified against."""
+    """Gram postings, frequent-phrase lists, and the normalised texts they are verified against."""
 
-    def __init__(self, texts: BlockTexts, keys, slots, offsets, sizes, postings: BlockArray, bitmaps: BlockRows):
+    def __init__(self, texts: BlockTexts, grams: Postings, phrases: PhraseTable):
         self.texts = texts        # normalised paragraph texts
         self.count = len(texts)
-        self.keys = keys          # sorted gram keys
-        self.slots = slots        # per key: bitmap row, or -1 when the key has a sorted id list
-        self.offsets = offsets    # per key: start of its id list in postings (len(keys) + 1)
-        self.sizes = sizes        # per key: how many paragraphs hold it
-        self.postings = postings  # int32 paragraph ids, as sorted lists
-        self.bitmaps = bitmaps    # uint8 rows of ceil(count / 8) bytes, big-endian bit order
+        self.grams = grams        # unigram and bigram postings, keyed as in gram_keys
+        self.phrases = phrases    # exact lists of the frequent longer phrases (phrases.py)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cached_ids = 0
         self._cache_lock = threading.Lock()
@@ -76,71 +78,39 @@ class NgramIndex:
     # -- building -------------------------------------------------------------------------------
 
     @staticmethod
-    def write(directory: Path, texts: list[str], chunks: list[np.ndarray]) -> None:
-        """Write the index for normalised texts from the packed gram arrays of their chunks."""
+    def write(directory: Path, texts: list[str], chunks: list[np.ndarray], **phrase_options) -> None:
+        """Write the index for normalised texts from the packed gram arrays of their chunks.
+
+        phrase_options are passed to phrases.write (the tests lower its thresholds).
+        """
         count = len(texts)
         if count > MAX_PARAGRAPHS:
             raise ValueError(f"an index holds at most {MAX_PARAGRAPHS} paragraphs, not {count}")
         packed = np.concatenate(chunks) if chunks else np.zeros(0, np.int64)
         packed.sort(kind="stable")  # chunks are sorted runs: a merge
-        keys_all = packed >> DOC_BITS
-        docs_all = (packed & DOC_MASK).astype(np.int32)
+        Postings.write(directory, layout.GRAMS, packed, count)
         del packed
-        starts = np.flatnonzero(np.diff(keys_all, prepend=-1)) if len(keys_all) else np.zeros(0, np.int64)
-        keys = keys_all[starts]
-        bounds = np.append(starts, len(keys_all))
-        sizes = np.diff(bounds).astype(np.int32)
-        dense = sizes * 32 > count
-        slots = np.full(len(keys), -1, np.int32)
-        slots[dense] = np.arange(int(dense.sum()), dtype=np.int32)
-        nbytes = (count + 7) // 8
-        bitmaps = np.zeros((int(dense.sum()), nbytes), np.uint8)
-        for row, i in enumerate(np.flatnonzero(dense)):
-            bits = np.zeros(nbytes * 8, bool)
-            bits[docs_all[bounds[i]:bounds[i + 1]]] = True
-            bitmaps[row] = np.packbits(bits)
-        sparse = np.repeat(~dense, sizes)
-        postings = docs_all[sparse]
-        offsets = np.zeros(len(keys) + 1, np.int64)
-        offsets[1:] = np.cumsum(np.where(dense, 0, sizes))
-        for name, array in (("keys", keys), ("slots", slots), ("offsets", offsets), ("sizes", sizes)):
-            np.save(layout.part(directory, layout.GRAMS, f"{name}.npy"), array)
-        BlockArray.save(layout.part(directory, layout.GRAMS, "postings"), postings, starts=np.unique(offsets[:-1]))
-        BlockRows.save(layout.part(directory, layout.GRAMS, "bitmaps"), bitmaps)
+        write_phrases(directory, texts, **phrase_options)
         BlockTexts.save(directory / layout.TEXTS, texts)
 
     @classmethod
     def load(cls, directory: Path, count: int) -> "NgramIndex":
         """Open the index of `count` paragraphs in directory."""
-        keys, slots, offsets, sizes = (np.load(layout.part(directory, layout.GRAMS, f"{name}.npy"))
-                                       for name in ("keys", "slots", "offsets", "sizes"))
         texts = BlockTexts(directory / layout.TEXTS)
         if len(texts) != count:
             raise ValueError(f"{directory}: the texts hold {len(texts)} paragraphs, expected {count}")
-        return cls(texts, keys, slots, offsets, sizes, BlockArray(layout.part(directory, layout.GRAMS, "postings")),
-                   BlockRows(layout.part(directory, layout.GRAMS, "bitmaps")))
+        return cls(texts, Postings.load(directory, layout.GRAMS, count), PhraseTable.load(directory, count))
 
     def warm(self) -> None:
         """Decompress every block now rather than on first use."""
         self.texts.warm()
-        self.postings.warm()
-        self.bitmaps.warm()
+        self.grams.warm()
+        self.phrases.warm()
 
     # -- reading --------------------------------------------------------------------------------
 
     def __len__(self) -> int:
         return self.count
-
-    def _lookup(self, key: int) -> tuple[int, int]:
-        """(slot, index) of a key: slot >= 0 for a bitmap; index -1 when the key is absent."""
-        i = int(np.searchsorted(self.keys, key))
-        if i >= len(self.keys) or int(self.keys[i]) != key:
-            return -1, -1
-        return int(self.slots[i]), i
-
-    def _list(self, i: int) -> np.ndarray:
-        """The sorted id list of key i (a key without a bitmap)."""
-        return self.postings.get(int(self.offsets[i]), int(self.offsets[i + 1]))
 
     def find(self, needle: str) -> np.ndarray:
         """Sorted ids of the paragraphs whose normalised text contains the normalised needle.
@@ -169,10 +139,11 @@ class NgramIndex:
             self._cached_ids = 0
 
     def estimate(self, needle: str) -> int:
-        """An upper bound on how many paragraphs contain needle: its rarest gram's count."""
+        """An upper bound on how many paragraphs contain needle: its rarest list's length."""
         if not needle:
             return self.count
-        return min((int(self.sizes[i]) if i >= 0 else 0) for _, i in map(self._lookup, gram_keys(needle)))
+        lists, _ = self._lists(needle)
+        return min((store.size(i) for store, i in lists), default=0)
 
     def find_within(self, needle: str, within: np.ndarray) -> np.ndarray:
         """find(needle) ∩ within (sorted ids), checking only the candidates inside `within`."""
@@ -182,34 +153,63 @@ class NgramIndex:
             return intersect_sorted(within, cached)
         return self._find(needle, within)
 
+    def _lists(self, needle: str) -> tuple[list[tuple[Postings, int]], bool]:
+        """The posting lists every paragraph holding needle is in, and whether they are exact.
+
+        One character: its unigram list, exact. Two: the bigram's, exact. Longer: the list of
+        the needle itself when it is a stored phrase (exact), else those of the longest
+        phrases inside it and of the bigrams outside them. No lists at all when one of the
+        pieces occurs nowhere.
+        """
+        if len(needle) >= 3:
+            cover = self.phrases.cover(needle)
+            if any(i < 0 for _, _, i in cover):
+                return [], True
+            if cover and cover[0][:2] == (0, len(needle)):
+                return [(self.phrases.postings, cover[0][2])], True
+            spans = [(lo, hi) for lo, hi, _ in cover]
+            keys = gram_keys(needle, outside=spans)
+        else:
+            cover, keys = [], gram_keys(needle)
+        found = [(self.grams, self.grams.find(k)) for k in keys]
+        if any(i < 0 for _, i in found):
+            return [], True
+        return found + [(self.phrases.postings, i) for _, _, i in cover], len(needle) <= 2
+
     def _find(self, needle: str, within: np.ndarray | None = None) -> np.ndarray:
         if not needle:
             return np.arange(self.count, dtype=np.int32) if within is None else within
-        found = [self._lookup(k) for k in gram_keys(needle)]
-        if any(i < 0 for _, i in found):
+        lists, exact = self._lists(needle)
+        if not lists:
             return np.zeros(0, np.int32)
-        dense = [slot for slot, _ in found if slot >= 0]
-        sparse = sorted((i for slot, i in found if slot < 0), key=lambda i: int(self.sizes[i]))
-        if sparse:
-            result = self._list(sparse[0])
-            for i in sparse[1:]:
-                if len(result) < 64 and len(result) * 4 < int(self.sizes[i]):
-                    break  # few candidates left: checking the text is cheaper than intersecting
-                result = intersect_sorted(result, self._list(i))
-            for slot in dense:
-                if len(result) == 0:
-                    break
-                row = self.bitmaps[slot]
-                result = result[(row[result >> 3] >> (7 - (result & 7)) & 1).astype(bool)]
+        dense = [(store, i) for store, i in lists if store.is_dense(i)]
+        sparse = sorted((item for item in lists if not item[0].is_dense(item[1])), key=lambda s: s[0].size(s[1]))
+        # start from the shortest list (or from `within`); bitmaps are applied last, as bit tests
+        from_within = within is not None and (not sparse or len(within) <= sparse[0][0].size(sparse[0][1]))
+        if from_within:
+            result = np.asarray(within, dtype=np.int32)
+        elif sparse:
+            store, i = sparse.pop(0)
+            result = store.ids(i)
         else:
-            acc = np.array(self.bitmaps[dense[0]])
-            for slot in dense[1:]:
-                acc &= self.bitmaps[slot]
-            result = np.flatnonzero(np.unpackbits(acc)[: self.count]).astype(np.int32)
-        if within is not None:
-            result = intersect_sorted(within, result)
-        if len(found) == 1 and len(needle) <= 2:
-            return result.astype(np.int32)  # one unigram or bigram list is exact
+            store, i = dense.pop(0)
+            acc = np.array(store.bitmap(i))
+            for store, i in dense:
+                acc &= store.bitmap(i)
+            result, dense = np.flatnonzero(np.unpackbits(acc)[: self.count]).astype(np.int32), []
+        for store, i in sparse:
+            if not exact and len(result) < 64 and len(result) * 4 < store.size(i):
+                break  # few candidates left: checking the text is cheaper than intersecting
+            result = intersect_sorted(result, store.ids(i))
+        if within is not None and not from_within:
+            result = intersect_sorted(result, within)
+        for store, i in dense:
+            if len(result) == 0:
+                break
+            row = store.bitmap(i)
+            result = result[(row[result >> 3] >> (7 - (result & 7)) & 1).astype(bool)]
+        if exact:
+            return result.astype(np.int32)
         return self.verify(result, needle)
 
     def verify(self, candidates: np.ndarray, needle: str) -> np.ndarray:

@@ -19,7 +19,7 @@ import time
 from pathlib import Path, PurePosixPath
 
 #: Bumped whenever a file below changes meaning; an index of another version is rebuilt.
-FORMAT_VERSION = 10
+FORMAT_VERSION = 11
 
 CURRENT = "CURRENT"
 LOCK_NAME = ".build.lock"
@@ -47,6 +47,7 @@ WHOOSH = "whoosh"               # the Whoosh index: stored paragraphs and the ji
 USERDICT = "userdict.txt"       # the user dictionary the words were segmented with
 TEXTS = "texts"                 # normalised paragraph texts (compressed blocks)
 GRAMS = "grams"                 # prefix of the n-gram posting files
+PHRASES = "phrases"             # prefix of the frequent-phrase table and its posting files
 WORDS = "words"                 # prefix of the ranking word-posting files
 SIMILAR = "similar"             # prefix of the similar-paragraph files
 
