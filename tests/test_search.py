@@ -204,3 +204,6 @@ def test_facets_counted_either_way_equal_counting_each_paragraph(openings_index,
             assert {index.section_keys.index(f["value"]): f["count"] for f in got} == counts
         else:
             assert {index.value_code[name][f["value"]]: f["count"] for f in got} == counts
+            assert got == sorted(got, key=lambda f: (-f["count"], f["value"]))  # most first, then by name
+    assert [f["value"] for f in facets["year"]] == sorted((f["value"] for f in facets["year"]),
+                                                          key=lambda y: y or 0, reverse=True)

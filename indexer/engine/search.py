@@ -191,6 +191,7 @@ class ReportIndex:
         self.by_id = {r["report_id"]: r for r in self.reports}
         #: Where each report's paragraphs start (reports hold consecutive ids), and the end.
         self.report_starts = np.asarray([r["first_pid"] for r in self.reports] + [meta["paragraphs"]], np.int64)
+        self._report_starts32 = self.report_starts.astype(np.int32)  # searching int32 ids without a copy
         self._reader_lock = threading.Lock()
         self._report_columns: dict[str, np.ndarray] = {}
         if not (self.ix.doc_count_all() == len(self.grams) == len(self.words.lengths) == len(self.columns["year"])
@@ -321,33 +322,43 @@ class ReportIndex:
 
         Places and year belong to a report. For many hits they are counted per report (the
         ids are sorted, so one searchsorted over the report boundaries gives each report's
-        count, shared by every facet the filters leave alone); for few, per paragraph.
+        count, shared by every facet counted over the same ids); for few, per paragraph.
+        Facets without a filter of their own count the same ids, so those are selected once.
         """
         out = {}
-        whole: np.ndarray | None = None  # per-report counts of all ids
+        subsets: dict[str | None, np.ndarray] = {}     # by the filter left out (None: none is)
+        per_report: dict[str | None, np.ndarray] = {}  # per-report counts of a subset
         for name in FACET_KEYS:
-            sub = ids[self.filter_mask(ids, filters, skip=name)] if _filtered(filters, name) else ids
+            skip = name if _narrows(filters, name) else None
+            if skip not in subsets:
+                subsets[skip] = ids[self.filter_mask(ids, filters, skip=skip)] if _filtered(filters, skip) else ids
+            sub = subsets[skip]
             if name == "section" or len(sub) < PER_REPORT_MIN * len(self.reports):
                 counts = np.bincount(self.columns[name][sub])
             else:
-                if sub is ids:
-                    whole = self._per_report(ids) if whole is None else whole
-                per_report = whole if sub is ids else self._per_report(sub)
-                counts = np.bincount(self.report_column(name), weights=per_report).astype(np.int64)
-            values = np.flatnonzero(counts)
-            if name == "year":
-                out[name] = [{"value": int(v) or None, "count": int(counts[v])} for v in values[::-1]]
-            elif name == "section":
-                out[name] = [{"value": self.section_keys[v], "label": SECTIONS[self.section_keys[v]],
-                              "count": int(counts[v])} for v in values]
-            else:
-                items = [{"value": self.values[name][v], "count": int(counts[v])} for v in values]
-                out[name] = sorted(items, key=lambda i: (-i["count"], i["value"]))
+                if skip not in per_report:
+                    per_report[skip] = self._per_report(sub)
+                counts = np.bincount(self.report_column(name), weights=per_report[skip]).astype(np.int64)
+            out[name] = self._facet_items(name, counts)
         return out
+
+    def _facet_items(self, name: str, counts: np.ndarray) -> list[dict]:
+        """A facet's values with their counts: years newest first, sections in order, places by count then name."""
+        values = np.flatnonzero(counts)
+        found = counts[values]
+        if name == "year":
+            return [{"value": v or None, "count": c} for v, c in zip(values[::-1].tolist(), found[::-1].tolist())]
+        if name == "section":
+            return [{"value": self.section_keys[v], "label": SECTIONS[self.section_keys[v]], "count": c}
+                    for v, c in zip(values.tolist(), found.tolist())]
+        order = np.lexsort((values, -found))  # codes follow the names' order
+        names = self.values[name]
+        return [{"value": names[v], "count": c} for v, c in zip(values[order].tolist(), found[order].tolist())]
 
     def _per_report(self, ids: np.ndarray) -> np.ndarray:
         """How many of the sorted ids fall in each report."""
-        return np.diff(np.searchsorted(ids, self.report_starts))
+        starts = self.report_starts if ids.dtype == np.int64 else self._report_starts32
+        return np.diff(np.searchsorted(ids, starts))
 
     def report_column(self, name: str) -> np.ndarray:
         """A per-paragraph column that is constant within a report, one value per report."""
@@ -489,7 +500,16 @@ class ReportIndex:
 PER_REPORT_MIN = 8
 
 
-def _filtered(filters: Filters, skip: str) -> bool:
+def _narrows(filters: Filters, facet: str) -> bool:
+    """Whether the facet's own filter narrows the paragraphs."""
+    if facet == "year":
+        return filters.year_from is not None or filters.year_to is not None
+    if facet == "section":
+        return bool(filters.sections)
+    return any(filters.places(f) for f in PLACE_FACETS if f.key == facet)
+
+
+def _filtered(filters: Filters, skip: str | None) -> bool:
     """Whether any filter other than the one on `skip` narrows the paragraphs."""
     if any(filters.places(f) for f in PLACE_FACETS if f.key != skip):
         return True
