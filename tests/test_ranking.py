@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from whoosh.query import Term
 
+from indexer.engine.search import _smallest
 from indexer.text.normalize import normalize
 
 
@@ -32,3 +33,13 @@ def test_frequencies_read_either_way_equal_a_recount(index, dense_share, monkeyp
     for word in words:
         expected = [sum(1 for w in index.segmenter.words(normalize(t)) if w == word) for t in texts]
         assert got[word].tolist() == [min(e, 255) for e in expected]
+
+
+@pytest.mark.parametrize("size, k", [(10, 3), (5000, 1000), (70_000, 1000), (300_000, 10), (300_000, 1000)])
+@pytest.mark.parametrize("ties", [2, 50, 10**9])
+def test_the_k_smallest_are_found_by_value_then_index(size, k, ties):
+    rng = np.random.default_rng(size + k + ties)
+    for keys in (rng.integers(0, ties, size).astype(float), np.sort(rng.integers(0, ties, size)).astype(float),
+                 -np.sort(rng.integers(0, ties, size)).astype(float)):
+        expected = np.sort(np.argsort(keys, kind="stable")[:k])
+        assert _smallest(keys, k).tolist() == expected.tolist()
