@@ -133,3 +133,13 @@ def test_the_bar_rises_until_the_phrases_fit(tmp_path, monkeypatch):
     assert 0 < len(index.phrases.keys) - index.phrases.starts[1] <= 30
     for name in stored(index.phrases):
         assert index.find(name).tolist() == scan(texts, name)
+
+
+def test_phrase_bitmaps_are_not_kept_in_memory(tmp_path):
+    texts = generated(400)
+    index = build(tmp_path, texts)
+    index.warm()
+    for name in [s for s in stored(index.phrases) if len(s) >= 3][:20]:
+        assert index.find(name).tolist() == scan(texts, name)
+    assert index.phrases.postings.bitmaps.file.cache == {}
+    assert index.grams.bitmaps.file.cache  # the gram bitmaps are kept, once warmed

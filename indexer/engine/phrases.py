@@ -59,8 +59,10 @@ class PhraseTable:
 
     @classmethod
     def load(cls, directory: Path, count: int) -> "PhraseTable":
-        return cls(np.load(layout.part(directory, layout.PHRASES, "table.npy")), np.load(layout.part(directory, layout.PHRASES, "starts.npy")),
-                   Postings.load(directory, layout.PHRASES, count))
+        # thousands of bitmaps (690 MB at 1M paragraphs): decompressed at each use, not kept
+        return cls(np.load(layout.part(directory, layout.PHRASES, "table.npy")),
+                   np.load(layout.part(directory, layout.PHRASES, "starts.npy")),
+                   Postings.load(directory, layout.PHRASES, count, keep_bitmaps=False))
 
     def warm(self) -> None:
         self.postings.warm()

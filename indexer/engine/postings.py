@@ -72,11 +72,12 @@ class Postings:
         _save(directory, prefix, keys, sizes.astype(np.int32), np.ones(len(keys), bool), np.zeros(0, np.int32), rows)
 
     @classmethod
-    def load(cls, directory: Path, prefix: str, count: int) -> "Postings":
+    def load(cls, directory: Path, prefix: str, count: int, keep_bitmaps: bool = True) -> "Postings":
+        """Open the lists saved under prefix; without keep_bitmaps, a bitmap is decompressed at each use."""
         keys, slots, offsets, sizes = (np.load(layout.part(directory, prefix, f"{name}.npy"))
                                        for name in ("keys", "slots", "offsets", "sizes"))
         return cls(keys, slots, offsets, sizes, BlockArray(layout.part(directory, prefix, "postings")),
-                   BlockRows(layout.part(directory, prefix, "bitmaps")), count)
+                   BlockRows(layout.part(directory, prefix, "bitmaps"), keep=keep_bitmaps), count)
 
     def warm(self) -> None:
         """Decompress every block now rather than on first use."""
