@@ -17,17 +17,10 @@ from indexer.documents.metadata import MANIFEST_FIELDS, MANIFEST_NAME, ManifestE
 from indexer.documents.sections import SECTIONS
 from indexer.engine.build import BuildError, build
 from indexer.engine.facets import PLACE_FACETS, PLACE_KEYS, REPORT_FIELDS
+from indexer.engine.filters import FilterError, Filters, parse_year_range
 from indexer.engine.query import QueryError, parse_query
-from indexer.engine.search import (
-    MAX_LIMIT,
-    SORTS,
-    FilterError,
-    Filters,
-    IndexNotFound,
-    ReportIndex,
-    highlight_spans,
-    parse_year_range,
-)
+from indexer.engine.ranking import SORTS
+from indexer.engine.search import MAX_LIMIT, IndexNotFound, ReportIndex, highlight_spans
 from indexer.engine.similar import UnknownParagraph, describe
 from indexer.engine.update import update
 from indexer.research.keyterms import DEFAULT_TERMS, MAX_TERMS, key_terms, selection

@@ -22,7 +22,8 @@ from indexer.documents.metadata import SOURCE_NAMES
 from indexer.documents.sections import SECTIONS
 from indexer.engine.facets import PLACE_FACETS
 from indexer.engine.query import parse_query
-from indexer.engine.search import REPORT_PAGE_SIZE, SORTS, Filters, IndexNotFound, report_url
+from indexer.engine.ranking import SORTS
+from indexer.engine.search import REPORT_PAGE_SIZE, Filters, IndexNotFound, report_url
 
 from .params import ParamError, as_param_error, page_number, parse_params
 from .protect import Busy, heavy

@@ -11,8 +11,9 @@ from werkzeug.datastructures import MultiDict
 
 from indexer.documents.sections import SECTIONS
 from indexer.engine.facets import PLACE_FACETS
+from indexer.engine.filters import FilterError, Filters, check_sections, parse_year_range
 from indexer.engine.query import Query, QueryError, check_length, parse_query
-from indexer.engine.search import FilterError, Filters, check_sections, check_sort, parse_year_range
+from indexer.engine.ranking import check_sort
 from indexer.messages import UserError
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from whoosh.query import Term
 
-from indexer.engine.search import _smallest
+from indexer.engine.ranking import _smallest
 from indexer.text.normalize import normalize
 
 
@@ -25,7 +25,7 @@ def test_bm25_matches_whoosh(index, word):
 
 @pytest.mark.parametrize("dense_share", [0, 10**9], ids=["search", "dense"])
 def test_frequencies_read_either_way_equal_a_recount(index, dense_share, monkeypatch):
-    monkeypatch.setattr("indexer.engine.ranking.DENSE_SHARE", dense_share)
+    monkeypatch.setattr("indexer.engine.word_postings.DENSE_SHARE", dense_share)
     ids = np.arange(0, len(index), 2)
     texts = [h.text for h in index.hits(ids.tolist())]
     words = ["法治", "调解", "法律明白人", "没有这个词"]

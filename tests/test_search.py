@@ -191,7 +191,7 @@ def _reference_facets(index, ids, filters):
 @pytest.mark.parametrize("per_report_min", [0, 10**9], ids=["per-report", "per-paragraph"])
 def test_facets_counted_either_way_equal_counting_each_paragraph(openings_index, q, filters, per_report_min,
                                                                   monkeypatch):
-    monkeypatch.setattr("indexer.engine.search.PER_REPORT_MIN", per_report_min)
+    monkeypatch.setattr("indexer.engine.facet_counts.PER_REPORT_MIN", per_report_min)
     index = openings_index
     ids = index.select(parse_query(q))
     facets = index.facets(ids, filters)

@@ -38,7 +38,7 @@ from indexer.engine.layout import (
     remove_old_generations,
     switch_current,
 )
-from indexer.engine.ranking import WordIndex, chunk_words
+from indexer.engine.word_postings import WordIndex, chunk_words
 from indexer.text.normalize import KEPT_MARKS, normalize
 from indexer.text.words import USERDICT_NAME, Entry, UserDictError, read_user_dict, segmenter_for
 

@@ -1,143 +1,113 @@
-"""Ranking: jieba-word postings and BM25, computed over arrays for every match at once.
+"""The order of results: relevance (whole words, then BM25 over jieba words and occurrences), or a sort.
 
-The formula is Whoosh's BM25F for one field (B=0.75, K1=1.2, idf = log(N/(df+1)) + 1),
-so scores agree with Whoosh's own scorer over the same words (see tests/test_ranking.py),
-but a whole result set is scored in a few vectorised NumPy steps instead of a Python loop.
+BM25 reads the word postings of word_postings.py; the formula is Whoosh's BM25F for one
+field, so scores agree with Whoosh's own scorer over the `words` field.
 """
 
 from __future__ import annotations
 
-import json
-from collections import Counter
-from pathlib import Path
-
 import numpy as np
 
-from indexer.engine import layout
-from indexer.engine.blocks import BlockArray
-from indexer.engine.layout import DOC_BITS, DOC_MASK
+from indexer.engine.filters import FilterError
+from indexer.engine.query import Query
 
-B = 0.75
-K1 = 1.2
-_TF_BITS = 8
-_DOC_SHIFT = _TF_BITS
-_WORD_SHIFT = DOC_BITS + _TF_BITS  # paragraph id and tf below the word id
+SORTS = {
+    "relevance": "相关度",
+    "newest": "年份（新→旧）",
+    "oldest": "年份（旧→新）",
+    "township": "乡镇",
+}
+#: How many of the best paragraphs have their occurrences counted for ranking.
+RERANK = 1000
 
 
-def chunk_words(words: list[list[str]], first_doc: int) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Word postings of a chunk, from each paragraph's jieba words: (local vocabulary, packed
-    postings, lengths in words). Packed postings are local word id << 29 | paragraph id << 8 | min(tf, 255).
+def check_sort(sort: str) -> None:
+    """Raise FilterError for a sort that does not exist."""
+    if sort not in SORTS:
+        raise FilterError("unknown_sort", value=sort[:30], choices=", ".join(SORTS),
+                          choices_zh="、".join(SORTS.values()))
+
+
+def word_scores(index, query: Query, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per id: how many term groups occur as whole jieba words, and BM25 over the query's words."""
+    term_words = {term: index.segmenter.words(term) for term in query.terms}
+    tf = index.words.frequencies([w for words in term_words.values() for w in words], ids)
+    whole = np.zeros(len(ids))
+    for group in query.groups:
+        in_group = np.zeros(len(ids), bool)
+        for term in group:
+            if term_words[term]:
+                in_group |= np.logical_and.reduce([tf[w] > 0 for w in term_words[term]])
+        whole += in_group
+    return whole, index.words.bm25(tf, ids)
+
+def order(index, ids: np.ndarray, sort: str, query: Query | None, top: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """ids in the requested order (ties by paragraph id), and their scores; with top, only the first `top`."""
+    check_sort(sort)
+    if sort == "relevance" and query is None:  # browsing: report order
+        chosen = ids if top is None else ids[:top]
+        return chosen, np.zeros(len(chosen))
+    if sort == "relevance":
+        return rank(index, ids, query, top)
+    scores = np.zeros(len(ids))
+    years = index.columns["year"][ids].astype(np.int64)
+    if sort == "newest":
+        keys = -years
+    elif sort == "oldest":
+        keys = years
+    else:  # townships are stored in name order, so their codes sort by name
+        keys = index.columns["township"][ids].astype(np.int64) * 4096 - years
+    if top is not None and top < len(ids):
+        chosen = _smallest(keys, top)
+        order = chosen[np.argsort(keys[chosen], kind="stable")]
+    else:
+        order = np.argsort(keys, kind="stable")  # ids are sorted, so ties keep paragraph order
+    return ids[order], scores[order]
+
+def rank(index, ids: np.ndarray, query: Query, top: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Relevance order and scores: whole-word matches first, then BM25 and occurrences.
+
+    The integer part of a score counts the query's term groups found as whole jieba
+    words in the paragraph (法治 in 法治建设, not in 执法治理); the fraction grows with
+    BM25 over the query's jieba words and with how often the terms occur. Counting
+    occurrences costs a pass over each text, so it refines only the best RERANK (or
+    `top`) paragraphs; the rest count one, the least a match has, so scores never
+    increase down the list.
     """
-    vocab: dict[str, int] = {}
-    packed: list[int] = []
-    lengths = np.zeros(len(words), np.int32)
-    for n, paragraph in enumerate(words):
-        lengths[n] = len(paragraph)
-        doc = (first_doc + n) << _DOC_SHIFT
-        for word, tf in Counter(paragraph).items():
-            wid = vocab.setdefault(word, len(vocab))
-            packed.append((wid << _WORD_SHIFT) | doc | min(tf, 255))
-    return list(vocab), np.array(packed, dtype=np.int64), lengths
+    whole, bm25 = word_scores(index, query, ids)
+    scores = _combine(whole, bm25, np.ones(1))  # one occurrence each, for now
+    first = max(RERANK, top or 0)
+    best = _smallest(-scores, first) if first < len(ids) else np.arange(len(ids))
+    scores[best] = _combine(whole[best], bm25[best], index.grams.occurrences(ids[best], query.terms))
+    order = best[np.argsort(-scores[best], kind="stable")]
+    if top is None and first < len(ids):
+        rest = np.setdiff1d(np.arange(len(ids)), best, assume_unique=True)
+        order = np.concatenate((order, rest[np.argsort(-scores[rest], kind="stable")]))
+    elif top is not None:
+        order = order[:top]
+    return ids[order], scores[order]
 
 
-class WordIndex:
-    """Postings of jieba words: for each word, sorted paragraph ids and term frequencies."""
-
-    def __init__(self, vocab: list[str], offsets, docs, tfs, lengths):
-        self.vocab = {w: i for i, w in enumerate(vocab)}
-        self.offsets = offsets
-        self.docs = docs
-        self.tfs = tfs
-        self.lengths = lengths
-        self.count = len(lengths)
-        self.avg_length = float(np.mean(lengths)) if len(lengths) else 1.0
-
-    @staticmethod
-    def write(directory: Path, chunks: list[tuple[list[str], np.ndarray, np.ndarray]]) -> None:
-        """Merge chunk outputs into one global word index on disk."""
-        vocab: dict[str, int] = {}
-        parts = []
-        for local_vocab, packed, _ in chunks:
-            remap = np.array([vocab.setdefault(w, len(vocab)) for w in local_vocab], dtype=np.int64)
-            if len(packed):
-                low = packed & ((1 << _WORD_SHIFT) - 1)
-                parts.append((remap[packed >> _WORD_SHIFT] << _WORD_SHIFT) | low)
-        packed = np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
-        words = packed >> _WORD_SHIFT
-        offsets = np.zeros(len(vocab) + 1, np.int64)
-        offsets[1:] = np.cumsum(np.bincount(words, minlength=len(vocab)))
-        docs = ((packed >> _DOC_SHIFT) & DOC_MASK).astype(np.int32)
-        tfs = (packed & 0xFF).astype(np.uint8)
-        lengths = np.concatenate([c[2] for c in chunks]) if chunks else np.zeros(0, np.int32)
-        (layout.part(directory, layout.WORDS, "vocab.json")).write_text(json.dumps(list(vocab), ensure_ascii=False),
-                                                    encoding="utf-8")
-        np.save(layout.part(directory, layout.WORDS, "offsets.npy"), offsets)
-        np.save(layout.part(directory, layout.WORDS, "lengths.npy"), lengths)
-        BlockArray.save(layout.part(directory, layout.WORDS, "docs"), docs, starts=offsets[:-1])
-        BlockArray.save(layout.part(directory, layout.WORDS, "tfs"), tfs)
-
-    @classmethod
-    def load(cls, directory: Path) -> "WordIndex":
-        vocab = json.loads((layout.part(directory, layout.WORDS, "vocab.json")).read_text(encoding="utf-8"))
-        return cls(vocab, np.load(layout.part(directory, layout.WORDS, "offsets.npy")), BlockArray(layout.part(directory, layout.WORDS, "docs")),
-                   BlockArray(layout.part(directory, layout.WORDS, "tfs")), np.load(layout.part(directory, layout.WORDS, "lengths.npy")))
-
-    def warm(self) -> None:
-        """Decompress every block now rather than on first use."""
-        self.docs.warm()
-        self.tfs.warm()
-
-    def postings(self, word: str) -> tuple[np.ndarray, np.ndarray]:
-        """(paragraph ids, term frequencies) of a word; empty when it is not in the index."""
-        wid = self.vocab.get(word)
-        if wid is None:
-            return np.zeros(0, np.int32), np.zeros(0, np.uint8)
-        lo, hi = int(self.offsets[wid]), int(self.offsets[wid + 1])
-        return self.docs.get(lo, hi), self.tfs.get(lo, hi)
-
-    def df(self, word: str) -> int:
-        """How many paragraphs hold the word."""
-        wid = self.vocab.get(word)
-        return 0 if wid is None else int(self.offsets[wid + 1] - self.offsets[wid])
-
-    def frequencies(self, words: list[str], ids: np.ndarray) -> dict[str, np.ndarray]:
-        """For each distinct word, its frequency in each paragraph of ids (sorted); 0 where absent."""
-        out = {}
-        for word in dict.fromkeys(words):
-            docs, tfs = self.postings(word)
-            tf = np.zeros(len(ids))
-            if len(docs) and len(ids) * DENSE_SHARE >= len(self.lengths):
-                dense = np.zeros(len(self.lengths), tfs.dtype)  # many ids: a scatter and a gather beat a search per id
-                dense[docs] = tfs
-                tf[:] = dense[ids]
-            elif len(docs):
-                pos, hit = _positions(docs, ids)
-                tf[hit] = tfs[pos[hit]]
-            out[word] = tf
-        return out
-
-    def bm25(self, frequencies: dict[str, np.ndarray], ids: np.ndarray) -> np.ndarray:
-        """BM25 of each paragraph in ids for the words of `frequencies` (from frequencies())."""
-        scores = np.zeros(len(ids))
-        if len(ids) == 0:
-            return scores
-        norm = K1 * ((1 - B) + B * self.lengths[ids] / self.avg_length)
-        for word, tf in frequencies.items():
-            df = self.df(word)
-            if df:
-                idf = float(np.log(self.count / (df + 1)) + 1)
-                scores += idf * (tf * (K1 + 1)) / (tf + norm)
-        return scores
+def _smallest(keys: np.ndarray, k: int) -> np.ndarray:
+    """Indexes of the k smallest keys, ties broken by index, in index order."""
+    if 0 < k <= len(keys) // 64:
+        # Few of many: the k smallest are among the keys up to a bound read off an even sample,
+        # if at least k keys are (else look at them all). Partitioning those few is cheaper.
+        sample = keys[::len(keys) // 4096]
+        m = min(len(sample) - 1, 2 * k * len(sample) // len(keys) + 16)
+        near = np.flatnonzero(keys <= np.partition(sample, m)[m])
+        if len(near) >= k:
+            return near[_smallest_of_all(keys[near], k)]
+    return _smallest_of_all(keys, k)
 
 
-#: Frequencies are read through a dense array when ids number at least 1/DENSE_SHARE of all paragraphs.
-DENSE_SHARE = 16
+def _smallest_of_all(keys: np.ndarray, k: int) -> np.ndarray:
+    kth = np.partition(keys, k - 1)[k - 1]
+    below = np.flatnonzero(keys < kth)
+    equal = np.flatnonzero(keys == kth)[: k - len(below)]
+    return np.sort(np.concatenate((below, equal)))
 
 
-def _positions(docs: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each id, its index in sorted docs and whether it is there."""
-    if len(docs) == 0:
-        return np.zeros(len(ids), np.int64), np.zeros(len(ids), bool)
-    pos = np.searchsorted(docs, ids)
-    pos[pos >= len(docs)] = len(docs) - 1
-    return pos, docs[pos] == ids
+def _combine(whole: np.ndarray, bm25: np.ndarray, occurrences: np.ndarray) -> np.ndarray:
+    rest = bm25 + np.log1p(occurrences)
+    return whole + rest / (1.0 + rest)

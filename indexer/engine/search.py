@@ -18,86 +18,22 @@ from whoosh.searching import Searcher
 
 from indexer.documents.sections import SECTIONS
 from indexer.engine import layout, whoosh_index
-from indexer.engine.facets import FACET_KEYS, PLACE_FACETS
+from indexer.engine.facet_counts import count_facets
+from indexer.engine.filters import Filters, check_sections, filter_mask
 from indexer.engine.grams import intersect_sorted
 from indexer.engine.layout import FORMAT_VERSION, current_generation
 from indexer.engine.query import Query
+from indexer.engine.ranking import check_sort, order
 from indexer.engine.segments import read_segments
 from indexer.engine.similar import SimilarIndex
-from indexer.messages import UserError
 from indexer.text.normalize import find_spans
 from indexer.text.words import Segmenter, has_marks, read_user_dict, segmenter_for, split_at_marks
 
-SORTS = {
-    "relevance": "相关度",
-    "newest": "年份（新→旧）",
-    "oldest": "年份（旧→新）",
-    "township": "乡镇",
-}
 MAX_LIMIT = 1000
-#: How many of the best paragraphs have their occurrences counted for ranking.
-RERANK = 1000
 
 
 class IndexNotFound(Exception):
     """There is no usable index; the message says how to build one."""
-
-
-class FilterError(UserError):
-    """A filter value that cannot be used; the message names it and the valid choices."""
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Narrowing of a search: places at each level (any of), a year range, sections (any of)."""
-
-    townships: tuple[str, ...] = ()
-    year_from: int | None = None
-    year_to: int | None = None
-    sections: tuple[str, ...] = ()
-    provinces: tuple[str, ...] = ()
-    prefectures: tuple[str, ...] = ()
-    counties: tuple[str, ...] = ()
-
-    def places(self, facet) -> tuple[str, ...]:
-        """The chosen values of a place facet."""
-        return getattr(self, facet.plural)
-
-
-def check_sort(sort: str) -> None:
-    """Raise FilterError for a sort that does not exist."""
-    if sort not in SORTS:
-        raise FilterError("unknown_sort", value=sort[:30], choices=", ".join(SORTS),
-                          choices_zh="、".join(SORTS.values()))
-
-
-def check_sections(sections) -> None:
-    """Raise FilterError for a section key that does not exist."""
-    for s in sections:
-        if s not in SECTIONS:
-            raise FilterError("unknown_section", value=s[:30], choices=", ".join(SECTIONS),
-                              choices_zh="、".join(SECTIONS.values()))
-
-
-def parse_year_range(text: str) -> tuple[int | None, int | None]:
-    """'2023' → (2023, 2023); '2022-2024' → (2022, 2024); '' → (None, None)."""
-    text = text.strip().replace("–", "-").replace("—", "-").replace("至", "-")
-    if not text:
-        return None, None
-    lo, sep, hi = text.partition("-")
-    try:
-        low = int(lo) if lo.strip() else None
-        high = int(hi) if hi.strip() else None
-        if not sep:
-            high = low
-    except ValueError:
-        raise FilterError("bad_year", value=text[:30]) from None
-    for y in (low, high):
-        if y is not None and not 1900 <= y <= 2100:
-            raise FilterError("year_out_of_range", value=y)
-    if low is not None and high is not None and low > high:
-        low, high = high, low
-    return low, high
 
 
 @dataclass
@@ -298,68 +234,6 @@ class ReportIndex:
         with self._reader_lock:
             return min((self._reader.doc_frequency(whoosh_index.WORDS, w) for w in words), default=0)
 
-    def filter_mask(self, ids: np.ndarray, filters: Filters, skip: str | None = None) -> np.ndarray:
-        """Boolean mask over ids for the filters (leaving out one dimension, for its facet)."""
-        mask = np.ones(len(ids), bool)
-        for facet in PLACE_FACETS:
-            chosen = filters.places(facet)
-            if chosen and skip != facet.key:
-                known = self.value_code[facet.key]
-                mask &= np.isin(self.columns[facet.key][ids], [known[v] for v in chosen if v in known])
-        if skip != "year":
-            years = self.columns["year"][ids]
-            if filters.year_from is not None:
-                mask &= years >= filters.year_from
-            if filters.year_to is not None:
-                mask &= years <= filters.year_to
-        if filters.sections and skip != "section":
-            codes = [self.section_keys.index(s) for s in filters.sections]
-            mask &= np.isin(self.columns["section"][ids], codes)
-        return mask
-
-    def facets(self, ids: np.ndarray, filters: Filters) -> dict:
-        """Counts per place level, year and section; each facet ignores its own filter.
-
-        Places and year belong to a report. For many hits they are counted per report (the
-        ids are sorted, so one searchsorted over the report boundaries gives each report's
-        count, shared by every facet counted over the same ids); for few, per paragraph.
-        Facets without a filter of their own count the same ids, so those are selected once.
-        """
-        out = {}
-        subsets: dict[str | None, np.ndarray] = {}     # by the filter left out (None: none is)
-        per_report: dict[str | None, np.ndarray] = {}  # per-report counts of a subset
-        for name in FACET_KEYS:
-            skip = name if _narrows(filters, name) else None
-            if skip not in subsets:
-                subsets[skip] = ids[self.filter_mask(ids, filters, skip=skip)] if _filtered(filters, skip) else ids
-            sub = subsets[skip]
-            if name == "section" or len(sub) < PER_REPORT_MIN * len(self.reports):
-                counts = np.bincount(self.columns[name][sub])
-            else:
-                if skip not in per_report:
-                    per_report[skip] = self._per_report(sub)
-                counts = np.bincount(self.report_column(name), weights=per_report[skip]).astype(np.int64)
-            out[name] = self._facet_items(name, counts)
-        return out
-
-    def _facet_items(self, name: str, counts: np.ndarray) -> list[dict]:
-        """A facet's values with their counts: years newest first, sections in order, places by count then name."""
-        values = np.flatnonzero(counts)
-        found = counts[values]
-        if name == "year":
-            return [{"value": v or None, "count": c} for v, c in zip(values[::-1].tolist(), found[::-1].tolist())]
-        if name == "section":
-            return [{"value": self.section_keys[v], "label": SECTIONS[self.section_keys[v]], "count": c}
-                    for v, c in zip(values.tolist(), found.tolist())]
-        order = np.lexsort((values, -found))  # codes follow the names' order
-        names = self.values[name]
-        return [{"value": names[v], "count": c} for v, c in zip(values[order].tolist(), found[order].tolist())]
-
-    def _per_report(self, ids: np.ndarray) -> np.ndarray:
-        """How many of the sorted ids fall in each report."""
-        starts = self.report_starts if ids.dtype == np.int64 else self._report_starts32
-        return np.diff(np.searchsorted(ids, starts))
-
     def report_column(self, name: str) -> np.ndarray:
         """A per-paragraph column that is constant within a report, one value per report."""
         cached = self._report_columns.get(name)
@@ -370,66 +244,17 @@ class ReportIndex:
             self._report_columns[name] = cached
         return cached
 
-    # -- ranking ----------------------------------------------------------------------------
+    def filter_mask(self, ids: np.ndarray, filters: Filters, skip: str | None = None) -> np.ndarray:
+        """Boolean mask over ids for the filters (leaving out one dimension, for its facet); filters.py."""
+        return filter_mask(self, ids, filters, skip)
 
-    def word_scores(self, query: Query, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per id: how many term groups occur as whole jieba words, and BM25 over the query's words."""
-        term_words = {term: self.segmenter.words(term) for term in query.terms}
-        tf = self.words.frequencies([w for words in term_words.values() for w in words], ids)
-        whole = np.zeros(len(ids))
-        for group in query.groups:
-            in_group = np.zeros(len(ids), bool)
-            for term in group:
-                if term_words[term]:
-                    in_group |= np.logical_and.reduce([tf[w] > 0 for w in term_words[term]])
-            whole += in_group
-        return whole, self.words.bm25(tf, ids)
+    def facets(self, ids: np.ndarray, filters: Filters) -> dict:
+        """Counts per place level, year and section, each ignoring its own filter; facet_counts.py."""
+        return count_facets(self, ids, filters)
 
-    def order(self, ids: np.ndarray, sort: str, query: Query, top: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """ids in the requested order (ties by paragraph id), and their scores; with top, only the first `top`."""
-        check_sort(sort)
-        if sort == "relevance" and query is None:  # browsing: report order
-            chosen = ids if top is None else ids[:top]
-            return chosen, np.zeros(len(chosen))
-        if sort == "relevance":
-            return self._rank(ids, query, top)
-        scores = np.zeros(len(ids))
-        years = self.columns["year"][ids].astype(np.int64)
-        if sort == "newest":
-            keys = -years
-        elif sort == "oldest":
-            keys = years
-        else:  # townships are stored in name order, so their codes sort by name
-            keys = self.columns["township"][ids].astype(np.int64) * 4096 - years
-        if top is not None and top < len(ids):
-            chosen = _smallest(keys, top)
-            order = chosen[np.argsort(keys[chosen], kind="stable")]
-        else:
-            order = np.argsort(keys, kind="stable")  # ids are sorted, so ties keep paragraph order
-        return ids[order], scores[order]
-
-    def _rank(self, ids: np.ndarray, query: Query, top: int | None) -> tuple[np.ndarray, np.ndarray]:
-        """Relevance order and scores: whole-word matches first, then BM25 and occurrences.
-
-        The integer part of a score counts the query's term groups found as whole jieba
-        words in the paragraph (法治 in 法治建设, not in 执法治理); the fraction grows with
-        BM25 over the query's jieba words and with how often the terms occur. Counting
-        occurrences costs a pass over each text, so it refines only the best RERANK (or
-        `top`) paragraphs; the rest count one, the least a match has, so scores never
-        increase down the list.
-        """
-        whole, bm25 = self.word_scores(query, ids)
-        scores = _combine(whole, bm25, np.ones(1))  # one occurrence each, for now
-        first = max(RERANK, top or 0)
-        best = _smallest(-scores, first) if first < len(ids) else np.arange(len(ids))
-        scores[best] = _combine(whole[best], bm25[best], self.grams.occurrences(ids[best], query.terms))
-        order = best[np.argsort(-scores[best], kind="stable")]
-        if top is None and first < len(ids):
-            rest = np.setdiff1d(np.arange(len(ids)), best, assume_unique=True)
-            order = np.concatenate((order, rest[np.argsort(-scores[rest], kind="stable")]))
-        elif top is not None:
-            order = order[:top]
-        return ids[order], scores[order]
+    def order(self, ids: np.ndarray, sort: str, query: Query | None, top: int | None = None):
+        """ids in the requested order and their scores (with top, only the first `top`); ranking.py."""
+        return order(self, ids, sort, query, top)
 
     # -- results ----------------------------------------------------------------------------
 
@@ -496,28 +321,6 @@ class ReportIndex:
         return path
 
 
-#: Facets are counted per report when the hits outnumber the reports this many times.
-PER_REPORT_MIN = 8
-
-
-def _narrows(filters: Filters, facet: str) -> bool:
-    """Whether the facet's own filter narrows the paragraphs."""
-    if facet == "year":
-        return filters.year_from is not None or filters.year_to is not None
-    if facet == "section":
-        return bool(filters.sections)
-    return any(filters.places(f) for f in PLACE_FACETS if f.key == facet)
-
-
-def _filtered(filters: Filters, skip: str | None) -> bool:
-    """Whether any filter other than the one on `skip` narrows the paragraphs."""
-    if any(filters.places(f) for f in PLACE_FACETS if f.key != skip):
-        return True
-    if skip != "year" and (filters.year_from is not None or filters.year_to is not None):
-        return True
-    return bool(filters.sections) and skip != "section"
-
-
 #: Paragraphs per page of a report on the site and in the API (a few reports run to tens of thousands).
 REPORT_PAGE_SIZE = 1000
 
@@ -545,28 +348,3 @@ def highlight_spans(text: str, query: Query, segmenter: Segmenter | None) -> lis
     if query.whole_words:
         return segmenter.word_spans(text, query.terms)
     return find_spans(text, query.terms)
-
-
-def _smallest(keys: np.ndarray, k: int) -> np.ndarray:
-    """Indexes of the k smallest keys, ties broken by index, in index order."""
-    if 0 < k <= len(keys) // 64:
-        # Few of many: the k smallest are among the keys up to a bound read off an even sample,
-        # if at least k keys are (else look at them all). Partitioning those few is cheaper.
-        sample = keys[::len(keys) // 4096]
-        m = min(len(sample) - 1, 2 * k * len(sample) // len(keys) + 16)
-        near = np.flatnonzero(keys <= np.partition(sample, m)[m])
-        if len(near) >= k:
-            return near[_smallest_of_all(keys[near], k)]
-    return _smallest_of_all(keys, k)
-
-
-def _smallest_of_all(keys: np.ndarray, k: int) -> np.ndarray:
-    kth = np.partition(keys, k - 1)[k - 1]
-    below = np.flatnonzero(keys < kth)
-    equal = np.flatnonzero(keys == kth)[: k - len(below)]
-    return np.sort(np.concatenate((below, equal)))
-
-
-def _combine(whole: np.ndarray, bm25: np.ndarray, occurrences: np.ndarray) -> np.ndarray:
-    rest = bm25 + np.log1p(occurrences)
-    return whole + rest / (1.0 + rest)

@@ -18,8 +18,8 @@ import numpy as np
 
 from indexer.engine import layout
 from indexer.engine.grams import NgramIndex
-from indexer.engine.ranking import WordIndex
 from indexer.engine.similar import SimilarIndex
+from indexer.engine.word_postings import WordIndex
 
 
 def split(ids: np.ndarray, bases: np.ndarray):

@@ -1,0 +1,99 @@
+"""Filters: the places, years and sections a search is narrowed to, validated, and the mask they make."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from indexer.documents.sections import SECTIONS
+from indexer.engine.facets import PLACE_FACETS
+from indexer.messages import UserError
+
+
+class FilterError(UserError):
+    """A filter value that cannot be used; the message names it and the valid choices."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Narrowing of a search: places at each level (any of), a year range, sections (any of)."""
+
+    townships: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    sections: tuple[str, ...] = ()
+    provinces: tuple[str, ...] = ()
+    prefectures: tuple[str, ...] = ()
+    counties: tuple[str, ...] = ()
+
+    def places(self, facet) -> tuple[str, ...]:
+        """The chosen values of a place facet."""
+        return getattr(self, facet.plural)
+
+
+def check_sections(sections) -> None:
+    """Raise FilterError for a section key that does not exist."""
+    for s in sections:
+        if s not in SECTIONS:
+            raise FilterError("unknown_section", value=s[:30], choices=", ".join(SECTIONS),
+                              choices_zh="、".join(SECTIONS.values()))
+
+
+def parse_year_range(text: str) -> tuple[int | None, int | None]:
+    """'2023' → (2023, 2023); '2022-2024' → (2022, 2024); '' → (None, None)."""
+    text = text.strip().replace("–", "-").replace("—", "-").replace("至", "-")
+    if not text:
+        return None, None
+    lo, sep, hi = text.partition("-")
+    try:
+        low = int(lo) if lo.strip() else None
+        high = int(hi) if hi.strip() else None
+        if not sep:
+            high = low
+    except ValueError:
+        raise FilterError("bad_year", value=text[:30]) from None
+    for y in (low, high):
+        if y is not None and not 1900 <= y <= 2100:
+            raise FilterError("year_out_of_range", value=y)
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+    return low, high
+
+
+def filter_mask(index, ids: np.ndarray, filters: Filters, skip: str | None = None) -> np.ndarray:
+    """Boolean mask over ids for the filters (leaving out one dimension, for its facet)."""
+    mask = np.ones(len(ids), bool)
+    for facet in PLACE_FACETS:
+        chosen = filters.places(facet)
+        if chosen and skip != facet.key:
+            known = index.value_code[facet.key]
+            mask &= np.isin(index.columns[facet.key][ids], [known[v] for v in chosen if v in known])
+    if skip != "year":
+        years = index.columns["year"][ids]
+        if filters.year_from is not None:
+            mask &= years >= filters.year_from
+        if filters.year_to is not None:
+            mask &= years <= filters.year_to
+    if filters.sections and skip != "section":
+        codes = [index.section_keys.index(s) for s in filters.sections]
+        mask &= np.isin(index.columns["section"][ids], codes)
+    return mask
+
+
+def narrows(filters: Filters, facet: str) -> bool:
+    """Whether the facet's own filter narrows the paragraphs."""
+    if facet == "year":
+        return filters.year_from is not None or filters.year_to is not None
+    if facet == "section":
+        return bool(filters.sections)
+    return any(filters.places(f) for f in PLACE_FACETS if f.key == facet)
+
+
+def filtered(filters: Filters, skip: str | None) -> bool:
+    """Whether any filter other than the one on `skip` narrows the paragraphs."""
+    if any(filters.places(f) for f in PLACE_FACETS if f.key != skip):
+        return True
+    if skip != "year" and (filters.year_from is not None or filters.year_to is not None):
+        return True
+    return bool(filters.sections) and skip != "section"
