@@ -35,7 +35,7 @@ def test_frequencies_read_either_way_equal_a_recount(index, dense_share, monkeyp
         assert got[word].tolist() == [min(e, 255) for e in expected]
 
 
-@pytest.mark.parametrize("size, k", [(10, 3), (5000, 1000), (70_000, 1000), (300_000, 10), (300_000, 1000)])
+@pytest.mark.parametrize("size, k", [(10, 3), (200, 2), (5000, 1000), (70_000, 1000), (300_000, 10), (300_000, 1000)])
 @pytest.mark.parametrize("ties", [2, 50, 10**9])
 def test_the_k_smallest_are_found_by_value_then_index(size, k, ties):
     rng = np.random.default_rng(size + k + ties)

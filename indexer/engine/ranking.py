@@ -93,7 +93,7 @@ def _smallest(keys: np.ndarray, k: int) -> np.ndarray:
     if 0 < k <= len(keys) // 64:
         # Few of many: the k smallest are among the keys up to a bound read off an even sample,
         # if at least k keys are (else look at them all). Partitioning those few is cheaper.
-        sample = keys[::len(keys) // 4096]
+        sample = keys[::max(1, len(keys) // 4096)]
         m = min(len(sample) - 1, 2 * k * len(sample) // len(keys) + 16)
         near = np.flatnonzero(keys <= np.partition(sample, m)[m])
         if len(near) >= k:
