@@ -304,6 +304,7 @@ def _write_generation(reports: Iterable[Report], gen: Path, data_dir: Path | Non
     whoosh_segments: list = []
     files: dict[str, list[int]] = {}
     names: dict[str, set[str]] = {key: set() for key in PLACE_KEYS}
+    live: list[list] = []
 
     def flush(group: list[Report]) -> None:
         folder = gen / ("." if not segments else f"seg-{len(segments) + 1}")
@@ -311,8 +312,9 @@ def _write_generation(reports: Iterable[Report], gen: Path, data_dir: Path | Non
         files.update(keep_sources(group, gen, data_dir))
         for key, values in place_values(group).items():
             names[key].update(values)
-        segments.append({"dir": folder.relative_to(gen).as_posix(), "paragraphs": sum(len(r.paragraphs) for r in group),
-                         "reports": len(group)})
+        name = folder.relative_to(gen).as_posix()
+        live.extend(live_entries(group, name, sum(seg["paragraphs"] for seg in segments)))
+        segments.append({"dir": name, "paragraphs": sum(len(r.paragraphs) for r in group), "reports": len(group)})
 
     group: list[Report] = []
     size = 0
@@ -327,7 +329,8 @@ def _write_generation(reports: Iterable[Report], gen: Path, data_dir: Path | Non
     whoosh_index.commit(whoosh_dir, whoosh_segments)
     write_user_dict(gen, entries)
     write_meta(gen, signature=signature, files=files, extras=extra_signatures(data_dir) if data_dir else {},
-               segments=segments, values={key: sorted(values) for key, values in names.items()}, deleted_reports=[])
+               segments=segments, values={key: sorted(values) for key, values in names.items()}, deleted_reports=[],
+               live=live)
 
 
 def write_segment(reports: list[Report], folder: Path, entries: tuple[Entry, ...], whoosh_dir: Path,
@@ -396,15 +399,28 @@ def keep_sources(reports: list[Report], gen: Path, data_dir: Path | None) -> dic
     return files
 
 
+#: The fields of a live report that meta.json lists, so an update reads no reports.json.
+LIVE_FIELDS = ("dir", "report_id", "source", "first_pid", "paragraphs") + PLACE_KEYS
+
+
+def live_entries(reports, folder: str, base: int) -> list[list]:
+    """meta.json's rows (LIVE_FIELDS) for reports written as segment `folder` from paragraph id base."""
+    rows, pid = [], base
+    for r in reports:
+        rows.append([folder, r.report_id, r.source, pid, len(r.paragraphs), *(getattr(r, k) or "" for k in PLACE_KEYS)])
+        pid += len(r.paragraphs)
+    return rows
+
+
 def write_meta(gen: Path, *, signature: str | None, files: dict, extras: dict, segments: list[dict],
-               values: dict, deleted_reports: list) -> None:
-    """The generation's meta.json: format, fingerprints, segments, place names and removed reports."""
+               values: dict, deleted_reports: list, live: list[list]) -> None:
+    """The generation's meta.json: format, fingerprints, segments, place names, live and removed reports."""
     (gen / layout.META).write_text(json.dumps({
         "format": FORMAT_VERSION, "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "reports": sum(s["reports"] for s in segments) - len(deleted_reports),
         "paragraphs": sum(s["paragraphs"] for s in segments), "signature": signature,
         "files": files, "extras": extras, "segments": segments, "deleted_reports": deleted_reports,
-        "values": values, "sections": list(SECTIONS),
+        "values": values, "sections": list(SECTIONS), "live_fields": list(LIVE_FIELDS), "live": live,
     }, ensure_ascii=False), encoding="utf-8")
 
 

@@ -19,7 +19,7 @@ import time
 from pathlib import Path, PurePosixPath
 
 #: Bumped whenever a file below changes meaning; an index of another version is rebuilt.
-FORMAT_VERSION = 11
+FORMAT_VERSION = 12
 
 CURRENT = "CURRENT"
 LOCK_NAME = ".build.lock"
@@ -92,21 +92,34 @@ def switch_current(index_dir: Path, gen: Path) -> None:
     os.replace(tmp, index_dir / CURRENT)
 
 
-def remove_old_generations(index_dir: Path, keep: set[str]) -> None:
+def remove_old_generations(index_dir: Path, keep: set[str], sweep: bool = True) -> None:
     """Delete every generation not named in keep, and the stored sources none of those use
-    (call only while holding the build lock)."""
-    for old in index_dir.glob(GENERATION_PREFIX + "*"):
-        if old.is_dir() and old.name not in keep:
-            shutil.rmtree(old, ignore_errors=True)
-    used = set()
+    (call only while holding the build lock). Without sweep, only the copies the deleted
+    generations used are looked at, not the whole store (what an update does)."""
+    old = [g for g in index_dir.glob(GENERATION_PREFIX + "*") if g.is_dir() and g.name not in keep]
+    used, dropped = set(), set()
     for name in keep:
-        try:
-            meta = json.loads((index_dir / name / META).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return  # cannot tell what a kept generation uses: remove nothing
-        used.update(source_key(rel, *sig) for rel, sig in meta.get("files", {}).items())
+        files = _indexed_files(index_dir / name)
+        if files is None:
+            sweep, dropped = False, set()  # cannot tell what a kept generation uses: remove no copy
+            break
+        used.update(source_key(rel, *sig) for rel, sig in files.items())
+    else:
+        for gen in old:
+            dropped.update(source_key(rel, *sig) for rel, sig in (_indexed_files(gen) or {}).items())
+    for gen in old:
+        shutil.rmtree(gen, ignore_errors=True)
     store = index_dir / SOURCES
-    for folder in store.iterdir() if store.is_dir() else ():
-        for path in folder.iterdir() if folder.is_dir() else ():
-            if f"{folder.name}/{path.name}" not in used:
-                path.unlink(missing_ok=True)
+    if sweep and store.is_dir():
+        dropped = {f"{folder.name}/{path.name}" for folder in store.iterdir() if folder.is_dir()
+                   for path in folder.iterdir()}
+    for key in dropped - used:
+        (store / key).unlink(missing_ok=True)
+
+
+def _indexed_files(generation: Path) -> dict | None:
+    """The files a generation indexed ({path: [size, mtime]}), or None when its meta cannot be read."""
+    try:
+        return json.loads((generation / META).read_text(encoding="utf-8")).get("files", {})
+    except (OSError, ValueError):
+        return None

@@ -35,6 +35,7 @@ from indexer.engine.build import (
     build_lock,
     extra_signatures,
     keep_sources,
+    live_entries,
     load_user_dict,
     place_values,
     prepare_index_dir,
@@ -112,7 +113,7 @@ def _apply(data_dir: Path, index_dir: Path, previous: Path, meta: dict, summary:
     removed = {rel for rel in old if rel not in now}
     if not (changed or added or removed):
         return True
-    live = _live_reports(previous, meta)
+    live = _live_reports(meta)
     gone = [(folder, r) for folder, r in live if r["source"] in changed | removed]
     kept_ids = {r["report_id"] for folder, r in live if r["source"] not in changed | removed}
     entries = load_user_dict(data_dir, summary)
@@ -138,7 +139,8 @@ def _apply(data_dir: Path, index_dir: Path, previous: Path, meta: dict, summary:
         _unlink(gen / layout.META)
         write_meta(gen, signature=source_signature(data_dir, files), files=files_meta, extras=meta["extras"],
                    segments=segments, values=place_values(remaining + reports),
-                   deleted_reports=deleted)
+                   deleted_reports=deleted, live=[row for row in meta["live"] if row[2] not in changed | removed]
+                   + live_entries(reports, name, sum(s["paragraphs"] for s in segments[:-1]) if reports else 0))
         switch_current(index_dir, gen)
     except BaseException as exc:
         shutil.rmtree(gen, ignore_errors=True)
@@ -146,7 +148,7 @@ def _apply(data_dir: Path, index_dir: Path, previous: Path, meta: dict, summary:
             raise BuildError(f"cannot write the index in {index_dir}: {exc.strerror or exc}; "
                              "the previous index is unchanged") from None
         raise
-    layout.remove_old_generations(index_dir, keep={gen.name, previous.name})
+    layout.remove_old_generations(index_dir, keep={gen.name, previous.name}, sweep=False)
     summary.added, summary.replaced, summary.removed = len(added), len(changed), len(removed)
     summary.reports = len(reports)
     summary.paragraphs = sum(len(r.paragraphs) for r in reports)
@@ -157,16 +159,9 @@ def _apply(data_dir: Path, index_dir: Path, previous: Path, meta: dict, summary:
     return True
 
 
-def _live_reports(generation: Path, meta: dict) -> list[tuple[str, dict]]:
-    """(segment folder, report) of every live report, first_pid global."""
-    deleted = {tuple(d) for d in meta["deleted_reports"]}
-    out, base = [], 0
-    for segment in meta["segments"]:
-        for r in json.loads((generation / segment["dir"] / layout.REPORTS).read_text(encoding="utf-8")):
-            if (segment["dir"], r["report_id"]) not in deleted:
-                out.append((segment["dir"], {**r, "first_pid": r["first_pid"] + base}))
-        base += segment["paragraphs"]
-    return out
+def _live_reports(meta: dict) -> list[tuple[str, dict]]:
+    """(segment folder, report) of every live report, first_pid global, from meta.json's list."""
+    return [(row[0], dict(zip(meta["live_fields"][1:], row[1:]))) for row in meta["live"]]
 
 
 def _commit_whoosh(whoosh_dir: Path, segments: list[dict], meta: dict, gone, new_segments: list) -> None:
