@@ -52,6 +52,7 @@ serve: run
 
 test: setup browser
 	$(BIN)/ruff check indexer search_app tests
+	$(BIN)/ruff format --check indexer search_app tests
 	$(BIN)/python -m pytest -q
 
 # Ours against brute force, SQLite FTS5 and Tantivy on a generated corpus of SIZE paragraphs, the cost of

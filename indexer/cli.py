@@ -34,8 +34,18 @@ PROGRESS_MIN_FILES = 50
 LIST_OPTIONS = (*PLACE_KEYS, "section")
 NAME_SEPARATORS = re.compile("[,，、]")
 #: The columns of `reports` (plain and --csv), in this order.
-REPORT_COLUMNS = ("report_id", "source", "province", "prefecture", "county", "township", "year", "date",
-                  "title", "paragraphs")
+REPORT_COLUMNS = (
+    "report_id",
+    "source",
+    "province",
+    "prefecture",
+    "county",
+    "township",
+    "year",
+    "date",
+    "title",
+    "paragraphs",
+)
 
 
 class CliError(Exception):
@@ -68,14 +78,30 @@ def make_parser() -> argparse.ArgumentParser:
     s.add_argument("query", nargs="?", help="the query (see README: matching rules)")
     s.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     for facet in PLACE_FACETS:
-        s.add_argument(f"--{facet.key}", nargs="+", action="append", default=[], metavar="NAME",
-                       help=f"only reports of these {facet.key} names (A B, A,B or the option twice)")
+        s.add_argument(
+            f"--{facet.key}",
+            nargs="+",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help=f"only reports of these {facet.key} names (A B, A,B or the option twice)",
+        )
     s.add_argument("--year", default="", help="a year (2023) or a range (2022-2024)")
-    s.add_argument("--section", nargs="+", action="append", default=[], metavar="KEY",
-                   help=f"one or more of: {', '.join(SECTIONS)}")
+    s.add_argument(
+        "--section",
+        nargs="+",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help=f"one or more of: {', '.join(SECTIONS)}",
+    )
     s.add_argument("--sort", default="relevance", choices=list(SORTS))
-    s.add_argument("-w", "--whole-words", action="store_true",
-                   help="match terms as whole jieba words (法治 in 法治建设, not in 执法治理)")
+    s.add_argument(
+        "-w",
+        "--whole-words",
+        action="store_true",
+        help="match terms as whole jieba words (法治 in 法治建设, not in 执法治理)",
+    )
     g = s.add_mutually_exclusive_group()
     g.add_argument("--limit", type=int, default=20, help="hits to show (default 20)")
     g.add_argument("--all", action="store_true", help="show every hit")
@@ -87,8 +113,11 @@ def make_parser() -> argparse.ArgumentParser:
     f = r.add_mutually_exclusive_group()
     f.add_argument("--json", action="store_true", help="one JSON object per report, with the source of each value")
     f.add_argument("--csv", action="store_true", help="CSV (UTF-8) with a header row, the columns of the plain list")
-    f.add_argument("--check", action="store_true",
-                   help="list the reports with a missing or doubtful field and how to settle each in manifest.toml")
+    f.add_argument(
+        "--check",
+        action="store_true",
+        help="list the reports with a missing or doubtful field and how to settle each in manifest.toml",
+    )
 
     m = sub.add_parser("similar", help="list the paragraphs of other reports that share most of a paragraph's text")
     m.add_argument("report_id", metavar="REPORT_ID", help="a report id (see: reports)")
@@ -100,8 +129,13 @@ def make_parser() -> argparse.ArgumentParser:
     which = k.add_mutually_exclusive_group(required=True)
     which.add_argument("--report", metavar="REPORT_ID", help="a report id (see: reports)")
     which.add_argument("--township", metavar="NAME", help="a township name, as in: reports")
-    k.add_argument("-n", type=int, default=DEFAULT_TERMS, metavar="N",
-                   help=f"how many terms (1–{MAX_TERMS}, default {DEFAULT_TERMS})")
+    k.add_argument(
+        "-n",
+        type=int,
+        default=DEFAULT_TERMS,
+        metavar="N",
+        help=f"how many terms (1–{MAX_TERMS}, default {DEFAULT_TERMS})",
+    )
     k.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     k.add_argument("--json", action="store_true", help="one JSON object, as /api/keyterms returns")
     return parser
@@ -118,10 +152,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = parse_args(argv)
-        return {"build": cmd_build, "update": cmd_update, "search": cmd_search, "reports": cmd_reports,
-                "similar": cmd_similar, "keyterms": cmd_keyterms}[args.command](args)
-    except (CliError, BuildError, IndexNotFound, QueryError, FilterError, ManifestError, FileNotFoundError,
-            UnknownParagraph) as exc:
+        return {
+            "build": cmd_build,
+            "update": cmd_update,
+            "search": cmd_search,
+            "reports": cmd_reports,
+            "similar": cmd_similar,
+            "keyterms": cmd_keyterms,
+        }[args.command](args)
+    except (
+        CliError,
+        BuildError,
+        IndexNotFound,
+        QueryError,
+        FilterError,
+        ManifestError,
+        FileNotFoundError,
+        UnknownParagraph,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -146,6 +194,7 @@ def _progress(items, desc: str):
     if len(items) < PROGRESS_MIN_FILES:
         return items
     from tqdm import tqdm
+
     return tqdm(items, unit="report", desc=desc, file=sys.stderr)
 
 
@@ -168,6 +217,7 @@ def cmd_update(args) -> int:
 def _waiting(args):
     def waiting():
         print(f"another build of {args.index} is running; waiting for it to finish", file=sys.stderr, flush=True)
+
     return waiting
 
 
@@ -188,8 +238,11 @@ def _read_batch(path: Path) -> list[tuple[int, str]]:
         raise CliError(f"cannot read batch file {path}: {exc.strerror}") from None
     except IngestError as exc:
         raise CliError(f"batch file {path}: {exc}") from None
-    return [(number, line.strip()) for number, line in enumerate(text.splitlines(), 1)
-            if line.strip() and not line.startswith("#")]
+    return [
+        (number, line.strip())
+        for number, line in enumerate(text.splitlines(), 1)
+        if line.strip() and not line.startswith("#")
+    ]
 
 
 def _settle_query(args) -> None:
@@ -202,28 +255,37 @@ def _settle_query(args) -> None:
     if args.query is None and args.batch is None:
         runs = [words for key in LIST_OPTIONS for words in getattr(args, key) if len(words) > 1]
         if len(runs) > 1:
-            raise usage_error("give the QUERY first when several options list several words "
-                              "(search QUERY --township A B --section X Y)", f"{PROG} search")
+            raise usage_error(
+                "give the QUERY first when several options list several words "
+                "(search QUERY --township A B --section X Y)",
+                f"{PROG} search",
+            )
         if runs:
             args.query = runs[0].pop()
     for key in LIST_OPTIONS:
         setattr(args, key, _names(getattr(args, key)))
     unknown = [key for key in args.section if key not in SECTIONS]
     if unknown:
-        raise usage_error(f"argument --section: invalid choice: {unknown[0]!r} "
-                          f"(choose from {', '.join(SECTIONS)})", f"{PROG} search")
+        raise usage_error(
+            f"argument --section: invalid choice: {unknown[0]!r} (choose from {', '.join(SECTIONS)})", f"{PROG} search"
+        )
 
 
 def _names(runs: list[list[str]]) -> tuple[str, ...]:
     """The names given to a list option: every word of every use, split at commas (, ， 、)."""
-    return tuple(name.strip() for words in runs for word in words
-                 for name in NAME_SEPARATORS.split(word) if name.strip())
+    return tuple(
+        name.strip() for words in runs for word in words for name in NAME_SEPARATORS.split(word) if name.strip()
+    )
 
 
 def _filters(args) -> Filters:
     year_from, year_to = parse_year_range(args.year)
-    return Filters(year_from=year_from, year_to=year_to, sections=args.section,
-                   **{f.plural: getattr(args, f.key) for f in PLACE_FACETS})
+    return Filters(
+        year_from=year_from,
+        year_to=year_to,
+        sections=args.section,
+        **{f.plural: getattr(args, f.key) for f in PLACE_FACETS},
+    )
 
 
 def _check_places(index: ReportIndex, filters: Filters) -> None:
@@ -294,8 +356,16 @@ def _print_result(result, segmenter, color: bool) -> None:
     print(f"{result.total} paragraphs match {query.text}{mode}{more}")
     on, off = ("\x1b[1;31m", "\x1b[0m") if color else ("【", "】")
     for i, hit in enumerate(result.hits, 1):
-        where = " · ".join(x for x in (hit.township + (f"（{hit.county}）" if hit.county else ""),
-                                       str(hit.year or "年份未知"), hit.section_name, hit.heading) if x)
+        where = " · ".join(
+            x
+            for x in (
+                hit.township + (f"（{hit.county}）" if hit.county else ""),
+                str(hit.year or "年份未知"),
+                hit.section_name,
+                hit.heading,
+            )
+            if x
+        )
         text, spans = snippet(hit.text, highlight_spans(hit.text, query, segmenter), width=60)
         marked = "".join(f"{on}{p}{off}" if m else p for p, m in fragments(text, spans))
         print(f"[{i}] {where}\n    {hit.source} ¶{hit.paragraph}  {hit.url}\n    {marked}")
@@ -361,7 +431,9 @@ def cmd_similar(args) -> int:
     print(f"{where}: {len(found['similar'])} similar paragraphs in other reports{more}")
     for m in found["similar"]:
         place = (m["township"] or "?") + (f"（{m['county']}）" if m["county"] else "")
-        print(f"{m['similarity']:6.1%}  {place} {m['year'] or '年份未知'}  {m['report_id']} ¶{m['paragraph']}  {m['url']}")
+        print(
+            f"{m['similarity']:6.1%}  {place} {m['year'] or '年份未知'}  {m['report_id']} ¶{m['paragraph']}  {m['url']}"
+        )
     return 0
 
 
@@ -376,11 +448,22 @@ def cmd_keyterms(args) -> int:
         raise CliError(f"no {what} in the index (see: {PROG} reports)")
     terms = key_terms(index, pids, args.n)
     if args.json:
-        print(json.dumps({"report": args.report, "township": args.township, "paragraphs": len(pids),
-                          "terms": [t.to_json() for t in terms]}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "report": args.report,
+                    "township": args.township,
+                    "paragraphs": len(pids),
+                    "terms": [t.to_json() for t in terms],
+                },
+                ensure_ascii=False,
+            )
+        )
         return 0
-    print(f"{args.report or args.township}: {len(pids)} paragraphs; key terms (score, occurrences here, "
-          f"paragraphs holding the word in all reports)")
+    print(
+        f"{args.report or args.township}: {len(pids)} paragraphs; key terms (score, occurrences here, "
+        f"paragraphs holding the word in all reports)"
+    )
     for t in terms:
         print(f"{t.score:6.3f}  {t.word}  {t.count}  {t.paragraphs}")
     return 0

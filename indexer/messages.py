@@ -5,52 +5,85 @@ from __future__ import annotations
 
 #: code → (English, Chinese); both are format strings over the same named details.
 MESSAGES: dict[str, tuple[str, str]] = {
-    "query_too_long": ("The query is {length} characters long; the limit is {limit}.",
-                       "检索词共 {length} 个字符，超过了 {limit} 个字符的上限，请缩短。"),
-    "too_many_terms": ("The query has more than {limit} terms; search for fewer at once.",
-                       "检索词超过 {limit} 个，请减少后再检索。"),
-    "unknown_sort": ("Unknown sort {value!r}; choose from: {choices}.",
-                     "没有“{value}”这种排序方式，可选：{choices_zh}。"),
-    "unknown_section": ("Unknown section {value!r}; choose from: {choices}.",
-                        "没有“{value}”这个章节，可选：{choices_zh}。"),
-    "bad_year": ("Year must look like 2023 or 2022-2024, not {value!r}.",
-                 "年份应写作 2023 或 2022-2024，而不是“{value}”。"),
-    "year_out_of_range": ("Year {value} is out of range; use a year such as 2023.",
-                          "年份 {value} 超出范围，请输入如 2023 这样的年份。"),
-    "not_a_number": ("{name} must be a whole number, not {value!r}.",
-                     "参数 {name} 应为整数，而不是“{value}”。"),
-    "number_out_of_range": ("{name} must be between {low} and {high}.",
-                            "参数 {name} 应在 {low} 到 {high} 之间。"),
-    "keyterms_target": ("Give report=<report id> or township=<name> (one of them).",
-                        "请指定一份报告（report）或一个乡镇（township），二者选一。"),
-    "not_a_switch": ("{name} must be 1 (on) or 0 (off), not {value!r}.",
-                     "参数 {name} 应为 1（开）或 0（关），而不是“{value}”。"),
-    "too_many_names": ("Too many or too long {name} names.",
-                       "{label}筛选的名称过多或过长。"),
-    "export_needs_query": ("Give a query (q) or a filter to export its paragraphs.",
-                           "请先输入检索词或选择筛选条件，再导出。"),
-    "only_excluded": ("Add a term to find: '-term' only excludes paragraphs.",
-                      "请加上要查找的词：“-词”只用于排除段落。"),
-    "nothing_to_search": ("The query has nothing to search for: spaces and punctuation such as “” 《》 * are ignored.",
-                          "检索词中没有可查找的内容：空格和 “” 《》 * 等标点会被忽略。"),
+    "query_too_long": (
+        "The query is {length} characters long; the limit is {limit}.",
+        "检索词共 {length} 个字符，超过了 {limit} 个字符的上限，请缩短。",
+    ),
+    "too_many_terms": (
+        "The query has more than {limit} terms; search for fewer at once.",
+        "检索词超过 {limit} 个，请减少后再检索。",
+    ),
+    "unknown_sort": (
+        "Unknown sort {value!r}; choose from: {choices}.",
+        "没有“{value}”这种排序方式，可选：{choices_zh}。",
+    ),
+    "unknown_section": (
+        "Unknown section {value!r}; choose from: {choices}.",
+        "没有“{value}”这个章节，可选：{choices_zh}。",
+    ),
+    "bad_year": (
+        "Year must look like 2023 or 2022-2024, not {value!r}.",
+        "年份应写作 2023 或 2022-2024，而不是“{value}”。",
+    ),
+    "year_out_of_range": (
+        "Year {value} is out of range; use a year such as 2023.",
+        "年份 {value} 超出范围，请输入如 2023 这样的年份。",
+    ),
+    "not_a_number": ("{name} must be a whole number, not {value!r}.", "参数 {name} 应为整数，而不是“{value}”。"),
+    "number_out_of_range": ("{name} must be between {low} and {high}.", "参数 {name} 应在 {low} 到 {high} 之间。"),
+    "keyterms_target": (
+        "Give report=<report id> or township=<name> (one of them).",
+        "请指定一份报告（report）或一个乡镇（township），二者选一。",
+    ),
+    "not_a_switch": (
+        "{name} must be 1 (on) or 0 (off), not {value!r}.",
+        "参数 {name} 应为 1（开）或 0（关），而不是“{value}”。",
+    ),
+    "too_many_names": ("Too many or too long {name} names.", "{label}筛选的名称过多或过长。"),
+    "export_needs_query": (
+        "Give a query (q) or a filter to export its paragraphs.",
+        "请先输入检索词或选择筛选条件，再导出。",
+    ),
+    "only_excluded": (
+        "Add a term to find: '-term' only excludes paragraphs.",
+        "请加上要查找的词：“-词”只用于排除段落。",
+    ),
+    "nothing_to_search": (
+        "The query has nothing to search for: spaces and punctuation such as “” 《》 * are ignored.",
+        "检索词中没有可查找的内容：空格和 “” 《》 * 等标点会被忽略。",
+    ),
     # concordance (indexer/concordance.py)
-    "concordance_needs_query": ("Give a query (q), e.g. /api/concordance?q=%E6%99%AE%E6%B3%95 (普法): "
-                                "a concordance lists every occurrence of a query.",
-                                "请先输入检索词：语境索引列出检索词的每一处出现。"),
+    "concordance_needs_query": (
+        "Give a query (q), e.g. /api/concordance?q=%E6%99%AE%E6%B3%95 (普法): "
+        "a concordance lists every occurrence of a query.",
+        "请先输入检索词：语境索引列出检索词的每一处出现。",
+    ),
     # trends (indexer/trends.py)
-    "too_many_trend_terms": ("A trend compares at most {limit} terms; this asks for {count}.",
-                             "趋势图最多比较 {limit} 个词语，现在有 {count} 个，请删去一些。"),
-    "unknown_trend_measure": ("Unknown measure {value!r}; choose from: {choices}.",
-                              "没有“{value}”这个指标，可选：{choices_zh}。"),
-    "unknown_breakdown": ("Cannot break down by {value!r}; choose from: {choices}.",
-                          "不能按“{value}”分列，可选：{choices_zh}。"),
-    "trends_need_terms": ("Give one to {limit} terms as q parameters, e.g. /api/trends?q=法律明白人&q=八五普法.",
-                          "请输入要比较的词语（1 到 {limit} 个）。"),
+    "too_many_trend_terms": (
+        "A trend compares at most {limit} terms; this asks for {count}.",
+        "趋势图最多比较 {limit} 个词语，现在有 {count} 个，请删去一些。",
+    ),
+    "unknown_trend_measure": (
+        "Unknown measure {value!r}; choose from: {choices}.",
+        "没有“{value}”这个指标，可选：{choices_zh}。",
+    ),
+    "unknown_breakdown": (
+        "Cannot break down by {value!r}; choose from: {choices}.",
+        "不能按“{value}”分列，可选：{choices_zh}。",
+    ),
+    "trends_need_terms": (
+        "Give one to {limit} terms as q parameters, e.g. /api/trends?q=法律明白人&q=八五普法.",
+        "请输入要比较的词语（1 到 {limit} 个）。",
+    ),
     # similar paragraphs (indexer/similar.py)
-    "unknown_report": ("No report with id {report_id!r}; /api/reports and `python -m indexer reports` list them.",
-                       "没有编号为“{report_id}”的报告，请从报告列表中选择。"),
-    "unknown_paragraph": ("Report {report_id!r} has paragraphs 1 to {count}, not {paragraph}.",
-                          "报告“{report_id}”共有 {count} 段，没有第 {paragraph} 段。"),
+    "unknown_report": (
+        "No report with id {report_id!r}; /api/reports and `python -m indexer reports` list them.",
+        "没有编号为“{report_id}”的报告，请从报告列表中选择。",
+    ),
+    "unknown_paragraph": (
+        "Report {report_id!r} has paragraphs 1 to {count}, not {paragraph}.",
+        "报告“{report_id}”共有 {count} 段，没有第 {paragraph} 段。",
+    ),
 }
 
 

@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
 
     from . import api, concordance, keyterms, pages, protect, similar, store, trends
+
     store.init_app(app)
     protect.init_app(app)
     for module in (pages, api, trends, concordance, similar, keyterms):

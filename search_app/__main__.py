@@ -21,8 +21,13 @@ def merge_in_background(data: Path, index: Path) -> subprocess.Popen:
     to it when it is done (it writes to its own log, index/merge.log)."""
     print("merging the index segments with a full build in the background", file=sys.stderr)
     log = open(index / "merge.log", "ab")  # noqa: SIM115 - handed to the child
-    return subprocess.Popen([sys.executable, "-m", "indexer", "build", "--data", str(data), "--index", str(index)],
-                            stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "indexer", "build", "--data", str(data), "--index", str(index)],
+        stdout=log,
+        stderr=log,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,8 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--threads", type=int, default=THREADS, help=f"threads per process (default {THREADS})")
-    parser.add_argument("--workers", type=int, default=WORKERS,
-                        help=f"server processes sharing the port (default {WORKERS}: one per core)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=WORKERS,
+        help=f"server processes sharing the port (default {WORKERS}: one per core)",
+    )
     parser.add_argument("--no-build", action="store_true", help="serve the index as it is")
     args = parser.parse_args(argv)
 
@@ -56,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
                 merge_in_background(args.data, args.index)
 
     from . import create_app
+
     app = create_app({"INDEX_DIR": args.index})
     print(f"serving on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
     serve(app, host=args.host, port=args.port, threads=args.threads, workers=args.workers)

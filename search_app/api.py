@@ -14,8 +14,7 @@ from .store import get_index, get_report
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 #: The `code` of an API error that is not about a parameter.
-HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 500: "server_error",
-              503: "unavailable"}
+HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 500: "server_error", 503: "unavailable"}
 
 
 def error_response(message: str, status: int, code: str | None = None):
@@ -29,8 +28,8 @@ def error_response(message: str, status: int, code: str | None = None):
 HELP = {
     "endpoints": {
         "/api/search?q=…": "hits, total and facets; the filters and paging of the search page "
-                           "(province, prefecture, county, township, year or year_from/year_to, section, sort, page, per_page); "
-                           "whole=1 matches terms as whole jieba words (法治 in 法治建设, not in 执法治理)",
+        "(province, prefecture, county, township, year or year_from/year_to, section, sort, page, per_page); "
+        "whole=1 matches terms as whole jieba words (法治 in 法治建设, not in 执法治理)",
         "/api/reports": "every report with its metadata",
         "/api/reports/<report_id>?offset=0": "one report and up to 1,000 of its paragraphs; `next` links on",
         "/api/trends?q=A&q=B": "per term and year: reports, paragraphs, occurrences and rates",
@@ -39,8 +38,8 @@ HELP = {
         "/api/keyterms?report=<report_id> or ?township=<name>": "the words that set it apart from all reports (n=20)",
     },
     "encoding": "Percent-encode Chinese as UTF-8 in URLs: /api/search?q=%E6%B3%95%E6%B2%BB is 法治. "
-                "With curl: curl -G --data-urlencode 'q=法律明白人' http://HOST/api/search . "
-                "The server refuses raw (unencoded) non-ASCII bytes in a URL with 400 Bad URI.",
+    "With curl: curl -G --data-urlencode 'q=法律明白人' http://HOST/api/search . "
+    "The server refuses raw (unencoded) non-ASCII bytes in a URL with 400 Bad URI.",
     "errors": '{"error": message, "code": stable name, "status": HTTP status}',
 }
 
@@ -54,20 +53,26 @@ def help():
 def search():
     params = parse_params(request.args)
     if not params.q and not params.browsing:
-        return error_response("Give a query with the q parameter, e.g. /api/search?q=%E6%B3%95%E6%B2%BB "
-                              "(法治, percent-encoded as UTF-8), or filters only to list their paragraphs", 400, "missing_query")
+        return error_response(
+            "Give a query with the q parameter, e.g. /api/search?q=%E6%B3%95%E6%B2%BB "
+            "(法治, percent-encoded as UTF-8), or filters only to list their paragraphs",
+            400,
+            "missing_query",
+        )
     result = run_search(get_index(), params)
-    return jsonify({
-        "query": params.q or None,
-        "whole_words": params.whole,
-        "total": result.total,
-        "page": params.page,
-        "per_page": params.per_page,
-        "notice": result.notice,
-        "notice_code": result.notice_code,
-        "hits": [hit.to_json(params.q or None) for hit in result.hits],
-        "facets": result.facets,
-    })
+    return jsonify(
+        {
+            "query": params.q or None,
+            "whole_words": params.whole,
+            "total": result.total,
+            "page": params.page,
+            "per_page": params.per_page,
+            "notice": result.notice,
+            "notice_code": result.notice_code,
+            "hits": [hit.to_json(params.q or None) for hit in result.hits],
+            "facets": result.facets,
+        }
+    )
 
 
 @bp.route("/reports")
@@ -83,10 +88,15 @@ def report(report_id: str):
     offset = offset_param(request.args, count)
     paragraphs = index.report_paragraphs(meta, offset, offset + REPORT_PAGE_SIZE)
     end = offset + len(paragraphs)
-    return jsonify({**{k: meta[k] for k in REPORT_FIELDS},
-                    "offset": offset, "limit": REPORT_PAGE_SIZE,
-                    "next": url_for("api.report", report_id=report_id, offset=end) if end < count else None,
-                    "content": [p.to_json() | {"kind": p.kind} for p in paragraphs]})
+    return jsonify(
+        {
+            **{k: meta[k] for k in REPORT_FIELDS},
+            "offset": offset,
+            "limit": REPORT_PAGE_SIZE,
+            "next": url_for("api.report", report_id=report_id, offset=end) if end < count else None,
+            "content": [p.to_json() | {"kind": p.kind} for p in paragraphs],
+        }
+    )
 
 
 @bp.route("/<path:anything>")

@@ -51,11 +51,13 @@ class ConcordanceParams(SearchParams):
     span: int = DEFAULT_SPAN
 
     def pairs(self, **changes) -> list[tuple[str, str]]:
-        own = {"sort": None if self.sort == "report" else self.sort,
-               "page": None if self.page == 1 else self.page,
-               "per_page": None if self.per_page == PER_PAGE else self.per_page,
-               "width": None if self.width == DEFAULT_WIDTH else self.width,
-               "span": None if self.span == DEFAULT_SPAN else self.span}
+        own = {
+            "sort": None if self.sort == "report" else self.sort,
+            "page": None if self.page == 1 else self.page,
+            "per_page": None if self.per_page == PER_PAGE else self.per_page,
+            "width": None if self.width == DEFAULT_WIDTH else self.width,
+            "span": None if self.span == DEFAULT_SPAN else self.span,
+        }
         return super().pairs(**{**own, **changes})
 
     def url(self, endpoint: str = "/concordance", **changes) -> str:
@@ -75,14 +77,19 @@ def parse_concordance_params(args: MultiDict) -> ConcordanceParams:
     base = parse_params(MultiDict([(k, v) for k, v in args.items(multi=True) if k not in OWN and k != "whole"]))
     sort = args.get("sort", "").strip() or "report"
     if sort not in SORTS:
-        raise ParamError("unknown_sort", value=sort[:30], choices=", ".join(SORTS),
-                         choices_zh="、".join(SORTS.values()))
-    own = {"sort": sort, "page": int_param(args, "page", 1, 100_000) or 1,
-           "per_page": int_param(args, "per_page", 1, MAX_PER_PAGE) or PER_PAGE,
-           "width": int_param(args, "width", 1, MAX_WIDTH) or DEFAULT_WIDTH,
-           "span": int_param(args, "span", 1, MAX_SPAN) or DEFAULT_SPAN}
-    return ConcordanceParams(**{f.name: getattr(base, f.name) for f in fields(SearchParams) if f.name not in own},
-                             **own)
+        raise ParamError(
+            "unknown_sort", value=sort[:30], choices=", ".join(SORTS), choices_zh="、".join(SORTS.values())
+        )
+    own = {
+        "sort": sort,
+        "page": int_param(args, "page", 1, 100_000) or 1,
+        "per_page": int_param(args, "per_page", 1, MAX_PER_PAGE) or PER_PAGE,
+        "width": int_param(args, "width", 1, MAX_WIDTH) or DEFAULT_WIDTH,
+        "span": int_param(args, "span", 1, MAX_SPAN) or DEFAULT_SPAN,
+    }
+    return ConcordanceParams(
+        **{f.name: getattr(base, f.name) for f in fields(SearchParams) if f.name not in own}, **own
+    )
 
 
 class _Recent:
@@ -136,12 +143,27 @@ def _compute(params: ConcordanceParams) -> Concordance:
 
 
 def collocates_json(data: Concordance, params: ConcordanceParams) -> dict:
-    return {"measure": "log-likelihood (Dunning G2) against the whole index", "span": params.span,
-            "min_count": MIN_COLLOCATE_COUNT, "min_g2": MIN_G2,
-            "window_words": data.window_words, "corpus_words": data.corpus_words,
-            "items": [{"word": c.word, "count": c.count, "left": c.left, "right": c.right, "corpus": c.corpus,
-                       "expected": round(c.expected, 3), "g2": round(c.g2, 2),
-                       "search_url": params.search_url(q=f"{params.q} {c.word}")} for c in data.collocates]}
+    return {
+        "measure": "log-likelihood (Dunning G2) against the whole index",
+        "span": params.span,
+        "min_count": MIN_COLLOCATE_COUNT,
+        "min_g2": MIN_G2,
+        "window_words": data.window_words,
+        "corpus_words": data.corpus_words,
+        "items": [
+            {
+                "word": c.word,
+                "count": c.count,
+                "left": c.left,
+                "right": c.right,
+                "corpus": c.corpus,
+                "expected": round(c.expected, 3),
+                "g2": round(c.g2, 2),
+                "search_url": params.search_url(q=f"{params.q} {c.word}"),
+            }
+            for c in data.collocates
+        ],
+    }
 
 
 @bp.route("/concordance")
@@ -152,12 +174,24 @@ def page():
     lines, pages, facets = [], 1, {}
     if data is not None:
         pages = params.pages(len(data.lines))
-        lines = data.sorted_lines(params.sort)[params.offset:params.offset + params.per_page]
+        lines = data.sorted_lines(params.sort)[params.offset : params.offset + params.per_page]
         index = get_index()
         facets = index.facets(index.match(data.query), params.filters)
-    return render_template("concordance.html", params=params, data=data, lines=lines, pages=pages, facets=facets,
-                           CONCORDANCE_SORTS=SORTS, MAX_WIDTH=MAX_WIDTH, MAX_SPAN=MAX_SPAN, SORT_LIMIT=SORT_LIMIT,
-                           min_count=MIN_COLLOCATE_COUNT, min_g2=MIN_G2, TOP=TOP_COLLOCATES)
+    return render_template(
+        "concordance.html",
+        params=params,
+        data=data,
+        lines=lines,
+        pages=pages,
+        facets=facets,
+        CONCORDANCE_SORTS=SORTS,
+        MAX_WIDTH=MAX_WIDTH,
+        MAX_SPAN=MAX_SPAN,
+        SORT_LIMIT=SORT_LIMIT,
+        min_count=MIN_COLLOCATE_COUNT,
+        min_g2=MIN_G2,
+        TOP=TOP_COLLOCATES,
+    )
 
 
 @bp.route("/api/concordance")
@@ -165,16 +199,27 @@ def page():
 def api():
     params = parse_concordance_params(request.args)
     data = _compute(params)
-    lines = data.sorted_lines(params.sort)[params.offset:params.offset + params.per_page]
-    return jsonify({
-        "query": params.q, "notice": data.query.notice, "notice_code": data.query.notice_code,
-        "total": data.total, "paragraphs": data.paragraphs, "sorted": len(data.lines),
-        "sorted_limit": SORT_LIMIT, "truncated": data.truncated, "sample_every": data.every,
-        "sort": params.sort, "width": params.width, "page": params.page, "per_page": params.per_page,
-        "pages": params.pages(len(data.lines)),
-        "lines": [line.to_json(params.q) for line in lines],
-        "collocates": collocates_json(data, params),
-    })
+    lines = data.sorted_lines(params.sort)[params.offset : params.offset + params.per_page]
+    return jsonify(
+        {
+            "query": params.q,
+            "notice": data.query.notice,
+            "notice_code": data.query.notice_code,
+            "total": data.total,
+            "paragraphs": data.paragraphs,
+            "sorted": len(data.lines),
+            "sorted_limit": SORT_LIMIT,
+            "truncated": data.truncated,
+            "sample_every": data.every,
+            "sort": params.sort,
+            "width": params.width,
+            "page": params.page,
+            "per_page": params.per_page,
+            "pages": params.pages(len(data.lines)),
+            "lines": [line.to_json(params.q) for line in lines],
+            "collocates": collocates_json(data, params),
+        }
+    )
 
 
 @bp.route("/concordance.csv")

@@ -24,8 +24,13 @@ def _key_terms():
     pids = selection(index, report_id=report_id, township=township)
     if pids is None:
         if request.path.startswith("/api/"):
-            abort(404, f"No {'report' if report_id else 'township'} {report_id or township!r}; /api/reports lists them.")
-        abort(404, f"没有{'编号为' if report_id else '名为'}“{(report_id or township)[:80]}”的{'报告' if report_id else '乡镇'}。")
+            abort(
+                404, f"No {'report' if report_id else 'township'} {report_id or township!r}; /api/reports lists them."
+            )
+        abort(
+            404,
+            f"没有{'编号为' if report_id else '名为'}“{(report_id or township)[:80]}”的{'报告' if report_id else '乡镇'}。",
+        )
     return index, index.report(report_id) if report_id else None, township, pids, key_terms(index, pids, number)
 
 
@@ -34,13 +39,25 @@ def _key_terms():
 def api_keyterms():
     """The words that set a report (report=) or a township (township=) apart, best first (n=, default 20)."""
     _, report, township, pids, terms = _key_terms()
-    return jsonify({"report": report["report_id"] if report else None, "township": township,
-                    "paragraphs": len(pids), "terms": [t.to_json() for t in terms]})
+    return jsonify(
+        {
+            "report": report["report_id"] if report else None,
+            "township": township,
+            "paragraphs": len(pids),
+            "terms": [t.to_json() for t in terms],
+        }
+    )
 
 
 @bp.route("/keyterms")
 @heavy
 def page():
     index, report, township, pids, terms = _key_terms()
-    return render_template("keyterms.html", report=report, township=township or (report or {}).get("township"),
-                           paragraphs=len(pids), terms=terms, own_township=township is not None)
+    return render_template(
+        "keyterms.html",
+        report=report,
+        township=township or (report or {}).get("township"),
+        paragraphs=len(pids),
+        terms=terms,
+        own_township=township is not None,
+    )

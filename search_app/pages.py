@@ -46,8 +46,14 @@ def hit_url(hit, params) -> str:
 
 @bp.app_context_processor
 def _globals():
-    return {"SECTIONS": SECTIONS, "SORTS": SORTS, "PLACE_FACETS": PLACE_FACETS, "SOURCE_NAMES": SOURCE_NAMES,
-            "report_url": report_url, "snippet_html": snippet_html}
+    return {
+        "SECTIONS": SECTIONS,
+        "SORTS": SORTS,
+        "PLACE_FACETS": PLACE_FACETS,
+        "SOURCE_NAMES": SOURCE_NAMES,
+        "report_url": report_url,
+        "snippet_html": snippet_html,
+    }
 
 
 @bp.route("/")
@@ -132,10 +138,21 @@ def report(report_id: str):
         lo, hi = ids.searchsorted([first, first + meta["paragraphs"]])
         matches = (ids[lo:hi] - first + 1).tolist()
     back = request.args.get("back", "")[:2000]
-    return render_template("report.html", report=meta, paragraphs=paragraphs, query=query, q=q, back=back,
-                           matches=matches, page=page, pages=pages, page_size=REPORT_PAGE_SIZE,
-                           page_url=lambda n: url_for("pages.report", report_id=report_id, q=q or None,
-                                                      page=n if n > 1 else None, back=back or None))
+    return render_template(
+        "report.html",
+        report=meta,
+        paragraphs=paragraphs,
+        query=query,
+        q=q,
+        back=back,
+        matches=matches,
+        page=page,
+        pages=pages,
+        page_size=REPORT_PAGE_SIZE,
+        page_url=lambda n: url_for(
+            "pages.report", report_id=report_id, q=q or None, page=n if n > 1 else None, back=back or None
+        ),
+    )
 
 
 @bp.route("/reports/<report_id>/source")
@@ -157,6 +174,7 @@ def report_source(report_id: str):
 def _param_error(exc):
     if request.path.startswith("/api/"):
         from .api import error_response
+
         return error_response(str(exc), 400, exc.code)
     return render_template("error.html", status=400, message=exc.chinese), 400
 
@@ -167,8 +185,10 @@ def _no_index(exc):
     current_app.logger.error("index unavailable: %s", exc)
     if request.path.startswith("/api/"):
         from .api import error_response
-        return error_response("The index is missing or cannot be read. "
-                              "Build it with: make index (or python -m indexer build).", 503)
+
+        return error_response(
+            "The index is missing or cannot be read. Build it with: make index (or python -m indexer build).", 503
+        )
     return render_template("no_index.html"), 503
 
 
@@ -177,6 +197,7 @@ def _busy(exc):
     message = "服务器正忙，请过几秒再试。"
     if request.path.startswith("/api/"):
         from .api import error_response
+
         response = error_response("The server is busy; retry in a few seconds.", 503)
     else:
         response = current_app.make_response((render_template("error.html", status=503, message=message), 503))
@@ -185,14 +206,19 @@ def _busy(exc):
 
 
 #: What a page says for an HTTP error that carries no message of its own.
-PAGE_ERRORS = {404: "没有这个页面，请检查网址。", 405: "这个网址不接受这种请求方式。",
-               413: "请求内容过大。", 414: "网址过长，请缩短检索词或减少筛选条件。"}
+PAGE_ERRORS = {
+    404: "没有这个页面，请检查网址。",
+    405: "这个网址不接受这种请求方式。",
+    413: "请求内容过大。",
+    414: "网址过长，请缩短检索词或减少筛选条件。",
+}
 
 
 @bp.app_errorhandler(HTTPException)
 def _http_error(exc):
     if request.path.startswith("/api/"):
         from .api import error_response
+
         return error_response(exc.description or exc.name, exc.code or 500)
     message = exc.description
     if message == type(exc).description:  # werkzeug's English default
@@ -205,5 +231,6 @@ def _unexpected(exc):
     current_app.logger.exception("unexpected error")
     if request.path.startswith("/api/"):
         from .api import error_response
+
         return error_response("Something went wrong on the server; the error has been logged.", 500)
     return render_template("error.html", status=500, message="服务器出错了，错误已记入日志。请稍后再试。"), 500

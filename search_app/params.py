@@ -40,8 +40,12 @@ class SearchParams:
 
     @property
     def filters(self) -> Filters:
-        return Filters(year_from=self.year_from, year_to=self.year_to, sections=tuple(self.sections),
-                       **{f.plural: tuple(getattr(self, f.plural)) for f in PLACE_FACETS})
+        return Filters(
+            year_from=self.year_from,
+            year_to=self.year_to,
+            sections=tuple(self.sections),
+            **{f.plural: tuple(getattr(self, f.plural)) for f in PLACE_FACETS},
+        )
 
     def chosen(self, key: str) -> list[str]:
         """The chosen values of the place facet `key` (province … township)."""
@@ -54,8 +58,9 @@ class SearchParams:
 
     @property
     def has_filters(self) -> bool:
-        return bool(self.sections or self.year_from or self.year_to
-                    or any(getattr(self, f.plural) for f in PLACE_FACETS))
+        return bool(
+            self.sections or self.year_from or self.year_to or any(getattr(self, f.plural) for f in PLACE_FACETS)
+        )
 
     def unfiltered_url(self, endpoint: str = "/search", **changes) -> str:
         """This search without any filter."""
@@ -78,14 +83,20 @@ class SearchParams:
         chips = []
         for facet in PLACE_FACETS:
             for value in self.chosen(facet.key):
-                chips.append({"label": f"{facet.label}：{value}",
-                              "url": self.url(**{facet.key: self.toggled(facet.key, value)})})
+                chips.append(
+                    {"label": f"{facet.label}：{value}", "url": self.url(**{facet.key: self.toggled(facet.key, value)})}
+                )
         if self.year_from or self.year_to:
-            span = str(self.year_from) if self.year_from == self.year_to else \
-                f"{self.year_from or ''}–{self.year_to or ''}"
+            span = (
+                str(self.year_from)
+                if self.year_from == self.year_to
+                else f"{self.year_from or ''}–{self.year_to or ''}"
+            )
             chips.append({"label": f"年份：{span}", "url": self.url(year_from=None, year_to=None)})
         for key in self.sections:
-            chips.append({"label": f"章节：{SECTIONS.get(key, key)}", "url": self.url(section=self.section_toggled(key))})
+            chips.append(
+                {"label": f"章节：{SECTIONS.get(key, key)}", "url": self.url(section=self.section_toggled(key))}
+            )
         return chips
 
     @property
@@ -104,8 +115,12 @@ class SearchParams:
     def pairs(self, **changes) -> list[tuple[str, str]]:
         """URL parameters of this search, with some changed (None removes one)."""
         values = {
-            "q": self.q, "whole": 1 if self.whole else None, **{f.key: getattr(self, f.plural) for f in PLACE_FACETS},
-            "year_from": self.year_from, "year_to": self.year_to, "section": self.sections,
+            "q": self.q,
+            "whole": 1 if self.whole else None,
+            **{f.key: getattr(self, f.plural) for f in PLACE_FACETS},
+            "year_from": self.year_from,
+            "year_to": self.year_to,
+            "section": self.sections,
             "sort": None if self.sort == "relevance" else self.sort,
             "page": None if self.page == 1 else self.page,
             "per_page": None if self.per_page == current_app.config["PAGE_SIZE"] else self.per_page,
@@ -194,5 +209,14 @@ def parse_params(args: MultiDict) -> SearchParams:
         if len(chosen) > 200 or any(len(t) > 50 for t in chosen):
             raise ParamError("too_many_names", name=facet.key, label=facet.label)
         places[facet.plural] = chosen
-    return SearchParams(q=q, year_from=year_from, year_to=year_to, sections=list(dict.fromkeys(sections)),
-                        sort=sort, page=page, per_page=per_page, whole=switch_param(args, "whole"), **places)
+    return SearchParams(
+        q=q,
+        year_from=year_from,
+        year_to=year_to,
+        sections=list(dict.fromkeys(sections)),
+        sort=sort,
+        page=page,
+        per_page=per_page,
+        whole=switch_param(args, "whole"),
+        **places,
+    )

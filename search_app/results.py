@@ -17,16 +17,33 @@ from indexer.text.snippets import fragments, kwic, snippet
 from .params import SearchParams, as_param_error
 from .store import get_index
 
-EXPORT_FIELDS = ["query", "report_id", "source", "paragraph", "province", "prefecture", "county", "township",
-                 "code", "year", "section", "section_name", "heading", "text", "url", "score"]
+EXPORT_FIELDS = [
+    "query",
+    "report_id",
+    "source",
+    "paragraph",
+    "province",
+    "prefecture",
+    "county",
+    "township",
+    "code",
+    "year",
+    "section",
+    "section_name",
+    "heading",
+    "text",
+    "url",
+    "score",
+]
 EXPORT_BATCH = 500
 
 
 def run_search(index: ReportIndex, params: SearchParams) -> SearchResult:
     """The page of hits, total and facets the parameters ask for."""
     with as_param_error():
-        return index.search(params.query(), params.filters, sort=params.sort,
-                            offset=params.offset, limit=params.per_page)
+        return index.search(
+            params.query(), params.filters, sort=params.sort, offset=params.offset, limit=params.per_page
+        )
 
 
 def highlight(text: str, query) -> Markup:
@@ -64,8 +81,8 @@ def export_rows(index: ReportIndex, params: SearchParams) -> Iterator[dict]:
         ids = index.select(query, params.filters)
         ordered, scores = index.order(ids, params.sort, query)
     for start in range(0, len(ordered), EXPORT_BATCH):
-        chunk = ordered[start:start + EXPORT_BATCH].tolist()
-        for hit in index.hits(chunk, scores[start:start + EXPORT_BATCH].tolist()):
+        chunk = ordered[start : start + EXPORT_BATCH].tolist()
+        for hit in index.hits(chunk, scores[start : start + EXPORT_BATCH].tolist()):
             yield hit.to_json(params.q or None)
 
 
@@ -125,7 +142,7 @@ def comparison(index: ReportIndex, params: SearchParams, width: int, per_townshi
     chosen = ordered[position - group_start < per_township][:limit]
     groups: dict[str, dict] = {}
     for start in range(0, len(chosen), EXPORT_BATCH):
-        for hit in index.hits(chosen[start:start + EXPORT_BATCH].tolist()):
+        for hit in index.hits(chosen[start : start + EXPORT_BATCH].tolist()):
             group = groups.setdefault(hit.township, {"lines": [], "more": False})
             for line in kwic(hit.text, highlight_spans(hit.text, query, index.segmenter), width):
                 if len(group["lines"]) < per_township:
@@ -138,7 +155,14 @@ def comparison(index: ReportIndex, params: SearchParams, width: int, per_townshi
     for township, group in groups.items():
         group["paragraphs"] = paragraphs[township]
         group["more"] = group["more"] or len({h.pid for h, _ in group["lines"]}) < paragraphs[township]
-    return {"query": query, "table": table, "townships": townships, "years": years, "groups": groups,
-            "shown": sum(len(g["lines"]) for g in groups.values()), "per_township": per_township,
-            "occurrences": int(index.grams.occurrences(ids, list(query.terms)).sum()) if len(ids) else 0,
-            "total": int(len(ids))}
+    return {
+        "query": query,
+        "table": table,
+        "townships": townships,
+        "years": years,
+        "groups": groups,
+        "shown": sum(len(g["lines"]) for g in groups.values()),
+        "per_township": per_township,
+        "occurrences": int(index.grams.occurrences(ids, list(query.terms)).sum()) if len(ids) else 0,
+        "total": int(len(ids)),
+    }

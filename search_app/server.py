@@ -76,8 +76,13 @@ def serve(app, host: str, port: int, threads: int = THREADS, workers: int = 1) -
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
     throttle_queue_log()
-    settings = dict(threads=threads, connection_limit=CONNECTION_LIMIT, backlog=BACKLOG,
-                    channel_timeout=CHANNEL_TIMEOUT, ident="township-search")
+    settings = dict(
+        threads=threads,
+        connection_limit=CONNECTION_LIMIT,
+        backlog=BACKLOG,
+        channel_timeout=CHANNEL_TIMEOUT,
+        ident="township-search",
+    )
     if workers <= 1:
         waitress_serve(app, host=host, port=port, **settings)
         return

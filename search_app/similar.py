@@ -54,16 +54,27 @@ def side_by_side(report_id: str, paragraph: int):
     norms = index.grams.texts.many(np.array([pid] + [m.pid for m in matches]))
     source, rows = hits[0], []
     for match, hit, norm in zip(matches, hits[1:], norms[1:]):
-        rows.append({
-            "match": match, "hit": hit,
-            "left": marked(source.text, shared_spans(source.text, norm)),
-            "right": marked(hit.text, shared_spans(hit.text, norms[0])),
-            "phrase": _shared_phrase(norms[0], norm),
-        })
-    return render_template("similar.html", report=index.report(report_id), source=source, rows=rows,
-                           compared=bool(index.similar.compared[pid]), more=bool(index.similar.more[pid]),
-                           threshold=THRESHOLD, min_chars=MIN_CHARS, max_matches=MAX_MATCHES,
-                           within=compared_within(index, pid))
+        rows.append(
+            {
+                "match": match,
+                "hit": hit,
+                "left": marked(source.text, shared_spans(source.text, norm)),
+                "right": marked(hit.text, shared_spans(hit.text, norms[0])),
+                "phrase": _shared_phrase(norms[0], norm),
+            }
+        )
+    return render_template(
+        "similar.html",
+        report=index.report(report_id),
+        source=source,
+        rows=rows,
+        compared=bool(index.similar.compared[pid]),
+        more=bool(index.similar.more[pid]),
+        threshold=THRESHOLD,
+        min_chars=MIN_CHARS,
+        max_matches=MAX_MATCHES,
+        within=compared_within(index, pid),
+    )
 
 
 @bp.route("/reports/<report_id>/reuse")
@@ -72,8 +83,15 @@ def reuse(report_id: str):
     index, meta = get_report(report_id)
     data = report_reuse(index, meta)
     rows = index.hits([meta["first_pid"] + i for i, n in enumerate(data.counts) if n])
-    return render_template("reuse.html", report=meta, data=data, rows=rows, threshold=THRESHOLD,
-                           min_chars=MIN_CHARS, within=compared_within(index, meta["first_pid"]))
+    return render_template(
+        "reuse.html",
+        report=meta,
+        data=data,
+        rows=rows,
+        threshold=THRESHOLD,
+        min_chars=MIN_CHARS,
+        within=compared_within(index, meta["first_pid"]),
+    )
 
 
 @bp.app_template_global()
@@ -92,6 +110,7 @@ def similar_counts(paragraphs) -> list[tuple[int, bool]]:
 def _unknown(exc: UnknownParagraph):
     if request.path.startswith("/api/"):
         from .api import error_response
+
         return error_response(str(exc), 404, exc.code)
     return render_template("error.html", status=404, message=exc.chinese), 404
 
@@ -101,5 +120,5 @@ def _shared_phrase(norm_a: str, norm_b: str) -> str | None:
     that finds every paragraph with that wording; None when it is shorter than PHRASE_MIN."""
     a, b = norm_a[:PHRASE_SEARCH], norm_b[:PHRASE_SEARCH]  # bounds the time on very long paragraphs
     found = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
-    phrase = norm_a[found.a:found.a + min(found.size, PHRASE_MAX)]
+    phrase = norm_a[found.a : found.a + min(found.size, PHRASE_MAX)]
     return phrase if len(phrase) >= PHRASE_MIN else None

@@ -33,8 +33,19 @@ from .store import get_index
 bp = Blueprint("trends", __name__)
 
 DEFAULT_MEASURE = "paragraphs"
-CSV_FIELDS = ["term", "place", "year", "reports", "paragraphs", "occurrences", "year_reports", "report_share",
-              "year_chars", "per10k", "url"]
+CSV_FIELDS = [
+    "term",
+    "place",
+    "year",
+    "reports",
+    "paragraphs",
+    "occurrences",
+    "year_reports",
+    "report_share",
+    "year_chars",
+    "per10k",
+    "url",
+]
 
 
 @dataclass
@@ -46,8 +57,14 @@ class TrendParams(SearchParams):
     measure: str = DEFAULT_MEASURE
 
     def pairs(self, **changes) -> list[tuple[str, str]]:
-        own = {"q": self.terms, "sort": None, "page": None, "per_page": None, "by": self.by,
-               "measure": None if self.measure == DEFAULT_MEASURE else self.measure}
+        own = {
+            "q": self.terms,
+            "sort": None,
+            "page": None,
+            "per_page": None,
+            "by": self.by,
+            "measure": None if self.measure == DEFAULT_MEASURE else self.measure,
+        }
         return super().pairs(**{**own, **changes})
 
     def url(self, endpoint: str = "/trends", **changes) -> str:
@@ -74,8 +91,9 @@ def parse_trend_params(args: MultiDict) -> TrendParams:
         check_measure(measure)
         if by is not None:
             check_breakdown(by)
-    return TrendParams(**{f.name: getattr(base, f.name) for f in fields(SearchParams)},
-                       terms=terms, by=by, measure=measure)
+    return TrendParams(
+        **{f.name: getattr(base, f.name) for f in fields(SearchParams)}, terms=terms, by=by, measure=measure
+    )
 
 
 def _compute(params: TrendParams) -> Trends:
@@ -89,29 +107,53 @@ def trends_json(data: Trends, params: TrendParams) -> dict:
     """The /api/trends body: years, what each year holds, and a series per term (lists aligned with years)."""
     series = []
     for s in data.series:
-        entry = {"term": s.term, "notice": s.query.notice, "notice_code": s.query.notice_code, **s.to_json(),
-                 "urls": [params.hits_url(s.term, y) for y in data.years], "search_url": params.hits_url(s.term)}
+        entry = {
+            "term": s.term,
+            "notice": s.query.notice,
+            "notice_code": s.query.notice_code,
+            **s.to_json(),
+            "urls": [params.hits_url(s.term, y) for y in data.years],
+            "search_url": params.hits_url(s.term),
+        }
         if data.by:
-            entry["places"] = [{"place": p.label, **p.to_json(),  # no link for a place without a name
-                                "urls": [params.hits_url(s.term, y, p.label) if p.label else None
-                                         for y in data.years]}
-                               for p in s.places]
+            entry["places"] = [
+                {
+                    "place": p.label,
+                    **p.to_json(),  # no link for a place without a name
+                    "urls": [params.hits_url(s.term, y, p.label) if p.label else None for y in data.years],
+                }
+                for p in s.places
+            ]
             entry["places_more"] = s.places_more
         series.append(entry)
-    return {"terms": params.terms, "years": data.years, "reports_per_year": data.reports_per_year,
-            "paragraphs_per_year": data.paragraphs_per_year, "chars_per_year": data.chars_per_year,
-            "undated": data.undated, "by": data.by, "places_limit": MAX_PLACES if data.by else None,
-            "series": series}
+    return {
+        "terms": params.terms,
+        "years": data.years,
+        "reports_per_year": data.reports_per_year,
+        "paragraphs_per_year": data.paragraphs_per_year,
+        "chars_per_year": data.chars_per_year,
+        "undated": data.undated,
+        "by": data.by,
+        "places_limit": MAX_PLACES if data.by else None,
+        "series": series,
+    }
 
 
 def csv_rows(data: Trends, params: TrendParams):
     """One row per term and year (and per place, with `by`); `year` is empty for paragraphs without one."""
+
     def rows_of(term: str, line: Line, place: str | None):
         for year, cell in data.cells(line):
             measures = {k: round(v, 6) if isinstance(v, float) else v for k, v in cell.to_json().items()}
-            yield {"term": term, "place": place or "", "year": year or "", **measures,
-                   "year_reports": cell.of_reports, "year_chars": cell.of_chars,
-                   "url": params.hits_url(term, year, place) if year and place != "" else ""}
+            yield {
+                "term": term,
+                "place": place or "",
+                "year": year or "",
+                **measures,
+                "year_reports": cell.of_reports,
+                "year_chars": cell.of_chars,
+                "url": params.hits_url(term, year, place) if year and place != "" else "",
+            }
 
     for s in data.series:
         yield from rows_of(s.term, s, None)
@@ -139,17 +181,21 @@ def chart_svg(data: Trends, params: TrendParams) -> Markup:
     lines = []
     for s in data.series:
         values = s.values(params.measure)
-        lines.append(chart.Line(
-            label=s.term, values=[v * 100 if percent and v is not None else v for v in values],
-            links=[params.hits_url(s.term, y) for y in data.years],
-            tooltips=[f"{s.term} · {y} 年：{format_value(v, params.measure)}" for y, v in zip(data.years, values)]))
+        lines.append(
+            chart.Line(
+                label=s.term,
+                values=[v * 100 if percent and v is not None else v for v in values],
+                links=[params.hits_url(s.term, y) for y in data.years],
+                tooltips=[f"{s.term} · {y} 年：{format_value(v, params.measure)}" for y, v in zip(data.years, values)],
+            )
+        )
     title = f"趋势折线图：{'、'.join(params.terms)}，{data.years[0]}–{data.years[-1]} 年{name}"
-    return chart.line_chart(data.years, lines, y_label=axis, x_label="年份（报告年度）", title=title,
-                            integer=params.measure in COUNTS)
+    return chart.line_chart(
+        data.years, lines, y_label=axis, x_label="年份（报告年度）", title=title, integer=params.measure in COUNTS
+    )
 
 
-UNITS = {"reports": " 份报告", "paragraphs": " 个段落", "occurrences": " 次", "report_share": "",
-         "per10k": " 次/万字"}
+UNITS = {"reports": " 份报告", "paragraphs": " 个段落", "occurrences": " 次", "report_share": "", "per10k": " 次/万字"}
 
 
 @bp.app_template_global()
@@ -174,9 +220,19 @@ def page():
         svg = chart_svg(data, params) if data.years else None
         facets = index.facets(index.match(None), params.filters)  # over every paragraph, as for browsing
     years = sorted({r["year"] for r in index.reports if r["year"]})
-    return render_template("trends.html", params=params, data=data, svg=svg, facets=facets, years=years,
-                           MEASURES=MEASURES, BREAKDOWNS=BREAKDOWNS, MAX_TREND_TERMS=MAX_TREND_TERMS,
-                           MAX_PLACES=MAX_PLACES, swatch=chart.swatch)
+    return render_template(
+        "trends.html",
+        params=params,
+        data=data,
+        svg=svg,
+        facets=facets,
+        years=years,
+        MEASURES=MEASURES,
+        BREAKDOWNS=BREAKDOWNS,
+        MAX_TREND_TERMS=MAX_TREND_TERMS,
+        MAX_PLACES=MAX_PLACES,
+        swatch=chart.swatch,
+    )
 
 
 @bp.route("/api/trends")

@@ -60,6 +60,7 @@ def data_dir(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def app(index_dir):
     from search_app import create_app
+
     return create_app({"INDEX_DIR": index_dir, "TESTING": True})
 
 
@@ -103,6 +104,7 @@ def openings_index(openings_index_dir) -> ReportIndex:
 def open_dir():
     """A folder that an unprivileged user may enter, for tests that take rights away."""
     import tempfile
+
     folder = Path(tempfile.mkdtemp(prefix="rights-", dir="/tmp"))
     folder.chmod(0o777)
     yield folder
@@ -134,8 +136,13 @@ def without_rights():
 # -- the real server and Chromium, for the browser tests --------------------------------------------
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
@@ -151,8 +158,12 @@ def serve_index(index_dir: Path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "search_app", "--no-build", "--index", str(index_dir),
-                             "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "search_app", "--no-build", "--index", str(index_dir), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -182,6 +193,7 @@ def browser():
     """Chromium for one test module: Playwright's sync API holds an event loop open while it runs,
     which later asyncio code (the load test) cannot share."""
     from playwright.sync_api import sync_playwright
+
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run `make browser`"
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -203,10 +215,11 @@ def any_page(request, browser):
     context = browser.new_context(java_script_enabled=request.param, viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     errors = []
-    tab.on("console", lambda m: m.type == "error" and "Failed to load resource" not in m.text
-           and errors.append(m.text))
-    tab.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
-           and errors.append(f"{r.status} {r.url}"))
+    tab.on("console", lambda m: m.type == "error" and "Failed to load resource" not in m.text and errors.append(m.text))
+    tab.on(
+        "response",
+        lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico") and errors.append(f"{r.status} {r.url}"),
+    )
     tab.javascript = request.param
     yield tab
     context.close()
@@ -216,10 +229,20 @@ def any_page(request, browser):
 # -- similar paragraphs: a report assembled from others ------------------------------------
 
 ASSEMBLED = "900_assembled.txt"
-WIDTH_AND_PUNCTUATION = str.maketrans({
-    "，": ",", "；": ";", "：": ":", "。": ".", "、": ",", "（": "(", "）": ")", "“": '"', "”": '"',
-    **{str(d): chr(0xFF10 + d) for d in range(10)},
-})
+WIDTH_AND_PUNCTUATION = str.maketrans(
+    {
+        "，": ",",
+        "；": ";",
+        "：": ":",
+        "。": ".",
+        "、": ",",
+        "（": "(",
+        "）": ")",
+        "“": '"',
+        "”": '"',
+        **{str(d): chr(0xFF10 + d) for d in range(10)},
+    }
+)
 
 UNRELATED = [
     "今年春季雨水偏少，村里组织群众修缮了三座小型水库的引水渠，又给果园装上滴灌设备，苹果和核桃的产量比去年多出两成左右。",
@@ -230,7 +253,7 @@ UNRELATED = [
 def disguise(text: str) -> str:
     """The same words with half-width punctuation, full-width digits and a space every 30 characters."""
     changed = text.translate(WIDTH_AND_PUNCTUATION)
-    return " ".join(changed[i:i + 30] for i in range(0, len(changed), 30))
+    return " ".join(changed[i : i + 30] for i in range(0, len(changed), 30))
 
 
 def long_body(prefix: str, count: int = 3) -> list:
@@ -272,8 +295,9 @@ def reuse_dir(tmp_path_factory):
 
 def run_cli(*args, cwd=ROOT):
     """Run `python -m indexer` with args; (exit status, stdout, stderr)."""
-    proc = subprocess.run([sys.executable, "-m", "indexer", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "indexer", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
     return proc.returncode, proc.stdout, proc.stderr
 
 

@@ -9,8 +9,10 @@ def test_tokens_have_sequential_positions_and_a_clause_mark_keeps_its_position()
 
 
 def test_positions_start_at_start_pos_and_chars_refer_to_normalised_text():
-    tokens = [(t.text, t.pos, t.startchar, t.endchar)
-              for t in JiebaAnalyzer()("“法律”明白人", positions=True, chars=True, start_pos=5, start_char=10)]
+    tokens = [
+        (t.text, t.pos, t.startchar, t.endchar)
+        for t in JiebaAnalyzer()("“法律”明白人", positions=True, chars=True, start_pos=5, start_char=10)
+    ]
     assert tokens[0] == ("法律", 5, 10, 12)
     assert [t[1] for t in tokens] == sorted({t[1] for t in tokens}) and tokens[-1][1] < 5 + len("法律明白人")
 

@@ -34,15 +34,18 @@ def test_search_page_without_query_shows_the_form(client):
     assert 'name="q"' in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("params, total", [
-    ({"q": "法律明白人", "year_from": "2023", "year_to": "2023"}, 2),
-    ({"q": "法律明白人", "year": "2022"}, 1),
-    ({"q": "法律明白人", "township": ["国宝乡", "青山乡"]}, 2),
-    ({"q": "法律明白人", "section": "responsibility"}, 1),
-    ({"q": "法律明白人", "section": ["measures", "responsibility"]}, 3),
-    ({"q": "法律明白人 -调解员"}, 2),
-    ({"q": "血桃 OR 枫桥经验"}, 2),
-])
+@pytest.mark.parametrize(
+    "params, total",
+    [
+        ({"q": "法律明白人", "year_from": "2023", "year_to": "2023"}, 2),
+        ({"q": "法律明白人", "year": "2022"}, 1),
+        ({"q": "法律明白人", "township": ["国宝乡", "青山乡"]}, 2),
+        ({"q": "法律明白人", "section": "responsibility"}, 1),
+        ({"q": "法律明白人", "section": ["measures", "responsibility"]}, 3),
+        ({"q": "法律明白人 -调解员"}, 2),
+        ({"q": "血桃 OR 枫桥经验"}, 2),
+    ],
+)
 def test_filters_in_the_url(client, params, total):
     data = client.get("/api/search", query_string=params).get_json()
     assert data["total"] == total
@@ -52,11 +55,26 @@ def test_api_matches_the_engine_for_the_same_query_and_filters(client, index):
     data = client.get("/api/search", query_string={"q": "法治", "year": "2023", "per_page": 100}).get_json()
     expected = index.search(parse_query("法治"), Filters(year_from=2023, year_to=2023), limit=100)
     assert data["total"] == expected.total
-    assert [(h["report_id"], h["paragraph"]) for h in data["hits"]] == \
-        [(h.report_id, h.paragraph) for h in expected.hits]
-    assert set(data["hits"][0]) >= {"query", "report_id", "source", "paragraph", "province", "prefecture",
-                                    "county", "township", "code", "year", "section", "heading", "text",
-                                    "url", "score"}
+    assert [(h["report_id"], h["paragraph"]) for h in data["hits"]] == [
+        (h.report_id, h.paragraph) for h in expected.hits
+    ]
+    assert set(data["hits"][0]) >= {
+        "query",
+        "report_id",
+        "source",
+        "paragraph",
+        "province",
+        "prefecture",
+        "county",
+        "township",
+        "code",
+        "year",
+        "section",
+        "heading",
+        "text",
+        "url",
+        "score",
+    }
     assert set(data["facets"]) == {"province", "prefecture", "county", "township", "year", "section"}
 
 
@@ -98,7 +116,12 @@ ERRORS = [  # parameters, the API's stable code, its English message, the page's
     ({"q": "法治", "year": "20x3"}, "bad_year", "Year must look like", "年份应写作 2023 或 2022-2024"),
     ({"q": "法治", "year": "1066"}, "year_out_of_range", "Year 1066 is out of range", "年份 1066 超出范围"),
     ({"q": "法" * 201}, "query_too_long", "limit is 200", "超过了 200 个字符的上限"),
-    ({"q": " ".join("法治律师调解普法宣传执法条例规章制度")}, "too_many_terms", "more than 16 terms", "检索词超过 16 个"),
+    (
+        {"q": " ".join("法治律师调解普法宣传执法条例规章制度")},
+        "too_many_terms",
+        "more than 16 terms",
+        "检索词超过 16 个",
+    ),
 ]
 
 
@@ -134,13 +157,21 @@ def test_api_not_found_has_the_same_shape(client, path):
 
 
 def test_a_year_range_given_backwards_is_read_forwards_either_way(client):
-    totals = {client.get("/api/search", query_string=params).get_json()["total"] for params in (
-        {"q": "法治", "year": "2022-2023"}, {"q": "法治", "year": "2023-2022"},
-        {"q": "法治", "year_from": "2023", "year_to": "2022"}, {"q": "法治", "year_from": "2022", "year_to": "2023"})}
+    totals = {
+        client.get("/api/search", query_string=params).get_json()["total"]
+        for params in (
+            {"q": "法治", "year": "2022-2023"},
+            {"q": "法治", "year": "2023-2022"},
+            {"q": "法治", "year_from": "2023", "year_to": "2022"},
+            {"q": "法治", "year_from": "2022", "year_to": "2023"},
+        )
+    }
     assert len(totals) == 1 and totals.pop() > 0
 
 
-@pytest.mark.parametrize("q", ["*", "AND", ":", "-", '"', "OR", "-法治", "“”", "\x00", "法治' OR 1=1 --", "%", "\\", "{{7*7}}"])
+@pytest.mark.parametrize(
+    "q", ["*", "AND", ":", "-", '"', "OR", "-法治", "“”", "\x00", "法治' OR 1=1 --", "%", "\\", "{{7*7}}"]
+)
 def test_strange_queries_never_fail(client, q):
     for path in ("/search", "/api/search", "/compare", "/export.csv", "/export.json"):
         assert client.get(path, query_string={"q": q}).status_code in (200, 400)
@@ -155,6 +186,7 @@ def test_queries_are_escaped(client, q):
 
 def test_highlighting_escapes_the_text_first(app, index):
     from search_app.results import highlight
+
     markup = highlight("<b>法治</b>", parse_query("法治"))
     assert str(markup) == "&lt;b&gt;<mark>法治</mark>&lt;/b&gt;"
 
@@ -172,6 +204,7 @@ def test_report_page_has_toc_anchors_and_highlights(client, index):
 
 def test_report_download_is_the_original_file(client, index):
     from tests.conftest import REPORTS
+
     report = index.reports[2]
     response = client.get(f"/reports/{report['report_id']}/source")
     assert response.status_code == 200
@@ -179,8 +212,17 @@ def test_report_download_is_the_original_file(client, index):
     assert "attachment" in response.headers["Content-Disposition"]
 
 
-@pytest.mark.parametrize("path", ["/reports/nope", "/reports/../../etc/passwd", "/reports/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
-                                  "/reports/nope/source", "/reports/..%2F..%2Fetc%2Fpasswd/source", "/nowhere"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/reports/nope",
+        "/reports/../../etc/passwd",
+        "/reports/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/reports/nope/source",
+        "/reports/..%2F..%2Fetc%2Fpasswd/source",
+        "/nowhere",
+    ],
+)
 def test_unknown_paths_are_404_and_reach_no_file(client, path):
     response = client.get(path)
     assert response.status_code == 404
@@ -243,6 +285,7 @@ def test_unknown_setting_is_an_error():
 
 def test_site_picks_up_a_rebuild(tmp_path, data_dir):
     from indexer.engine.build import build
+
     build(data_dir, tmp_path / "index")
     client = create_app({"INDEX_DIR": tmp_path / "index"}).test_client()
     assert client.get("/api/search", query_string={"q": "法律明白人"}).get_json()["total"] == 3
@@ -251,12 +294,17 @@ def test_site_picks_up_a_rebuild(tmp_path, data_dir):
     assert client.get("/api/search", query_string={"q": "法律明白人"}).get_json()["total"] == 2
 
 
-@pytest.mark.parametrize("cli_args, params", [
-    (["法治", "--year", "2023"], {"q": "法治", "year": "2023"}),
-    (["法律明白人 OR 调解员", "--section", "measures"], {"q": "法律明白人 OR 调解员", "section": "measures"}),
-    (["宣传", "--township", "国宝乡", "青山乡", "--sort", "newest"],
-     {"q": "宣传", "township": ["国宝乡", "青山乡"], "sort": "newest"}),
-])
+@pytest.mark.parametrize(
+    "cli_args, params",
+    [
+        (["法治", "--year", "2023"], {"q": "法治", "year": "2023"}),
+        (["法律明白人 OR 调解员", "--section", "measures"], {"q": "法律明白人 OR 调解员", "section": "measures"}),
+        (
+            ["宣传", "--township", "国宝乡", "青山乡", "--sort", "newest"],
+            {"q": "宣传", "township": ["国宝乡", "青山乡"], "sort": "newest"},
+        ),
+    ],
+)
 def test_site_returns_what_the_cli_returns(client, index_dir, cli, cli_args, params):
     code, out, _ = cli("search", *cli_args, "--index", index_dir, "--json", "--all")
     assert code == 0

@@ -47,19 +47,19 @@ def small(tmp_path_factory):
 
 
 QUERIES = [
-    ("法", {}),                               # one character: a term query
-    ("法治", {}),                             # a phrase of two characters
-    ("法治政府建设", {}),                     # a long common phrase
-    ("普法 宣传", {}),                        # AND
-    ("调解 OR 依法行政", {}),                 # OR
-    ("法治 -执法", {}),                       # NOT
+    ("法", {}),  # one character: a term query
+    ("法治", {}),  # a phrase of two characters
+    ("法治政府建设", {}),  # a long common phrase
+    ("普法 宣传", {}),  # AND
+    ("调解 OR 依法行政", {}),  # OR
+    ("法治 -执法", {}),  # NOT
     ("普法 宣传 -法律明白人", {}),
     ("法治", {"year_from": 2021, "year_to": 2023}),
     ("法治", {"year_from": 2024}),
     ("宣传", {"sections": ("problems", "plans")}),
     ("法治", {"townships": "first"}),
     ("法治", {"townships": ("没有这个乡",)}),  # an unknown township matches nothing
-    ("没有的词语", {}),                       # nothing
+    ("没有的词语", {}),  # nothing
 ]
 
 
@@ -95,11 +95,15 @@ def test_tantivy_facets_count_as_ours(small, text, spec):
     _, _, ours = small["ours"].top(query, filters)
     _, _, theirs = TantivyFacets(small["tantivy"]).top(query, filters)
     index = small["ours"].index
-    assert {k: v for k, v in theirs.items() if v} == {k: v for k, v in {
-        "township": {index.township_code[f["value"]]: f["count"] for f in ours["township"]},
-        "year": {(f["value"] or 0): f["count"] for f in ours["year"]},
-        "section": {index.section_keys.index(f["value"]): f["count"] for f in ours["section"]},
-    }.items() if v}
+    assert {k: v for k, v in theirs.items() if v} == {
+        k: v
+        for k, v in {
+            "township": {index.township_code[f["value"]]: f["count"] for f in ours["township"]},
+            "year": {(f["value"] or 0): f["count"] for f in ours["year"]},
+            "section": {index.section_keys.index(f["value"]): f["count"] for f in ours["section"]},
+        }.items()
+        if v
+    }
 
 
 def test_a_tantivy_answer_that_differs_is_reported(small):
@@ -127,12 +131,14 @@ def test_engines_agree_at_10k(tmp_path: Path):
 def test_profile_times_every_phase_of_a_search(index_dir):
     from indexer.bench.profile import NESTED, PHASES, profile_queries, summary
     from indexer.engine.search import ReportIndex
+
     index = ReportIndex.open(index_dir)  # its own: the profiler wraps the index's methods
     # longer than any stored phrase (phrases.MAX_LENGTH), so its candidates are checked
     long_term = "法治政府建设情况的报告"
     rows = profile_queries(index, [("法治", Filters()), (long_term, Filters(year_from=2022))], repeat=2)
-    assert [r["matches"] for r in rows] == [index.search(parse_query(q), f).total
-                                            for q, f in (("法治", Filters()), (long_term, Filters(year_from=2022)))]
+    assert [r["matches"] for r in rows] == [
+        index.search(parse_query(q), f).total for q, f in (("法治", Filters()), (long_term, Filters(year_from=2022)))
+    ]
     for row in rows:
         assert all(row[p] > 0 for p in ("match", "filter", "order", "word_scores", "occurrences", "hits", "facets"))
         assert sum(row[p] for p in PHASES if p not in NESTED) == pytest.approx(row["total"], rel=0.05)
@@ -144,6 +150,7 @@ def test_profile_times_every_phase_of_a_search(index_dir):
 
 def test_build_cost_builds_from_files_then_updates_each_way(tmp_path: Path):
     from indexer.bench import build_cost
+
     results = build_cost.run(3000, 2, tmp_path)
     assert results["size"] == 3000 and results["build_s"] > 0 and results["peak_mb"] > 0
     lines = {name: u["line"] for name, u in results["updates"].items()}

@@ -180,7 +180,7 @@ def test_the_highlight_stays_visible_inside_the_marked_paragraph(server, page):
     assert colours[0] != colours[1]
 
     def luminance(css: str) -> float:
-        r, g, b = [int(x) / 255 for x in css[css.index("(") + 1:css.index(")")].split(",")[:3]]
+        r, g, b = [int(x) / 255 for x in css[css.index("(") + 1 : css.index(")")].split(",")[:3]]
         return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
     assert abs(luminance(colours[0]) - luminance(colours[1])) > 0.1  # not yellow on yellow

@@ -81,6 +81,7 @@ def test_bad_manifest_stops_the_build_before_touching_the_index(data_dir, tmp_pa
 
 def test_missing_or_corrupt_index_is_reported_with_the_build_command(tmp_path, data_dir):
     from indexer.engine.search import IndexNotFound
+
     with pytest.raises(IndexNotFound, match="python -m indexer build"):
         ReportIndex.open(tmp_path / "nothing")
     build(data_dir, tmp_path / "index")
@@ -115,5 +116,6 @@ def test_parallel_analysis_gives_the_same_index(data_dir, tmp_path, monkeypatch,
     for text in ("法律明白人", "法", "执法队", "八五普法", "调解 OR 宣传"):
         q = parse_query(text)
         assert [h.pid for h in parallel.search(q, limit=None).hits] == [h.pid for h in index.search(q, limit=None).hits]
-        assert [round(h.score, 9) for h in parallel.search(q, limit=None).hits] == \
-            [round(h.score, 9) for h in index.search(q, limit=None).hits]
+        assert [round(h.score, 9) for h in parallel.search(q, limit=None).hits] == [
+            round(h.score, 9) for h in index.search(q, limit=None).hits
+        ]

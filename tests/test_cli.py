@@ -12,8 +12,20 @@ import pytest
 from indexer.engine.search import ReportIndex
 from tests.conftest import ROOT, SEED_FILES, run_cli
 
-JSON_FIELDS = {"query", "report_id", "source", "paragraph", "township", "county", "year",
-               "section", "heading", "text", "url", "score"}
+JSON_FIELDS = {
+    "query",
+    "report_id",
+    "source",
+    "paragraph",
+    "township",
+    "county",
+    "year",
+    "section",
+    "heading",
+    "text",
+    "url",
+    "score",
+}
 
 
 run = run_cli
@@ -34,8 +46,20 @@ def test_search_json_contract(index_dir):
 
 
 def test_search_filters_on_the_command_line(index_dir):
-    code, out, _ = run("search", "法律明白人", "--index", index_dir, "--json", "--year", "2023",
-                       "--township", "国宝乡", "熊背乡", "--section", "measures")
+    code, out, _ = run(
+        "search",
+        "法律明白人",
+        "--index",
+        index_dir,
+        "--json",
+        "--year",
+        "2023",
+        "--township",
+        "国宝乡",
+        "熊背乡",
+        "--section",
+        "measures",
+    )
     hits = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and {h["township"] for h in hits} == {"国宝乡", "熊背乡"}
     code, out, _ = run("search", "法律明白人", "--index", index_dir, "--json", "--year", "2020-2022")
@@ -49,21 +73,31 @@ def hits_of(index_dir, *args):
     return [(h["report_id"], h["paragraph"], h["township"]) for h in map(json.loads, out.splitlines())]
 
 
-@pytest.mark.parametrize("command_lines", [
-    [["法治", "--township", "国宝乡"],
-     ["--township", "国宝乡", "法治"],
-     ["--year", "2023", "--township", "国宝乡", "法治"],
-     ["--township", "国宝乡", "法治", "--sort", "relevance"]],
-    [["法治", "--township", "国宝乡", "熊背乡"],
-     ["--township", "国宝乡", "熊背乡", "法治"],
-     ["--township", "国宝乡,熊背乡", "法治"],
-     ["法治", "--township", "国宝乡、熊背乡"],
-     ["--township", "国宝乡", "--township", "熊背乡", "法治"]],
-    [["法治", "--section", "measures", "problems"],
-     ["--section", "measures", "problems", "法治"],
-     ["--section", "measures,problems", "法治"],
-     ["--township", "国宝乡,熊背乡,青山乡,东和乡,景毛乡", "--section", "measures", "problems", "法治"]],
-], ids=["one township", "two townships", "two sections"])
+@pytest.mark.parametrize(
+    "command_lines",
+    [
+        [
+            ["法治", "--township", "国宝乡"],
+            ["--township", "国宝乡", "法治"],
+            ["--year", "2023", "--township", "国宝乡", "法治"],
+            ["--township", "国宝乡", "法治", "--sort", "relevance"],
+        ],
+        [
+            ["法治", "--township", "国宝乡", "熊背乡"],
+            ["--township", "国宝乡", "熊背乡", "法治"],
+            ["--township", "国宝乡,熊背乡", "法治"],
+            ["法治", "--township", "国宝乡、熊背乡"],
+            ["--township", "国宝乡", "--township", "熊背乡", "法治"],
+        ],
+        [
+            ["法治", "--section", "measures", "problems"],
+            ["--section", "measures", "problems", "法治"],
+            ["--section", "measures,problems", "法治"],
+            ["--township", "国宝乡,熊背乡,青山乡,东和乡,景毛乡", "--section", "measures", "problems", "法治"],
+        ],
+    ],
+    ids=["one township", "two townships", "two sections"],
+)
 def test_query_and_options_in_any_order_give_the_same_hits(index_dir, command_lines):
     first, *others = [hits_of(index_dir, *args) for args in command_lines]
     assert first
@@ -116,7 +150,8 @@ def test_batch_names_a_bad_line_on_stderr_and_runs_the_rest(index_dir, tmp_path)
         code, out, err = run("search", "--batch", terms, "--index", index_dir, *mode)
         assert code == 1
         assert err.strip().splitlines() == [
-            f"error: {terms} line 3: '{'法' * 40}…': The query is 300 characters long; the limit is 200."]
+            f"error: {terms} line 3: '{'法' * 40}…': The query is 300 characters long; the limit is 200."
+        ]
         assert "法" * 40 not in out
         assert "血桃" in out and "法律明白人" in out
 
@@ -140,12 +175,27 @@ def test_reports_lists_metadata(index_dir):
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and len(rows) == 5
     assert {r["township"]: r["year"] for r in rows} == {
-        "东和乡": 2023, "景毛乡": 2024, "青山乡": 2022, "熊背乡": 2023, "国宝乡": 2023}
+        "东和乡": 2023,
+        "景毛乡": 2024,
+        "青山乡": 2022,
+        "熊背乡": 2023,
+        "国宝乡": 2023,
+    }
     assert all(r["paragraphs"] > 10 for r in rows)
 
 
-REPORT_COLUMNS = ["report_id", "source", "province", "prefecture", "county", "township", "year", "date",
-                  "title", "paragraphs"]
+REPORT_COLUMNS = [
+    "report_id",
+    "source",
+    "province",
+    "prefecture",
+    "county",
+    "township",
+    "year",
+    "date",
+    "title",
+    "paragraphs",
+]
 
 
 def test_reports_plain_output_starts_with_a_header(index_dir):
@@ -157,45 +207,56 @@ def test_reports_plain_output_starts_with_a_header(index_dir):
 
 
 def test_reports_csv_has_a_row_per_report(index_dir):
-    proc = subprocess.run([sys.executable, "-m", "indexer", "reports", "--index", str(index_dir), "--csv"],
-                          cwd=ROOT, capture_output=True, timeout=120,
-                          env={**os.environ, "PYTHONIOENCODING": "ascii"})  # UTF-8 all the same
+    proc = subprocess.run(
+        [sys.executable, "-m", "indexer", "reports", "--index", str(index_dir), "--csv"],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},
+    )  # UTF-8 all the same
     assert proc.returncode == 0, proc.stderr
     reader = csv.DictReader(io.StringIO(proc.stdout.decode("utf-8"), newline=""))
     rows = list(reader)
     assert reader.fieldnames == REPORT_COLUMNS
     expected = ReportIndex.open(index_dir).reports
     assert [(r["report_id"], r["township"], r["year"]) for r in rows] == [
-        (r["report_id"], r["township"], str(r["year"])) for r in expected]
+        (r["report_id"], r["township"], str(r["year"])) for r in expected
+    ]
     assert {r["township"] for r in rows} == {"东和乡", "景毛乡", "青山乡", "熊背乡", "国宝乡"}
 
 
-@pytest.mark.parametrize("args, hint", [
-    ([], "(see: python -m indexer --help)"),
-    (["frobnicate"], "(see: python -m indexer --help)"),
-    (["search", "法治", "--sort", "nope"], "(see: python -m indexer search --help)"),
-    (["search", "法治", "--bogus"], "(see: python -m indexer search --help)"),
-    (["reports", "--csv", "--json"], "(see: python -m indexer reports --help)"),
-])
+@pytest.mark.parametrize(
+    "args, hint",
+    [
+        ([], "(see: python -m indexer --help)"),
+        (["frobnicate"], "(see: python -m indexer --help)"),
+        (["search", "法治", "--sort", "nope"], "(see: python -m indexer search --help)"),
+        (["search", "法治", "--bogus"], "(see: python -m indexer search --help)"),
+        (["reports", "--csv", "--json"], "(see: python -m indexer reports --help)"),
+    ],
+)
 def test_usage_errors_point_to_the_right_help(args, hint):
     code, _, err = run(*args)
     assert code == 2
     assert err.strip().endswith(hint)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["search", "法治", "--year", "abc"], "Year must look like"),
-    (["search", "法治", "--section", "nope"], "invalid choice"),
-    (["search", "法治", "--township", "无此乡"], "no report from township"),
-    (["search", "法治", "--limit", "0"], "--limit must be"),
-    (["search", "法" * 300], "limit is 200"),
-    (["search"], "give a QUERY"),
-    (["search", "法治", "--batch", "/nonexistent/terms.txt"], "cannot read batch file"),
-    (["frobnicate"], "invalid choice"),
-    (["search", "--township", "国宝乡", "熊背乡", "--section", "measures", "problems"], "give the QUERY first"),
-    (["search", "--section", "measures", "nope", "法治"], "invalid choice: 'nope'"),
-    (["reports", "--csv", "--check"], "not allowed with argument"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["search", "法治", "--year", "abc"], "Year must look like"),
+        (["search", "法治", "--section", "nope"], "invalid choice"),
+        (["search", "法治", "--township", "无此乡"], "no report from township"),
+        (["search", "法治", "--limit", "0"], "--limit must be"),
+        (["search", "法" * 300], "limit is 200"),
+        (["search"], "give a QUERY"),
+        (["search", "法治", "--batch", "/nonexistent/terms.txt"], "cannot read batch file"),
+        (["frobnicate"], "invalid choice"),
+        (["search", "--township", "国宝乡", "熊背乡", "--section", "measures", "problems"], "give the QUERY first"),
+        (["search", "--section", "measures", "nope", "法治"], "invalid choice: 'nope'"),
+        (["reports", "--csv", "--check"], "not allowed with argument"),
+    ],
+)
 def test_errors_are_one_line_without_traceback(index_dir, args, message):
     code, _, err = run(*args, "--index", index_dir) if args[0] == "search" else run(*args)
     assert code != 0
@@ -226,6 +287,7 @@ def test_build_of_missing_folder_is_one_line(tmp_path):
 
 def test_large_folders_get_a_progress_bar(tmp_path):
     from tests.conftest import report_path
+
     data = tmp_path / "many"
     data.mkdir()
     text = report_path("003").read_text(encoding="utf-8")

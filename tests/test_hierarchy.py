@@ -26,8 +26,10 @@ def test_every_level_is_counted_over_all_matches(openings_index):
     assert len(facet(result, "province")) >= 12
 
 
-@pytest.mark.parametrize("level, plural", [("province", "provinces"), ("prefecture", "prefectures"),
-                                           ("county", "counties"), ("township", "townships")])
+@pytest.mark.parametrize(
+    "level, plural",
+    [("province", "provinces"), ("prefecture", "prefectures"), ("county", "counties"), ("township", "townships")],
+)
 def test_a_place_filter_keeps_exactly_that_places_paragraphs(openings_index, level, plural):
     everything = openings_index.search(QUERY, limit=None)
     value = next(v for v in facet(everything, level) if v)
@@ -96,7 +98,7 @@ def test_reports_check_lists_each_doubtful_report_with_a_manifest_entry(openings
     for r in doubtful:
         assert f'[files."{r["source"]}"]' in out
     assert "04_chengguan_bare.txt:\n  county: township 城关镇 is shared by 82 places" in out
-    assert '    county = …' in out
+    assert "    county = …" in out
 
 
 def test_reports_check_is_clean_on_the_bundled_reports(index_dir, capsys):

@@ -72,15 +72,26 @@ def test_closed_port_and_silent_server_are_errors():
         silent.bind(("127.0.0.1", 0))
         silent.listen(16)
         port = silent.getsockname()[1]
-        hung = run_level(f"http://127.0.0.1:{port}", [("search", "/search?q=x")], clients=2, seconds=0.1,
-                         timeout=0.3)
+        hung = run_level(f"http://127.0.0.1:{port}", [("search", "/search?q=x")], clients=2, seconds=0.1, timeout=0.3)
     assert hung["requests"] == hung["errors"] == 2
     assert "timeout" in hung["error_samples"][0]
 
 
 def test_main_starts_the_server_and_prints_json(index_dir, capsys):
-    code = main(["--data", str(REPORTS), "--index", str(index_dir), "--no-build", "--clients", "1,3",
-                 "--seconds", "0.5", "--json"])
+    code = main(
+        [
+            "--data",
+            str(REPORTS),
+            "--index",
+            str(index_dir),
+            "--no-build",
+            "--clients",
+            "1,3",
+            "--seconds",
+            "0.5",
+            "--json",
+        ]
+    )
     results = json.loads(capsys.readouterr().out)
     assert code == 0
     assert [r["clients"] for r in results["levels"]] == [1, 3]

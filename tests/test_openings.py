@@ -53,7 +53,10 @@ def test_place_fields_and_their_sources(parsed, name):
 def test_year_date_and_their_sources(parsed, name):
     report, expected = parsed[name], EXPECTED[name]
     assert (report.year or 0, report.sources.get("year", ""), report.date or "") == (
-        expected["year"], expected["year_source"], expected["date"])
+        expected["year"],
+        expected["year_source"],
+        expected["date"],
+    )
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -11,21 +11,24 @@ def paragraphs_of(prefix):
     return [p.text for p in parse_report(report_path(prefix)).paragraphs]
 
 
-@pytest.mark.parametrize("prefix, phrase", [
-    ("000", "组织本单位及各站所送法下乡入户"),
-    ("001", "二是建立健全行政机关规范性文件"),
-    ("001", "司法调解相衔接的大调解联动机制"),
-    ("001", "工作目标和要求为导向"),
-    ("004", "以提升人民群众对乡政府工作的满意度"),
-    ("004", "同督促、同考核"),
-    ("004", "激发市场主体活力"),
-    ("004", "行政审批事项清单"),
-    ("004", "南斗片区综治+治理中心"),
-    ("004", "“雪亮工程”实时监控"),
-    ("004", "“一村一法律顾问”制度"),
-    ("004", "民主性科学性"),
-    ("004", "党员干部的相关法治水平"),
-])
+@pytest.mark.parametrize(
+    "prefix, phrase",
+    [
+        ("000", "组织本单位及各站所送法下乡入户"),
+        ("001", "二是建立健全行政机关规范性文件"),
+        ("001", "司法调解相衔接的大调解联动机制"),
+        ("001", "工作目标和要求为导向"),
+        ("004", "以提升人民群众对乡政府工作的满意度"),
+        ("004", "同督促、同考核"),
+        ("004", "激发市场主体活力"),
+        ("004", "行政审批事项清单"),
+        ("004", "南斗片区综治+治理中心"),
+        ("004", "“雪亮工程”实时监控"),
+        ("004", "“一村一法律顾问”制度"),
+        ("004", "民主性科学性"),
+        ("004", "党员干部的相关法治水平"),
+    ],
+)
 def test_page_break_is_repaired(prefix, phrase):
     assert sum(phrase in p for p in paragraphs_of(prefix)) == 1
 
@@ -35,23 +38,29 @@ def test_repair_counts(prefix, repairs):
     assert parse_report(report_path(prefix)).repairs == repairs
 
 
-@pytest.mark.parametrize("prefix, heading", [
-    ("000", "（三）加大普法力度，浓厚法治氛围"),
-    ("000", "一、基本情况："),
-    ("001", "五、2025年推进法治政府建设的主要安排和具体计划"),
-    ("002", "四、存在问题及下一步工作打算"),
-    ("003", "（四）强化依法治理，推进社会法治"),
-    ("004", "一、主要工作完成情况"),
-])
+@pytest.mark.parametrize(
+    "prefix, heading",
+    [
+        ("000", "（三）加大普法力度，浓厚法治氛围"),
+        ("000", "一、基本情况："),
+        ("001", "五、2025年推进法治政府建设的主要安排和具体计划"),
+        ("002", "四、存在问题及下一步工作打算"),
+        ("003", "（四）强化依法治理，推进社会法治"),
+        ("004", "一、主要工作完成情况"),
+    ],
+)
 def test_headings_stay_their_own_paragraph(prefix, heading):
     assert heading in paragraphs_of(prefix)
 
 
-@pytest.mark.parametrize("prefix, first, last", [
-    ("000", "中共东和乡委员会", "2023年12月5日"),
-    ("002", "中共青山乡委员会", "青山乡人民政府"),
-    ("004", "国宝乡人民政府", "2023年12月25日"),
-])
+@pytest.mark.parametrize(
+    "prefix, first, last",
+    [
+        ("000", "中共东和乡委员会", "2023年12月5日"),
+        ("002", "中共青山乡委员会", "青山乡人民政府"),
+        ("004", "国宝乡人民政府", "2023年12月25日"),
+    ],
+)
 def test_signature_lines_are_not_glued(prefix, first, last):
     texts = paragraphs_of(prefix)
     assert texts[-1] == last
@@ -69,5 +78,8 @@ def test_every_line_of_the_source_is_in_some_paragraph():
 def test_hard_wrapped_lines_are_joined_into_one_paragraph():
     text = "一、主要工作\n\n我乡坚持以习近平新时代中国特色社会主义思想为指导，全面贯\n彻党的二十大精神，扎实推进法治政府建设各项工作任务。\n"
     paragraphs, repairs, _ = split_paragraphs(text)
-    assert paragraphs == ["一、主要工作", "我乡坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻党的二十大精神，扎实推进法治政府建设各项工作任务。"]
+    assert paragraphs == [
+        "一、主要工作",
+        "我乡坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻党的二十大精神，扎实推进法治政府建设各项工作任务。",
+    ]
     assert repairs == 1

@@ -17,7 +17,7 @@ WORDS = ["法治", "政府", "建设", "法律", "明白人", "执法", "治理"
 
 def build(path, texts, chunk=37, **options):
     options = {"min_share": 0.05, "min_paragraphs": 1, "max_length": 6, **options}
-    chunks = [chunk_grams(texts[i:i + chunk], i) for i in range(0, len(texts), chunk)]
+    chunks = [chunk_grams(texts[i : i + chunk], i) for i in range(0, len(texts), chunk)]
     NgramIndex.write(path, texts, chunks, **options)
     return NgramIndex.load(path, len(texts))
 
@@ -44,13 +44,13 @@ def test_the_table_holds_exactly_the_strings_found_often_enough():
     texts = generated(300)
     keys, starts = phrases.choose(texts, 12, 5)
     table = phrases.PhraseTable(keys, starts, postings=None)
-    counts = Counter(t[i:i + n] for t in texts for n in range(2, 6) for i in range(len(t) - n + 1))
+    counts = Counter(t[i : i + n] for t in texts for n in range(2, 6) for i in range(len(t) - n + 1))
     assert sorted(stored(table)) == sorted(s for s, c in counts.items() if c >= 12)
     assert len(starts) == 5  # runs of 2 to 5 characters
     for length in range(2, 6):  # each length is one sorted run
-        run = keys[starts[length - 2]:starts[length - 1]]
+        run = keys[starts[length - 2] : starts[length - 1]]
         assert (np.diff(run) > 0).all()
-        assert all(len(s) == length for s in stored(table)[starts[length - 2]:starts[length - 1]])
+        assert all(len(s) == length for s in stored(table)[starts[length - 2] : starts[length - 1]])
 
 
 def test_stored_phrases_are_exact_without_verifying(tmp_path, monkeypatch):
@@ -70,10 +70,10 @@ def test_every_kind_of_needle_equals_a_scan(tmp_path):
     names = stored(index.phrases)
     rng = random.Random(11)
     needles = set(names)
-    needles |= {n + c for n in names for c in "法治建设人，"}           # extensions of stored phrases
+    needles |= {n + c for n in names for c in "法治建设人，"}  # extensions of stored phrases
     needles |= {c + n for n in names[:200] for c in "法治设，"}
     needles |= {rng.choice(names) + rng.choice(names) for _ in range(400)}  # frequent pieces, mostly never adjacent
-    needles |= {t[a:a + rng.randint(1, 12)] for t in rng.sample(texts, 200) for a in range(0, len(t), 5)}
+    needles |= {t[a : a + rng.randint(1, 12)] for t in rng.sample(texts, 200) for a in range(0, len(t), 5)}
     needles |= {"".join(rng.choice("法治政府建设明白人执，") for _ in range(rng.randint(1, 9))) for _ in range(400)}
     needles.discard("")
     within = np.array(sorted(rng.sample(range(len(texts)), 150)), np.int32)
@@ -117,9 +117,11 @@ def test_no_table_below_the_minimum_paragraphs(tmp_path):
 
 
 @settings(max_examples=40, deadline=None)
-@given(texts=st.lists(st.text(alphabet="法治建设ab", min_size=0, max_size=30), min_size=1, max_size=80),
-       needles=st.lists(st.text(alphabet="法治建设ab", min_size=1, max_size=9), min_size=1, max_size=15),
-       share=st.sampled_from([0.02, 0.1, 0.3]))
+@given(
+    texts=st.lists(st.text(alphabet="法治建设ab", min_size=0, max_size=30), min_size=1, max_size=80),
+    needles=st.lists(st.text(alphabet="法治建设ab", min_size=1, max_size=9), min_size=1, max_size=15),
+    share=st.sampled_from([0.02, 0.1, 0.3]),
+)
 def test_find_equals_a_scan_with_phrases(tmp_path_factory, texts, needles, share):
     index = build(tmp_path_factory.mktemp("p"), texts, chunk=7, min_share=share, max_length=5)
     for needle in needles:

@@ -5,23 +5,26 @@ import pytest
 from indexer.engine.query import MAX_QUERY_CHARS, QueryError, parse_query
 
 
-@pytest.mark.parametrize("text, groups, excluded", [
-    ("法律明白人", [["法律明白人"]], []),
-    ("法治 建设", [["法治"], ["建设"]], []),
-    ("法治　建设", [["法治"], ["建设"]], []),            # ideographic space separates too
-    ("普法 OR 宣传", [["普法", "宣传"]], []),
-    ("普法 OR 宣传 OR 教育 队伍", [["普法", "宣传", "教育"], ["队伍"]], []),
-    ("法治 -执法", [["法治"]], ["执法"]),
-    ('"法律 明白人"', [["法律明白人"]], []),
-    ('"普法 OR 宣传"', [["普法or宣传"]], []),
-    ('"法律', [["法律"]], []),                            # unbalanced quote is literal
-    ("AND", [["and"]], []),
-    ("OR", [["or"]], []),
-    ("法治 OR", [["法治"], ["or"]], []),
-    (":", [[":"]], []),
-    ("法治 - 建设", [["法治"], ["建设"]], []),             # a lone - is ignored punctuation
-    ('-"执法 队"  法治', [["法治"]], ["执法队"]),
-])
+@pytest.mark.parametrize(
+    "text, groups, excluded",
+    [
+        ("法律明白人", [["法律明白人"]], []),
+        ("法治 建设", [["法治"], ["建设"]], []),
+        ("法治　建设", [["法治"], ["建设"]], []),  # ideographic space separates too
+        ("普法 OR 宣传", [["普法", "宣传"]], []),
+        ("普法 OR 宣传 OR 教育 队伍", [["普法", "宣传", "教育"], ["队伍"]], []),
+        ("法治 -执法", [["法治"]], ["执法"]),
+        ('"法律 明白人"', [["法律明白人"]], []),
+        ('"普法 OR 宣传"', [["普法or宣传"]], []),
+        ('"法律', [["法律"]], []),  # unbalanced quote is literal
+        ("AND", [["and"]], []),
+        ("OR", [["or"]], []),
+        ("法治 OR", [["法治"], ["or"]], []),
+        (":", [[":"]], []),
+        ("法治 - 建设", [["法治"], ["建设"]], []),  # a lone - is ignored punctuation
+        ('-"执法 队"  法治', [["法治"]], ["执法队"]),
+    ],
+)
 def test_syntax(text, groups, excluded):
     query = parse_query(text)
     assert [list(g) for g in query.groups] == groups

@@ -39,7 +39,10 @@ def test_frequencies_read_either_way_equal_a_recount(index, dense_share, monkeyp
 @pytest.mark.parametrize("ties", [2, 50, 10**9])
 def test_the_k_smallest_are_found_by_value_then_index(size, k, ties):
     rng = np.random.default_rng(size + k + ties)
-    for keys in (rng.integers(0, ties, size).astype(float), np.sort(rng.integers(0, ties, size)).astype(float),
-                 -np.sort(rng.integers(0, ties, size)).astype(float)):
+    for keys in (
+        rng.integers(0, ties, size).astype(float),
+        np.sort(rng.integers(0, ties, size)).astype(float),
+        -np.sort(rng.integers(0, ties, size)).astype(float),
+    ):
         expected = np.sort(np.argsort(keys, kind="stable")[:k])
         assert _smallest(keys, k).tolist() == expected.tolist()

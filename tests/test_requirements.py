@@ -51,29 +51,37 @@ def test_the_benchmark_and_dev_pins_agree_with_the_product_pins(extra):
 
 def test_a_problem_names_its_file():
     assert requirement_problems("tantivy>=0.27\n", "requirements-bench.txt") == [
-        "requirements-bench.txt line 1: 'tantivy>=0.27' is not name==version"]
+        "requirements-bench.txt line 1: 'tantivy>=0.27' is not name==version"
+    ]
 
 
-@pytest.mark.parametrize("line", [
-    "rjieba @ file:///tmp/rj/rjieba-0.2.2-cp39-abi3-manylinux_2_17_x86_64.whl",
-    "/tmp/rj/rjieba-0.2.2-cp39-abi3-manylinux_2_17_x86_64.whl",
-    "https://example.org/pkg-1.0.tar.gz",
-    "-e .",
-    "-e git+https://example.org/repo.git#egg=pkg",
-    "rjieba>=0.2",
-    "rjieba",
-    "--find-links /tmp/wheels",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "rjieba @ file:///tmp/rj/rjieba-0.2.2-cp39-abi3-manylinux_2_17_x86_64.whl",
+        "/tmp/rj/rjieba-0.2.2-cp39-abi3-manylinux_2_17_x86_64.whl",
+        "https://example.org/pkg-1.0.tar.gz",
+        "-e .",
+        "-e git+https://example.org/repo.git#egg=pkg",
+        "rjieba>=0.2",
+        "rjieba",
+        "--find-links /tmp/wheels",
+    ],
+)
 def test_a_path_url_or_loose_line_is_named(line):
     assert requirement_problems(f"Flask==3.1.3\n{line}\n") == [
-        f"requirements.txt line 2: {line!r} is not name==version"]
+        f"requirements.txt line 2: {line!r} is not name==version"
+    ]
 
 
-@pytest.mark.parametrize("line", [
-    "rjieba==0.2.2",
-    "uvicorn[standard]==0.30.0",
-    "tomli==2.0.1; python_version < '3.11'",
-    "Whoosh-Reloaded==2.7.5  # the maintained fork",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "rjieba==0.2.2",
+        "uvicorn[standard]==0.30.0",
+        "tomli==2.0.1; python_version < '3.11'",
+        "Whoosh-Reloaded==2.7.5  # the maintained fork",
+    ],
+)
 def test_pins_with_extras_markers_and_comments_pass(line):
     assert requirement_problems(line) == []

@@ -38,11 +38,14 @@ def test_export_links_leave_out_the_page(client):
         assert "page=" not in link and "q=%E6%B3%95%E6%B2%BB" in link
 
 
-@pytest.mark.parametrize("filters, expected", [
-    ({"section": "problems", "year": "2023"}, Filters(year_from=2023, year_to=2023, sections=("problems",))),
-    ({"township": "国宝乡"}, Filters(townships=("国宝乡",))),
-    ({"section": "plans"}, Filters(sections=("plans",))),
-])
+@pytest.mark.parametrize(
+    "filters, expected",
+    [
+        ({"section": "problems", "year": "2023"}, Filters(year_from=2023, year_to=2023, sections=("problems",))),
+        ({"township": "国宝乡"}, Filters(townships=("国宝乡",))),
+        ({"section": "plans"}, Filters(sections=("plans",))),
+    ],
+)
 def test_browsing_without_a_query_lists_every_paragraph_in_report_order(client, index, filters, expected):
     mask = index.filter_mask(index.match(None), expected)
     ids = index.match(None)[mask]
@@ -125,11 +128,14 @@ def test_a_hit_links_to_its_report_with_the_way_back(client):
     assert "返回检索结果" in report
 
 
-@pytest.mark.parametrize("url, message", [
-    ("/nowhere", "没有这个页面"),
-    ("/reports/nope", "没有编号为“nope”的报告"),
-    ("/search?q=法治&section=x", "没有“x”这个章节"),
-])
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("/nowhere", "没有这个页面"),
+        ("/reports/nope", "没有编号为“nope”的报告"),
+        ("/search?q=法治&section=x", "没有“x”这个章节"),
+    ],
+)
 def test_error_pages_speak_chinese(client, url, message):
     html = client.get(url).get_data(as_text=True)
     assert message in html and "返回检索" in html
@@ -148,8 +154,15 @@ def test_api_help_says_how_to_send_chinese(client):
 
 
 @pytest.mark.parametrize("path", ["/search", "/api/search", "/export.csv", "/export.json", "/compare"])
-@pytest.mark.parametrize("params", [{"section": "problems"}, {"year": "2023"}, {"township": "无此乡"},
-                                    {"section": "problems", "sort": "newest", "page": "3"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"section": "problems"},
+        {"year": "2023"},
+        {"township": "无此乡"},
+        {"section": "problems", "sort": "newest", "page": "3"},
+    ],
+)
 def test_every_endpoint_answers_a_filter_without_a_query(client, path, params):
     response = client.get(path, query_string=params)
     assert response.status_code == 200, response.get_data(as_text=True)[:300]

@@ -22,15 +22,18 @@ def found(index, text, filters=Filters()):
     return sorted(h.pid for h in index.search(parse_query(text), filters, limit=None).hits)
 
 
-@pytest.mark.parametrize("text, count, townships", [
-    ("法律明白人", 3, {"国宝乡", "熊背乡", "青山乡"}),
-    ("律顾", None, None),
-    ("执法队", None, None),
-    ("血桃", 1, {"熊背乡"}),
-    ("八五普法", None, None),
-    ("实施纲要（2021-2025年）", 4, None),
-    ("12345", 1, {"国宝乡"}),
-])
+@pytest.mark.parametrize(
+    "text, count, townships",
+    [
+        ("法律明白人", 3, {"国宝乡", "熊背乡", "青山乡"}),
+        ("律顾", None, None),
+        ("执法队", None, None),
+        ("血桃", 1, {"熊背乡"}),
+        ("八五普法", None, None),
+        ("实施纲要（2021-2025年）", 4, None),
+        ("12345", 1, {"国宝乡"}),
+    ],
+)
 def test_known_queries_match_a_brute_force_scan(index, texts, text, count, townships):
     hits = index.search(parse_query(text), limit=None).hits
     assert sorted(h.pid for h in hits) == brute_force(texts, text)
@@ -53,7 +56,7 @@ def test_every_paragraph_is_found_by_random_substrings_of_it(index, texts):
         text = texts[pid]
         size = rng.randint(1, 12)
         start = rng.randrange(max(1, len(text) - size))
-        needle = text[start:start + size]
+        needle = text[start : start + size]
         if not normalize(needle) or any(c.isspace() or c == '"' for c in needle) or needle.startswith("-"):
             continue
         result = found(index, needle)
@@ -67,7 +70,7 @@ def test_property_substrings_are_always_found_and_hits_contain_them(index, texts
     pid = data.draw(st.integers(0, len(texts) - 1))
     text = texts[pid]
     start = data.draw(st.integers(0, max(0, len(text) - 1)))
-    needle = text[start:start + data.draw(st.integers(1, 10))]
+    needle = text[start : start + data.draw(st.integers(1, 10))]
     needle = "".join(c for c in needle if not c.isspace() and c != '"').lstrip("-")
     if not normalize(needle) or needle in ("OR",):
         return
@@ -154,22 +157,28 @@ def test_paging_gives_the_exact_total_and_disjoint_pages(index):
 @given(data=st.data())
 def test_property_boolean_queries_equal_a_scan(index, texts, data):
     """AND of OR-groups minus excluded terms, with random substrings, against a plain scan."""
+
     def substring():
         text = texts[data.draw(st.integers(0, len(texts) - 1))]
         start = data.draw(st.integers(0, max(0, len(text) - 1)))
-        raw = text[start:start + data.draw(st.integers(1, 6))]
+        raw = text[start : start + data.draw(st.integers(1, 6))]
         return normalize(raw)
 
-    groups = [[t for t in (substring() for _ in range(data.draw(st.integers(1, 2)))) if t]
-              for _ in range(data.draw(st.integers(1, 3)))]
+    groups = [
+        [t for t in (substring() for _ in range(data.draw(st.integers(1, 2)))) if t]
+        for _ in range(data.draw(st.integers(1, 3)))
+    ]
     groups = [g for g in groups if g]
     excluded = [t for t in (substring() for _ in range(data.draw(st.integers(0, 1)))) if t]
     if not groups:
         return
     text = " ".join(" OR ".join(f'"{t}"' for t in g) for g in groups) + "".join(f' -"{t}"' for t in excluded)
     norm = [normalize(t) for t in texts]
-    expected = [i for i, t in enumerate(norm)
-                if all(any(term in t for term in g) for g in groups) and not any(e in t for e in excluded)]
+    expected = [
+        i
+        for i, t in enumerate(norm)
+        if all(any(term in t for term in g) for g in groups) and not any(e in t for e in excluded)
+    ]
     assert found(index, text) == expected
 
 
@@ -184,13 +193,20 @@ def _reference_facets(index, ids, filters):
 
 
 @pytest.mark.parametrize("q", ["法治", "镇", "调解 OR 普法", "年"])
-@pytest.mark.parametrize("filters", [
-    Filters(), Filters(year_from=2023, year_to=2023), Filters(sections=("measures",)),
-    Filters(provinces=("湖南省",)), Filters(year_from=2022, sections=("problems", "plans")),
-])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(),
+        Filters(year_from=2023, year_to=2023),
+        Filters(sections=("measures",)),
+        Filters(provinces=("湖南省",)),
+        Filters(year_from=2022, sections=("problems", "plans")),
+    ],
+)
 @pytest.mark.parametrize("per_report_min", [0, 10**9], ids=["per-report", "per-paragraph"])
-def test_facets_counted_either_way_equal_counting_each_paragraph(openings_index, q, filters, per_report_min,
-                                                                  monkeypatch):
+def test_facets_counted_either_way_equal_counting_each_paragraph(
+    openings_index, q, filters, per_report_min, monkeypatch
+):
     monkeypatch.setattr("indexer.engine.facet_counts.PER_REPORT_MIN", per_report_min)
     index = openings_index
     ids = index.select(parse_query(q))
@@ -205,5 +221,6 @@ def test_facets_counted_either_way_equal_counting_each_paragraph(openings_index,
         else:
             assert {index.value_code[name][f["value"]]: f["count"] for f in got} == counts
             assert got == sorted(got, key=lambda f: (-f["count"], f["value"]))  # most first, then by name
-    assert [f["value"] for f in facets["year"]] == sorted((f["value"] for f in facets["year"]),
-                                                          key=lambda y: y or 0, reverse=True)
+    assert [f["value"] for f in facets["year"]] == sorted(
+        (f["value"] for f in facets["year"]), key=lambda y: y or 0, reverse=True
+    )

@@ -13,9 +13,23 @@ from tests.conftest import ROOT
 
 def test_workers_share_the_port_and_end_with_the_server(index_dir):
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "search_app", "--no-build", "--index", str(index_dir),
-                             "--port", str(port), "--workers", "2"], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "search_app",
+            "--no-build",
+            "--index",
+            str(index_dir),
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.time() + 60
         while len(process_tree(proc.pid)) < 3:
@@ -26,7 +40,9 @@ def test_workers_share_the_port_and_end_with_the_server(index_dir):
         for _ in range(40):
             for _ in range(50):
                 try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=%E6%B3%95%E6%B2%BB", timeout=5) as r:
+                    with urllib.request.urlopen(
+                        f"http://127.0.0.1:{port}/api/search?q=%E6%B3%95%E6%B2%BB", timeout=5
+                    ) as r:
                         statuses.append(r.status)
                     break
                 except OSError:
@@ -36,5 +52,7 @@ def test_workers_share_the_port_and_end_with_the_server(index_dir):
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
     time.sleep(0.3)
-    assert not any(Path(f"/proc/{w}").exists() and "Z" not in Path(f"/proc/{w}/stat").read_text().split(")")[-1][:3]
-                   for w in workers)
+    assert not any(
+        Path(f"/proc/{w}").exists() and "Z" not in Path(f"/proc/{w}/stat").read_text().split(")")[-1][:3]
+        for w in workers
+    )

@@ -36,6 +36,7 @@ from tests.conftest import ROOT, UNRELATED, WIDTH_AND_PUNCTUATION, assembled_rep
 #: MinHash estimate whose standard deviation is at most 0.044.
 ESTIMATE_SLACK = 0.15
 
+
 @pytest.fixture(scope="module")
 def reuse_index(reuse_dir) -> ReportIndex:
     return ReportIndex.open(reuse_dir)
@@ -77,6 +78,7 @@ def brute_force_pairs(index: ReportIndex) -> dict[tuple[int, int], float]:
 
 # -- the specification: copies are found, unrelated text is not -----------------------------------
 
+
 def test_each_copied_paragraph_finds_its_source_first_with_high_similarity(reuse_index):
     rid = report_id(reuse_index, "900")
     for paragraph, source_id, source_paragraph in copied(reuse_index):
@@ -103,8 +105,12 @@ def test_the_assembled_report_shares_most_with_both_source_townships(reuse_index
     assert [p.township for p in reuse.partners[:2]] == ["东和乡", "熊背乡"]
     assert partners["东和乡"].reports == [(report_id(reuse_index, "000"), 2023, 4)]
     assert reuse.matched == 7
-    lengths = [len(t) for t in reuse_index.grams.texts.many(
-        np.arange(reuse_index.report(rid)["first_pid"], reuse_index.report(rid)["first_pid"] + reuse.paragraphs))]
+    lengths = [
+        len(t)
+        for t in reuse_index.grams.texts.many(
+            np.arange(reuse_index.report(rid)["first_pid"], reuse_index.report(rid)["first_pid"] + reuse.paragraphs)
+        )
+    ]
     assert reuse.chars == sum(lengths)
     assert reuse.matched_chars == sum(n for n, c in zip(lengths, reuse.counts) if c)
     assert 0.8 < reuse.share < 1
@@ -128,19 +134,24 @@ def test_the_five_real_reports_share_no_paragraph(index):
     assert max(brute_force_pairs(index).values()) < 0.2
 
 
-@pytest.mark.parametrize("change", [
-    lambda t: t.translate(WIDTH_AND_PUNCTUATION),
-    lambda t: t.replace("。", ".").replace("，", "、"),
-    lambda t: " ".join(t),
-    lambda t: t.replace("乡", "鄉").replace("执法", "執法").replace("政府", "政府"),
-    lambda t: "“" + t.replace("，", "　") + "”",
-], ids=["half-width", "other marks", "spaces", "traditional", "quotes and ideographic space"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda t: t.translate(WIDTH_AND_PUNCTUATION),
+        lambda t: t.replace("。", ".").replace("，", "、"),
+        lambda t: " ".join(t),
+        lambda t: t.replace("乡", "鄉").replace("执法", "執法").replace("政府", "政府"),
+        lambda t: "“" + t.replace("，", "　") + "”",
+    ],
+    ids=["half-width", "other marks", "spaces", "traditional", "quotes and ideographic space"],
+)
 def test_normalisation_does_not_hide_a_copy(change):
     text = long_body("004")[0].text
     assert jaccard(normalize(change(text)), normalize(text)) == 1.0
 
 
 # -- the lists against brute force -----------------------------------------------------------------
+
 
 def test_every_clear_copy_is_listed_and_every_listed_pair_is_similar(reuse_index):
     pairs = brute_force_pairs(reuse_index)
@@ -193,6 +204,7 @@ def test_shared_spans_mark_the_original_text():
 
 # -- bounded work ----------------------------------------------------------------------------------
 
+
 def test_a_crowded_bucket_pairs_each_paragraph_with_its_neighbours_only():
     n = 3 * SPAN
     keys = np.zeros((2, n), np.uint64)  # every paragraph in one bucket, in both bands
@@ -225,27 +237,38 @@ def test_each_paragraph_keeps_its_best_matches_only():
 
 # -- API, CLI and pages agree ----------------------------------------------------------------------
 
+
 def test_api_lists_the_matches_best_first(reuse_client, reuse_index):
     rid = report_id(reuse_index, "900")
     paragraph, source_id, source_paragraph = copied(reuse_index)[0]
     data = reuse_client.get(f"/api/similar/{rid}/{paragraph}").get_json()
-    assert {k: data[k] for k in ("report_id", "paragraph", "compared")} == \
-        {"report_id": rid, "paragraph": paragraph, "compared": True}
+    assert {k: data[k] for k in ("report_id", "paragraph", "compared")} == {
+        "report_id": rid,
+        "paragraph": paragraph,
+        "compared": True,
+    }
     expected = similar_paragraphs(reuse_index, similar.paragraph_id(reuse_index, rid, paragraph))
     assert [(m["report_id"], m["paragraph"]) for m in data["similar"]] == [(m.report_id, m.paragraph) for m in expected]
     first = data["similar"][0]
     assert set(first) >= {"report_id", "paragraph", "township", "year", "similarity", "url"}
-    assert (first["report_id"], first["paragraph"], first["township"], first["year"]) == \
-        (source_id, source_paragraph, "东和乡", 2023)
+    assert (first["report_id"], first["paragraph"], first["township"], first["year"]) == (
+        source_id,
+        source_paragraph,
+        "东和乡",
+        2023,
+    )
     assert first["url"] == f"/reports/{source_id}#p{source_paragraph}"
 
 
-@pytest.mark.parametrize("path, code", [
-    ("/api/similar/nope/1", "unknown_report"),
-    ("/api/similar/000_90e80c64c1df8a22/0", "unknown_paragraph"),
-    ("/api/similar/000_90e80c64c1df8a22/999", "unknown_paragraph"),
-    ("/api/similar/000_90e80c64c1df8a22/x", "not_found"),
-])
+@pytest.mark.parametrize(
+    "path, code",
+    [
+        ("/api/similar/nope/1", "unknown_report"),
+        ("/api/similar/000_90e80c64c1df8a22/0", "unknown_paragraph"),
+        ("/api/similar/000_90e80c64c1df8a22/999", "unknown_paragraph"),
+        ("/api/similar/000_90e80c64c1df8a22/x", "not_found"),
+    ],
+)
 def test_api_unknown_report_or_paragraph_is_a_404_with_a_code(client, path, code):
     response = client.get(path)
     assert response.status_code == 404
@@ -269,25 +292,43 @@ def test_a_heading_is_not_compared(client):
 def test_cli_prints_what_the_api_returns(reuse_dir, reuse_client, reuse_index):
     rid = report_id(reuse_index, "900")
     paragraph = copied(reuse_index)[3][0]
-    proc = subprocess.run([sys.executable, "-m", "indexer", "similar", rid, str(paragraph), "--index", str(reuse_dir),
-                           "--json"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "indexer", "similar", rid, str(paragraph), "--index", str(reuse_dir), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     api = reuse_client.get(f"/api/similar/{rid}/{paragraph}").get_json()
     cli = json.loads(proc.stdout)
     assert cli == api
-    plain = subprocess.run([sys.executable, "-m", "indexer", "similar", rid, str(paragraph), "--index", str(reuse_dir)],
-                           cwd=ROOT, capture_output=True, text=True, timeout=120).stdout
+    plain = subprocess.run(
+        [sys.executable, "-m", "indexer", "similar", rid, str(paragraph), "--index", str(reuse_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
     assert f"{len(api['similar'])} similar paragraphs" in plain and "熊背乡" in plain
 
 
-@pytest.mark.parametrize("args, message", [
-    (["nope", "1"], "No report with id 'nope'"),
-    (["000_90e80c64c1df8a22", "999"], "has paragraphs 1 to 25, not 999"),
-    (["000_90e80c64c1df8a22", "x"], "invalid int value"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["nope", "1"], "No report with id 'nope'"),
+        (["000_90e80c64c1df8a22", "999"], "has paragraphs 1 to 25, not 999"),
+        (["000_90e80c64c1df8a22", "x"], "invalid int value"),
+    ],
+)
 def test_cli_errors_are_one_line(index_dir, args, message):
-    proc = subprocess.run([sys.executable, "-m", "indexer", "similar", *args, "--index", str(index_dir)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "indexer", "similar", *args, "--index", str(index_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and message in proc.stderr and proc.stderr.startswith("error: ")
 
@@ -297,9 +338,11 @@ def test_report_page_links_each_paragraph_with_similar_ones(reuse_client, reuse_
     html = reuse_client.get(f"/reports/{rid}").get_data(as_text=True)
     links = dict(re.findall(rf'href="/similar/{rid}/(\d+)">相似段落 (\d+)</a>', html))
     meta = reuse_index.report(rid)
-    expected = {str(n): str(len(similar_paragraphs(reuse_index, meta["first_pid"] + n - 1)))
-                for n in range(1, meta["paragraphs"] + 1)
-                if similar_paragraphs(reuse_index, meta["first_pid"] + n - 1)}
+    expected = {
+        str(n): str(len(similar_paragraphs(reuse_index, meta["first_pid"] + n - 1)))
+        for n in range(1, meta["paragraphs"] + 1)
+        if similar_paragraphs(reuse_index, meta["first_pid"] + n - 1)
+    }
     assert links == expected and len(links) == 7
     assert f'href="/reports/{rid}/reuse"' in html
     source_html = reuse_client.get(f"/reports/{report_id(reuse_index, '001')}").get_data(as_text=True)
@@ -336,6 +379,7 @@ def test_reuse_page_lists_partner_townships_with_links(reuse_client, reuse_index
 
 def test_the_cost_benchmark_runs_on_a_small_corpus(tmp_path):
     from indexer.bench.similar_cost import format_report, run
+
     results = run(10_000, 1, tmp_path / "work", baseline=False)
     assert results["counts"]["compared"] > 8000 and results["counts"]["listed"] > 0
     assert results["recall"]["0.8+"]["pairs"] > 0 and results["recall"]["0.8+"]["recall"] == 1.0
@@ -345,6 +389,7 @@ def test_the_cost_benchmark_runs_on_a_small_corpus(tmp_path):
 
 def test_an_index_without_its_lists_asks_for_a_rebuild(data_dir, tmp_path):
     from indexer.engine.search import IndexNotFound
+
     target = tmp_path / "index"
     build(data_dir, target)
     generation = current_generation(target)

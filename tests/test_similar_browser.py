@@ -18,6 +18,7 @@ def reuse_server(reuse_dir):
 
 def assembled_id(server: str) -> str:
     import json
+
     reports = json.load(urllib.request.urlopen(server + "/api/reports"))["reports"]
     return next(r["report_id"] for r in reports if r["source"].startswith("900"))
 
@@ -62,7 +63,9 @@ def test_the_reuse_view_names_the_source_townships(reuse_server, any_page):
     any_page.screenshot(path=str(ARTIFACTS / "reuse.png"), full_page=True)
 
     rows.nth(1).locator("th a").click()  # the township's paragraphs on the search page
-    expect(any_page).to_have_url(f"{reuse_server}/search?township=%E7%86%8A%E8%83%8C%E4%B9%A1&county=%E9%B2%81%E5%B1%B1%E5%8E%BF")
+    expect(any_page).to_have_url(
+        f"{reuse_server}/search?township=%E7%86%8A%E8%83%8C%E4%B9%A1&county=%E9%B2%81%E5%B1%B1%E5%8E%BF"
+    )
     expect(any_page.locator("li.hit").first).to_be_visible()
 
 

@@ -16,7 +16,7 @@ def test_every_occurrence_is_in_the_snippet_and_marked(seed):
     rng = random.Random(seed)
     text = rng.choice([t for t in TEXTS if len(t) > 150])
     start = rng.randrange(len(text) - 3)
-    needle = text[start:start + rng.randint(1, 3)]
+    needle = text[start : start + rng.randint(1, 3)]
     spans = find_spans(text, [needle]) or [(start, start + 1)]
     cropped, inside = snippet(text, spans, width=60)
     assert [cropped[s:e] for s, e in inside] == [text[s:e] for s, e in spans]

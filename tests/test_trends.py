@@ -232,6 +232,7 @@ def test_breakdown_by_place_by_brute_force(client, paragraphs, by):
 
 def test_breakdown_is_bounded(index, monkeypatch):
     import indexer.research.trends
+
     monkeypatch.setattr(indexer.research.trends, "MAX_PLACES", 2)
     series = trends(index, ["行政执法"], Filters(), by="township").series[0]
     assert len(series.places) == 2 and series.places_more == 3
@@ -301,18 +302,24 @@ def test_page_draws_one_line_per_term_with_legend_and_links(client):
                 assert f'href="{url.replace("&", "&amp;")}">{count}</a>' in html
 
 
-@pytest.mark.parametrize("measure,label,cell", [
-    ("reports", "提及的报告数（份）", ">2<"),
-    ("report_share", "提及的报告占当年报告的比例（%）", ">66.7%<"),
-    ("per10k", "每万字出现次数（次/万字）", ">3.01<"),
-])
+@pytest.mark.parametrize(
+    "measure,label,cell",
+    [
+        ("reports", "提及的报告数（份）", ">2<"),
+        ("report_share", "提及的报告占当年报告的比例（%）", ">66.7%<"),
+        ("per10k", "每万字出现次数（次/万字）", ">3.01<"),
+    ],
+)
 def test_measure_switch_changes_the_axis_and_the_table(client, measure, label, cell):
     html = client.get(f"/trends?q=法律明白人&q=八五普法&measure={measure}").get_data(as_text=True)
     assert label in "".join(chart_of(html).itertext())
     assert cell in html
-    assert re.search(r'<span class="chosen" aria-current="true">' + re.escape(
-        {"reports": "报告数", "report_share": "报告占比", "per10k": "每万字次数"}[measure]), html)
-    assert f'measure={measure}' in re.search(r'id="trends-csv" href="([^"]+)"', html).group(1)
+    assert re.search(
+        r'<span class="chosen" aria-current="true">'
+        + re.escape({"reports": "报告数", "report_share": "报告占比", "per10k": "每万字次数"}[measure]),
+        html,
+    )
+    assert f"measure={measure}" in re.search(r'id="trends-csv" href="([^"]+)"', html).group(1)
 
 
 def test_the_y_axis_has_round_ticks_above_the_highest_point(client):
@@ -331,14 +338,19 @@ def test_page_without_terms_explains_with_an_example(client):
 def test_switches_and_chips_keep_the_rest_of_the_state(client):
     html = client.get("/trends?q=法律明白人&q=行政执法&section=measures&by=township").get_data(as_text=True)
     switches = re.findall(r'<nav class="switch".*?</nav>', html, re.S)
-    links = [parse_qs(urlsplit(h.replace("&amp;", "&")).query)
-             for nav in switches for h in re.findall(r'href="([^"]+)"', nav)]
+    links = [
+        parse_qs(urlsplit(h.replace("&amp;", "&")).query)
+        for nav in switches
+        for h in re.findall(r'href="([^"]+)"', nav)
+    ]
     assert len(links) == len(MEASURES) - 1 + len(BREAKDOWNS)  # every choice but the chosen one
     for link in links:
         assert link["q"] == ["法律明白人", "行政执法"] and link["section"] == ["measures"]
     chip = re.search(r'<a href="([^"]+)" aria-label="移除 章节', html).group(1).replace("&amp;", "&")
-    assert chip.startswith("/trends?") and parse_qs(urlsplit(chip).query) == {"q": ["法律明白人", "行政执法"],
-                                                                             "by": ["township"]}
+    assert chip.startswith("/trends?") and parse_qs(urlsplit(chip).query) == {
+        "q": ["法律明白人", "行政执法"],
+        "by": ["township"],
+    }
 
 
 def test_single_year_and_nothing_found(client):
@@ -361,7 +373,8 @@ def undated_client(tmp_path_factory):
         "白云乡人民政府关于法治政府建设情况的报告\n\n一、主要举措和成效\n"
         "我乡持续开展法律明白人培训，推进八五普法，法律明白人队伍不断壮大。\n\n"
         "二、存在问题\n法治宣传形式单一。\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     target = tmp_path_factory.mktemp("undated-index")
     build(data, target)
     return create_app({"INDEX_DIR": target, "TESTING": True}).test_client()
@@ -388,14 +401,17 @@ def test_no_dated_report_means_no_chart_but_says_so(undated_client):
 # -- the chart on its own -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("top,integer,ticks", [
-    (0, True, [0, 1]),
-    (15, True, [0, 5, 10, 15]),
-    (7, True, [0, 2, 4, 6, 8]),
-    (0.37, False, [0, 0.1, 0.2, 0.3, 0.4]),
-    (66.7, False, [0, 20, 40, 60, 80]),
-    (2.2, False, [0, 0.5, 1, 1.5, 2, 2.5]),
-])
+@pytest.mark.parametrize(
+    "top,integer,ticks",
+    [
+        (0, True, [0, 1]),
+        (15, True, [0, 5, 10, 15]),
+        (7, True, [0, 2, 4, 6, 8]),
+        (0.37, False, [0, 0.1, 0.2, 0.3, 0.4]),
+        (66.7, False, [0, 20, 40, 60, 80]),
+        (2.2, False, [0, 0.5, 1, 1.5, 2, 2.5]),
+    ],
+)
 def test_nice_ticks(top, integer, ticks):
     assert nice_ticks(top, integer=integer) == pytest.approx(ticks)
 
@@ -406,9 +422,15 @@ def test_chart_styles_differ_in_dash_and_marker_not_only_colour():
 
 
 def test_chart_escapes_labels_and_leaves_gaps():
-    svg = ET.fromstring(line_chart([2022, 2023, 2024], [Line("<b>&", [1, None, 3], ["/a?x=1&y=2", None, "/c"],
-                                                             ["t1", "t2", "t3"])],
-                                   y_label="次", x_label="年份", title="图"))
+    svg = ET.fromstring(
+        line_chart(
+            [2022, 2023, 2024],
+            [Line("<b>&", [1, None, 3], ["/a?x=1&y=2", None, "/c"], ["t1", "t2", "t3"])],
+            y_label="次",
+            x_label="年份",
+            title="图",
+        )
+    )
     path = svg.find(f".//{SVG}path[@class='line']").get("d")
     assert path.count("M") == 2 and "L" not in path
     assert [a.get("href") for a in svg.iter(f"{SVG}a")] == ["/a?x=1&y=2", "/c"]

@@ -35,7 +35,9 @@ def variant(rng: random.Random, text: str) -> str:
         text = text.replace(old, new, rng.randint(1, 6))
     lines = text.splitlines()
     extra = rng.choice([l for l in lines if len(l) > 30])
-    lines.insert(rng.randrange(3, len(lines)), extra[::-1] if rng.random() < .3 else extra + "全面推行法律明白人制度。")
+    lines.insert(
+        rng.randrange(3, len(lines)), extra[::-1] if rng.random() < 0.3 else extra + "全面推行法律明白人制度。"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -44,7 +46,8 @@ def step(rng: random.Random, folder, n: int, kind: str) -> None:
     if kind == "add":
         source = rng.choice(files)
         (folder / f"{n:03d}_extra_{rng.randrange(10**6)}.txt").write_text(
-            variant(rng, source.read_text(encoding="utf-8")), encoding="utf-8")
+            variant(rng, source.read_text(encoding="utf-8")), encoding="utf-8"
+        )
     elif kind == "change":
         target = rng.choice(files)
         target.write_text(variant(rng, target.read_text(encoding="utf-8")), encoding="utf-8")
@@ -59,7 +62,7 @@ def queries(rng: random.Random, index: ReportIndex) -> list[str]:
     for _ in range(12):
         text = rng.choice(texts)
         start = rng.randrange(max(1, len(text) - 6))
-        out.append(text[start:start + rng.randint(1, 6)])
+        out.append(text[start : start + rng.randint(1, 6)])
     return out
 
 
@@ -67,8 +70,9 @@ def answers(index: ReportIndex, q: str, whole: bool) -> tuple:
     """Everything a search shows, by report and paragraph (ids differ between layouts)."""
     query = parse_query(q, whole)
     result = index.search(query, limit=None)
-    hits = sorted((h.report_id, h.paragraph, h.text, h.township, h.year, h.section, round(h.score, 9))
-                  for h in result.hits)
+    hits = sorted(
+        (h.report_id, h.paragraph, h.text, h.township, h.year, h.section, round(h.score, 9)) for h in result.hits
+    )
     return result.total, hits, result.facets
 
 
@@ -82,8 +86,9 @@ def same_index(a: ReportIndex, b: ReportIndex, rng: random.Random) -> None:
             assert answers(a, q, whole) == answers(b, q, whole), (q, whole)
     browse_a = a.search(None, Filters(townships=(a.townships[0],)), limit=None)
     browse_b = b.search(None, Filters(townships=(b.townships[0],)), limit=None)
-    assert sorted((h.report_id, h.paragraph) for h in browse_a.hits) == \
-        sorted((h.report_id, h.paragraph) for h in browse_b.hits)
+    assert sorted((h.report_id, h.paragraph) for h in browse_a.hits) == sorted(
+        (h.report_id, h.paragraph) for h in browse_b.hits
+    )
     assert browse_a.facets == browse_b.facets
     # plain Whoosh agrees too: deleted paragraphs are deleted there
     for index in (a, b):
@@ -130,13 +135,15 @@ def test_any_sequence_of_changes_searches_like_a_full_build(folder, tmp_path, se
 def test_an_update_reads_only_the_changed_files(folder, tmp_path, monkeypatch):
     index_dir = tmp_path / "index"
     build(folder, index_dir)
-    (folder / SEED_FILES[0]).write_text((folder / SEED_FILES[0]).read_text(encoding="utf-8") + "补充一段。\n",
-                                        encoding="utf-8")
+    (folder / SEED_FILES[0]).write_text(
+        (folder / SEED_FILES[0]).read_text(encoding="utf-8") + "补充一段。\n", encoding="utf-8"
+    )
     touch_later(folder / SEED_FILES[0])
     read = []
     original = update_module.read_reports
-    monkeypatch.setattr(update_module, "read_reports",
-                        lambda *a, **k: read.extend(sorted(k["only"])) or original(*a, **k))
+    monkeypatch.setattr(
+        update_module, "read_reports", lambda *a, **k: read.extend(sorted(k["only"])) or original(*a, **k)
+    )
     summary = update(folder, index_dir)
     assert read == [SEED_FILES[0]] and summary.replaced == 1 and not summary.full
     hits = ReportIndex.open(index_dir).search(parse_query("补充一段")).hits
@@ -178,7 +185,8 @@ def test_the_previous_generation_keeps_serving_its_own_files(folder, tmp_path):
     assert answers(ReportIndex(old.generation), "法治", False) == before
     new = ReportIndex.open(index_dir)
     assert new.source_path(next(r for r in new.reports if r["source"] == SEED_FILES[1])).read_text(
-        encoding="utf-8") == target.read_text(encoding="utf-8")
+        encoding="utf-8"
+    ) == target.read_text(encoding="utf-8")
     assert answers(new, "法治", False)[0] < before[0]
 
 
@@ -190,6 +198,7 @@ def test_a_failed_update_leaves_the_index_as_it_was(folder, tmp_path, monkeypatc
 
     def fail(*args, **kwargs):
         raise OSError(28, "No space left on device")
+
     monkeypatch.setattr(update_module, "write_segment", fail)
     with pytest.raises(Exception, match="No space left on device; the previous index is unchanged"):
         update(folder, index_dir)
@@ -202,8 +211,9 @@ def test_cli_update_then_merge(folder, tmp_path, capsys):
     assert main(["build", "--data", str(folder), "--index", str(index_dir)]) == 0
     capsys.readouterr()
     for n in range(3):
-        (folder / f"extra{n}.txt").write_text(variant(random.Random(n), (folder / SEED_FILES[n]).read_text(
-            encoding="utf-8")), encoding="utf-8")
+        (folder / f"extra{n}.txt").write_text(
+            variant(random.Random(n), (folder / SEED_FILES[n]).read_text(encoding="utf-8")), encoding="utf-8"
+        )
     assert main(["update", "--data", str(folder), "--index", str(index_dir)]) == 0
     out, err = capsys.readouterr()
     assert out.startswith("updated: 3 added, 0 replaced, 0 removed")
@@ -216,6 +226,7 @@ def test_cli_update_then_merge(folder, tmp_path, capsys):
 
 def test_a_build_in_several_segments_searches_like_a_build_in_one(folder, tmp_path, monkeypatch):
     from indexer.engine import build as build_module
+
     build(folder, tmp_path / "one")
     monkeypatch.setattr(build_module, "SEGMENT_PARAGRAPHS", 30)
     build(folder, tmp_path / "many")
@@ -249,6 +260,7 @@ def test_stored_sources_are_shared_and_those_no_generation_uses_are_removed(fold
 def test_similar_paragraphs_say_when_they_compare_within_a_segment(folder, tmp_path, monkeypatch):
     from indexer.engine import build as build_module
     from search_app import create_app
+
     build(folder, tmp_path / "one")
     monkeypatch.setattr(build_module, "SEGMENT_PARAGRAPHS", 30)
     build(folder, tmp_path / "many")

@@ -19,8 +19,7 @@ def whole_word_part(index: ReportIndex, query: str) -> list[int]:
 
 def test_entries_follow_jiebas_format():
     entries, problems = parse_user_dict("法律明白人\n八五普法 5\n法治带头人 3 n\n网格员 n\n")
-    assert entries == (("法律明白人", None, None), ("八五普法", 5, None),
-                       ("法治带头人", 3, "n"), ("网格员", None, "n"))
+    assert entries == (("法律明白人", None, None), ("八五普法", 5, None), ("法治带头人", 3, "n"), ("网格员", None, "n"))
     assert problems == []
 
 
@@ -75,7 +74,8 @@ def test_build_warns_about_bad_lines(data_dir, tmp_path):
     (data_dir / USERDICT_NAME).write_text("法律明白人\n八五普法 x1\n", encoding="utf-8")
     summary = build(data_dir, tmp_path / "index")
     assert [w for w in summary.warnings if w[0] == USERDICT_NAME] == [
-        (USERDICT_NAME, "line 2: frequency must be a whole number, got 'x1'; skipped")]
+        (USERDICT_NAME, "line 2: frequency must be a whole number, got 'x1'; skipped")
+    ]
 
 
 def test_an_undecodable_dictionary_is_named_and_not_used(data_dir, tmp_path):

@@ -21,7 +21,7 @@ def word_runs(index: ReportIndex, text: str, term: str) -> int:
     tokens = [w for w, _, _ in index.segmenter.tokens(normalize(text))]
     phrase = index.segmenter.words(normalize(term))
     k = len(phrase)
-    return sum(tokens[i:i + k] == phrase for i in range(len(tokens) - k + 1)) if k else 0
+    return sum(tokens[i : i + k] == phrase for i in range(len(tokens) - k + 1)) if k else 0
 
 
 def holds_whole(index: ReportIndex, text: str, term: str) -> bool:
@@ -35,9 +35,12 @@ def holds_whole(index: ReportIndex, text: str, term: str) -> bool:
 
 def brute_force_whole(index: ReportIndex, texts: list[str], query_text: str) -> list[int]:
     query = parse_query(query_text)
-    return [pid for pid, text in enumerate(texts)
-            if all(any(holds_whole(index, text, t) for t in group) for group in query.groups)
-            and not any(holds_whole(index, text, t) for t in query.excluded)]
+    return [
+        pid
+        for pid, text in enumerate(texts)
+        if all(any(holds_whole(index, text, t) for t in group) for group in query.groups)
+        and not any(holds_whole(index, text, t) for t in query.excluded)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -57,13 +60,15 @@ def sampled_queries(index, texts, seed: int, count: int) -> list[str]:
         if kind == 0:
             queries.append(words[i])
         elif kind == 1:
-            queries.append("".join(tokens[i:i + 2]) if i + 1 < len(tokens) else words[i])
+            queries.append("".join(tokens[i : i + 2]) if i + 1 < len(tokens) else words[i])
         elif kind == 2:
-            joined = "".join(words[i:i + 3])
+            joined = "".join(words[i : i + 3])
             start = rng.randrange(len(joined))
-            queries.append(joined[start:start + rng.randint(2, 4)])
+            queries.append(joined[start : start + rng.randint(2, 4)])
         else:
-            queries.append(f"{words[i]} {rng.choice(words)}" if rng.random() < .5 else f"{words[i]} OR {rng.choice(words)}")
+            queries.append(
+                f"{words[i]} {rng.choice(words)}" if rng.random() < 0.5 else f"{words[i]} OR {rng.choice(words)}"
+            )
     return queries
 
 
@@ -84,7 +89,8 @@ def test_whole_word_matches_equal_a_token_scan(index, texts, seed):
 def test_a_word_inside_another_word_is_not_a_whole_word(tmp_path):
     (tmp_path / "reports").mkdir()
     (tmp_path / "reports" / "a.txt").write_text(
-        "某某镇2023年法治政府建设工作报告\n一、主要工作\n坚持法治建设。\n加强执法治理能力。\n", encoding="utf-8")
+        "某某镇2023年法治政府建设工作报告\n一、主要工作\n坚持法治建设。\n加强执法治理能力。\n", encoding="utf-8"
+    )
     build(tmp_path / "reports", tmp_path / "index")
     index = ReportIndex.open(tmp_path / "index")
     texts = [h.text for h in index.hits(list(range(len(index))))]
@@ -169,19 +175,23 @@ def test_key_terms_api_page_and_cli_agree(client, index, index_dir, capsys):
     assert main(["keyterms", "--report", report["report_id"], "-n", "8", "--json", "--index", str(index_dir)]) == 0
     assert json.loads(capsys.readouterr().out)["terms"] == body["terms"]
     html = client.get("/keyterms", query_string={"report": report["report_id"], "n": 8}).get_data(as_text=True)
-    assert [w for w in re.findall(r'<th scope="row"><a href="[^"]*whole=1[^"]*">([^<]+)</a>', html)] == \
-        [t["word"] for t in body["terms"]]
+    assert [w for w in re.findall(r'<th scope="row"><a href="[^"]*whole=1[^"]*">([^<]+)</a>', html)] == [
+        t["word"] for t in body["terms"]
+    ]
     township = client.get("/api/keyterms", query_string={"township": report["township"]}).get_json()
     assert township["township"] == report["township"] and len(township["terms"]) == 20
 
 
-@pytest.mark.parametrize("args, status, code", [
-    ({}, 400, "keyterms_target"),
-    ({"report": "a", "township": "b"}, 400, "keyterms_target"),
-    ({"report": "nope"}, 404, None),
-    ({"township": "没有这个乡"}, 404, None),
-    ({"township": "x", "n": "0"}, 400, "number_out_of_range"),
-])
+@pytest.mark.parametrize(
+    "args, status, code",
+    [
+        ({}, 400, "keyterms_target"),
+        ({"report": "a", "township": "b"}, 400, "keyterms_target"),
+        ({"report": "nope"}, 404, None),
+        ({"township": "没有这个乡"}, 404, None),
+        ({"township": "x", "n": "0"}, 400, "number_out_of_range"),
+    ],
+)
 def test_key_terms_refuse_what_they_cannot_answer(client, args, status, code):
     response = client.get("/api/keyterms", query_string=args)
     assert response.status_code == status

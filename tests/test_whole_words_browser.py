@@ -40,8 +40,9 @@ def test_from_a_report_to_its_key_terms_and_on_to_a_search(server, any_page, ind
     expect(rows).to_have_count(20)
     first = rows.first.locator("th a").inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
-    any_page.screenshot(path=str(ARTIFACTS / ("keyterms.png" if any_page.javascript else "keyterms-nojs.png")),
-                        full_page=True)
+    any_page.screenshot(
+        path=str(ARTIFACTS / ("keyterms.png" if any_page.javascript else "keyterms-nojs.png")), full_page=True
+    )
     rows.first.locator("th a").click()
     any_page.wait_for_load_state()
     assert "whole=1" in any_page.url

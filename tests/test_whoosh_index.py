@@ -27,6 +27,7 @@ def chunked_index(tmp_path_factory, monkeypatch_module) -> ReportIndex:
 def generated_index(tmp_path_factory, monkeypatch_module) -> ReportIndex:
     """900 generated paragraphs in chunks of 300: common words fill several 128-posting blocks per segment."""
     from indexer.bench.corpus import generate, learn
+
     monkeypatch_module.setattr(build_module, "CHUNK", 300)
     folder = tmp_path_factory.mktemp("generated")
     build_module.build_index(generate(learn(REPORTS), 900, seed=5), folder)
@@ -67,7 +68,11 @@ def test_document_numbers_are_paragraph_ids_across_segments(chunked_index):
     with ix.searcher() as searcher:
         for pid, hit in enumerate(chunked_index.hits(list(range(len(chunked_index))))):
             stored = searcher.stored_fields(pid)
-            assert (stored["report_id"], stored["paragraph"], stored["text"]) == (hit.report_id, hit.paragraph, hit.text)
+            assert (stored["report_id"], stored["paragraph"], stored["text"]) == (
+                hit.report_id,
+                hit.paragraph,
+                hit.text,
+            )
 
 
 def test_metadata_fields_filter_in_plain_whoosh(chunked_index):
@@ -77,8 +82,11 @@ def test_metadata_fields_filter_in_plain_whoosh(chunked_index):
     with ix.searcher() as searcher:
         query = QueryParser("words", ix.schema).parse(f"法治 township:{township} year:{report['year']}")
         found = sorted(searcher.docs_for_query(query))
-    expected = [h.pid for h in chunked_index.hits(list(range(len(chunked_index))))
-                if h.township == township and h.year == report["year"] and "法治" in jieba_words(chunked_index, h.text)]
+    expected = [
+        h.pid
+        for h in chunked_index.hits(list(range(len(chunked_index))))
+        if h.township == township and h.year == report["year"] and "法治" in jieba_words(chunked_index, h.text)
+    ]
     assert found == expected and expected
 
 
@@ -86,7 +94,8 @@ def test_a_phrase_of_words_does_not_span_a_clause_mark(tmp_path):
     (tmp_path / "reports").mkdir()
     (tmp_path / "reports" / "a.txt").write_text(
         "某某镇2023年法治政府建设工作报告\n一、主要工作\n我们推进法治，政府部门依法履职。\n我们推进法治政府建设。\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     build_module.build(tmp_path / "reports", tmp_path / "index")
     index = ReportIndex.open(tmp_path / "index")
     ix = plain_whoosh(index)

@@ -44,8 +44,9 @@ def pss_mb(pid: int) -> float:
 def timed_run(args: list[str]) -> tuple[float, float, str]:
     """Run `python -m indexer ARGS`; (wall seconds, peak PSS MB of its process tree, last output line)."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "indexer", *args], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "indexer", *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     peak = 0.0
     done = threading.Event()
 
@@ -54,6 +55,7 @@ def timed_run(args: list[str]) -> tuple[float, float, str]:
         while not done.is_set():
             peak = max(peak, pss_mb(proc.pid))
             done.wait(0.2)
+
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     out, _ = proc.communicate()
@@ -89,16 +91,23 @@ def run(size: int, seed: int, workdir: Path, data: Path | None = None) -> dict:
     seconds, peak, line = timed_run(["build", "--data", str(data), "--index", str(index)])
     paragraphs = int(line.split(" reports, ")[1].split(" paragraphs")[0])
     generation = index / (index / "CURRENT").read_text(encoding="utf-8").strip()
-    results = {"size": paragraphs, "build_s": seconds, "paragraphs_per_s": paragraphs / seconds,
-               "peak_mb": peak, "index_mb": dir_mb(generation), "updates": {}}
+    results = {
+        "size": paragraphs,
+        "build_s": seconds,
+        "paragraphs_per_s": paragraphs / seconds,
+        "peak_mb": peak,
+        "index_mb": dir_mb(generation),
+        "updates": {},
+    }
     print(f"build: {seconds:.1f} s, {paragraphs / seconds:,.0f} paragraphs/s, peak {peak:,.0f} MB", file=sys.stderr)
     rng = random.Random(seed)
     files = sorted(data.glob("*.txt"))
     new = data / "zz_added_report.txt"
     changes = {
         "add": lambda: new.write_text(files[rng.randrange(len(files))].read_text(encoding="utf-8"), encoding="utf-8"),
-        "change": lambda: files[0].write_text(files[0].read_text(encoding="utf-8") + "补充说明：法律明白人培养工程。\n",
-                                              encoding="utf-8"),
+        "change": lambda: files[0].write_text(
+            files[0].read_text(encoding="utf-8") + "补充说明：法律明白人培养工程。\n", encoding="utf-8"
+        ),
         "remove": lambda: new.unlink(),
     }
     for name, change in changes.items():
@@ -114,8 +123,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=100_000, help="paragraphs to generate")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=Path("data/bench/build"))
-    parser.add_argument("--data", type=Path, default=None,
-                        help="an existing folder of report files to use instead of generating one (it is modified)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="an existing folder of report files to use instead of generating one (it is modified)",
+    )
     args = parser.parse_args(argv)
     results = run(args.size, args.seed, args.workdir, args.data)
     out = Path("data/bench") / f"build-{results['size']}.json"

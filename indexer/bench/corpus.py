@@ -24,9 +24,12 @@ YEARS = range(2019, 2026)
 _END = "。"
 _SECTION_ORDER = ["overview", "measures", "rectification", "responsibility", "problems", "plans"]
 _HEADINGS = {
-    "overview": "一、基本情况", "measures": "二、主要举措和成效", "rectification": "三、督察整改落实情况",
+    "overview": "一、基本情况",
+    "measures": "二、主要举措和成效",
+    "rectification": "三、督察整改落实情况",
     "responsibility": "四、党政主要负责人履行推进法治建设第一责任人职责情况",
-    "problems": "五、存在的问题和不足", "plans": "六、下一年度工作安排",
+    "problems": "五、存在的问题和不足",
+    "plans": "六、下一年度工作安排",
 }
 
 
@@ -121,8 +124,7 @@ def generate(model: Model, paragraphs: int, seed: int = 1, pool: int = 20_000) -
 def _report(model, rng, sentences, report_id, township, county, year, size) -> Report:
     title = f"{township}关于{year}年度法治政府建设情况的报告"
     paragraphs = [Paragraph(1, title, "title", (), "overview")]
-    body_sections = sorted((rng.choice(model.sections) for _ in range(max(0, size - 1))),
-                           key=_SECTION_ORDER.index)
+    body_sections = sorted((rng.choice(model.sections) for _ in range(max(0, size - 1))), key=_SECTION_ORDER.index)
     current = None
     for section in body_sections:
         number = len(paragraphs) + 1
@@ -139,5 +141,13 @@ def _report(model, rng, sentences, report_id, township, county, year, size) -> R
         paragraphs.append(Paragraph(number, text, "body", (_HEADINGS[section],), section))
     paragraphs = paragraphs[:size]
     assert all(p.section in SECTIONS for p in paragraphs)
-    return Report(report_id=report_id, source=f"{report_id}.txt", township=township, county=county,
-                  year=year, date=None, title=title, paragraphs=paragraphs)
+    return Report(
+        report_id=report_id,
+        source=f"{report_id}.txt",
+        township=township,
+        county=county,
+        year=year,
+        date=None,
+        title=title,
+        paragraphs=paragraphs,
+    )

@@ -93,9 +93,15 @@ class SqliteTrigram:
             self.db.execute("CREATE VIRTUAL TABLE fts USING fts5(text, tokenize='trigram')")
             self.db.execute("CREATE TABLE cols(id INTEGER PRIMARY KEY, township INT, year INT, section INT)")
             self.db.executemany("INSERT INTO fts(rowid, text) VALUES (?, ?)", enumerate(texts))
-            self.db.executemany("INSERT INTO cols VALUES (?, ?, ?, ?)", zip(
-                range(len(texts)), columns["township"].tolist(), columns["year"].tolist(),
-                columns["section"].tolist()))
+            self.db.executemany(
+                "INSERT INTO cols VALUES (?, ?, ?, ?)",
+                zip(
+                    range(len(texts)),
+                    columns["township"].tolist(),
+                    columns["year"].tolist(),
+                    columns["section"].tolist(),
+                ),
+            )
             self.db.commit()
         self.townships: list[str] = []
 
@@ -147,8 +153,10 @@ class SqliteTrigram:
         db.execute(f"CREATE TEMP TABLE r AS {sql}", args)
         total = db.execute("SELECT count(*) FROM r").fetchone()[0]
         top = [row[0] for row in db.execute("SELECT id FROM r ORDER BY id LIMIT 10")]
-        facets = {name: dict(db.execute(f"SELECT {name}, count(*) FROM r GROUP BY {name}").fetchall())
-                  for name in ("township", "year", "section")}
+        facets = {
+            name: dict(db.execute(f"SELECT {name}, count(*) FROM r GROUP BY {name}").fetchall())
+            for name in ("township", "year", "section")
+        }
         return total, top, facets
 
     def all(self, query, filters):
@@ -170,8 +178,14 @@ class TantivyEngine:
     name = "tantivy"
     TOKENIZER = "chars"
 
-    def __init__(self, path: Path, texts: list[str], columns: dict[str, np.ndarray], townships: list[str],
-                 heap_bytes: int = 512_000_000):
+    def __init__(
+        self,
+        path: Path,
+        texts: list[str],
+        columns: dict[str, np.ndarray],
+        townships: list[str],
+        heap_bytes: int = 512_000_000,
+    ):
         builder = tantivy.SchemaBuilder()
         builder.add_text_field("text", tokenizer_name=self.TOKENIZER, index_option="position")
         for field in ("pid", "year", "section", "township"):
@@ -179,13 +193,15 @@ class TantivyEngine:
         self.schema = builder.build()
         path.mkdir(parents=True, exist_ok=True)
         self.index = tantivy.Index(self.schema, path=str(path), reuse=False)
-        self.index.register_tokenizer(self.TOKENIZER,
-                                      tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(r".")).build())
+        self.index.register_tokenizer(
+            self.TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(r".")).build()
+        )
         writer = self.index.writer(heap_size=heap_bytes)
         years, sections, places = (columns[k].tolist() for k in ("year", "section", "township"))
         for pid, text in enumerate(texts):
-            writer.add_document(tantivy.Document(text=text, pid=pid, year=years[pid], section=sections[pid],
-                                                 township=places[pid]))
+            writer.add_document(
+                tantivy.Document(text=text, pid=pid, year=years[pid], section=sections[pid], township=places[pid])
+            )
         writer.commit()
         writer.wait_merging_threads()
         self.index.reload()
@@ -209,11 +225,16 @@ class TantivyEngine:
         clauses += [(Occur.MustNot, self._term(t)) for t in query.excluded]
         if filters.townships:
             codes = [self.township_code[t] for t in filters.townships if t in self.township_code]
-            clauses.append((Occur.Must, TQuery.term_set_query(self.schema, "township", codes)
-                            if codes else TQuery.empty_query()))
+            clauses.append(
+                (Occur.Must, TQuery.term_set_query(self.schema, "township", codes) if codes else TQuery.empty_query())
+            )
         if filters.year_from is not None or filters.year_to is not None:
-            clauses.append((Occur.Must, TQuery.range_query(self.schema, "year", FieldType.Integer,
-                                                           filters.year_from, filters.year_to)))
+            clauses.append(
+                (
+                    Occur.Must,
+                    TQuery.range_query(self.schema, "year", FieldType.Integer, filters.year_from, filters.year_to),
+                )
+            )
         if filters.sections:
             codes = [SECTION_KEYS.index(s) for s in filters.sections]
             clauses.append((Occur.Must, TQuery.term_set_query(self.schema, "section", codes)))
@@ -248,8 +269,7 @@ class TantivyFacets:
 
     name = "tantivy + facets"
     #: each facet field and the Filters fields of its own filter
-    FACETS = {"township": {"townships": ()}, "year": {"year_from": None, "year_to": None},
-              "section": {"sections": ()}}
+    FACETS = {"township": {"townships": ()}, "year": {"year_from": None, "year_to": None}, "section": {"sections": ()}}
 
     def __init__(self, engine: TantivyEngine):
         self.engine = engine

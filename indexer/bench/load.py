@@ -33,8 +33,18 @@ from indexer.text.normalize import normalize
 
 ROOT = Path(__file__).resolve().parents[2]
 
-COMMON_TERMS = ["法治", "法律明白人", "普法", "依法行政", "调解", "法治政府建设", "矛盾纠纷", "宣传",
-                "行政执法", "第一责任人"]
+COMMON_TERMS = [
+    "法治",
+    "法律明白人",
+    "普法",
+    "依法行政",
+    "调解",
+    "法治政府建设",
+    "矛盾纠纷",
+    "宣传",
+    "行政执法",
+    "第一责任人",
+]
 
 #: Each kind of URL in the mix and its share of the requests.
 WEIGHTS = {"search": 45, "api-search": 20, "report": 15, "compare": 10, "export": 5, "api-reports": 5}
@@ -43,6 +53,7 @@ GOAL_P99_MS = 250.0
 
 
 # --- the server ---------------------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
@@ -72,17 +83,20 @@ def _sum(values: list[float | None]) -> float | None:
 
 def rss_mb(pid: int) -> float | None:
     """The resident memory (VmRSS) of a process and its worker processes in MB, or None when unreadable."""
+
     def one(p: int) -> float | None:
         try:
             with open(f"/proc/{p}/status") as fh:
                 return next(int(line.split()[1]) / 1024 for line in fh if line.startswith("VmRSS:"))
         except (OSError, StopIteration, ValueError):
             return None
+
     return _sum([one(p) for p in process_tree(pid)])
 
 
 def cpu_seconds(pid: int) -> float | None:
     """User + system CPU seconds used so far by a process and its worker processes (from /proc/<pid>/stat)."""
+
     def one(p: int) -> float | None:
         try:
             with open(f"/proc/{p}/stat") as fh:
@@ -90,6 +104,7 @@ def cpu_seconds(pid: int) -> float | None:
             return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         except (OSError, IndexError, ValueError):
             return None
+
     return _sum([one(p) for p in process_tree(pid)])
 
 
@@ -143,9 +158,17 @@ class Server:
         self.stop()
 
 
-def start_server(data: Path, index: Path, *, port: int | None = None, build: bool = True,
-                 threads: int | None = None, workers: int | None = None, log_path: Path | None = None,
-                 startup_s: float = 300.0) -> Server:
+def start_server(
+    data: Path,
+    index: Path,
+    *,
+    port: int | None = None,
+    build: bool = True,
+    threads: int | None = None,
+    workers: int | None = None,
+    log_path: Path | None = None,
+    startup_s: float = 300.0,
+) -> Server:
     """Start the real site (building the index first when stale unless build=False) and wait until it answers."""
     port = port or free_port()
     temp_log = log_path is None
@@ -153,8 +176,19 @@ def start_server(data: Path, index: Path, *, port: int | None = None, build: boo
         fd, name = tempfile.mkstemp(prefix="loadtest-server-", suffix=".log")
         os.close(fd)
         log_path = Path(name)
-    cmd = [sys.executable, "-m", "search_app", "--data", str(Path(data).resolve()),
-           "--index", str(Path(index).resolve()), "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "search_app",
+        "--data",
+        str(Path(data).resolve()),
+        "--index",
+        str(Path(index).resolve()),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     if not build:
         cmd.append("--no-build")
     if threads:
@@ -184,6 +218,7 @@ def start_server(data: Path, index: Path, *, port: int | None = None, build: boo
 
 # --- the mix of URLs ----------------------------------------------------------------------------------------
 
+
 def _q(path: str, **params) -> str:
     pairs = [(k, v) for k, v in params.items() if v is not None]
     return path + ("?" + urlencode(pairs, quote_via=quote) if pairs else "")
@@ -195,9 +230,13 @@ def _random_needle(texts: list[str], rng: random.Random) -> str:
         text = texts[rng.randrange(len(texts))]
         size = rng.randint(1, 4)
         start = rng.randrange(max(1, len(text) - size))
-        needle = text[start:start + size]
-        if normalize(needle) and not any(c.isspace() or c == '"' for c in needle) \
-                and not needle.startswith("-") and needle != "OR":
+        needle = text[start : start + size]
+        if (
+            normalize(needle)
+            and not any(c.isspace() or c == '"' for c in needle)
+            and not needle.startswith("-")
+            and needle != "OR"
+        ):
             return needle
 
 
@@ -236,8 +275,7 @@ def make_mix(base_url: str, rng: random.Random, size: int = 200) -> list[tuple[s
     makers = {
         "search": lambda: search("/search"),
         "api-search": lambda: search("/api/search"),
-        "report": lambda: _q("/reports/" + quote(rng.choice(ids), safe=""),
-                             q=query() if rng.random() < 0.5 else None),
+        "report": lambda: _q("/reports/" + quote(rng.choice(ids), safe=""), q=query() if rng.random() < 0.5 else None),
         "compare": lambda: _q("/compare", q=query()),
         "export": lambda: _q("/export.csv", q=query()),
         "api-reports": lambda: "/api/reports",
@@ -250,13 +288,17 @@ def make_mix(base_url: str, rng: random.Random, size: int = 200) -> list[tuple[s
 
 # --- the clients --------------------------------------------------------------------------------------------
 
+
 async def fetch(host: str, port: int, path: str) -> tuple[int, int]:
     """One GET over a fresh connection, read to EOF: (status, body bytes). Raises ValueError for a malformed
     or truncated response and OSError for connection errors."""
     reader, writer = await asyncio.open_connection(host, port)
     try:
-        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: loadtest\r\n"
-                     f"Connection: close\r\n\r\n".encode("ascii"))
+        writer.write(
+            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: loadtest\r\nConnection: close\r\n\r\n".encode(
+                "ascii"
+            )
+        )
         await writer.drain()
         raw = await reader.read()
     finally:
@@ -276,12 +318,17 @@ def _pct(samples: list[float]) -> dict:
     if not samples:
         return {"p50": None, "p95": None, "p99": None, "max": None}
     ms = np.array(samples) * 1000
-    return {"p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95)),
-            "p99": float(np.percentile(ms, 99)), "max": float(ms.max())}
+    return {
+        "p50": float(np.percentile(ms, 50)),
+        "p95": float(np.percentile(ms, 95)),
+        "p99": float(np.percentile(ms, 99)),
+        "max": float(ms.max()),
+    }
 
 
-async def _run_clients(host: str, port: int, urls: list[tuple[str, str]], clients: int, seconds: float,
-                       timeout: float) -> tuple[list[tuple], float]:
+async def _run_clients(
+    host: str, port: int, urls: list[tuple[str, str]], clients: int, seconds: float, timeout: float
+) -> tuple[list[tuple], float]:
     records: list[tuple] = []  # (kind, path, status or None, latency s, error text or None)
     deadline = time.perf_counter() + seconds
 
@@ -299,16 +346,23 @@ async def _run_clients(host: str, port: int, urls: list[tuple[str, str]], client
                 records.append((kind, path, None, time.perf_counter() - start, f"{type(exc).__name__}: {exc}"))
                 await asyncio.sleep(0.01)  # a refused connection fails at once; do not spin
             else:
-                records.append((kind, path, status, time.perf_counter() - start,
-                                None if status == 200 else f"status {status}"))
+                records.append(
+                    (kind, path, status, time.perf_counter() - start, None if status == 200 else f"status {status}")
+                )
 
     t0 = time.perf_counter()
     await asyncio.gather(*(client(i) for i in range(clients)))
     return records, time.perf_counter() - t0
 
 
-def run_level(base_url: str, urls: list[tuple[str, str]], clients: int, seconds: float,
-              timeout: float = 10.0, pid: int | None = None) -> dict:
+def run_level(
+    base_url: str,
+    urls: list[tuple[str, str]],
+    clients: int,
+    seconds: float,
+    timeout: float = 10.0,
+    pid: int | None = None,
+) -> dict:
     """Run `clients` concurrent clients over the mix for `seconds` (requests under way then are finished and
     counted). Latency is from opening the connection to the last byte of the body. Returns requests, req/s,
     p50/p95/p99/max ms, errors (any answer but 200, connection errors, timeouts, truncated bodies) with a few
@@ -331,14 +385,27 @@ def run_level(base_url: str, urls: list[tuple[str, str]], clients: int, seconds:
         for r in mine:
             key = str(r[2]) if r[2] is not None else "none"
             statuses[key] = statuses.get(key, 0) + 1
-        by_kind[kind] = {"requests": len(mine), "errors": sum(r[4] is not None for r in mine),
-                         "statuses": statuses, **_pct([r[3] for r in mine])}
+        by_kind[kind] = {
+            "requests": len(mine),
+            "errors": sum(r[4] is not None for r in mine),
+            "statuses": statuses,
+            **_pct([r[3] for r in mine]),
+        }
     samples = list(dict.fromkeys(f"{r[4]}: {r[0]} {r[1]}" for r in errors))[:5]
-    return {"clients": clients, "seconds": elapsed, "requests": len(records),
-            "rps": len(records) / elapsed if elapsed else 0.0, **_pct([r[3] for r in records]),
-            "errors": len(errors), "error_samples": samples, "by_kind": by_kind,
-            "rss_before_mb": rss_before, "rss_after_mb": rss_after,
-            "client_cpu_s": client_cpu, "server_cpu_s": server_cpu}
+    return {
+        "clients": clients,
+        "seconds": elapsed,
+        "requests": len(records),
+        "rps": len(records) / elapsed if elapsed else 0.0,
+        **_pct([r[3] for r in records]),
+        "errors": len(errors),
+        "error_samples": samples,
+        "by_kind": by_kind,
+        "rss_before_mb": rss_before,
+        "rss_after_mb": rss_after,
+        "client_cpu_s": client_cpu,
+        "server_cpu_s": server_cpu,
+    }
 
 
 def check_urls(base_url: str, urls: list[tuple[str, str]], timeout: float = 10.0) -> list[str]:
@@ -363,6 +430,7 @@ def check_urls(base_url: str, urls: list[tuple[str, str]], timeout: float = 10.0
 
 # --- the report ---------------------------------------------------------------------------------------------
 
+
 def _mb(value: float | None) -> str:
     return f"{value:.1f}" if value is not None else "-"
 
@@ -379,21 +447,23 @@ def format_table(results: dict) -> str:
     """Markdown tables: one row per level, then p95 ms per kind of URL, then the goal."""
     levels = results["levels"]
     kinds = list(WEIGHTS)
-    lines = [f"{results['reports']} reports, mix of {results['mix_size']} URLs, {results['seconds']:g} s per level, "
-             f"{results['machine']}",
-             "| clients | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | RSS before MB "
-             "| RSS after MB | server CPU | client CPU |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"{results['reports']} reports, mix of {results['mix_size']} URLs, {results['seconds']:g} s per level, "
+        f"{results['machine']}",
+        "| clients | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | RSS before MB "
+        "| RSS after MB | server CPU | client CPU |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in levels:
-        lines.append(f"| {r['clients']} | {r['requests']:,} | {r['rps']:.0f} | {_ms(r['p50'])} | {_ms(r['p95'])} "
-                     f"| {_ms(r['p99'])} | {_ms(r['max'])} | {r['errors']} | {_mb(r['rss_before_mb'])} "
-                     f"| {_mb(r['rss_after_mb'])} | {_share(r.get('server_cpu_s'), r['seconds'])} "
-                     f"| {_share(r.get('client_cpu_s'), r['seconds'])} |")
-    lines += ["", "p95 ms by kind of URL:", "| clients | " + " | ".join(kinds) + " |",
-              "|---|" + "---|" * len(kinds)]
+        lines.append(
+            f"| {r['clients']} | {r['requests']:,} | {r['rps']:.0f} | {_ms(r['p50'])} | {_ms(r['p95'])} "
+            f"| {_ms(r['p99'])} | {_ms(r['max'])} | {r['errors']} | {_mb(r['rss_before_mb'])} "
+            f"| {_mb(r['rss_after_mb'])} | {_share(r.get('server_cpu_s'), r['seconds'])} "
+            f"| {_share(r.get('client_cpu_s'), r['seconds'])} |"
+        )
+    lines += ["", "p95 ms by kind of URL:", "| clients | " + " | ".join(kinds) + " |", "|---|" + "---|" * len(kinds)]
     for r in levels:
-        lines.append(f"| {r['clients']} | " + " | ".join(_ms(r["by_kind"].get(k, {}).get("p95")) for k in kinds)
-                     + " |")
+        lines.append(f"| {r['clients']} | " + " | ".join(_ms(r["by_kind"].get(k, {}).get("p95")) for k in kinds) + " |")
     for r in levels:
         for sample in r["error_samples"]:
             lines.append(f"error at {r['clients']} clients: {sample}")
@@ -406,9 +476,11 @@ def goal_line(results: dict) -> str:
     levels = results["levels"]
     errors = sum(r["errors"] for r in levels)
     top = max(levels, key=lambda r: r["clients"])
-    parts = [f"errors {errors} ({'ok' if errors == 0 else 'FAIL'})",
-             f"p99 at {top['clients']} clients {_ms(top['p99'])} ms "
-             f"({'ok' if top['p99'] is not None and top['p99'] < GOAL_P99_MS else 'over'} {GOAL_P99_MS:.0f} ms)"]
+    parts = [
+        f"errors {errors} ({'ok' if errors == 0 else 'FAIL'})",
+        f"p99 at {top['clients']} clients {_ms(top['p99'])} ms "
+        f"({'ok' if top['p99'] is not None and top['p99'] < GOAL_P99_MS else 'over'} {GOAL_P99_MS:.0f} ms)",
+    ]
     rss = [v for r in levels for v in (r["rss_before_mb"], r["rss_after_mb"]) if v is not None]
     if rss:
         parts.append(f"RSS {rss[0]:.1f} → {rss[-1]:.1f} MB ({rss[-1] - rss[0]:+.1f} MB)")
@@ -418,8 +490,12 @@ def goal_line(results: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m indexer.bench.load", description=__doc__)
     parser.add_argument("--data", type=Path, default=Path("data/reports"), help="folder of report files")
-    parser.add_argument("--index", type=Path, default=Path("data/index"),
-                        help="index folder (built when missing or stale unless --no-build)")
+    parser.add_argument(
+        "--index",
+        type=Path,
+        default=Path("data/index"),
+        help="index folder (built when missing or stale unless --no-build)",
+    )
     parser.add_argument("--no-build", action="store_true", help="serve the index as it is")
     parser.add_argument("--clients", default="1,8,32,64", help="comma-separated concurrency levels")
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds per level")
@@ -441,8 +517,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"starting the server on {args.data} (index {args.index}) ...", file=sys.stderr)
         try:
-            server = start_server(args.data, args.index, build=not args.no_build, threads=args.threads,
-                                  workers=args.workers)
+            server = start_server(
+                args.data, args.index, build=not args.no_build, threads=args.threads, workers=args.workers
+            )
         except RuntimeError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -454,15 +531,24 @@ def main(argv: list[str] | None = None) -> int:
         if bad:
             print(f"error: {len(bad)} URLs of the mix do not answer 200:\n" + "\n".join(bad[:10]), file=sys.stderr)
             return 1
-        results: dict = {"url": base_url, "reports": len(json.loads(http_get(base_url + "/api/reports")[1])["reports"]),
-                         "mix_size": len(urls), "seconds": args.seconds, "seed": args.seed,
-                         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-                         "rss_start_mb": rss_mb(pid) if pid else None, "levels": []}
+        results: dict = {
+            "url": base_url,
+            "reports": len(json.loads(http_get(base_url + "/api/reports")[1])["reports"]),
+            "mix_size": len(urls),
+            "seconds": args.seconds,
+            "seed": args.seed,
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+            "rss_start_mb": rss_mb(pid) if pid else None,
+            "levels": [],
+        }
         for clients in levels:
             level = run_level(base_url, urls, clients, args.seconds, args.timeout, pid)
             results["levels"].append(level)
-            print(f"{clients} clients: {level['requests']} requests, {level['rps']:.0f} req/s, "
-                  f"p99 {_ms(level['p99'])} ms, {level['errors']} errors", file=sys.stderr)
+            print(
+                f"{clients} clients: {level['requests']} requests, {level['rps']:.0f} req/s, "
+                f"p99 {_ms(level['p99'])} ms, {level['errors']} errors",
+                file=sys.stderr,
+            )
         if server:
             if server.proc.poll() is not None:
                 results["server_exit"] = server.proc.returncode
@@ -476,8 +562,9 @@ def main(argv: list[str] | None = None) -> int:
         print(format_table(results))
         log = results.get("server_log", [])
         if log:
-            heads = list(dict.fromkeys(line for line in log if line[:1].strip() and line != "Traceback "
-                                       "(most recent call last):"))
+            heads = list(
+                dict.fromkeys(line for line in log if line[:1].strip() and line != "Traceback (most recent call last):")
+            )
             print(f"\nthe server logged {len(log)} lines under load, e.g.:\n" + "\n".join(heads[:8]))
     return 1 if any(r["errors"] for r in results["levels"]) else 0
 

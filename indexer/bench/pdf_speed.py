@@ -47,11 +47,13 @@ def pdfium_text(path: Path) -> str:
 
 def pdfminer_text(path: Path) -> str:
     from pdfminer.high_level import extract_text
+
     return extract_text(str(path))
 
 
 def pdfplumber_text(path: Path) -> str:
     import pdfplumber
+
     with pdfplumber.open(str(path)) as pdf:
         return "\n".join(page.extract_text() or "" for page in pdf.pages)
 
@@ -59,8 +61,10 @@ def pdfplumber_text(path: Path) -> str:
 def readers(compare: bool) -> dict[str, Callable[[Path], str]]:
     found = {"ours (pypdfium2 + layout)": read_pdf, "pypdfium2 plain text": pdfium_text}
     if compare:
-        for name, module, reader in (("pdfminer.six", "pdfminer", pdfminer_text),
-                                     ("pdfplumber", "pdfplumber", pdfplumber_text)):
+        for name, module, reader in (
+            ("pdfminer.six", "pdfminer", pdfminer_text),
+            ("pdfplumber", "pdfplumber", pdfplumber_text),
+        ):
             if importlib.util.find_spec(module):
                 found[name] = reader
     return found

@@ -67,10 +67,17 @@ def instrument(index: ReportIndex) -> PhaseTimer:
     """Time the phases of index.search (see the module docstring)."""
     timer = PhaseTimer()
     from indexer.engine import ranking  # word_scores is a function of the ranking module
-    for owner, method, phase in ((index, "match", "match"), (index.grams, "verify", "verify"),
-                                 (index, "select", "filter"), (index, "order", "order"),
-                                 (ranking, "word_scores", "word_scores"), (index.grams, "occurrences", "occurrences"),
-                                 (index, "hits", "hits"), (index, "facets", "facets")):
+
+    for owner, method, phase in (
+        (index, "match", "match"),
+        (index.grams, "verify", "verify"),
+        (index, "select", "filter"),
+        (index, "order", "order"),
+        (ranking, "word_scores", "word_scores"),
+        (index.grams, "occurrences", "occurrences"),
+        (index, "hits", "hits"),
+        (index, "facets", "facets"),
+    ):
         timer.wrap(owner, method, phase)
     return timer
 
@@ -101,11 +108,14 @@ def summary(rows: list[dict]) -> str:
     """The phases at the median query and over the slowest 5%, and the slowest queries."""
     totals = np.array([r["total"] for r in rows])
     median_row = rows[int(np.argsort(totals)[len(totals) // 2])]
-    slow = [rows[i] for i in np.argsort(-totals)[:max(1, len(rows) // 20)]]
-    lines = [f"{len(rows)} queries; total p50 {np.percentile(totals, 50) * 1e3:.2f} ms, "
-             f"p95 {np.percentile(totals, 95) * 1e3:.2f} ms, max {totals.max() * 1e3:.2f} ms",
-             "", "| phase | p50 of phase ms | median query ms (share) | slowest 5% mean ms (share) | all queries share |",
-             "|---|---|---|---|---|"]
+    slow = [rows[i] for i in np.argsort(-totals)[: max(1, len(rows) // 20)]]
+    lines = [
+        f"{len(rows)} queries; total p50 {np.percentile(totals, 50) * 1e3:.2f} ms, "
+        f"p95 {np.percentile(totals, 95) * 1e3:.2f} ms, max {totals.max() * 1e3:.2f} ms",
+        "",
+        "| phase | p50 of phase ms | median query ms (share) | slowest 5% mean ms (share) | all queries share |",
+        "|---|---|---|---|---|",
+    ]
     grand = sum(r["total"] for r in rows)
     slow_total = float(np.mean([r["total"] for r in slow]))
     for phase in PHASES:
@@ -114,20 +124,30 @@ def summary(rows: list[dict]) -> str:
         mine = median_row[phase] * 1e3
         slow_mean = float(np.mean([r[phase] for r in slow])) * 1e3
         share_all = sum(r[phase] for r in rows) / grand
-        lines.append(f"| {name} | {p50:.2f} | {mine:.2f} ({mine / (median_row['total'] * 1e3):.0%}) | "
-                     f"{slow_mean:.2f} ({slow_mean / (slow_total * 1e3):.0%}) | {share_all:.0%} |")
-    lines.append(f"| total | {np.percentile(totals, 50) * 1e3:.2f} | {median_row['total'] * 1e3:.2f} | "
-                 f"{slow_total * 1e3:.2f} | 100% |")
-    lines += ["", f"median query: {median_row['text']!r} ({median_row['matches']:,} matches)", "",
-              "slowest queries (ms): total = match (verify) + filter + order (word_scores, occurrences) "
-              "+ hits + facets + other"]
+        lines.append(
+            f"| {name} | {p50:.2f} | {mine:.2f} ({mine / (median_row['total'] * 1e3):.0%}) | "
+            f"{slow_mean:.2f} ({slow_mean / (slow_total * 1e3):.0%}) | {share_all:.0%} |"
+        )
+    lines.append(
+        f"| total | {np.percentile(totals, 50) * 1e3:.2f} | {median_row['total'] * 1e3:.2f} | "
+        f"{slow_total * 1e3:.2f} | 100% |"
+    )
+    lines += [
+        "",
+        f"median query: {median_row['text']!r} ({median_row['matches']:,} matches)",
+        "",
+        "slowest queries (ms): total = match (verify) + filter + order (word_scores, occurrences) "
+        "+ hits + facets + other",
+    ]
     for r in sorted(rows, key=lambda r: -r["total"])[:10]:
         f = {k: r[k] * 1e3 for k in PHASES + ("total",)}
         where = _filters_text(r["filters"])
-        lines.append(f"  {r['text']!r}{where}: {r['matches']:,} matches, {f['total']:.1f} = "
-                     f"{f['match']:.1f} ({f['verify']:.1f}) + {f['filter']:.1f} + "
-                     f"{f['order']:.1f} ({f['word_scores']:.1f}, {f['occurrences']:.1f}) + {f['hits']:.1f} + "
-                     f"{f['facets']:.1f} + {f['other']:.1f}")
+        lines.append(
+            f"  {r['text']!r}{where}: {r['matches']:,} matches, {f['total']:.1f} = "
+            f"{f['match']:.1f} ({f['verify']:.1f}) + {f['filter']:.1f} + "
+            f"{f['order']:.1f} ({f['word_scores']:.1f}, {f['occurrences']:.1f}) + {f['hits']:.1f} + "
+            f"{f['facets']:.1f} + {f['other']:.1f}"
+        )
     return "\n".join(lines)
 
 
@@ -155,16 +175,24 @@ def floor_ms(index: ReportIndex, repeat: int = 50) -> float:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m indexer.bench.profile", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m indexer.bench.profile",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--size", type=int, default=100_000, help="paragraphs to generate (as the benchmark)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--index", type=Path, default=None,
-                        help="an index already built from this size and seed (e.g. the benchmark's "
-                             "data/bench/work/index); built into data/bench/profile when not given")
+    parser.add_argument(
+        "--index",
+        type=Path,
+        default=None,
+        help="an index already built from this size and seed (e.g. the benchmark's "
+        "data/bench/work/index); built into data/bench/profile when not given",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per query; the median is kept")
-    parser.add_argument("--query", action="append", default=[],
-                        help="profile this query instead of the benchmark's (repeatable)")
+    parser.add_argument(
+        "--query", action="append", default=[], help="profile this query instead of the benchmark's (repeatable)"
+    )
     parser.add_argument("--cprofile", action="store_true", help="also print cProfile's top functions")
     args = parser.parse_args(argv)
     reports = generate(learn(Path(__file__).resolve().parents[2] / "data" / "reports"), args.size, seed=args.seed)

@@ -23,9 +23,28 @@ from indexer.engine.query import parse_query
 from indexer.engine.search import Filters, ReportIndex
 from indexer.text.normalize import normalize
 
-COMMON_TERMS = ["法治", "法治政府建设", "法律明白人", "普法", "依法行政", "执法", "宣传", "第一责任人",
-                "矛盾纠纷", "法律顾问", "八五普法", "行政执法", "乡村振兴", "习近平法治思想", "调解",
-                "规范性文件", "政务公开", "营商环境", "综合行政执法", "重大行政决策"]
+COMMON_TERMS = [
+    "法治",
+    "法治政府建设",
+    "法律明白人",
+    "普法",
+    "依法行政",
+    "执法",
+    "宣传",
+    "第一责任人",
+    "矛盾纠纷",
+    "法律顾问",
+    "八五普法",
+    "行政执法",
+    "乡村振兴",
+    "习近平法治思想",
+    "调解",
+    "规范性文件",
+    "政务公开",
+    "营商环境",
+    "综合行政执法",
+    "重大行政决策",
+]
 
 
 def make_queries(texts: list[str], rng: random.Random, random_count: int = 60) -> list[tuple[str, Filters]]:
@@ -35,9 +54,13 @@ def make_queries(texts: list[str], rng: random.Random, random_count: int = 60) -
         text = texts[rng.randrange(len(texts))]
         size = rng.randint(1, 8)
         start = rng.randrange(max(1, len(text) - size))
-        needle = text[start:start + size]
-        if normalize(needle) and not any(c.isspace() or c == '"' for c in needle) and not needle.startswith("-") \
-                and needle != "OR":
+        needle = text[start : start + size]
+        if (
+            normalize(needle)
+            and not any(c.isspace() or c == '"' for c in needle)
+            and not needle.startswith("-")
+            and needle != "OR"
+        ):
             queries.append((needle, Filters()))
     queries += [(t, Filters()) for t in COMMON_TERMS]
     for _ in range(4):
@@ -103,8 +126,10 @@ def _serve_probe(generation: str, queries: list, conn) -> None:
 def probe_server(generation: Path, queries) -> dict:
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe()
-    plain = [(t, {"townships": f.townships, "year_from": f.year_from, "year_to": f.year_to,
-                  "sections": f.sections}) for t, f in queries]
+    plain = [
+        (t, {"townships": f.townships, "year_from": f.year_from, "year_to": f.year_to, "sections": f.sections})
+        for t, f in queries
+    ]
     proc = ctx.Process(target=_serve_probe, args=(str(generation), plain, child))
     proc.start()
     child.close()
@@ -122,9 +147,11 @@ def _expected_facets(counts: dict[str, np.ndarray]) -> dict[str, dict[int, int]]
 
 
 def _our_facets(facets: dict, index) -> dict[str, dict[int, int]]:
-    return {"township": {index.township_code[f["value"]]: f["count"] for f in facets["township"]},
-            "section": {index.section_keys.index(f["value"]): f["count"] for f in facets["section"]},
-            "year": {(f["value"] or 0): f["count"] for f in facets["year"]}}
+    return {
+        "township": {index.township_code[f["value"]]: f["count"] for f in facets["township"]},
+        "section": {index.section_keys.index(f["value"]): f["count"] for f in facets["section"]},
+        "year": {(f["value"] or 0): f["count"] for f in facets["year"]},
+    }
 
 
 def check_agreement(queries, answers: dict, index) -> list[str]:
@@ -144,8 +171,9 @@ def check_agreement(queries, answers: dict, index) -> list[str]:
         found = {name: sorted(answers[(name, "all")][i]) for name in listing}
         wrong = [name for name in listing if found[name] != expected]
         if wrong:
-            problems.append(f"{text!r} {filters}: brute force {len(expected)}, "
-                            + ", ".join(f"{n} {len(found[n])}" for n in wrong))
+            problems.append(
+                f"{text!r} {filters}: brute force {len(expected)}, " + ", ".join(f"{n} {len(found[n])}" for n in wrong)
+            )
             continue
         totals = {name: answers[(name, "top")][i][0] for name in counting}
         if set(totals.values()) != {len(expected)}:
@@ -180,8 +208,10 @@ def run(size: int, seed: int, workdir: Path, timing: bool = True) -> dict:
     generate_s = time.perf_counter() - t0
     texts = [p.text for r in reports for p in r.paragraphs]
     text_bytes = sum(len(t.encode("utf-8")) for t in texts)
-    print(f"corpus: {len(texts)} paragraphs, {text_bytes / 1e6:.1f} MB of UTF-8 text "
-          f"(generated in {generate_s:.1f} s)", file=sys.stderr)
+    print(
+        f"corpus: {len(texts)} paragraphs, {text_bytes / 1e6:.1f} MB of UTF-8 text (generated in {generate_s:.1f} s)",
+        file=sys.stderr,
+    )
 
     t0 = time.perf_counter()
     generation = build_index(reports, workdir / "index")
@@ -204,8 +234,13 @@ def run(size: int, seed: int, workdir: Path, timing: bool = True) -> dict:
     print(f"tantivy: built in {tantivy_build_s:.1f} s", file=sys.stderr)
 
     queries = make_queries(texts, random.Random(seed * 7919 + size))
-    results: dict = {"size": len(texts), "seed": seed, "queries": len(queries), "text_mb": text_bytes / 1e6,
-                     "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"}
+    results: dict = {
+        "size": len(texts),
+        "seed": seed,
+        "queries": len(queries),
+        "text_mb": text_bytes / 1e6,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+    }
     engines = [ours, brute, sql, tantivy]
     latency: dict = {}
     answers: dict = {}
@@ -215,14 +250,22 @@ def run(size: int, seed: int, workdir: Path, timing: bool = True) -> dict:
             answers[(name, mode)] = got
             print(f"{name} {mode}: p50 {stats['p50']:.1f} ms, p95 {stats['p95']:.1f} ms", file=sys.stderr)
     results["agreement_problems"] = check_agreement(queries, answers, index)
-    built = {"ours": (build_s, dir_size(generation)), "brute force": (0.0, 0),
-             "sqlite fts5": (sql_build_s, (workdir / "fts.sqlite").stat().st_size),
-             "tantivy": (tantivy_build_s, dir_size(workdir / "tantivy"))}
+    built = {
+        "ours": (build_s, dir_size(generation)),
+        "brute force": (0.0, 0),
+        "sqlite fts5": (sql_build_s, (workdir / "fts.sqlite").stat().st_size),
+        "tantivy": (tantivy_build_s, dir_size(workdir / "tantivy")),
+    }
     results["engines"] = {
-        name: {"build_s": seconds, "index_mb": size_bytes / 1e6,
-               **({"paragraphs_per_s": len(texts) / seconds} if seconds else {}),
-               "top10": latency[(name, "top")], "all": latency[(name, "all")]}
-        for name, (seconds, size_bytes) in built.items()}
+        name: {
+            "build_s": seconds,
+            "index_mb": size_bytes / 1e6,
+            **({"paragraphs_per_s": len(texts) / seconds} if seconds else {}),
+            "top10": latency[(name, "top")],
+            "all": latency[(name, "all")],
+        }
+        for name, (seconds, size_bytes) in built.items()
+    }
     results["engines"]["tantivy + facets"] = {"top10": latency[("tantivy + facets", "top")]}
     if timing:
         try:
@@ -240,34 +283,47 @@ def _ms(stats: dict | None) -> str:
 def format_table(results: dict) -> str:
     e = results["engines"]
     ours = e["ours"]
-    lines = [f"{results['size']:,} paragraphs, {results['text_mb']:.0f} MB text, {results['queries']} queries, "
-             f"{results['machine']}",
-             "| engine | build s | paragraphs/s | index MB | top 10 + total (+ facets) p50 / p95 / max ms "
-             "| all hits p50 / p95 / max ms |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        f"{results['size']:,} paragraphs, {results['text_mb']:.0f} MB text, {results['queries']} queries, "
+        f"{results['machine']}",
+        "| engine | build s | paragraphs/s | index MB | top 10 + total (+ facets) p50 / p95 / max ms "
+        "| all hits p50 / p95 / max ms |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, row in e.items():
         pps = f"{row['paragraphs_per_s']:,.0f}" if row.get("paragraphs_per_s") else "-"
         build = f"{row['build_s']:.1f}" if row.get("build_s") else "-"
         size = f"{row['index_mb']:,.0f}" if row.get("index_mb") else "-"
         lines.append(f"| {name} | {build} | {pps} | {size} | {_ms(row['top10'])} | {_ms(row.get('all'))} |")
     lines.append("")
-    lines.append("ours, brute force, sqlite fts5 and tantivy + facets: top 10, exact total and facet counts; "
-                 "tantivy: top 10 by its BM25 and exact total, no facets")
+    lines.append(
+        "ours, brute force, sqlite fts5 and tantivy + facets: top 10, exact total and facet counts; "
+        "tantivy: top 10 by its BM25 and exact total, no facets"
+    )
     for other, row in e.items():
         if other == "ours":
             continue
-        ratios = [f"{k} {p} {ours[k][p] / max(row[k][p], 1e-9):.2f}x"
-                  for k in ("top10", "all") if row.get(k) for p in ("p50", "p95")]
+        ratios = [
+            f"{k} {p} {ours[k][p] / max(row[k][p], 1e-9):.2f}x"
+            for k in ("top10", "all")
+            if row.get(k)
+            for p in ("p50", "p95")
+        ]
         lines.append(f"ours / {other} latency: " + ", ".join(ratios))
     if "peak_rss_mb" in ours:
-        lines.append(f"ours: index {ours['index_mb'] / results['text_mb']:.2f}x the text; "
-                     f"server peak memory {ours['peak_rss_mb']:.0f} MB; "
-                     f"open + first query {ours['first_query_s']:.2f} s")
+        lines.append(
+            f"ours: index {ours['index_mb'] / results['text_mb']:.2f}x the text; "
+            f"server peak memory {ours['peak_rss_mb']:.0f} MB; "
+            f"open + first query {ours['first_query_s']:.2f} s"
+        )
     if "probe_error" in ours:
         lines.append(f"ours: the fresh-process probe failed ({ours['probe_error']})")
     problems = results["agreement_problems"]
-    lines.append("results identical to brute force, SQLite and Tantivy for every query" if not problems
-                 else f"{len(problems)} DISAGREEMENTS: " + "; ".join(problems[:5]))
+    lines.append(
+        "results identical to brute force, SQLite and Tantivy for every query"
+        if not problems
+        else f"{len(problems)} DISAGREEMENTS: " + "; ".join(problems[:5])
+    )
     return "\n".join(lines)
 
 
@@ -276,7 +332,9 @@ def main(argv=None) -> int:
     parser.add_argument("--size", type=int, default=100_000, help="paragraphs to generate (10000, 100000, 1000000)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=Path("data/bench/work"))
-    parser.add_argument("--out", type=Path, default=None, help="JSON results file (default data/bench/results-SIZE.json)")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="JSON results file (default data/bench/results-SIZE.json)"
+    )
     args = parser.parse_args(argv)
     results = run(args.size, args.seed, args.workdir)
     out = args.out or Path("data/bench") / f"results-{args.size}.json"
@@ -285,4 +343,3 @@ def main(argv=None) -> int:
     print(format_table(results))
     print(f"results written to {out}", file=sys.stderr)
     return 1 if results["agreement_problems"] else 0
-

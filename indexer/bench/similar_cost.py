@@ -66,8 +66,9 @@ def _build(reports, target: Path, with_similarity: bool = True) -> dict:
             similar.write = lambda *args, **kwargs: None
         start = time.perf_counter()
         build_index(reports, target)
-        child.send({"s": time.perf_counter() - start,
-                    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+        child.send(
+            {"s": time.perf_counter() - start, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+        )
 
     process = multiprocessing.get_context("fork").Process(target=work)
     process.start()
@@ -118,9 +119,13 @@ def _precision(index: ReportIndex, rng: random.Random, sample: int = 2000) -> di
     texts_a = index.grams.texts.many(sources)
     texts_b = index.grams.texts.many(targets)
     exact = np.array([similar.jaccard(a, b) for a, b in zip(texts_a, texts_b)])
-    return {"sampled": len(exact), "below_threshold": float(np.mean(exact < similar.THRESHOLD)),
-            "below_0.4": float(np.mean(exact < 0.4)), "median": float(np.median(exact)),
-            "p5": float(np.percentile(exact, 5))}
+    return {
+        "sampled": len(exact),
+        "below_threshold": float(np.mean(exact < similar.THRESHOLD)),
+        "below_0.4": float(np.mean(exact < 0.4)),
+        "median": float(np.median(exact)),
+        "p5": float(np.percentile(exact, 5)),
+    }
 
 
 def run(size: int, seed: int, workdir: Path, baseline: bool) -> dict:
@@ -142,14 +147,15 @@ def run(size: int, seed: int, workdir: Path, baseline: bool) -> dict:
     norms = [normalize(p.text) for r in reports for p in r.paragraphs]
     del reports
     cpu = time.process_time()
-    sketches = [similar.sketch(norms[lo:lo + CHUNK]) for lo in range(0, len(norms), CHUNK)]
+    sketches = [similar.sketch(norms[lo : lo + CHUNK]) for lo in range(0, len(norms), CHUNK)]
     results["sketch_cpu_s"] = time.process_time() - cpu
     del norms
     print(f"sketches: {results['sketch_cpu_s']:.1f} s CPU", file=sys.stderr)
     counts = similar.PairCounts()
     (workdir / "pairs").mkdir()
-    _, results["pairs_wall_s"], results["pairs_cpu_s"] = _timed(similar.write, workdir / "pairs", sketches, kinds,
-                                                                report, counts)
+    _, results["pairs_wall_s"], results["pairs_cpu_s"] = _timed(
+        similar.write, workdir / "pairs", sketches, kinds, report, counts
+    )
     results["counts"] = vars(counts)
     print(f"pairs: {results['pairs_wall_s']:.1f} s; {counts}", file=sys.stderr)
     values = np.concatenate([s.values for s in sketches])
@@ -172,7 +178,8 @@ def run(size: int, seed: int, workdir: Path, baseline: bool) -> dict:
     page = index.hits(list(range(100)))
     offsets = np.asarray(index.similar.offsets)
     results["report_page_counts_100_ms"] = _latency(
-        lambda _: np.diff(offsets[[p.pid for p in page] + [page[-1].pid + 1]]), range(200))
+        lambda _: np.diff(offsets[[p.pid for p in page] + [page[-1].pid + 1]]), range(200)
+    )
     chosen = rng.sample(index.reports, min(200, len(index.reports)))
     results["reuse_view_ms"] = _latency(lambda r: similar.report_reuse(index, r), chosen)
     results["recall"] = _recall(index, values, compared, rng)
@@ -188,35 +195,47 @@ def format_report(r: dict) -> str:
         f"  build time added: sketches {r['sketch_cpu_s']:.1f} s CPU (in the analysis processes), "
         f"pairs {r['pairs_wall_s']:.1f} s (build process)",
         f"  whole build: {r['build']['s']:.1f} s, peak memory {r['build']['peak_rss_mb']:,.0f} MB"
-        + (f"; without similarity {base['s']:.1f} s, {base['peak_rss_mb']:,.0f} MB "
-           f"({r['build']['s'] - base['s']:+.1f} s, {r['build']['peak_rss_mb'] - base['peak_rss_mb']:+,.0f} MB)"
-           if base else ""),
+        + (
+            f"; without similarity {base['s']:.1f} s, {base['peak_rss_mb']:,.0f} MB "
+            f"({r['build']['s'] - base['s']:+.1f} s, {r['build']['peak_rss_mb'] - base['peak_rss_mb']:+,.0f} MB)"
+            if base
+            else ""
+        ),
         f"  index size added: {r['similar_mb']:.1f} MB of {r['index_mb']:.0f} MB",
         f"  pairs: {c['compared']:,} paragraphs compared, {c['candidates']:,} candidates, "
         f"{c['other_reports']:,} across reports, {c['listed']:,} listed; "
         f"{r['paragraphs_with_matches']:,} paragraphs have a match ({r['listed_per_matched_paragraph']:.1f} listed each), "
         f"{c['more']:,} flagged more",
     ]
-    for key, label in (("lookup_ms", "lookup, random compared paragraph"),
-                       ("lookup_with_matches_ms", "lookup, paragraph with matches"),
-                       ("report_page_counts_100_ms", "report page counts, 100 paragraphs"),
-                       ("reuse_view_ms", "report reuse view")):
+    for key, label in (
+        ("lookup_ms", "lookup, random compared paragraph"),
+        ("lookup_with_matches_ms", "lookup, paragraph with matches"),
+        ("report_page_counts_100_ms", "report page counts, 100 paragraphs"),
+        ("reuse_view_ms", "report reuse view"),
+    ):
         s = r[key]
         lines.append(f"  {label}: p50 {s['p50']:.2f} ms, p95 {s['p95']:.2f} ms, max {s['max']:.2f} ms")
-    recall = ", ".join(f"{k}: {v['listed']}/{v['pairs']}" + (f" ({v['recall']:.1%})" if v["recall"] is not None else "")
-                       for k, v in r["recall"].items())
+    recall = ", ".join(
+        f"{k}: {v['listed']}/{v['pairs']}" + (f" ({v['recall']:.1%})" if v["recall"] is not None else "")
+        for k, v in r["recall"].items()
+    )
     lines.append(f"  recall around {RECALL_SAMPLE} random paragraphs: {recall}")
     p = r["precision"]
     if p.get("sampled"):
-        lines.append(f"  listed pairs ({p['sampled']} sampled): exact similarity median {p['median']:.2f}, "
-                     f"5th percentile {p['p5']:.2f}; {p['below_threshold']:.1%} under {similar.THRESHOLD}, "
-                     f"{p['below_0.4']:.1%} under 0.4")
+        lines.append(
+            f"  listed pairs ({p['sampled']} sampled): exact similarity median {p['median']:.2f}, "
+            f"5th percentile {p['p5']:.2f}; {p['below_threshold']:.1%} under {similar.THRESHOLD}, "
+            f"{p['below_0.4']:.1%} under 0.4"
+        )
     return "\n".join(lines)
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m indexer.bench.similar_cost", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m indexer.bench.similar_cost",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--size", type=int, default=100_000, help="paragraphs to generate")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=Path("data/bench/similar-work"))

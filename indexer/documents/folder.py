@@ -71,7 +71,7 @@ def scan_folder(data_dir: Path) -> tuple[list[Path], list[tuple[str, str]]]:
 
 def relative(data_dir: Path, path: Path) -> str:
     """The name of a file found by scan_folder relative to data_dir, with forward slashes."""
-    return str(path)[len(str(data_dir)) + 1:].replace(os.sep, "/")
+    return str(path)[len(str(data_dir)) + 1 :].replace(os.sep, "/")
 
 
 def _inside(path: Path, root: Path) -> bool:

@@ -35,8 +35,9 @@ def read_document(path: Path) -> Document:
     """
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise IngestError(f"unsupported file type '{suffix or path.name}' "
-                          "(expected .txt, .md, .docx, .doc, .pdf, .html or .htm)")
+        raise IngestError(
+            f"unsupported file type '{suffix or path.name}' (expected .txt, .md, .docx, .doc, .pdf, .html or .htm)"
+        )
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -54,13 +55,16 @@ def _read_by_type(path: Path, suffix: str, data: bytes) -> Document:
     # The format readers import this module (IngestError, decode_bytes): import them late.
     if suffix == ".pdf":
         from indexer.documents.formats.pdf import read_pdf
+
         return Document(read_pdf(path), whole_paragraphs=True)
     if suffix in (".html", ".htm"):
         from indexer.documents.formats.html import read_html
+
         page = read_html(data)
         return Document(page.text, whole_paragraphs=True, page_meta=page.meta)
     if suffix == ".doc":
         from indexer.documents.formats.doc import read_doc
+
         return Document(read_doc(path, data), whole_paragraphs=True)
     if suffix == ".docx":
         return Document(read_docx(path))

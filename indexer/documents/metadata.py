@@ -25,10 +25,20 @@ MANIFEST_FIELDS = {"township", "county", "prefecture", "province", "year", "date
 PLACE_FIELDS = ("province", "prefecture", "county", "township")
 
 #: What the site calls each source of a value.
-SOURCE_NAMES = {"title": "据标题", "letterhead": "据文头", "signature": "据落款", "opening": "据开头段",
-                "body": "据正文", "heading": "据小标题", "document number": "据文号", "date": "据成文日期",
-                "page metadata": "据网页信息", "table": "据行政区划表", "manifest": "据 manifest.toml",
-                "folder": "据文件夹名"}
+SOURCE_NAMES = {
+    "title": "据标题",
+    "letterhead": "据文头",
+    "signature": "据落款",
+    "opening": "据开头段",
+    "body": "据正文",
+    "heading": "据小标题",
+    "document number": "据文号",
+    "date": "据成文日期",
+    "page metadata": "据网页信息",
+    "table": "据行政区划表",
+    "manifest": "据 manifest.toml",
+    "folder": "据文件夹名",
+}
 
 #: How much a mention of a township counts in each part of the report.
 ZONE_WEIGHTS = {"title": 10, "letterhead": 8, "signature": 8, "opening": 3, "body": 1}
@@ -45,14 +55,20 @@ _YEAR_TEXT = r"((?:19|20)\d{2}|[二][〇○零][一二三四五六七八九〇�
 _YEAR = re.compile(_YEAR_TEXT + r"\s*年")
 _RANGE = re.compile(r"(?:19|20)\d{2}\s*[-－—–~～至到]\s*" + _YEAR_TEXT + r"\s*年|" + _YEAR_TEXT + r"\s*[-－—–~～至到]")
 _QUOTED = re.compile(r"《[^》]*》|“[^”]*”")
-_OPENING_YEAR = re.compile(r"(?:^|现将|关于|^在|[，,。；;]\s*)" + _YEAR_TEXT + r"\s*年(?:度)?(?=以来|来|[，,]|是|我|全|，)")
+_OPENING_YEAR = re.compile(
+    r"(?:^|现将|关于|^在|[，,。；;]\s*)" + _YEAR_TEXT + r"\s*年(?:度)?(?=以来|来|[，,]|是|我|全|，)"
+)
 _REPORT_ON = re.compile(r"现(?:将|对|就|把)(.{0,40}?)(?:报告|汇报|总结|通报)如下")
 _DOC_NUMBER = re.compile(r"[〔\[［【(（]\s*((?:19|20)\d{2})\s*[〕\]］】)）]\s*\d{1,4}\s*号")
-_DATE = re.compile(r"^([0-9０-９〇零○一二三四五六七八九]{4})\s*年\s*([0-9０-９十一二三四五六七八九]{1,3})\s*月\s*"
-                   r"([0-9０-９十一二三四五六七八九]{1,3})\s*日$")
+_DATE = re.compile(
+    r"^([0-9０-９〇零○一二三四五六七八九]{4})\s*年\s*([0-9０-９十一二三四五六七八九]{1,3})\s*月\s*"
+    r"([0-9０-９十一二三四五六七八九]{1,3})\s*日$"
+)
 _ISO_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-_STATED = re.compile(r"^(?:中共)?([\u4e00-\u9fff]{2,10}?(?:乡|镇|街道|苏木))(?:人民政府|党委|委员会|党工委|办事处|政府|关于|"
-                     r"\d{4}|二[〇○零]|法治)")
+_STATED = re.compile(
+    r"^(?:中共)?([\u4e00-\u9fff]{2,10}?(?:乡|镇|街道|苏木))(?:人民政府|党委|委员会|党工委|办事处|政府|关于|"
+    r"\d{4}|二[〇○零]|法治)"
+)
 
 
 @dataclass
@@ -98,6 +114,7 @@ class Zones:
 
 
 # -- zones and title ----------------------------------------------------------------------
+
 
 def find_zones(lines: list[str]) -> Zones:
     """Title, letterhead, addressee, opening, headings and signature of a report's lines."""
@@ -156,6 +173,7 @@ def title_of(zones: Zones, raw_lines: list[str]) -> str | None:
 
 # -- places -------------------------------------------------------------------------------
 
+
 def _township_mentions(gaz: Gazetteer, text: str) -> list:
     """Township names in text: three characters or more anywhere, two only where anchored."""
     return [m for m in gaz.mentions(text, TOWNSHIP) if len(m.name) >= 3 or _anchored(gaz, text, m.start)]
@@ -165,7 +183,7 @@ def _anchored(gaz: Gazetteer, text: str, start: int) -> bool:
     """A name starts a line, follows a non-Chinese character, 中共/关于, or a higher-level place name."""
     if start == 0 or not ("\u3400" <= text[start - 1] <= "\u9fff"):
         return True
-    before = text[max(0, start - 12):start]
+    before = text[max(0, start - 12) : start]
     if before.endswith(_ANCHOR_BEFORE):
         return True
     return any(m.end == len(before) for lvl in (COUNTY, PREFECTURE, PROVINCE) for m in gaz.mentions(before, lvl))
@@ -182,7 +200,7 @@ def find_township(gaz: Gazetteer, zones: Zones) -> tuple[str | None, str | None,
                 if zone == "body":
                     body_counts[m.name] += 1
                     continue
-                bonus = 3 if _ORGAN_AFTER.match(line[m.end:]) else 0
+                bonus = 3 if _ORGAN_AFTER.match(line[m.end :]) else 0
                 scores[m.name] += ZONE_WEIGHTS[zone] + bonus
                 best_zone.setdefault(m.name, zone)
     for name, count in body_counts.items():
@@ -191,8 +209,11 @@ def find_township(gaz: Gazetteer, zones: Zones) -> tuple[str | None, str | None,
     stated = _stated_name(gaz, zones)
     strong = {n for n, z in best_zone.items() if z in ("title", "letterhead", "signature")}
     if stated and stated not in scores and not strong:
-        return stated, _zone_of(zones, stated), [
-            f"township {stated} is not in the division table ({gaz.edition}); new or renamed?"]
+        return (
+            stated,
+            _zone_of(zones, stated),
+            [f"township {stated} is not in the division table ({gaz.edition}); new or renamed?"],
+        )
     if not scores:
         return _slogan_name(gaz, zones)
     name = max(scores, key=lambda n: (scores[n], len(n)))
@@ -202,8 +223,9 @@ def find_township(gaz: Gazetteer, zones: Zones) -> tuple[str | None, str | None,
     elif best_zone[name] in ("opening", "body"):
         rivals = sorted((n for n in scores if n != name and scores[n] >= scores[name] / 2), key=lambda n: -scores[n])
         if rivals:
-            notes.append(f"township {name} is not named in the title or signature; candidates: "
-                         + ", ".join([name] + rivals[:4]))
+            notes.append(
+                f"township {name} is not named in the title or signature; candidates: " + ", ".join([name] + rivals[:4])
+            )
     return name, best_zone[name], notes
 
 
@@ -219,8 +241,14 @@ def _slogan_name(gaz: Gazetteer, zones: Zones) -> tuple[str | None, str | None, 
     names = sorted(n for n in found if gaz.places_named(n, TOWNSHIP))
     if len(names) != 1:
         return None, None, []
-    return names[0], "body", [f"township {names[0]} is inferred from the slogan 法治{names[0][:-1]} "
-                              "and is not named in the title or signature"]
+    return (
+        names[0],
+        "body",
+        [
+            f"township {names[0]} is inferred from the slogan 法治{names[0][:-1]} "
+            "and is not named in the title or signature"
+        ],
+    )
 
 
 def _stated_name(gaz: Gazetteer, zones: Zones) -> str | None:
@@ -229,11 +257,12 @@ def _stated_name(gaz: Gazetteer, zones: Zones) -> str | None:
         for line in zones.text(zone):
             rest = line.removeprefix("中共").removeprefix("关于")
             while True:  # strip the higher-level places written before the township
-                lead = [m for lvl in (PROVINCE, PREFECTURE, COUNTY) for m in gaz.mentions(rest[:12], lvl)
-                        if m.start == 0]
+                lead = [
+                    m for lvl in (PROVINCE, PREFECTURE, COUNTY) for m in gaz.mentions(rest[:12], lvl) if m.start == 0
+                ]
                 if not lead:
                     break
-                rest = rest[max(m.end for m in lead):]
+                rest = rest[max(m.end for m in lead) :]
             m = _STATED.match(rest)
             if m:
                 return m.group(1)
@@ -340,21 +369,31 @@ def find_places(meta: Metadata, gaz: Gazetteer, zones: Zones, folder: str | None
         listed = "; ".join(_describe(gaz, p) + name for p in candidates[:6])
         more = f" and {len(candidates) - 6} more" if len(candidates) > 6 else ""
         if county is not None:
-            meta.warn("township", f"none of the {len(candidates)} places named {name} in the table is in "
-                                  f"{county.name}: {listed}{more}; check the name")
+            meta.warn(
+                "township",
+                f"none of the {len(candidates)} places named {name} in the table is in "
+                f"{county.name}: {listed}{more}; check the name",
+            )
         else:
-            meta.warn("county", f"township {name} is shared by {len(candidates)} places and nothing in the "
-                                f"text settles which: {listed}{more}; set county")
+            meta.warn(
+                "county",
+                f"township {name} is shared by {len(candidates)} places and nothing in the "
+                f"text settles which: {listed}{more}; set county",
+            )
 
 
 def _check_county_agrees(meta: Metadata, gaz: Gazetteer, place: Place, zones: Zones, clues) -> None:
     county, _ = stated_county(gaz, zones, clues)
     if county is not None and not gaz.is_within(place, county):
-        meta.warn("county", f"the report names {county.name}, but the table puts {meta.township} "
-                             f"in {meta.county}; candidates: {meta.county}, {county.name}")
+        meta.warn(
+            "county",
+            f"the report names {county.name}, but the table puts {meta.township} "
+            f"in {meta.county}; candidates: {meta.county}, {county.name}",
+        )
 
 
 # -- year and date ------------------------------------------------------------------------
+
 
 def _year_value(text: str) -> int:
     return int("".join(_CN_DIGITS.get(c, c) for c in text).translate(_DIGITS))
@@ -463,8 +502,8 @@ def find_date(lines: list[str]) -> str | None:
 
 # -- the whole ----------------------------------------------------------------------------
 
-def extract_metadata(lines: list[str], folder: str | None = None,
-                     page_meta: dict[str, str] | None = None) -> Metadata:
+
+def extract_metadata(lines: list[str], folder: str | None = None, page_meta: dict[str, str] | None = None) -> Metadata:
     """Metadata of a report from its non-empty lines, the path it was found at and its page metadata."""
     gaz = gazetteer()
     zones = find_zones(lines)
@@ -499,11 +538,18 @@ def apply_manifest(meta: Metadata, entry: dict) -> None:
 
 
 def _resolve_manifest_place(meta: Metadata, gaz: Gazetteer, entry: dict) -> None:
-    higher = [p for f, lvl in (("county", COUNTY), ("prefecture", PREFECTURE), ("province", PROVINCE))
-              if meta.__dict__.get(f) for p in gaz.places_named(meta.__dict__[f], lvl)]
+    higher = [
+        p
+        for f, lvl in (("county", COUNTY), ("prefecture", PREFECTURE), ("province", PROVINCE))
+        if meta.__dict__.get(f)
+        for p in gaz.places_named(meta.__dict__[f], lvl)
+    ]
     if meta.township:
-        places = [p for p in gaz.places_named(meta.township, TOWNSHIP)
-                  if not higher or any(gaz.is_within(p, h) for h in higher)]
+        places = [
+            p
+            for p in gaz.places_named(meta.township, TOWNSHIP)
+            if not higher or any(gaz.is_within(p, h) for h in higher)
+        ]
         if len(places) == 1:
             for name in ("province", "prefecture", "county"):
                 if name not in entry:
@@ -535,7 +581,7 @@ def load_manifest(data_dir: Path) -> dict[str, dict]:
         raise ManifestError(f"{path}: cannot read: {exc.strerror or exc}") from None
     unknown_top = set(raw) - {"files"}
     if unknown_top:
-        raise ManifestError(f"{path}: unknown table {sorted(unknown_top)[0]!r}; use [files.\"NAME\"]")
+        raise ManifestError(f'{path}: unknown table {sorted(unknown_top)[0]!r}; use [files."NAME"]')
     entries = raw.get("files", {})
     for name, entry in entries.items():
         if not isinstance(entry, dict):

@@ -73,9 +73,9 @@ class Gazetteer:
                 continue
             end = i + 1
             for size in range(min(longest, end), min_chars - 1, -1):
-                places = names.get(text[end - size:end])
+                places = names.get(text[end - size : end])
                 if places:
-                    found.append(Mention(text[end - size:end], end - size, end, places))
+                    found.append(Mention(text[end - size : end], end - size, end, places))
                     break
         return found
 

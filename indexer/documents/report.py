@@ -118,8 +118,9 @@ def tag_paragraphs(texts: list[str], closing_start: int, title: str | None) -> l
     title_lines = [t.lstrip("#").strip() for t in texts[:9]]
     title_at = next((i for i, t in enumerate(title_lines) if t == title), -1)
     if title_at < 0 and title:  # a title split over two lines
-        title_at = next((i + 1 for i in range(len(title_lines) - 1)
-                         if title_lines[i] + title_lines[i + 1] == title), -1)
+        title_at = next(
+            (i + 1 for i in range(len(title_lines) - 1) if title_lines[i] + title_lines[i + 1] == title), -1
+        )
     out: list[Paragraph] = []
     for i, raw in enumerate(texts):
         number = i + 1

@@ -65,8 +65,7 @@ def shape_of(line: str) -> LineShape:
     inner = line.rstrip("。：:")
     has_sentence = bool(_SENTENCE_END.search(inner))
     if level == 3:
-        pure = (not has_sentence and len(line) < MIN_ITEM_SENTENCE_CHARS
-                and not line.endswith(("，", ",", "、")))
+        pure = not has_sentence and len(line) < MIN_ITEM_SENTENCE_CHARS and not line.endswith(("，", ",", "、"))
     else:
         pure = not has_sentence and len(line) <= MAX_HEADING_CHARS
     return LineShape(level, line if pure else lead_of(line), pure)
@@ -84,13 +83,19 @@ def lead_of(text: str) -> str:
 # Keywords of the official outline of these reports (主要举措和成效 / 存在的不足和原因 /
 # 党政主要负责人履行推进法治建设第一责任人职责情况 / 下一年度推进法治政府建设的主要安排 /
 # 其他需要报告的情况) and its usual rewordings, matched on simplified text.
-_RESPONSIBILITY = re.compile(r"第一责任人|主要负责人|主要责任人|一把手|主要领导.{0,6}(职责|责任)|述法|"
-                             r"领导干部.{0,4}(履职|职责)")
+_RESPONSIBILITY = re.compile(
+    r"第一责任人|主要负责人|主要责任人|一把手|主要领导.{0,6}(职责|责任)|述法|"
+    r"领导干部.{0,4}(履职|职责)"
+)
 _RECTIFICATION = re.compile(r"督察|督查整改|整改落实|整改情况|问题整改|反馈问题")
 _PROBLEMS = re.compile(r"存在|不足|短板|差距|薄弱|困难|问题(和|与|及)(原因|困难|挑战)|主要问题")
-_PLANS = re.compile(r"下一步|下步|下一年|下年度|下阶段|明年|今后|安排|计划|打算|思路|建议|展望|\d{4}\s*年.{0,4}(工作)?(重点|目标|任务)")
-_MEASURES = re.compile(r"举措|措施|成效|成绩|完成情况|主要工作|工作情况|做法|开展情况|落实情况|推进情况|建设情况|"
-                       r"工作开展|取得|亮点|经验")
+_PLANS = re.compile(
+    r"下一步|下步|下一年|下年度|下阶段|明年|今后|安排|计划|打算|思路|建议|展望|\d{4}\s*年.{0,4}(工作)?(重点|目标|任务)"
+)
+_MEASURES = re.compile(
+    r"举措|措施|成效|成绩|完成情况|主要工作|工作情况|做法|开展情况|落实情况|推进情况|建设情况|"
+    r"工作开展|取得|亮点|经验"
+)
 _OVERVIEW = re.compile(r"基本情况|指导思想|总体要求|总体情况|概况|工作目标")
 _OTHER = re.compile(r"其他|其它|附件")
 _YEAR_OR_WORK = re.compile(r"\d{4}\s*年|法治|工作|推进")

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-ARRAY_BLOCK = 1 << 18   # elements per block of a numeric array
-TEXT_BLOCK = 128        # paragraphs per block of texts (zlib's window is 32 KB, so small blocks compress as well)
+ARRAY_BLOCK = 1 << 18  # elements per block of a numeric array
+TEXT_BLOCK = 128  # paragraphs per block of texts (zlib's window is 32 KB, so small blocks compress as well)
 
 
 def _write_blocks(path: Path, chunks, header: dict) -> None:
@@ -75,8 +75,9 @@ class BlockArray:
             deltas[starts[starts < len(array)]] = array[starts[starts < len(array)]]
             array = deltas.astype(array.dtype)
         header = {"length": len(array), "delta": starts is not None, "dtype": array.dtype.str}
-        _write_blocks(path, ((array[i:i + ARRAY_BLOCK].tobytes(), 1)
-                             for i in range(0, len(array), ARRAY_BLOCK)), header)
+        _write_blocks(
+            path, ((array[i : i + ARRAY_BLOCK].tobytes(), 1) for i in range(0, len(array), ARRAY_BLOCK)), header
+        )
 
     def __init__(self, path: Path):
         self.file = _BlockFile(path)
@@ -104,14 +105,14 @@ class BlockArray:
             first, last = lo // ARRAY_BLOCK, (hi - 1) // ARRAY_BLOCK
             parts = [self.block(b) for b in range(first, last + 1)]
             joined = parts[0] if len(parts) == 1 else np.concatenate(parts)
-            piece = joined[lo - first * ARRAY_BLOCK: hi - first * ARRAY_BLOCK]
+            piece = joined[lo - first * ARRAY_BLOCK : hi - first * ARRAY_BLOCK]
         return np.cumsum(piece, dtype=self.dtype) if self.delta else piece
 
     def warm(self) -> None:
         """Decompress every block, then keep one contiguous array in place of the blocks."""
         flat = np.empty(self.length, self.dtype)
         for b in range(len(self.file)):  # block by block, so memory never holds both copies
-            flat[b * ARRAY_BLOCK:(b + 1) * ARRAY_BLOCK] = self.block(b)
+            flat[b * ARRAY_BLOCK : (b + 1) * ARRAY_BLOCK] = self.block(b)
             self.file.cache.pop(b, None)
             time.sleep(0)
         self.flat = flat
@@ -150,8 +151,11 @@ class BlockTexts:
 
     @staticmethod
     def save(path: Path, texts: list[str]) -> None:
-        _write_blocks(path, (("\n".join(texts[i:i + TEXT_BLOCK]).encode("utf-8"), 6)
-                             for i in range(0, len(texts), TEXT_BLOCK)), {"count": len(texts)})
+        _write_blocks(
+            path,
+            (("\n".join(texts[i : i + TEXT_BLOCK]).encode("utf-8"), 6) for i in range(0, len(texts), TEXT_BLOCK)),
+            {"count": len(texts)},
+        )
 
     def __init__(self, path: Path):
         self.file = _BlockFile(path)

@@ -58,8 +58,10 @@ class BuildSummary:
     warnings: list[tuple[str, str]] = field(default_factory=list)
 
     def line(self) -> str:
-        return (f"indexed {self.reports} reports, {self.paragraphs} paragraphs "
-                f"({self.repairs} page breaks repaired); skipped {len(self.skipped)}")
+        return (
+            f"indexed {self.reports} reports, {self.paragraphs} paragraphs "
+            f"({self.repairs} page breaks repaired); skipped {len(self.skipped)}"
+        )
 
 
 Progress = Callable[[Iterable, str], Iterable]
@@ -69,14 +71,26 @@ def _no_progress(items: Iterable, desc: str) -> Iterable:
     return items
 
 
-def read_reports(data_dir: Path, summary: BuildSummary, progress: Progress = _no_progress,
-                 only: set[str] | None = None, taken: set[str] | None = None, scanned=None) -> list[Report]:
+def read_reports(
+    data_dir: Path,
+    summary: BuildSummary,
+    progress: Progress = _no_progress,
+    only: set[str] | None = None,
+    taken: set[str] | None = None,
+    scanned=None,
+) -> list[Report]:
     """Parse every report under data_dir (or those named in `only`); see iter_reports."""
     return list(iter_reports(data_dir, summary, progress, only, taken, scanned))
 
 
-def iter_reports(data_dir: Path, summary: BuildSummary, progress: Progress = _no_progress,
-                 only: set[str] | None = None, taken: set[str] | None = None, scanned=None) -> Iterator[Report]:
+def iter_reports(
+    data_dir: Path,
+    summary: BuildSummary,
+    progress: Progress = _no_progress,
+    only: set[str] | None = None,
+    taken: set[str] | None = None,
+    scanned=None,
+) -> Iterator[Report]:
     """The reports under data_dir (or those named in `only`), parsed READ_BATCH files at a time;
     bad files are recorded in the summary and skipped. A report id already used (or in
     `taken`) gets a suffix: -2, -3 … `scanned` is scan_folder's answer when already at hand."""
@@ -94,7 +108,7 @@ def iter_reports(data_dir: Path, summary: BuildSummary, progress: Progress = _no
     ticks = iter(progress(files, "reading"))
     with _pool_for(len(jobs) >= PARALLEL_READ_MIN) as pool:
         for lo in range(0, len(jobs), READ_BATCH):
-            batch = jobs[lo:lo + READ_BATCH]
+            batch = jobs[lo : lo + READ_BATCH]
             parsed = pool.map(_parse, batch, chunksize=8) if pool else map(_parse, batch)
             for (path, _), (report, error) in zip(batch, parsed):
                 next(ticks, None)
@@ -148,8 +162,9 @@ def is_stale(data_dir: Path, index_dir: Path) -> bool:
         raise BuildError(str(exc)) from None
 
 
-def build(data_dir: Path, index_dir: Path, progress: Progress = _no_progress,
-          on_wait: Callable[[], None] | None = None) -> BuildSummary:
+def build(
+    data_dir: Path, index_dir: Path, progress: Progress = _no_progress, on_wait: Callable[[], None] | None = None
+) -> BuildSummary:
     """Read data_dir and build a new index generation in index_dir; returns what happened.
 
     on_wait is called when another build of index_dir is running and this one waits for it.
@@ -188,9 +203,15 @@ def load_user_dict(data_dir: Path, summary: BuildSummary) -> tuple[Entry, ...]:
     return entries
 
 
-def build_index(reports: Iterable[Report], index_dir: Path, data_dir: Path | None = None,
-                signature: str | None = None, progress: Progress = _no_progress,
-                entries: tuple[Entry, ...] = (), on_wait: Callable[[], None] | None = None) -> Path:
+def build_index(
+    reports: Iterable[Report],
+    index_dir: Path,
+    data_dir: Path | None = None,
+    signature: str | None = None,
+    progress: Progress = _no_progress,
+    entries: tuple[Entry, ...] = (),
+    on_wait: Callable[[], None] | None = None,
+) -> Path:
     """Write reports as a new generation in index_dir and make it live; returns its folder."""
     prepare_index_dir(index_dir)
     with build_lock(index_dir, on_wait):
@@ -205,8 +226,9 @@ def build_index(reports: Iterable[Report], index_dir: Path, data_dir: Path | Non
         except BaseException as exc:
             shutil.rmtree(gen, ignore_errors=True)
             if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):
-                raise BuildError(f"cannot write the index in {index_dir}: {exc.strerror or exc}; "
-                                 "the previous index is unchanged") from None
+                raise BuildError(
+                    f"cannot write the index in {index_dir}: {exc.strerror or exc}; the previous index is unchanged"
+                ) from None
             raise
         # Keep the previous generation: a running server may still be reading it. Holding the
         # lock, any other generation is the remains of a build that died: nobody is writing it.
@@ -296,8 +318,14 @@ def analyse_chunk(job: tuple[list[dict], int, tuple[Entry, ...], Path]):
 SEGMENT_PARAGRAPHS = 250_000
 
 
-def _write_generation(reports: Iterable[Report], gen: Path, data_dir: Path | None, signature: str | None,
-                      progress: Progress, entries: tuple[Entry, ...]) -> None:
+def _write_generation(
+    reports: Iterable[Report],
+    gen: Path,
+    data_dir: Path | None,
+    signature: str | None,
+    progress: Progress,
+    entries: tuple[Entry, ...],
+) -> None:
     whoosh_dir = gen / layout.WHOOSH
     whoosh_index.create(whoosh_dir, entries)
     segments: list[dict] = []
@@ -328,13 +356,21 @@ def _write_generation(reports: Iterable[Report], gen: Path, data_dir: Path | Non
         flush(group)
     whoosh_index.commit(whoosh_dir, whoosh_segments)
     write_user_dict(gen, entries)
-    write_meta(gen, signature=signature, files=files, extras=extra_signatures(data_dir) if data_dir else {},
-               segments=segments, values={key: sorted(values) for key, values in names.items()}, deleted_reports=[],
-               live=live)
+    write_meta(
+        gen,
+        signature=signature,
+        files=files,
+        extras=extra_signatures(data_dir) if data_dir else {},
+        segments=segments,
+        values={key: sorted(values) for key, values in names.items()},
+        deleted_reports=[],
+        live=live,
+    )
 
 
-def write_segment(reports: list[Report], folder: Path, entries: tuple[Entry, ...], whoosh_dir: Path,
-                  progress: Progress = _no_progress) -> list:
+def write_segment(
+    reports: list[Report], folder: Path, entries: tuple[Entry, ...], whoosh_dir: Path, progress: Progress = _no_progress
+) -> list:
     """Write reports as one segment of the engine in folder (texts, grams, words, similar lists,
     columns, reports) and as Whoosh segments in whoosh_dir; returns the Whoosh segments, not yet listed.
 
@@ -343,7 +379,7 @@ def write_segment(reports: list[Report], folder: Path, entries: tuple[Entry, ...
     values = place_values(reports)
     columns = _columns(reports, values)
     docs = [_stored(report, p) for report in progress(reports, "indexing") for p in report.paragraphs]
-    jobs = [(docs[lo:lo + CHUNK], lo, entries, whoosh_dir) for lo in range(0, len(docs), CHUNK)]
+    jobs = [(docs[lo : lo + CHUNK], lo, entries, whoosh_dir) for lo in range(0, len(docs), CHUNK)]
     # Chunks are analysed (and their Whoosh segments written) in two processes: both cores work.
     with _pool_for(len(jobs) > 1) as pool:
         analysed = pool.map(analyse_chunk, jobs, chunksize=1) if pool else [analyse_chunk(job) for job in jobs]
@@ -352,23 +388,38 @@ def write_segment(reports: list[Report], folder: Path, entries: tuple[Entry, ...
     norm = [t for chunk in analysed for t in chunk[0]]
     NgramIndex.write(folder, norm, [chunk[1] for chunk in analysed])
     WordIndex.write(folder, [chunk[2] for chunk in analysed])
-    similar.write(folder, [chunk[3] for chunk in analysed], [p.kind for r in reports for p in r.paragraphs],
-                  columns["report"])
+    similar.write(
+        folder, [chunk[3] for chunk in analysed], [p.kind for r in reports for p in r.paragraphs], columns["report"]
+    )
     np.savez(folder / layout.COLUMNS, **columns)
     meta_reports = []
     pid = 0
     for report in reports:
-        meta_reports.append({
-            "report_id": report.report_id, "source": report.source, "township": report.township,
-            "county": report.county, "prefecture": report.prefecture, "province": report.province,
-            "code": report.code, "year": report.year, "date": report.date, "title": report.title,
-            "sources": report.sources, "warnings": report.warnings,
-            "paragraphs": len(report.paragraphs), "first_pid": pid, "repairs": report.repairs,
-        })
+        meta_reports.append(
+            {
+                "report_id": report.report_id,
+                "source": report.source,
+                "township": report.township,
+                "county": report.county,
+                "prefecture": report.prefecture,
+                "province": report.province,
+                "code": report.code,
+                "year": report.year,
+                "date": report.date,
+                "title": report.title,
+                "sources": report.sources,
+                "warnings": report.warnings,
+                "paragraphs": len(report.paragraphs),
+                "first_pid": pid,
+                "repairs": report.repairs,
+            }
+        )
         pid += len(report.paragraphs)
     (folder / layout.REPORTS).write_text(json.dumps(meta_reports, ensure_ascii=False), encoding="utf-8")
-    headings = [[[p.number, len(p.heading_path), p.text] for p in report.paragraphs if p.kind == "heading"]
-                for report in reports]
+    headings = [
+        [[p.number, len(p.heading_path), p.text] for p in report.paragraphs if p.kind == "heading"]
+        for report in reports
+    ]
     (folder / layout.HEADINGS).write_text(json.dumps(headings, ensure_ascii=False), encoding="utf-8")
     (folder / layout.SEGMENT).write_text(json.dumps({"values": values}, ensure_ascii=False), encoding="utf-8")
     return [chunk[4] for chunk in analysed]
@@ -376,8 +427,10 @@ def write_segment(reports: list[Report], folder: Path, entries: tuple[Entry, ...
 
 def place_values(reports) -> dict[str, list[str]]:
     """For each place level, the names the reports use, in name order ("" for unknown)."""
-    return {key: sorted({(getattr(r, key) if isinstance(r, Report) else r.get(key)) or "" for r in reports})
-            for key in PLACE_KEYS}
+    return {
+        key: sorted({(getattr(r, key) if isinstance(r, Report) else r.get(key)) or "" for r in reports})
+        for key in PLACE_KEYS
+    }
 
 
 def keep_sources(reports: list[Report], gen: Path, data_dir: Path | None) -> dict[str, list[int]]:
@@ -412,16 +465,39 @@ def live_entries(reports, folder: str, base: int) -> list[list]:
     return rows
 
 
-def write_meta(gen: Path, *, signature: str | None, files: dict, extras: dict, segments: list[dict],
-               values: dict, deleted_reports: list, live: list[list]) -> None:
+def write_meta(
+    gen: Path,
+    *,
+    signature: str | None,
+    files: dict,
+    extras: dict,
+    segments: list[dict],
+    values: dict,
+    deleted_reports: list,
+    live: list[list],
+) -> None:
     """The generation's meta.json: format, fingerprints, segments, place names, live and removed reports."""
-    (gen / layout.META).write_text(json.dumps({
-        "format": FORMAT_VERSION, "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "reports": sum(s["reports"] for s in segments) - len(deleted_reports),
-        "paragraphs": sum(s["paragraphs"] for s in segments), "signature": signature,
-        "files": files, "extras": extras, "segments": segments, "deleted_reports": deleted_reports,
-        "values": values, "sections": list(SECTIONS), "live_fields": list(LIVE_FIELDS), "live": live,
-    }, ensure_ascii=False), encoding="utf-8")
+    (gen / layout.META).write_text(
+        json.dumps(
+            {
+                "format": FORMAT_VERSION,
+                "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "reports": sum(s["reports"] for s in segments) - len(deleted_reports),
+                "paragraphs": sum(s["paragraphs"] for s in segments),
+                "signature": signature,
+                "files": files,
+                "extras": extras,
+                "segments": segments,
+                "deleted_reports": deleted_reports,
+                "values": values,
+                "sections": list(SECTIONS),
+                "live_fields": list(LIVE_FIELDS),
+                "live": live,
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
 
 
 def extra_signatures(data_dir: Path) -> dict[str, list[int] | None]:
@@ -445,9 +521,18 @@ def write_user_dict(gen: Path, entries: tuple[Entry, ...]) -> None:
 
 def _stored(report: Report, p) -> dict:
     """What Whoosh keeps of a paragraph (see whoosh_index.make_schema)."""
-    return {"report_id": report.report_id, "source": report.source, "paragraph": p.number,
-            "township": report.township or "", "county": report.county or "", "year": report.year or 0,
-            "section": p.section, "kind": p.kind, "heading": p.heading, "text": p.text}
+    return {
+        "report_id": report.report_id,
+        "source": report.source,
+        "paragraph": p.number,
+        "township": report.township or "",
+        "county": report.county or "",
+        "year": report.year or 0,
+        "section": p.section,
+        "kind": p.kind,
+        "heading": p.heading,
+        "text": p.text,
+    }
 
 
 def _columns(reports: list[Report], values: dict[str, list[str]]) -> dict[str, np.ndarray]:

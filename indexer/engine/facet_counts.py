@@ -21,7 +21,7 @@ def count_facets(index, ids: np.ndarray, filters: Filters) -> dict:
     Facets without a filter of their own count the same ids, so those are selected once.
     """
     out = {}
-    subsets: dict[str | None, np.ndarray] = {}     # by the filter left out (None: none is)
+    subsets: dict[str | None, np.ndarray] = {}  # by the filter left out (None: none is)
     per_report: dict[str | None, np.ndarray] = {}  # per-report counts of a subset
     for name in FACET_KEYS:
         skip = name if narrows(filters, name) else None
@@ -37,6 +37,7 @@ def count_facets(index, ids: np.ndarray, filters: Filters) -> dict:
         out[name] = facet_items(index, name, counts)
     return out
 
+
 def facet_items(index, name: str, counts: np.ndarray) -> list[dict]:
     """A facet's values with their counts: years newest first, sections in order, places by count then name."""
     values = np.flatnonzero(counts)
@@ -44,11 +45,14 @@ def facet_items(index, name: str, counts: np.ndarray) -> list[dict]:
     if name == "year":
         return [{"value": v or None, "count": c} for v, c in zip(values[::-1].tolist(), found[::-1].tolist())]
     if name == "section":
-        return [{"value": index.section_keys[v], "label": SECTIONS[index.section_keys[v]], "count": c}
-                for v, c in zip(values.tolist(), found.tolist())]
+        return [
+            {"value": index.section_keys[v], "label": SECTIONS[index.section_keys[v]], "count": c}
+            for v, c in zip(values.tolist(), found.tolist())
+        ]
     order = np.lexsort((values, -found))  # codes follow the names' order
     names = index.values[name]
     return [{"value": names[v], "count": c} for v, c in zip(values[order].tolist(), found[order].tolist())]
+
 
 def per_report_counts(index, ids: np.ndarray) -> np.ndarray:
     """How many of the sorted ids fall in each report."""

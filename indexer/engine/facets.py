@@ -15,8 +15,8 @@ from dataclasses import dataclass
 class PlaceFacet:
     """A facet over one level of the place hierarchy."""
 
-    key: str     # report field, index column, URL parameter (?county=…) and CLI option (--county)
-    label: str   # what the site calls it
+    key: str  # report field, index column, URL parameter (?county=…) and CLI option (--county)
+    label: str  # what the site calls it
     plural: str  # the Filters attribute holding the chosen values
 
 
@@ -31,5 +31,18 @@ PLACE_KEYS = tuple(f.key for f in PLACE_FACETS)
 FACET_KEYS = PLACE_KEYS + ("year", "section")
 
 #: The fields of a report in listings (CLI `reports --json`, /api/reports), in this order.
-REPORT_FIELDS = ("report_id", "source", "province", "prefecture", "county", "township", "code", "year",
-                 "date", "title", "paragraphs", "sources", "warnings")
+REPORT_FIELDS = (
+    "report_id",
+    "source",
+    "province",
+    "prefecture",
+    "county",
+    "township",
+    "code",
+    "year",
+    "date",
+    "title",
+    "paragraphs",
+    "sources",
+    "warnings",
+)

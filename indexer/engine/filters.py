@@ -36,8 +36,9 @@ def check_sections(sections) -> None:
     """Raise FilterError for a section key that does not exist."""
     for s in sections:
         if s not in SECTIONS:
-            raise FilterError("unknown_section", value=s[:30], choices=", ".join(SECTIONS),
-                              choices_zh="、".join(SECTIONS.values()))
+            raise FilterError(
+                "unknown_section", value=s[:30], choices=", ".join(SECTIONS), choices_zh="、".join(SECTIONS.values())
+            )
 
 
 def parse_year_range(text: str) -> tuple[int | None, int | None]:

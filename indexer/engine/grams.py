@@ -41,8 +41,13 @@ def gram_keys(needle: str, outside: list[tuple[int, int]] = ()) -> list[int]:
     codes = [ord(c) for c in needle]
     if len(codes) == 1:
         return [codes[0]]
-    return sorted({((a + 1) << _SHIFT) | b for p, (a, b) in enumerate(zip(codes, codes[1:]))
-                   if not any(lo <= p and p + 2 <= hi for lo, hi in outside)})
+    return sorted(
+        {
+            ((a + 1) << _SHIFT) | b
+            for p, (a, b) in enumerate(zip(codes, codes[1:]))
+            if not any(lo <= p and p + 2 <= hi for lo, hi in outside)
+        }
+    )
 
 
 def chunk_grams(texts: list[str], first_doc: int) -> np.ndarray:
@@ -67,10 +72,10 @@ class NgramIndex:
     """Gram postings, frequent-phrase lists, and the normalised texts they are verified against."""
 
     def __init__(self, texts: BlockTexts, grams: Postings, phrases: PhraseTable):
-        self.texts = texts        # normalised paragraph texts
+        self.texts = texts  # normalised paragraph texts
         self.count = len(texts)
-        self.grams = grams        # unigram and bigram postings, keyed as in gram_keys
-        self.phrases = phrases    # exact lists of the frequent longer phrases (phrases.py)
+        self.grams = grams  # unigram and bigram postings, keyed as in gram_keys
+        self.phrases = phrases  # exact lists of the frequent longer phrases (phrases.py)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cached_ids = 0
         self._cache_lock = threading.Lock()

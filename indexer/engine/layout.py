@@ -37,19 +37,19 @@ DOC_MASK = (1 << DOC_BITS) - 1
 # Files of a generation. Its first segment lies at its top ("."); a full build of more than
 # SEGMENT_PARAGRAPHS (build.py) adds seg-2, seg-3 …, and an update adds delta-1, delta-2 …,
 # each holding the same files (TEXTS … COLUMNS, REPORTS, SEGMENT).
-META = "meta.json"              # format, fingerprints, segments, removed reports, facet values
-SEGMENT = "segment.json"        # a segment's own place names (its columns hold codes into them)
-DELETED = "deleted.npy"         # ids of the paragraphs of removed or replaced reports
-REPORTS = "reports.json"        # one record per report, with its first paragraph id
-HEADINGS = "headings.json"      # per report, its headings (number, level, text): the contents
-COLUMNS = "paragraphs.npz"      # per-paragraph integer columns (report, year, section, places)
-WHOOSH = "whoosh"               # the Whoosh index: stored paragraphs and the jieba `words` field
-USERDICT = "userdict.txt"       # the user dictionary the words were segmented with
-TEXTS = "texts"                 # normalised paragraph texts (compressed blocks)
-GRAMS = "grams"                 # prefix of the n-gram posting files
-PHRASES = "phrases"             # prefix of the frequent-phrase table and its posting files
-WORDS = "words"                 # prefix of the ranking word-posting files
-SIMILAR = "similar"             # prefix of the similar-paragraph files
+META = "meta.json"  # format, fingerprints, segments, removed reports, facet values
+SEGMENT = "segment.json"  # a segment's own place names (its columns hold codes into them)
+DELETED = "deleted.npy"  # ids of the paragraphs of removed or replaced reports
+REPORTS = "reports.json"  # one record per report, with its first paragraph id
+HEADINGS = "headings.json"  # per report, its headings (number, level, text): the contents
+COLUMNS = "paragraphs.npz"  # per-paragraph integer columns (report, year, section, places)
+WHOOSH = "whoosh"  # the Whoosh index: stored paragraphs and the jieba `words` field
+USERDICT = "userdict.txt"  # the user dictionary the words were segmented with
+TEXTS = "texts"  # normalised paragraph texts (compressed blocks)
+GRAMS = "grams"  # prefix of the n-gram posting files
+PHRASES = "phrases"  # prefix of the frequent-phrase table and its posting files
+WORDS = "words"  # prefix of the ranking word-posting files
+SIMILAR = "similar"  # prefix of the similar-paragraph files
 
 
 def part(generation: Path, prefix: str, name: str) -> Path:
@@ -111,8 +111,9 @@ def remove_old_generations(index_dir: Path, keep: set[str], sweep: bool = True) 
         shutil.rmtree(gen, ignore_errors=True)
     store = index_dir / SOURCES
     if sweep and store.is_dir():
-        dropped = {f"{folder.name}/{path.name}" for folder in store.iterdir() if folder.is_dir()
-                   for path in folder.iterdir()}
+        dropped = {
+            f"{folder.name}/{path.name}" for folder in store.iterdir() if folder.is_dir() for path in folder.iterdir()
+        }
     for key in dropped - used:
         (store / key).unlink(missing_ok=True)
 

@@ -52,17 +52,19 @@ class PhraseTable:
     """The stored phrases (keys by length) and their exact paragraph lists."""
 
     def __init__(self, keys: np.ndarray, starts: np.ndarray, postings: Postings):
-        self.keys = keys          # sorted keys of each length, from 2 characters up, one run after another
-        self.starts = starts      # where the run of each length starts in keys (2, 3, ...), and the end
+        self.keys = keys  # sorted keys of each length, from 2 characters up, one run after another
+        self.starts = starts  # where the run of each length starts in keys (2, 3, ...), and the end
         self.postings = postings  # keyed by phrase id (position in keys); phrases of 3 characters or more
         self.max_length = len(starts)  # runs for lengths 2 .. len(starts) (starts has one more entry)
 
     @classmethod
     def load(cls, directory: Path, count: int) -> "PhraseTable":
         # thousands of bitmaps (690 MB at 1M paragraphs): decompressed at each use, not kept
-        return cls(np.load(layout.part(directory, layout.PHRASES, "table.npy")),
-                   np.load(layout.part(directory, layout.PHRASES, "starts.npy")),
-                   Postings.load(directory, layout.PHRASES, count, keep_bitmaps=False))
+        return cls(
+            np.load(layout.part(directory, layout.PHRASES, "table.npy")),
+            np.load(layout.part(directory, layout.PHRASES, "starts.npy")),
+            Postings.load(directory, layout.PHRASES, count, keep_bitmaps=False),
+        )
 
     def warm(self) -> None:
         self.postings.warm()
@@ -97,8 +99,14 @@ class PhraseTable:
         return found
 
 
-def write(directory: Path, texts: list[str], min_share: float = MIN_SHARE, min_paragraphs: int = MIN_PARAGRAPHS,
-          max_length: int = MAX_LENGTH, sample: int = SAMPLE) -> None:
+def write(
+    directory: Path,
+    texts: list[str],
+    min_share: float = MIN_SHARE,
+    min_paragraphs: int = MIN_PARAGRAPHS,
+    max_length: int = MAX_LENGTH,
+    sample: int = SAMPLE,
+) -> None:
     """Choose the frequent phrases of the normalised texts and save them with their exact lists."""
     count = len(texts)
     step = max(1, math.ceil(count / sample))
@@ -114,11 +122,11 @@ def write(directory: Path, texts: list[str], min_share: float = MIN_SHARE, min_p
         lookup = _Lookup(keys, starts)
         step = max(8, MARKS // len(rows) // 8 * 8)  # a step starts on a byte of the bitmaps
         for lo in range(0, count, step):
-            part = texts[lo:lo + step]
+            part = texts[lo : lo + step]
             marks = np.zeros((len(rows), len(part)), bool)
             ids, docs = chunk_phrases(part, lookup)
             marks[ids - first, docs] = True
-            rows[:, lo // 8:lo // 8 + (len(part) + 7) // 8] = np.packbits(marks, axis=1)
+            rows[:, lo // 8 : lo // 8 + (len(part) + 7) // 8] = np.packbits(marks, axis=1)
     np.save(layout.part(directory, layout.PHRASES, "table.npy"), keys)
     np.save(layout.part(directory, layout.PHRASES, "starts.npy"), starts)
     Postings.write_bitmaps(directory, layout.PHRASES, np.arange(first, len(keys)), rows, count)
@@ -185,7 +193,7 @@ class _Lookup:
 
     def __init__(self, table: np.ndarray, starts: np.ndarray):
         self.starts = starts
-        two = table[starts[0]:starts[1]]
+        two = table[starts[0] : starts[1]]
         chars = np.unique(np.concatenate([(two >> _SHIFT) - 1, table & _MASK]))
         self.width = len(chars)
         self.char = np.full(int(chars[-1]) + 2 if len(chars) else 1, -1, np.int64)

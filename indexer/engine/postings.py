@@ -16,8 +16,15 @@ from indexer.engine.blocks import BlockArray, BlockRows
 from indexer.engine.layout import DOC_BITS, DOC_MASK
 
 
-def _save(directory: Path, prefix: str, keys: np.ndarray, sizes: np.ndarray, dense: np.ndarray,
-          lists: np.ndarray, bitmaps: np.ndarray) -> None:
+def _save(
+    directory: Path,
+    prefix: str,
+    keys: np.ndarray,
+    sizes: np.ndarray,
+    dense: np.ndarray,
+    lists: np.ndarray,
+    bitmaps: np.ndarray,
+) -> None:
     """Save sorted keys with their sizes: the dense ones' bitmap rows, the others' id lists one after another."""
     slots = np.full(len(keys), -1, np.int32)
     slots[dense] = np.arange(int(dense.sum()), dtype=np.int32)
@@ -33,11 +40,11 @@ class Postings:
     """The posting lists of one kind of key (grams, phrases), saved under a file prefix."""
 
     def __init__(self, keys, slots, offsets, sizes, lists: BlockArray, bitmaps: BlockRows, count: int):
-        self.keys = keys        # sorted keys
-        self.slots = slots      # per key: bitmap row, or -1 when the key has a sorted id list
+        self.keys = keys  # sorted keys
+        self.slots = slots  # per key: bitmap row, or -1 when the key has a sorted id list
         self.offsets = offsets  # per key: start of its id list in lists (len(keys) + 1)
-        self.sizes = sizes      # per key: how many paragraphs hold it
-        self.lists = lists      # int32 paragraph ids, as sorted lists
+        self.sizes = sizes  # per key: how many paragraphs hold it
+        self.lists = lists  # int32 paragraph ids, as sorted lists
         self.bitmaps = bitmaps  # uint8 rows of ceil(count / 8) bytes, big-endian bit order
         self.count = count
 
@@ -56,7 +63,7 @@ class Postings:
         bitmaps = np.zeros((int(dense.sum()), nbytes), np.uint8)
         for row, i in enumerate(np.flatnonzero(dense)):
             bits = np.zeros(nbytes * 8, bool)
-            bits[docs_all[bounds[i]:bounds[i + 1]]] = True
+            bits[docs_all[bounds[i] : bounds[i + 1]]] = True
             bitmaps[row] = np.packbits(bits)
         _save(directory, prefix, keys, sizes, dense, docs_all[np.repeat(~dense, sizes)], bitmaps)
 
@@ -67,17 +74,26 @@ class Postings:
         Rows stay bitmaps whatever their density (for phrases, which are all frequent).
         """
         whole = rows.shape[1] // 8 * 8  # bytes counted eight at a time, then the rest
-        sizes = np.bitwise_count(rows[:, :whole].view(np.uint64)).sum(axis=1, dtype=np.int64) \
-            + np.bitwise_count(rows[:, whole:]).sum(axis=1, dtype=np.int64)
+        sizes = np.bitwise_count(rows[:, :whole].view(np.uint64)).sum(axis=1, dtype=np.int64) + np.bitwise_count(
+            rows[:, whole:]
+        ).sum(axis=1, dtype=np.int64)
         _save(directory, prefix, keys, sizes.astype(np.int32), np.ones(len(keys), bool), np.zeros(0, np.int32), rows)
 
     @classmethod
     def load(cls, directory: Path, prefix: str, count: int, keep_bitmaps: bool = True) -> "Postings":
         """Open the lists saved under prefix; without keep_bitmaps, a bitmap is decompressed at each use."""
-        keys, slots, offsets, sizes = (np.load(layout.part(directory, prefix, f"{name}.npy"))
-                                       for name in ("keys", "slots", "offsets", "sizes"))
-        return cls(keys, slots, offsets, sizes, BlockArray(layout.part(directory, prefix, "postings")),
-                   BlockRows(layout.part(directory, prefix, "bitmaps"), keep=keep_bitmaps), count)
+        keys, slots, offsets, sizes = (
+            np.load(layout.part(directory, prefix, f"{name}.npy")) for name in ("keys", "slots", "offsets", "sizes")
+        )
+        return cls(
+            keys,
+            slots,
+            offsets,
+            sizes,
+            BlockArray(layout.part(directory, prefix, "postings")),
+            BlockRows(layout.part(directory, prefix, "bitmaps"), keep=keep_bitmaps),
+            count,
+        )
 
     def warm(self) -> None:
         """Decompress every block now rather than on first use."""

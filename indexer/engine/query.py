@@ -61,9 +61,9 @@ def _tokens(text: str) -> list[tuple[str, bool, bool]]:
         if text[i] == "-" and i + 1 < n and not text[i + 1].isspace():
             negated = True
             i += 1
-        if text[i] == '"' and '"' in text[i + 1:]:
+        if text[i] == '"' and '"' in text[i + 1 :]:
             end = text.index('"', i + 1)
-            tokens.append((text[i + 1: end], True, negated))
+            tokens.append((text[i + 1 : end], True, negated))
             i = end + 1
             continue
         start = i
@@ -108,7 +108,16 @@ def parse_query(text: str, whole_words: bool = False) -> Query:
     if len(excluded) + sum(len(g) for g in groups) > MAX_TERMS:
         raise QueryError("too_many_terms", limit=MAX_TERMS)
     if not groups:
-        return Query(text=text, groups=(), excluded=tuple(excluded),
-                     notice_code="only_excluded" if excluded else "nothing_to_search", whole_words=whole_words)
-    return Query(text=text, groups=tuple(tuple(dict.fromkeys(g)) for g in groups),
-                 excluded=tuple(dict.fromkeys(excluded)), whole_words=whole_words)
+        return Query(
+            text=text,
+            groups=(),
+            excluded=tuple(excluded),
+            notice_code="only_excluded" if excluded else "nothing_to_search",
+            whole_words=whole_words,
+        )
+    return Query(
+        text=text,
+        groups=tuple(tuple(dict.fromkeys(g)) for g in groups),
+        excluded=tuple(dict.fromkeys(excluded)),
+        whole_words=whole_words,
+    )

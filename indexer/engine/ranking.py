@@ -24,8 +24,9 @@ RERANK = 1000
 def check_sort(sort: str) -> None:
     """Raise FilterError for a sort that does not exist."""
     if sort not in SORTS:
-        raise FilterError("unknown_sort", value=sort[:30], choices=", ".join(SORTS),
-                          choices_zh="、".join(SORTS.values()))
+        raise FilterError(
+            "unknown_sort", value=sort[:30], choices=", ".join(SORTS), choices_zh="、".join(SORTS.values())
+        )
 
 
 def word_scores(index, query: Query, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -41,7 +42,10 @@ def word_scores(index, query: Query, ids: np.ndarray) -> tuple[np.ndarray, np.nd
         whole += in_group
     return whole, index.words.bm25(tf, ids)
 
-def order(index, ids: np.ndarray, sort: str, query: Query | None, top: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+
+def order(
+    index, ids: np.ndarray, sort: str, query: Query | None, top: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """ids in the requested order (ties by paragraph id), and their scores; with top, only the first `top`."""
     check_sort(sort)
     if sort == "relevance" and query is None:  # browsing: report order
@@ -63,6 +67,7 @@ def order(index, ids: np.ndarray, sort: str, query: Query | None, top: int | Non
     else:
         order = np.argsort(keys, kind="stable")  # ids are sorted, so ties keep paragraph order
     return ids[order], scores[order]
+
 
 def rank(index, ids: np.ndarray, query: Query, top: int | None) -> tuple[np.ndarray, np.ndarray]:
     """Relevance order and scores: whole-word matches first, then BM25 and occurrences.
@@ -93,7 +98,7 @@ def _smallest(keys: np.ndarray, k: int) -> np.ndarray:
     if 0 < k <= len(keys) // 64:
         # Few of many: the k smallest are among the keys up to a bound read off an even sample,
         # if at least k keys are (else look at them all). Partitioning those few is cheaper.
-        sample = keys[::max(1, len(keys) // 4096)]
+        sample = keys[:: max(1, len(keys) // 4096)]
         m = min(len(sample) - 1, 2 * k * len(sample) // len(keys) + 16)
         near = np.flatnonzero(keys <= np.partition(sample, m)[m])
         if len(near) >= k:

@@ -66,11 +66,22 @@ class Hit:
 
     def to_json(self, query_text: str | None = None) -> dict:
         return {
-            "query": query_text, "report_id": self.report_id, "source": self.source,
-            "paragraph": self.paragraph, "province": self.province, "prefecture": self.prefecture,
-            "county": self.county, "township": self.township, "code": self.code,
-            "year": self.year, "section": self.section, "section_name": self.section_name,
-            "heading": self.heading, "text": self.text, "url": self.url, "score": round(self.score, 6),
+            "query": query_text,
+            "report_id": self.report_id,
+            "source": self.source,
+            "paragraph": self.paragraph,
+            "province": self.province,
+            "prefecture": self.prefecture,
+            "county": self.county,
+            "township": self.township,
+            "code": self.code,
+            "year": self.year,
+            "section": self.section,
+            "section_name": self.section_name,
+            "heading": self.heading,
+            "text": self.text,
+            "url": self.url,
+            "score": round(self.score, 6),
         }
 
 
@@ -100,8 +111,10 @@ class ReportIndex:
         try:
             meta = json.loads((generation / layout.META).read_text(encoding="utf-8"))
             if meta.get("format") != FORMAT_VERSION:
-                raise IndexNotFound(f"The index at {generation.parent} was built by another version; "
-                                    "rebuild it with: python -m indexer build")
+                raise IndexNotFound(
+                    f"The index at {generation.parent} was built by another version; "
+                    "rebuild it with: python -m indexer build"
+                )
             self.meta = meta
             parts = read_segments(generation, meta)
             self.reports: list[dict] = parts["reports"]
@@ -116,8 +129,9 @@ class ReportIndex:
             self.ix = whoosh_index.open_index(generation / layout.WHOOSH)
             self._reader = self.ix.reader()
         except (OSError, ValueError, KeyError, WhooshIndexError) as exc:
-            raise IndexNotFound(f"The index at {generation.parent} cannot be read ({exc}); "
-                                "rebuild it with: python -m indexer build") from None
+            raise IndexNotFound(
+                f"The index at {generation.parent} cannot be read ({exc}); rebuild it with: python -m indexer build"
+            ) from None
         #: For each place facet, its values in name order (a paragraph column holds indexes into it).
         self.values: dict[str, list[str]] = meta["values"]
         self.value_code = {key: {v: i for i, v in enumerate(vals)} for key, vals in self.values.items()}
@@ -130,10 +144,13 @@ class ReportIndex:
         self._report_starts32 = self.report_starts.astype(np.int32)  # searching int32 ids without a copy
         self._reader_lock = threading.Lock()
         self._report_columns: dict[str, np.ndarray] = {}
-        if not (self.ix.doc_count_all() == len(self.grams) == len(self.words.lengths) == len(self.columns["year"])
-                and self.ix.doc_count() == self.words.count == int(self.live.sum())):
-            raise IndexNotFound(f"The index at {generation.parent} is inconsistent; "
-                                "rebuild it with: python -m indexer build")
+        if not (
+            self.ix.doc_count_all() == len(self.grams) == len(self.words.lengths) == len(self.columns["year"])
+            and self.ix.doc_count() == self.words.count == int(self.live.sum())
+        ):
+            raise IndexNotFound(
+                f"The index at {generation.parent} is inconsistent; rebuild it with: python -m indexer build"
+            )
         if warm:  # decompress the rest in the background; queries read what they need meanwhile
             threading.Thread(target=self._warm, daemon=True).start()
 
@@ -150,8 +167,9 @@ class ReportIndex:
             raise IndexNotFound(f"{index_dir} is a file, not an index folder")
         gen = current_generation(Path(index_dir))
         if gen is None:
-            raise IndexNotFound(f"No index found at {index_dir}. Build it with: "
-                                f"python -m indexer build --index {index_dir}")
+            raise IndexNotFound(
+                f"No index found at {index_dir}. Build it with: python -m indexer build --index {index_dir}"
+            )
         return cls(gen)
 
     def __len__(self) -> int:
@@ -166,8 +184,10 @@ class ReportIndex:
                 raise ValueError("the similar-paragraph lists do not fit the paragraphs")
             return similar
         except (OSError, ValueError) as exc:
-            raise IndexNotFound(f"The index at {self.generation.parent} cannot be read ({exc}); "
-                                "rebuild it with: python -m indexer build") from None
+            raise IndexNotFound(
+                f"The index at {self.generation.parent} cannot be read ({exc}); "
+                "rebuild it with: python -m indexer build"
+            ) from None
 
     # -- matching ---------------------------------------------------------------------------
 
@@ -212,8 +232,11 @@ class ReportIndex:
         whole term must occur as a substring.
         """
         parts = [self.segmenter.words(part) for part in split_at_marks(term)]
-        queries = [WhooshTerm(whoosh_index.WORDS, words[0]) if len(words) == 1 else Phrase(whoosh_index.WORDS, words)
-                   for words in parts if words]
+        queries = [
+            WhooshTerm(whoosh_index.WORDS, words[0]) if len(words) == 1 else Phrase(whoosh_index.WORDS, words)
+            for words in parts
+            if words
+        ]
         if not queries:
             return np.zeros(0, np.int32)
         with self._reader_lock:  # one open Whoosh reader, shared by the server's threads
@@ -258,8 +281,15 @@ class ReportIndex:
 
     # -- results ----------------------------------------------------------------------------
 
-    def search(self, query: Query | None, filters: Filters = Filters(), sort: str = "relevance",
-               offset: int = 0, limit: int | None = 10, facets: bool = True) -> SearchResult:
+    def search(
+        self,
+        query: Query | None,
+        filters: Filters = Filters(),
+        sort: str = "relevance",
+        offset: int = 0,
+        limit: int | None = 10,
+        facets: bool = True,
+    ) -> SearchResult:
         """Every paragraph matching query and filters: the exact total, one page of hits, and facets.
 
         With no query, every paragraph that passes the filters, in report order (browsing).
@@ -270,10 +300,13 @@ class ReportIndex:
         end = len(ids) if limit is None else offset + limit
         ordered, scores = self.order(ids, sort, query, top=None if limit is None else end)
         hits = self.hits(ordered[offset:end].tolist(), scores[offset:end].tolist())
-        return SearchResult(query=query, total=len(ids), hits=hits,
-                            facets=self.facets(matched, filters) if facets else {})
+        return SearchResult(
+            query=query, total=len(ids), hits=hits, facets=self.facets(matched, filters) if facets else {}
+        )
 
-    def select(self, query: Query | None, filters: Filters = Filters(), matched: np.ndarray | None = None) -> np.ndarray:
+    def select(
+        self, query: Query | None, filters: Filters = Filters(), matched: np.ndarray | None = None
+    ) -> np.ndarray:
         """Sorted ids of the paragraphs that match the query and pass the filters."""
         check_sections(filters.sections)
         if matched is None:
@@ -293,12 +326,26 @@ class ReportIndex:
         with self._reader_lock:  # one open Whoosh reader, shared by the server's threads
             fields = [self._reader.stored_fields(pid) for pid in pids]
         reports = [self.by_id[f["report_id"]] for f in fields]
-        return [Hit(pid=pid, report_id=f["report_id"], source=f["source"], paragraph=f["paragraph"],
-                    township=f["township"], county=f["county"], year=f["year"] or None,
-                    section=f["section"], heading=f["heading"], text=f["text"], kind=f["kind"],
-                    score=scores[i] if scores else 0.0, province=r.get("province") or "",
-                    prefecture=r.get("prefecture") or "", code=r.get("code") or "")
-                for i, (pid, f, r) in enumerate(zip(pids, fields, reports))]
+        return [
+            Hit(
+                pid=pid,
+                report_id=f["report_id"],
+                source=f["source"],
+                paragraph=f["paragraph"],
+                township=f["township"],
+                county=f["county"],
+                year=f["year"] or None,
+                section=f["section"],
+                heading=f["heading"],
+                text=f["text"],
+                kind=f["kind"],
+                score=scores[i] if scores else 0.0,
+                province=r.get("province") or "",
+                prefecture=r.get("prefecture") or "",
+                code=r.get("code") or "",
+            )
+            for i, (pid, f, r) in enumerate(zip(pids, fields, reports))
+        ]
 
     def report(self, report_id: str) -> dict | None:
         """A report's metadata, or None for an unknown id."""
@@ -330,8 +377,7 @@ def report_page(paragraph: int) -> int:
     return (max(paragraph, 1) - 1) // REPORT_PAGE_SIZE + 1
 
 
-def report_url(report_id: str, paragraph: int | None = None, q: str | None = None,
-               back: str | None = None) -> str:
+def report_url(report_id: str, paragraph: int | None = None, q: str | None = None, back: str | None = None) -> str:
     """The site's link to a report, at a paragraph (on its page), with a query marked and,
     as `back`, the query string of the results page it was reached from."""
     params = [("q", q)] if q else []
@@ -339,8 +385,11 @@ def report_url(report_id: str, paragraph: int | None = None, q: str | None = Non
         params.append(("page", str(report_page(paragraph))))
     if back:
         params.append(("back", back))
-    return (f"/reports/{quote(report_id)}" + ("?" + urlencode(params) if params else "")
-            + (f"#p{paragraph}" if paragraph else ""))
+    return (
+        f"/reports/{quote(report_id)}"
+        + ("?" + urlencode(params) if params else "")
+        + (f"#p{paragraph}" if paragraph else "")
+    )
 
 
 def highlight_spans(text: str, query: Query, segmenter: Segmenter | None) -> list[tuple[int, int]]:

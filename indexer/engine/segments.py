@@ -72,12 +72,15 @@ class MultiGrams:
             part.clear_cache()
 
     def find(self, needle: str) -> np.ndarray:
-        return np.concatenate([part.find(needle) + int(base) for part, base in zip(self.parts, self.bases)]
-                              ).astype(np.int32)
+        return np.concatenate([part.find(needle) + int(base) for part, base in zip(self.parts, self.bases)]).astype(
+            np.int32
+        )
 
     def find_within(self, needle: str, within: np.ndarray) -> np.ndarray:
-        found = [self.parts[k].find_within(needle, local.astype(np.int32)) + int(self.bases[k])
-                 for k, _, local in split(within, self.bases)]
+        found = [
+            self.parts[k].find_within(needle, local.astype(np.int32)) + int(self.bases[k])
+            for k, _, local in split(within, self.bases)
+        ]
         return np.concatenate(found).astype(np.int32) if found else np.zeros(0, np.int32)
 
     def estimate(self, needle: str) -> int:
@@ -156,7 +159,7 @@ def read_segments(generation: Path, meta: dict) -> dict:
             report["headings"] = contents
             first = report["first_pid"] + base
             if (segment["dir"], report["report_id"]) in deleted:
-                live[first:first + report["paragraphs"]] = False
+                live[first : first + report["paragraphs"]] = False
                 report_code.append(0)
             else:
                 report_code.append(len(reports))
@@ -174,10 +177,14 @@ def read_segments(generation: Path, meta: dict) -> dict:
     words = [WordIndex.load(folder) for folder in folders]
     single = len(segments) == 1 and live.all()
     return {
-        "bases": bases, "live": live, "columns": joined, "reports": reports,
+        "bases": bases,
+        "live": live,
+        "columns": joined,
+        "reports": reports,
         "grams": grams[0] if single else MultiGrams(grams, bases),
         "words": words[0] if single else MultiWords(words, bases, live),
-        "similar": (lambda: SimilarIndex.load(folders[0])) if single else
-                   (lambda: MultiSimilar([SimilarIndex.load(f) for f in folders], bases, live)),
+        "similar": (lambda: SimilarIndex.load(folders[0]))
+        if single
+        else (lambda: MultiSimilar([SimilarIndex.load(f) for f in folders], bases, live)),
         "single": single,
     }

@@ -82,7 +82,7 @@ def compared_text(norm: str) -> str:
 def shingles(norm: str) -> set[str]:
     """The SHINGLE-character shingles of a normalised text (the reference definition)."""
     text = compared_text(norm)
-    return {text[i:i + SHINGLE] for i in range(len(text) - SHINGLE + 1)}
+    return {text[i : i + SHINGLE] for i in range(len(text) - SHINGLE + 1)}
 
 
 def jaccard(norm_a: str, norm_b: str) -> float:
@@ -92,6 +92,7 @@ def jaccard(norm_a: str, norm_b: str) -> float:
 
 
 # -- sketches (in the analysis processes) ----------------------------------------------------------
+
 
 def _mix(h: np.ndarray) -> np.ndarray:
     """SplitMix64's finaliser, in place: every input bit moves every output bit."""
@@ -117,10 +118,10 @@ def shingle_hashes(norms: list[str]) -> tuple[np.ndarray, np.ndarray]:
     h = wide[:n].copy()
     for i in range(1, SHINGLE):
         h *= np.uint64(0x100000001B3)
-        h += wide[i:i + n]
+        h += wide[i : i + n]
     seps = np.zeros(len(codes) + 1, np.int32)
     np.cumsum(codes == _SEP, out=seps[1:])
-    inside = seps[SHINGLE:SHINGLE + n] == seps[:n]  # no separator in the window
+    inside = seps[SHINGLE : SHINGLE + n] == seps[:n]  # no separator in the window
     return _mix(h[inside]), counts
 
 
@@ -183,6 +184,7 @@ def band_keys(sig: np.ndarray) -> np.ndarray:
 
 # -- pairs (in the build) --------------------------------------------------------------------------
 
+
 @dataclass
 class PairCounts:
     """How many pairs each step of the build handled (for the benchmark)."""
@@ -243,8 +245,9 @@ def agreement(values: np.ndarray, a: np.ndarray, b: np.ndarray, batch: int = 200
     return out
 
 
-def find_pairs(sketches: list[Sketch], kinds: list[str], report: np.ndarray,
-               counts: PairCounts | None = None) -> tuple[np.ndarray, ...]:
+def find_pairs(
+    sketches: list[Sketch], kinds: list[str], report: np.ndarray, counts: PairCounts | None = None
+) -> tuple[np.ndarray, ...]:
     """The pairs (a < b) of compared paragraphs of different reports whose signatures agree on at
     least AGREE values: a, b, the agreement, and the ids whose pairing was cut short; and which
     paragraphs were compared."""
@@ -263,8 +266,12 @@ def find_pairs(sketches: list[Sketch], kinds: list[str], report: np.ndarray,
     values = np.concatenate([s.values for s in sketches]) if sketches else np.zeros((0, HASHES), np.uint16)
     agree = agreement(values, a, b)
     keep = agree >= AGREE
-    counts.compared, counts.candidates, counts.other_reports, counts.listed = \
-        len(ids), len(other), len(a), int(keep.sum())
+    counts.compared, counts.candidates, counts.other_reports, counts.listed = (
+        len(ids),
+        len(other),
+        len(a),
+        int(keep.sum()),
+    )
     return a[keep], b[keep], agree[keep], crowded, compared
 
 
@@ -283,8 +290,9 @@ def match_lists(count: int, a: np.ndarray, b: np.ndarray, agree: np.ndarray) -> 
     return offsets, dst[keep], score[keep], per > MAX_MATCHES
 
 
-def write(directory: Path, sketches: list[Sketch], kinds: list[str], report: np.ndarray,
-          counts: PairCounts | None = None) -> None:
+def write(
+    directory: Path, sketches: list[Sketch], kinds: list[str], report: np.ndarray, counts: PairCounts | None = None
+) -> None:
     """Find the similar paragraphs of an index and write their lists to directory.
 
     sketches are those of the analysis chunks, in paragraph order; kinds and report
@@ -301,11 +309,13 @@ def write(directory: Path, sketches: list[Sketch], kinds: list[str], report: np.
 
 # -- reading -------------------------------------------------------------------------------------
 
+
 class SimilarIndex:
     """The stored lists: per paragraph, the paragraphs of other reports it shares most text with."""
 
-    def __init__(self, offsets: np.ndarray, pids: np.ndarray, agree: np.ndarray, more: np.ndarray,
-                 compared: np.ndarray):
+    def __init__(
+        self, offsets: np.ndarray, pids: np.ndarray, agree: np.ndarray, more: np.ndarray, compared: np.ndarray
+    ):
         self.offsets, self.pids, self.agree, self.more, self.compared = offsets, pids, agree, more, compared
 
     @classmethod
@@ -314,11 +324,11 @@ class SimilarIndex:
 
     def listed(self, pid: int) -> np.ndarray:
         """The paragraph ids listed as similar to pid."""
-        return np.asarray(self.pids[int(self.offsets[pid]):int(self.offsets[pid + 1])])
+        return np.asarray(self.pids[int(self.offsets[pid]) : int(self.offsets[pid + 1])])
 
     def counts(self, first: int, stop: int) -> np.ndarray:
         """How many paragraphs are listed for each paragraph from first up to stop."""
-        return np.diff(np.asarray(self.offsets[first:stop + 1]))
+        return np.diff(np.asarray(self.offsets[first : stop + 1]))
 
 
 @dataclass
@@ -336,12 +346,19 @@ class Match:
     @property
     def url(self) -> str:
         from indexer.engine.search import report_url  # not at the top: search.py imports this module
+
         return report_url(self.report_id, self.paragraph)
 
     def to_json(self) -> dict:
-        return {"report_id": self.report_id, "paragraph": self.paragraph, "township": self.township,
-                "county": self.county, "year": self.year, "similarity": round(self.similarity, 4),
-                "url": self.url}
+        return {
+            "report_id": self.report_id,
+            "paragraph": self.paragraph,
+            "township": self.township,
+            "county": self.county,
+            "year": self.year,
+            "similarity": round(self.similarity, 4),
+            "url": self.url,
+        }
 
 
 def paragraph_id(index: "ReportIndex", report_id: str, paragraph: int) -> int:
@@ -350,8 +367,9 @@ def paragraph_id(index: "ReportIndex", report_id: str, paragraph: int) -> int:
     if report is None:
         raise UnknownParagraph("unknown_report", report_id=report_id[:60])
     if not 1 <= paragraph <= report["paragraphs"]:
-        raise UnknownParagraph("unknown_paragraph", report_id=report_id[:60], paragraph=paragraph,
-                               count=report["paragraphs"])
+        raise UnknownParagraph(
+            "unknown_paragraph", report_id=report_id[:60], paragraph=paragraph, count=report["paragraphs"]
+        )
     return report["first_pid"] + paragraph - 1
 
 
@@ -361,11 +379,18 @@ def describe(index: "ReportIndex", report_id: str, paragraph: int) -> dict:
     and the matches, best first."""
     pid = paragraph_id(index, report_id, paragraph)
     report = index.report(report_id)
-    return {"report_id": report_id, "paragraph": paragraph, "township": report.get("township"),
-            "county": report.get("county"), "year": report.get("year"), "threshold": THRESHOLD,
-            "compared": bool(index.similar.compared[pid]), "more": bool(index.similar.more[pid]),
-            "within": compared_within(index, pid),
-            "similar": [m.to_json() for m in similar_paragraphs(index, pid)]}
+    return {
+        "report_id": report_id,
+        "paragraph": paragraph,
+        "township": report.get("township"),
+        "county": report.get("county"),
+        "year": report.get("year"),
+        "threshold": THRESHOLD,
+        "compared": bool(index.similar.compared[pid]),
+        "more": bool(index.similar.more[pid]),
+        "within": compared_within(index, pid),
+        "similar": [m.to_json() for m in similar_paragraphs(index, pid)],
+    }
 
 
 def compared_within(index: "ReportIndex", pid: int) -> int | None:
@@ -400,9 +425,15 @@ def similar_paragraphs(index: "ReportIndex", pid: int) -> list[Match]:
 def _match(index: "ReportIndex", pid: int, similarity: float) -> Match:
     cols = index.columns
     report = index.reports[int(cols["report"][pid])]
-    return Match(pid=pid, report_id=report["report_id"], paragraph=pid - report["first_pid"] + 1,
-                 township=report.get("township") or "", county=report.get("county") or "",
-                 year=report.get("year") or None, similarity=similarity)
+    return Match(
+        pid=pid,
+        report_id=report["report_id"],
+        paragraph=pid - report["first_pid"] + 1,
+        township=report.get("township") or "",
+        county=report.get("county") or "",
+        year=report.get("year") or None,
+        similarity=similarity,
+    )
 
 
 def shared_spans(text: str, other_norm: str) -> list[tuple[int, int]]:
@@ -413,8 +444,8 @@ def shared_spans(text: str, other_norm: str) -> list[tuple[int, int]]:
     theirs = shingles(other_norm)
     covered = [False] * len(chars)
     for i in range(len(chars) - SHINGLE + 1):
-        if chars[i:i + SHINGLE] in theirs:
-            covered[i:i + SHINGLE] = [True] * SHINGLE
+        if chars[i : i + SHINGLE] in theirs:
+            covered[i : i + SHINGLE] = [True] * SHINGLE
     spans: list[tuple[int, int]] = []
     for i, inside in enumerate(covered):
         if not inside:
@@ -429,15 +460,16 @@ def shared_spans(text: str, other_norm: str) -> list[tuple[int, int]]:
 
 # -- a report's reuse --------------------------------------------------------------------------
 
+
 @dataclass
 class Partner:
     """A township whose reports share paragraphs with a report."""
 
     township: str
     county: str
-    paragraphs: int                 # paragraphs of the report with a match in this township
+    paragraphs: int  # paragraphs of the report with a match in this township
     reports: list[tuple[str, int | None, int]] = field(default_factory=list)  # (report_id, year, paragraphs)
-    own: bool = False               # the report's own township (its other years)
+    own: bool = False  # the report's own township (its other years)
 
 
 @dataclass
@@ -445,13 +477,13 @@ class Reuse:
     """How much of a report's text is shared with other reports, and with which townships."""
 
     report_id: str
-    paragraphs: int        # all paragraphs of the report
-    compared: int          # those long enough to compare
-    matched: int           # those with at least one similar paragraph elsewhere
-    chars: int             # normalised characters of the report
-    matched_chars: int     # of them, in matched paragraphs
-    counts: list[int]      # per paragraph, how many similar paragraphs are listed
-    more: list[bool]       # per paragraph, whether there may be more than listed
+    paragraphs: int  # all paragraphs of the report
+    compared: int  # those long enough to compare
+    matched: int  # those with at least one similar paragraph elsewhere
+    chars: int  # normalised characters of the report
+    matched_chars: int  # of them, in matched paragraphs
+    counts: list[int]  # per paragraph, how many similar paragraphs are listed
+    more: list[bool]  # per paragraph, whether there may be more than listed
     partners: list[Partner]
 
     @property
@@ -477,17 +509,25 @@ def report_reuse(index: "ReportIndex", report: dict) -> Reuse:
         partners[key] = Partner(township=township, county=county, paragraphs=n, own=(township, county) == home)
     for r, n in _per_key(cols["report"][other].astype(np.int64), own) if len(other) else ():
         meta = index.reports[r]
-        key = (index.value_code["township"][meta.get("township") or ""] * len(counties)
-               + index.value_code["county"][meta.get("county") or ""])
+        key = (
+            index.value_code["township"][meta.get("township") or ""] * len(counties)
+            + index.value_code["county"][meta.get("county") or ""]
+        )
         partners[key].reports.append((meta["report_id"], meta.get("year") or None, n))
     for p in partners.values():
         p.reports.sort(key=lambda r: (-r[2], -(r[1] or 0), r[0]))
     ranked = sorted(partners.values(), key=lambda p: (-p.paragraphs, p.township, p.county))
-    return Reuse(report_id=report["report_id"], paragraphs=count,
-                 compared=int(np.asarray(similar.compared[first:first + count]).sum()),
-                 matched=int((counts > 0).sum()), chars=int(lengths.sum()),
-                 matched_chars=int(lengths[counts > 0].sum()), counts=counts.tolist(),
-                 more=np.asarray(similar.more[first:first + count]).tolist(), partners=ranked)
+    return Reuse(
+        report_id=report["report_id"],
+        paragraphs=count,
+        compared=int(np.asarray(similar.compared[first : first + count]).sum()),
+        matched=int((counts > 0).sum()),
+        chars=int(lengths.sum()),
+        matched_chars=int(lengths[counts > 0].sum()),
+        counts=counts.tolist(),
+        more=np.asarray(similar.more[first : first + count]).tolist(),
+        partners=ranked,
+    )
 
 
 def _per_key(keys: np.ndarray, own: np.ndarray) -> list[tuple[int, int]]:

@@ -65,12 +65,15 @@ class UpdateSummary(BuildSummary):
             return super().line()
         if not (self.added or self.replaced or self.removed):
             return "index up to date; nothing to do"
-        return (f"updated: {self.added} added, {self.replaced} replaced, {self.removed} removed "
-                f"({self.paragraphs} paragraphs analysed); skipped {len(self.skipped)}")
+        return (
+            f"updated: {self.added} added, {self.replaced} replaced, {self.removed} removed "
+            f"({self.paragraphs} paragraphs analysed); skipped {len(self.skipped)}"
+        )
 
 
-def update(data_dir: Path, index_dir: Path, progress: Progress = _no_progress,
-           on_wait: Callable[[], None] | None = None) -> UpdateSummary:
+def update(
+    data_dir: Path, index_dir: Path, progress: Progress = _no_progress, on_wait: Callable[[], None] | None = None
+) -> UpdateSummary:
     """Bring the index in index_dir up to date with data_dir, incrementally when it can."""
     if not data_dir.is_dir():
         raise FileNotFoundError(f"report folder not found: {data_dir}")
@@ -101,8 +104,9 @@ def _meta(generation: Path | None) -> dict | None:
     return meta if meta.get("format") == FORMAT_VERSION and "segments" in meta else None
 
 
-def _apply(data_dir: Path, index_dir: Path, previous: Path, meta: dict, summary: UpdateSummary,
-           progress: Progress) -> bool:
+def _apply(
+    data_dir: Path, index_dir: Path, previous: Path, meta: dict, summary: UpdateSummary, progress: Progress
+) -> bool:
     """Write the update as a new generation and make it live; False when only a full build will do."""
     scanned = scan_folder(data_dir)
     files = scanned[0]
@@ -131,22 +135,36 @@ def _apply(data_dir: Path, index_dir: Path, previous: Path, meta: dict, summary:
         new_segments = write_segment(reports, gen / name, entries, whoosh_dir, progress) if reports else []
         _commit_whoosh(whoosh_dir, segments, meta, gone, new_segments)
         if reports:
-            segments.append({"dir": name, "paragraphs": sum(len(r.paragraphs) for r in reports),
-                             "reports": len(reports), "update": True})
+            segments.append(
+                {
+                    "dir": name,
+                    "paragraphs": sum(len(r.paragraphs) for r in reports),
+                    "reports": len(reports),
+                    "update": True,
+                }
+            )
         files_meta = {rel: sig for rel, sig in old.items() if rel not in changed | removed}
         files_meta.update(keep_sources(reports, gen, data_dir))
         remaining = [r for _, r in live if r["source"] not in changed | removed]
         _unlink(gen / layout.META)
-        write_meta(gen, signature=source_signature(data_dir, files), files=files_meta, extras=meta["extras"],
-                   segments=segments, values=place_values(remaining + reports),
-                   deleted_reports=deleted, live=[row for row in meta["live"] if row[2] not in changed | removed]
-                   + live_entries(reports, name, sum(s["paragraphs"] for s in segments[:-1]) if reports else 0))
+        write_meta(
+            gen,
+            signature=source_signature(data_dir, files),
+            files=files_meta,
+            extras=meta["extras"],
+            segments=segments,
+            values=place_values(remaining + reports),
+            deleted_reports=deleted,
+            live=[row for row in meta["live"] if row[2] not in changed | removed]
+            + live_entries(reports, name, sum(s["paragraphs"] for s in segments[:-1]) if reports else 0),
+        )
         switch_current(index_dir, gen)
     except BaseException as exc:
         shutil.rmtree(gen, ignore_errors=True)
         if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):
-            raise BuildError(f"cannot write the index in {index_dir}: {exc.strerror or exc}; "
-                             "the previous index is unchanged") from None
+            raise BuildError(
+                f"cannot write the index in {index_dir}: {exc.strerror or exc}; the previous index is unchanged"
+            ) from None
         raise
     layout.remove_old_generations(index_dir, keep={gen.name, previous.name}, sweep=False)
     summary.added, summary.replaced, summary.removed = len(added), len(changed), len(removed)

@@ -131,7 +131,7 @@ def _add_postings(writer, postings: list[tuple[int, float, bytes]], lengths: lis
     block_writer = writer._postwriter
     limit = block_writer._blocklimit
     for start in range(0, len(postings), limit):
-        docs, weights, values = zip(*postings[start:start + limit])
+        docs, weights, values = zip(*postings[start : start + limit])
         block_writer._ids = array("I", docs)
         block_writer._weights = array("f", weights)
         block_writer._values = [v for v in values if v]

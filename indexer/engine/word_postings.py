@@ -69,8 +69,9 @@ class WordIndex:
         docs = ((packed >> _DOC_SHIFT) & DOC_MASK).astype(np.int32)
         tfs = (packed & 0xFF).astype(np.uint8)
         lengths = np.concatenate([c[2] for c in chunks]) if chunks else np.zeros(0, np.int32)
-        (layout.part(directory, layout.WORDS, "vocab.json")).write_text(json.dumps(list(vocab), ensure_ascii=False),
-                                                    encoding="utf-8")
+        (layout.part(directory, layout.WORDS, "vocab.json")).write_text(
+            json.dumps(list(vocab), ensure_ascii=False), encoding="utf-8"
+        )
         np.save(layout.part(directory, layout.WORDS, "offsets.npy"), offsets)
         np.save(layout.part(directory, layout.WORDS, "lengths.npy"), lengths)
         BlockArray.save(layout.part(directory, layout.WORDS, "docs"), docs, starts=offsets[:-1])
@@ -79,8 +80,13 @@ class WordIndex:
     @classmethod
     def load(cls, directory: Path) -> "WordIndex":
         vocab = json.loads((layout.part(directory, layout.WORDS, "vocab.json")).read_text(encoding="utf-8"))
-        return cls(vocab, np.load(layout.part(directory, layout.WORDS, "offsets.npy")), BlockArray(layout.part(directory, layout.WORDS, "docs")),
-                   BlockArray(layout.part(directory, layout.WORDS, "tfs")), np.load(layout.part(directory, layout.WORDS, "lengths.npy")))
+        return cls(
+            vocab,
+            np.load(layout.part(directory, layout.WORDS, "offsets.npy")),
+            BlockArray(layout.part(directory, layout.WORDS, "docs")),
+            BlockArray(layout.part(directory, layout.WORDS, "tfs")),
+            np.load(layout.part(directory, layout.WORDS, "lengths.npy")),
+        )
 
     def warm(self) -> None:
         """Decompress every block now rather than on first use."""

@@ -34,9 +34,14 @@ from indexer.text.normalize import KEPT_MARKS, find_spans, normalize
 #: Sort keys → what the site calls them. "left2" starts at the 2nd character left of the match.
 SORTS = {
     "report": "报告顺序",
-    "left": "左 1 字", "left2": "左 2 字", "left3": "左 3 字",
-    "right": "右 1 字", "right2": "右 2 字", "right3": "右 3 字",
-    "township": "乡镇", "year": "年份",
+    "left": "左 1 字",
+    "left2": "左 2 字",
+    "left3": "左 3 字",
+    "right": "右 1 字",
+    "right2": "右 2 字",
+    "right3": "右 3 字",
+    "township": "乡镇",
+    "year": "年份",
 }
 DEFAULT_WIDTH, MAX_WIDTH = 20, 100
 #: Most occurrences that become lines (sorted, paged, exported, scanned for collocates); ~1 s per 5,000 on 2 cores.
@@ -71,8 +76,16 @@ class Line(NamedTuple):
         return report_url(self.report_id, self.paragraph, q)
 
     def to_json(self, q: str | None = None) -> dict:
-        return {"left": self.left, "match": self.match, "right": self.right, "report_id": self.report_id,
-                "paragraph": self.paragraph, "township": self.township, "year": self.year, "url": self.url(q)}
+        return {
+            "left": self.left,
+            "match": self.match,
+            "right": self.right,
+            "report_id": self.report_id,
+            "paragraph": self.paragraph,
+            "township": self.township,
+            "year": self.year,
+            "url": self.url(q),
+        }
 
 
 @dataclass(frozen=True)
@@ -92,8 +105,8 @@ class Collocate:
 class Window:
     """The words near the matches of one paragraph: each word token once, and which sides it is on."""
 
-    near: list[str]   # every token within `span` words of a match
-    left: list[str]   # those in the window left of some match
+    near: list[str]  # every token within `span` words of a match
+    left: list[str]  # those in the window left of some match
     right: list[str]  # those in the window right of some match (a token between two matches is on both)
 
 
@@ -109,9 +122,9 @@ class Concordance:
     span: int
     limit: int
     collocates: list[Collocate] = field(default_factory=list)
-    window_words: int = 0   # word tokens near the lines' matches (the collocates' sample size)
-    corpus_words: int = 0   # words in the whole index (their reference)
-    every: int = 1          # the lines come from every kth matching paragraph
+    window_words: int = 0  # word tokens near the lines' matches (the collocates' sample size)
+    corpus_words: int = 0  # words in the whole index (their reference)
+    every: int = 1  # the lines come from every kth matching paragraph
     _sorted: dict[str, list[Line]] = field(default_factory=dict, repr=False)
 
     @property
@@ -129,25 +142,35 @@ class Concordance:
 
 def _left_from(n: int) -> Callable[[Line], tuple]:
     """Left context read right to left from its nth character, then the skipped ones, then report order."""
-    return lambda line: (line.left[::-1][n - 1:], line.left[::-1][:n - 1], line.order)
+    return lambda line: (line.left[::-1][n - 1 :], line.left[::-1][: n - 1], line.order)
 
 
 def _right_from(n: int) -> Callable[[Line], tuple]:
     """Right context read from its nth character, then the skipped ones, then report order."""
-    return lambda line: (line.right[n - 1:], line.right[:n - 1], line.order)
+    return lambda line: (line.right[n - 1 :], line.right[: n - 1], line.order)
 
 
 SORT_KEYS: dict[str, Callable[[Line], tuple]] = {
-    "left": _left_from(1), "left2": _left_from(2), "left3": _left_from(3),
-    "right": _right_from(1), "right2": _right_from(2), "right3": _right_from(3),
+    "left": _left_from(1),
+    "left2": _left_from(2),
+    "left3": _left_from(3),
+    "right": _right_from(1),
+    "right2": _right_from(2),
+    "right3": _right_from(3),
     # unknown township or year last; within a township by year, within a year by township
     "township": lambda line: (not line.township, line.township, line.year is None, line.year or 0, line.order),
     "year": lambda line: (line.year is None, line.year or 0, not line.township, line.township, line.order),
 }
 
 
-def concordance(index: ReportIndex, query: Query, filters: Filters = Filters(), width: int = DEFAULT_WIDTH,
-                span: int = DEFAULT_SPAN, limit: int = SORT_LIMIT) -> Concordance:
+def concordance(
+    index: ReportIndex,
+    query: Query,
+    filters: Filters = Filters(),
+    width: int = DEFAULT_WIDTH,
+    span: int = DEFAULT_SPAN,
+    limit: int = SORT_LIMIT,
+) -> Concordance:
     """Every occurrence of query in the paragraphs the filters pass, counted; at most `limit` of them as lines.
 
     Occurrences are counted in the in-memory normalised texts. With more than `limit`,
@@ -167,29 +190,50 @@ def concordance(index: ReportIndex, query: Query, filters: Filters = Filters(), 
     for first in range(0, len(chosen), _READ_BATCH):
         if len(lines) >= limit:
             break
-        batch = chosen[first:first + _READ_BATCH]
-        for i, hit in zip(batch, index.hits(ids[batch.start:batch.stop:every].tolist())):
+        batch = chosen[first : first + _READ_BATCH]
+        for i, hit in zip(batch, index.hits(ids[batch.start : batch.stop : every].tolist())):
             if len(lines) >= limit:
                 break
             spans = find_spans(hit.text, query.terms)
             counts[i] = len(spans)
-            spans = spans[:limit - len(lines)]
+            spans = spans[: limit - len(lines)]
             lines += _lines(hit, spans, width, len(lines))
             windows.append(window_words(hit.text, norms[i], spans, query.terms, index.segmenter.tokens, span))
     unsure = [i for i, c in enumerate(counts) if c is None]  # matches touch when normalised
     for i, hit in zip(unsure, index.hits(ids[unsure].tolist())):
         counts[i] = len(find_spans(hit.text, query.terms))  # the published text decides
-    result = Concordance(query=query, total=sum(counts), paragraphs=len(ids), lines=lines,
-                         width=width, span=span, limit=limit, every=every)
+    result = Concordance(
+        query=query,
+        total=sum(counts),
+        paragraphs=len(ids),
+        lines=lines,
+        width=width,
+        span=span,
+        limit=limit,
+        every=every,
+    )
     result.collocates, result.window_words, result.corpus_words = collocates(index, windows)
     return result
 
 
 def _lines(hit, spans: list[tuple[int, int]], width: int, first: int) -> list[Line]:
     flat = hit.text.translate(_FLATTEN)
-    return [Line(left=flat[max(0, s - width):s], match=flat[s:e], right=flat[e:e + width],
-                 report_id=hit.report_id, paragraph=hit.paragraph, township=hit.township, year=hit.year,
-                 pid=hit.pid, start=s, end=e, order=first + n) for n, (s, e) in enumerate(spans)]
+    return [
+        Line(
+            left=flat[max(0, s - width) : s],
+            match=flat[s:e],
+            right=flat[e : e + width],
+            report_id=hit.report_id,
+            paragraph=hit.paragraph,
+            township=hit.township,
+            year=hit.year,
+            pid=hit.pid,
+            start=s,
+            end=e,
+            order=first + n,
+        )
+        for n, (s, e) in enumerate(spans)
+    ]
 
 
 def span_count(norm: str, terms: list[str]) -> int | None:
@@ -222,8 +266,14 @@ def _overlaps_itself(term: str) -> bool:
     return any(term[:k] == term[-k:] for k in range(1, len(term)))
 
 
-def window_words(text: str, norm: str, spans: list[tuple[int, int]], terms: list[str],
-                 tokens: Callable[[str], list[tuple[str, int, int]]], span: int) -> Window:
+def window_words(
+    text: str,
+    norm: str,
+    spans: list[tuple[int, int]],
+    terms: list[str],
+    tokens: Callable[[str], list[tuple[str, int, int]]],
+    span: int,
+) -> Window:
     """The jieba words within `span` words left and right of the spans of a paragraph's text.
 
     Words come from segmenting the whole normalised paragraph (norm), as the index does;
@@ -243,12 +293,16 @@ def window_words(text: str, norm: str, spans: list[tuple[int, int]], terms: list
         left.update(range(max(0, before - span), before))
         right.update(range(after, min(after + span, len(words))))
     keep = [i for i in sorted(left | right) if not any(t in words[i][0] for t in terms)]
-    return Window(near=[words[i][0] for i in keep], left=[words[i][0] for i in keep if i in left],
-                  right=[words[i][0] for i in keep if i in right])
+    return Window(
+        near=[words[i][0] for i in keep],
+        left=[words[i][0] for i in keep if i in left],
+        right=[words[i][0] for i in keep if i in right],
+    )
 
 
-def collocates(index: ReportIndex, windows: list[Window],
-               top: int = TOP_COLLOCATES) -> tuple[list[Collocate], int, int]:
+def collocates(
+    index: ReportIndex, windows: list[Window], top: int = TOP_COLLOCATES
+) -> tuple[list[Collocate], int, int]:
     """The words most strongly attracted to the match, by G², with the window and corpus sizes.
 
     Each word token near a match counts once, however many matches it is near, so the
@@ -267,8 +321,11 @@ def collocates(index: ReportIndex, windows: list[Window],
         expected = size * freq / corpus if corpus else 0.0
         g2 = log_likelihood(count, size, freq, corpus)
         if count > expected and g2 >= MIN_G2:  # attracted, not repelled, and more than by chance
-            scored.append(Collocate(word=word, count=count, left=left[word], right=right[word], corpus=freq,
-                                    expected=expected, g2=g2))
+            scored.append(
+                Collocate(
+                    word=word, count=count, left=left[word], right=right[word], corpus=freq, expected=expected, g2=g2
+                )
+            )
     scored.sort(key=lambda c: (-c.g2, -c.count, c.word))
     return scored[:top], size, corpus
 

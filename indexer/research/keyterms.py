@@ -24,13 +24,12 @@ MAX_TERMS = 100
 @dataclass
 class KeyTerm:
     word: str
-    score: float        # Bo1 weight, normalised as Whoosh does
-    count: int          # occurrences in the selection's paragraphs
-    paragraphs: int     # paragraphs of the whole collection that hold the word
+    score: float  # Bo1 weight, normalised as Whoosh does
+    count: int  # occurrences in the selection's paragraphs
+    paragraphs: int  # paragraphs of the whole collection that hold the word
 
     def to_json(self) -> dict:
-        return {"word": self.word, "score": round(self.score, 4), "count": self.count,
-                "paragraphs": self.paragraphs}
+        return {"word": self.word, "score": round(self.score, 4), "count": self.count, "paragraphs": self.paragraphs}
 
 
 def is_topic_word(word: str) -> bool:
@@ -49,8 +48,10 @@ def key_terms(index, pids: np.ndarray, number: int = DEFAULT_TERMS) -> list[KeyT
         # Expander ranks every word; topic words are kept until `number` are found.
         ranked = expander.expanded_terms(len(weights))
         chosen = [(word, score) for word, score in ranked if is_topic_word(word)][:number]
-        return [KeyTerm(word=word, score=score, count=int(weights[word]),
-                        paragraphs=reader.doc_frequency(WORDS, word)) for word, score in chosen]
+        return [
+            KeyTerm(word=word, score=score, count=int(weights[word]), paragraphs=reader.doc_frequency(WORDS, word))
+            for word, score in chosen
+        ]
 
 
 def selection(index, report_id: str | None = None, township: str | None = None) -> np.ndarray | None:

@@ -57,14 +57,22 @@ def check_terms(raw: list[str]) -> list[str]:
 
 def check_measure(measure: str) -> None:
     if measure not in MEASURES:
-        raise TrendError("unknown_trend_measure", value=measure[:30], choices=", ".join(MEASURES),
-                         choices_zh="、".join(f"{k}（{name}）" for k, (name, _) in MEASURES.items()))
+        raise TrendError(
+            "unknown_trend_measure",
+            value=measure[:30],
+            choices=", ".join(MEASURES),
+            choices_zh="、".join(f"{k}（{name}）" for k, (name, _) in MEASURES.items()),
+        )
 
 
 def check_breakdown(by: str) -> None:
     if by not in BREAKDOWNS:
-        raise TrendError("unknown_breakdown", value=by[:30], choices=", ".join(BREAKDOWNS),
-                         choices_zh="、".join(f"{k}（{label}）" for k, label in BREAKDOWNS.items()))
+        raise TrendError(
+            "unknown_breakdown",
+            value=by[:30],
+            choices=", ".join(BREAKDOWNS),
+            choices_zh="、".join(f"{k}（{label}）" for k, label in BREAKDOWNS.items()),
+        )
 
 
 @dataclass(frozen=True)
@@ -74,8 +82,8 @@ class Cell:
     reports: int
     paragraphs: int
     occurrences: int
-    of_reports: int   # reports of that year passing the filters
-    of_chars: int     # characters of normalised text of their paragraphs
+    of_reports: int  # reports of that year passing the filters
+    of_chars: int  # characters of normalised text of their paragraphs
 
     @property
     def report_share(self) -> float | None:
@@ -110,8 +118,11 @@ class Line:
 
     def to_json(self) -> dict:
         """Each measure as a list aligned with the years; `undated` and `total` as objects."""
-        return {**{name: self.values(name) for name in MEASURES},
-                "undated": self.undated.to_json(), "total": self.total.to_json()}
+        return {
+            **{name: self.values(name) for name in MEASURES},
+            "undated": self.undated.to_json(),
+            "total": self.total.to_json(),
+        }
 
 
 @dataclass
@@ -120,7 +131,7 @@ class Series(Line):
 
     query: Query | None = None
     places: list[Line] = field(default_factory=list)
-    places_more: int = 0      # places with matches beyond MAX_PLACES, left out
+    places_more: int = 0  # places with matches beyond MAX_PLACES, left out
 
     @property
     def term(self) -> str:
@@ -135,7 +146,7 @@ class Trends:
     reports_per_year: list[int]
     paragraphs_per_year: list[int]
     chars_per_year: list[int]
-    undated: dict[str, int]   # reports, paragraphs, chars without a year
+    undated: dict[str, int]  # reports, paragraphs, chars without a year
     series: list[Series]
     by: str | None = None
 
@@ -196,7 +207,7 @@ def _lengths(index: ReportIndex) -> np.ndarray:
     for b in range(len(texts.file)):
         block = texts.block(b)
         start = b * TEXT_BLOCK
-        lengths[start:start + len(block)] = np.fromiter(map(len, block), np.int64, len(block))
+        lengths[start : start + len(block)] = np.fromiter(map(len, block), np.int64, len(block))
     return lengths
 
 
@@ -267,11 +278,15 @@ def trends(index: ReportIndex, terms: list[str], filters: Filters = Filters(), b
             s.places, s.places_more = _places(index, ids, occurrences, base.years, by, place_base)
         series.append(s)
     n = len(base.years)
-    return Trends(years=base.years.tolist(), reports_per_year=base.reports[:n].tolist(),
-                  paragraphs_per_year=base.paragraphs[:n].tolist(), chars_per_year=base.chars[:n].tolist(),
-                  undated={"reports": int(base.reports[n]), "paragraphs": int(base.paragraphs[n]),
-                           "chars": int(base.chars[n])},
-                  series=series, by=by)
+    return Trends(
+        years=base.years.tolist(),
+        reports_per_year=base.reports[:n].tolist(),
+        paragraphs_per_year=base.paragraphs[:n].tolist(),
+        chars_per_year=base.chars[:n].tolist(),
+        undated={"reports": int(base.reports[n]), "paragraphs": int(base.paragraphs[n]), "chars": int(base.chars[n])},
+        series=series,
+        by=by,
+    )
 
 
 def _tally(index, ids, occurrences, years, by):
@@ -283,8 +298,9 @@ def _tally(index, ids, occurrences, years, by):
 
 def _line(label: str, reports, paragraphs, occurrences, of_reports, of_chars) -> Line:
     """A line from per-slot arrays whose last slot holds what has no year."""
-    cells = [Cell(*values) for values in zip(*(a.tolist() for a in (reports, paragraphs, occurrences,
-                                                                     of_reports, of_chars)))]
+    cells = [
+        Cell(*values) for values in zip(*(a.tolist() for a in (reports, paragraphs, occurrences, of_reports, of_chars)))
+    ]
     total = Cell(*(int(a.sum()) for a in (reports, paragraphs, occurrences, of_reports, of_chars)))
     return Line(label=label, cells=cells[:-1], undated=cells[-1], total=total)
 
@@ -298,7 +314,7 @@ def _places(index, ids, occurrences, years, by, base: _Base) -> tuple[list[Line]
     found = [int(c) for c in np.flatnonzero(totals)]
     found.sort(key=lambda c: (-int(totals[c]), names[c]))
     reports, chars = base.reports.reshape(-1, width), base.chars.reshape(-1, width)
-    lines = [_line(names[c], counts[0][c], counts[1][c], counts[2][c], reports[c], chars[c])
-             for c in found[:MAX_PLACES]]
+    lines = [
+        _line(names[c], counts[0][c], counts[1][c], counts[2][c], reports[c], chars[c]) for c in found[:MAX_PLACES]
+    ]
     return lines, max(0, len(found) - MAX_PLACES)
-

@@ -70,5 +70,7 @@ class Kwic:
 def kwic(text: str, spans: list[tuple[int, int]], width: int = 20) -> list[Kwic]:
     """Every occurrence with `width` characters on each side (padded so lines align)."""
     flat = text.replace("\n", " ")
-    return [Kwic(flat[max(0, s - width):s].rjust(width, "\u3000"), flat[s:e],
-                 flat[e:e + width].ljust(width, "\u3000")) for s, e in spans]
+    return [
+        Kwic(flat[max(0, s - width) : s].rjust(width, "\u3000"), flat[s:e], flat[e : e + width].ljust(width, "\u3000"))
+        for s, e in spans
+    ]

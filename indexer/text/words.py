@@ -118,7 +118,7 @@ class Segmenter:
             phrase = self.words(term)
             k = len(phrase)
             for i in range(len(words) - k + 1) if k else ():
-                if words[i:i + k] == phrase:
+                if words[i : i + k] == phrase:
                     spans.append((int(offsets[tokens[i][1]]), int(offsets[tokens[i + k - 1][2] - 1]) + 1))
         return merge_spans(spans)
 
@@ -160,9 +160,19 @@ class JiebaTokenizer(Tokenizer):
     def __eq__(self, other):
         return type(other) is type(self) and other.entries == self.entries
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
-                 removestops=True, start_pos=0, start_char=0, tokenize=True,
-                 mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if not tokenize:
             token.original = token.text = normalize(value)

@@ -24,6 +24,7 @@ def read_doc(path: Path, data: bytes) -> str:
     """The text of a .doc file, one paragraph per line."""
     if data.startswith(b"PK\x03\x04") and zipfile.is_zipfile(path):
         from indexer.documents.ingest import read_docx
+
         return read_docx(path)  # a .docx saved under a .doc name
     if data.lstrip().startswith(b"{\\rtf"):
         raise IngestError("an RTF file named .doc; save it as .docx")

@@ -22,25 +22,82 @@ from indexer.text.normalize import normalize
 NO_ARTICLE = "no article found on the page (a list or index page?)"
 
 #: Labels of the 政务公开 metadata list, and of the line above an article.
-META_LABELS = ("索引号", "主题分类", "发布机构", "发文机关", "成文日期", "发文字号", "文号", "发布日期",
-               "生效日期", "废止日期", "有效性", "主题词", "关键词", "体裁分类", "组配分类", "服务对象",
-               "标题", "名称", "发布时间", "来源", "文章来源", "信息来源", "作者", "浏览次数",
-               "点击数", "阅读次数", "访问量", "责任编辑")
-_LABEL = re.compile("(" + "|".join(r"\s*".join(label) for label in
-                                    sorted(META_LABELS, key=len, reverse=True)) + r")\s*[:：]\s*")
+META_LABELS = (
+    "索引号",
+    "主题分类",
+    "发布机构",
+    "发文机关",
+    "成文日期",
+    "发文字号",
+    "文号",
+    "发布日期",
+    "生效日期",
+    "废止日期",
+    "有效性",
+    "主题词",
+    "关键词",
+    "体裁分类",
+    "组配分类",
+    "服务对象",
+    "标题",
+    "名称",
+    "发布时间",
+    "来源",
+    "文章来源",
+    "信息来源",
+    "作者",
+    "浏览次数",
+    "点击数",
+    "阅读次数",
+    "访问量",
+    "责任编辑",
+)
+_LABEL = re.compile(
+    "(" + "|".join(r"\s*".join(label) for label in sorted(META_LABELS, key=len, reverse=True)) + r")\s*[:：]\s*"
+)
 #: class or id words of elements that are site chrome, never the article.
-_CHROME = re.compile(r"(^|[-_\s])(nav|navbar|menu|crumbs?|breadcrumbs?|position|location|share|bdshare|"
-                     r"footer|foot|bottom|copyright|related|relate|xglj|xgxx|print|tools|search|sidebar)"
-                     r"([-_\s\d]|$)", re.IGNORECASE)
+_CHROME = re.compile(
+    r"(^|[-_\s])(nav|navbar|menu|crumbs?|breadcrumbs?|position|location|share|bdshare|"
+    r"footer|foot|bottom|copyright|related|relate|xglj|xgxx|print|tools|search|sidebar)"
+    r"([-_\s\d]|$)",
+    re.IGNORECASE,
+)
 _CHROME_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "button")
 #: Lines sites print around an article.
 _FURNITURE = re.compile(
     r"^(当前位置|您现在的位置|您的位置|位置)\s*[:：]|首页\s*[>＞»›]|字\s*[体号]\s*[:：]?\s*[\[【(（]?\s*大\s*中\s*小"
     r"|打印本页|打印此页|关闭窗口|【\s*(打印|关闭|返回顶部)\s*】|分享到|扫一扫|收藏本页|返回顶部|上一篇|下一篇"
     r"|^相关(链接|文章|阅读|新闻)|主办单位|承办单位|网站标识码|ICP备|公网安备|版权所有|copyright|技术支持"
-    r"|网站地图|联系我们|建议使用.{0,20}分辨率", re.IGNORECASE)
-_BLOCKS = {"p", "div", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "td", "th",
-           "table", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "center", "br", "hr"}
+    r"|网站地图|联系我们|建议使用.{0,20}分辨率",
+    re.IGNORECASE,
+)
+_BLOCKS = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "tr",
+    "td",
+    "th",
+    "table",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "center",
+    "br",
+    "hr",
+}
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.IGNORECASE)
 
 
@@ -101,10 +158,10 @@ def page_metadata(tree: etree._Element) -> dict[str, str]:
     for i, piece in enumerate(pieces):
         found = list(_LABEL.finditer(piece))
         for j, match in enumerate(found):
-            if match.start() and j == 0 and not piece[:match.start()].isspace():
+            if match.start() and j == 0 and not piece[: match.start()].isspace():
                 continue  # a label in running text, not a list entry
             end = found[j + 1].start() if j + 1 < len(found) else len(piece)
-            value = piece[match.end():end].strip()
+            value = piece[match.end() : end].strip()
             if not value and j + 1 == len(found) and i + 1 < len(pieces) and not _LABEL.match(pieces[i + 1]):
                 value = pieces[i + 1]
             label = re.sub(r"\s+", "", match.group(1))

@@ -66,8 +66,9 @@ def drop_furniture(pages: list[list[Line]]) -> list[list[Line]]:
     out = []
     for lines in pages:
         edges = {id(l) for l in _edge_lines(lines)}
-        out.append([l for l in lines if id(l) not in edges
-                    or not (is_page_number(l.text) or _furniture_key(l) in repeated)])
+        out.append(
+            [l for l in lines if id(l) not in edges or not (is_page_number(l.text) or _furniture_key(l) in repeated)]
+        )
     return out
 
 
@@ -88,8 +89,7 @@ def measure_frame(lines: list[Line]) -> Frame:
     left = Counter(round(l.x0) for l in body).most_common(1)[0][0]
     rights = sorted(l.x1 for l in body)
     right = rights[int(0.9 * (len(rights) - 1))]
-    steps = [a.top - b.top for a, b in zip(body, body[1:])
-             if a.page == b.page and 0 < a.top - b.top < 3 * em]
+    steps = [a.top - b.top for a, b in zip(body, body[1:]) if a.page == b.page and 0 < a.top - b.top < 3 * em]
     return Frame(float(left), right, em, median(steps) if steps else 1.5 * em)
 
 

@@ -131,5 +131,6 @@ def _merge_row(row: list[Line]) -> Line:
     text = row[0].text
     for prev, line in zip(row, row[1:]):
         text += ("\t" if line.x0 - prev.x1 > prev.em else "") + line.text
-    return Line(text, row[0].page, row[0].x0, max(l.x1 for l in row),
-                min(l.bottom for l in row), max(l.top for l in row))
+    return Line(
+        text, row[0].page, row[0].x0, max(l.x1 for l in row), min(l.bottom for l in row), max(l.top for l in row)
+    )
