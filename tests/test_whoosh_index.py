@@ -147,3 +147,16 @@ def test_the_words_field_uses_the_report_folder_user_dictionary(chunked_index):
     assert isinstance(field, TEXT)
     words = [t.text for t in field.analyzer("全面推行法律明白人培养工程。")]
     assert "法律明白人" in words and not set(words) & KEPT_MARKS
+
+
+@pytest.mark.parametrize("which", ["chunked_index", "generated_index"])
+def test_whoosh_term_postings_equal_the_word_arrays_single_word_matching_reads(which, request):
+    """Whole-word matching of a one-word term reads the ranking's word arrays: they hold exactly
+    the documents of each term of the Whoosh `words` field."""
+    built = request.getfixturevalue(which)
+    with built.whoosh_reader() as reader:
+        terms = [t.decode("utf-8") for t in reader.lexicon("words")]
+        assert len(terms) > 100
+        for word in terms:
+            whoosh_docs = [m.id() for m in _walk(reader.postings("words", word))]
+            assert built.words.postings(word)[0].tolist() == whoosh_docs, word

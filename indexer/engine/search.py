@@ -227,11 +227,15 @@ class ReportIndex:
     def word_ids(self, term: str) -> np.ndarray:
         """Sorted ids of the paragraphs where the term's jieba words stand as consecutive words.
 
-        Read from the Whoosh `words` field: a Term query for one word, a Phrase for several.
+        Several words are a Phrase query on the Whoosh `words` field. One word reads the same
+        postings from the ranking's word arrays (the same jieba words, tested equal), which
+        are 100–1000 times faster than Whoosh's Python posting reader for common words.
         A term with clause marks is split at them: each part must stand as words, and the
         whole term must occur as a substring.
         """
         parts = [self.segmenter.words(part) for part in split_at_marks(term)]
+        if len(parts) == 1 and len(parts[0]) == 1 and not has_marks(term):
+            return self.words.postings(parts[0][0])[0].astype(np.int32)
         queries = [
             WhooshTerm(whoosh_index.WORDS, words[0]) if len(words) == 1 else Phrase(whoosh_index.WORDS, words)
             for words in parts
