@@ -76,11 +76,10 @@ def read_reports(
     summary: BuildSummary,
     progress: Progress = _no_progress,
     only: set[str] | None = None,
-    taken: set[str] | None = None,
     scanned=None,
 ) -> list[Report]:
     """Parse every report under data_dir (or those named in `only`); see iter_reports."""
-    return list(iter_reports(data_dir, summary, progress, only, taken, scanned))
+    return list(iter_reports(data_dir, summary, progress, only, scanned))
 
 
 def iter_reports(
@@ -88,16 +87,15 @@ def iter_reports(
     summary: BuildSummary,
     progress: Progress = _no_progress,
     only: set[str] | None = None,
-    taken: set[str] | None = None,
     scanned=None,
 ) -> Iterator[Report]:
     """The reports under data_dir (or those named in `only`), parsed READ_BATCH files at a time;
-    bad files are recorded in the summary and skipped. A report id already used (or in
-    `taken`) gets a suffix: -2, -3 … `scanned` is scan_folder's answer when already at hand."""
+    bad files are recorded in the summary and skipped. A report id already used gets a
+    suffix: -2, -3 … `scanned` is scan_folder's answer when already at hand."""
     manifest = load_manifest(data_dir)
     files, passed = scanned or scan_folder(data_dir)
     summary.skipped.extend(passed)
-    ids: set[str] = set(taken or ())
+    ids: set[str] = set()
     known = {relative(data_dir, p) for p in files}
     for name in manifest:
         if name not in known:
@@ -216,24 +214,32 @@ def build_index(
     prepare_index_dir(index_dir)
     with build_lock(index_dir, on_wait):
         previous = current_generation(index_dir)
-        try:
-            gen = new_generation(index_dir)
-        except OSError as exc:
-            raise BuildError(f"cannot write to the index folder {index_dir}: {exc.strerror or exc}") from None
-        try:
+        with generation_written(index_dir) as gen:
             _write_generation(reports, gen, data_dir, signature, progress, entries)
             switch_current(index_dir, gen)
-        except BaseException as exc:
-            shutil.rmtree(gen, ignore_errors=True)
-            if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):
-                raise BuildError(
-                    f"cannot write the index in {index_dir}: {exc.strerror or exc}; the previous index is unchanged"
-                ) from None
-            raise
         # Keep the previous generation: a running server may still be reading it. Holding the
         # lock, any other generation is the remains of a build that died: nobody is writing it.
         remove_old_generations(index_dir, keep={gen.name} | ({previous.name} if previous else set()))
     return gen
+
+
+@contextmanager
+def generation_written(index_dir: Path):
+    """A new generation folder to write and make live inside the block (call holding the build
+    lock); when the block fails, the folder is removed and an OS error is told in one line."""
+    try:
+        gen = new_generation(index_dir)
+    except OSError as exc:
+        raise BuildError(f"cannot write to the index folder {index_dir}: {exc.strerror or exc}") from None
+    try:
+        yield gen
+    except BaseException as exc:
+        shutil.rmtree(gen, ignore_errors=True)
+        if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):
+            raise BuildError(
+                f"cannot write the index in {index_dir}: {exc.strerror or exc}; the previous index is unchanged"
+            ) from None
+        raise
 
 
 def prepare_index_dir(index_dir: Path) -> None:

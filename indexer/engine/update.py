@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -34,6 +33,7 @@ from indexer.engine.build import (
     build,
     build_lock,
     extra_signatures,
+    generation_written,
     keep_sources,
     live_entries,
     load_user_dict,
@@ -43,7 +43,7 @@ from indexer.engine.build import (
     write_meta,
     write_segment,
 )
-from indexer.engine.layout import FORMAT_VERSION, current_generation, new_generation, switch_current
+from indexer.engine.layout import FORMAT_VERSION, current_generation, switch_current
 
 #: More update segments than this, or update segments over MERGE_SHARE of the paragraphs, call for a merge.
 MAX_SEGMENTS = 8
@@ -125,8 +125,7 @@ def _apply(
     ids = [r.report_id for r in reports]
     if len(set(ids)) != len(ids) or any(i in kept_ids for i in ids):
         return False  # an id shared with another file: a full build numbers them in its reading order
-    gen = new_generation(index_dir)
-    try:
+    with generation_written(index_dir) as gen:
         _link_tree(previous, gen)
         segments = list(meta["segments"])
         name = f"delta-{1 + sum(1 for s in segments if s.get('update'))}"
@@ -159,13 +158,6 @@ def _apply(
             + live_entries(reports, name, sum(s["paragraphs"] for s in segments[:-1]) if reports else 0),
         )
         switch_current(index_dir, gen)
-    except BaseException as exc:
-        shutil.rmtree(gen, ignore_errors=True)
-        if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):
-            raise BuildError(
-                f"cannot write the index in {index_dir}: {exc.strerror or exc}; the previous index is unchanged"
-            ) from None
-        raise
     layout.remove_old_generations(index_dir, keep={gen.name, previous.name}, sweep=False)
     summary.added, summary.replaced, summary.removed = len(added), len(changed), len(removed)
     summary.reports = len(reports)
