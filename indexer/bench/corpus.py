@@ -19,6 +19,7 @@ from indexer.documents.folder import report_files
 from indexer.documents.ingest import IngestError
 from indexer.documents.report import Paragraph, Report, parse_report
 from indexer.documents.sections import SECTIONS
+from indexer.text.normalize import normalize
 
 YEARS = range(2019, 2026)
 _END = "。"
@@ -151,3 +152,20 @@ def _report(model, rng, sentences, report_id, township, county, year, size) -> R
         title=title,
         paragraphs=paragraphs,
     )
+
+
+def random_needle(texts: list[str], rng: random.Random, longest: int) -> str:
+    """A substring of 1 to `longest` characters of a real paragraph, at any offset, that the query
+    language reads as one literal term (no space, quote, leading minus or bare OR)."""
+    while True:
+        text = texts[rng.randrange(len(texts))]
+        size = rng.randint(1, longest)
+        start = rng.randrange(max(1, len(text) - size))
+        needle = text[start : start + size]
+        if (
+            normalize(needle)
+            and not any(c.isspace() or c == '"' for c in needle)
+            and not needle.startswith("-")
+            and needle != "OR"
+        ):
+            return needle

@@ -28,8 +28,8 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import numpy as np
 
+from indexer.bench.corpus import random_needle
 from indexer.documents.sections import SECTIONS
-from indexer.text.normalize import normalize
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -224,22 +224,6 @@ def _q(path: str, **params) -> str:
     return path + ("?" + urlencode(pairs, quote_via=quote) if pairs else "")
 
 
-def _random_needle(texts: list[str], rng: random.Random) -> str:
-    """A 1-4 character substring of a real paragraph that the query language reads as one literal term."""
-    while True:
-        text = texts[rng.randrange(len(texts))]
-        size = rng.randint(1, 4)
-        start = rng.randrange(max(1, len(text) - size))
-        needle = text[start : start + size]
-        if (
-            normalize(needle)
-            and not any(c.isspace() or c == '"' for c in needle)
-            and not needle.startswith("-")
-            and needle != "OR"
-        ):
-            return needle
-
-
 def make_mix(base_url: str, rng: random.Random, size: int = 200) -> list[tuple[str, str]]:
     """(kind, path) pairs in the proportions of WEIGHTS, built from the live site's reports so every one is a
     real URL that answers 200: common terms and random substrings of report text, some with year or section
@@ -260,7 +244,7 @@ def make_mix(base_url: str, rng: random.Random, size: int = 200) -> list[tuple[s
     years = sorted({r["year"] for r in reports if r.get("year")})
 
     def query() -> str:
-        return rng.choice(COMMON_TERMS) if rng.random() < 0.5 else _random_needle(texts, rng)
+        return rng.choice(COMMON_TERMS) if rng.random() < 0.5 else random_needle(texts, rng, 4)
 
     def search(path: str) -> str:
         roll = rng.random()

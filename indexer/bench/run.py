@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.bench.corpus import generate, learn
+from indexer.bench.corpus import generate, learn, random_needle
 from indexer.bench.engines import BruteForce, OurEngine, SqliteTrigram, TantivyEngine, TantivyFacets
 from indexer.engine.build import build_index
 from indexer.engine.query import parse_query
@@ -51,17 +51,7 @@ def make_queries(texts: list[str], rng: random.Random, random_count: int = 60) -
     """Random substrings (1-8 characters, any offset), common terms, multi-term and filtered queries."""
     queries: list[tuple[str, Filters]] = []
     while len(queries) < random_count:
-        text = texts[rng.randrange(len(texts))]
-        size = rng.randint(1, 8)
-        start = rng.randrange(max(1, len(text) - size))
-        needle = text[start : start + size]
-        if (
-            normalize(needle)
-            and not any(c.isspace() or c == '"' for c in needle)
-            and not needle.startswith("-")
-            and needle != "OR"
-        ):
-            queries.append((needle, Filters()))
+        queries.append((random_needle(texts, rng, 8), Filters()))
     queries += [(t, Filters()) for t in COMMON_TERMS]
     for _ in range(4):
         a, b = rng.sample(COMMON_TERMS, 2)
