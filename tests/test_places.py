@@ -1,5 +1,7 @@
 """Places come from the official division table; folders, the manifest and the text settle shared names."""
 
+import random
+
 import pytest
 
 from indexer.documents.metadata import extract_metadata
@@ -38,6 +40,25 @@ def test_mentions_take_the_longest_name_ending_at_each_place():
     names = [m.name for m in gaz.mentions("宜章县莽山瑶族乡人民政府", TOWNSHIP)]
     assert names == ["莽山瑶族乡"]
     assert [m.name for m in gaz.mentions("西吉县吉强镇", COUNTY)] == ["西吉县"]
+
+
+@pytest.mark.parametrize("level", [1, 2, 3, TOWNSHIP])
+def test_mentions_equal_a_scan_of_every_end_position(level):
+    """The scan skips to the characters names end in; it finds what trying every position finds."""
+    gaz = gazetteer()
+    rng = random.Random(level)
+    names = sorted(gaz.by_name[level])
+    filler = "法治政府建设的报告，县乡镇街道办事处市区省"
+    for _ in range(200):
+        parts = [rng.choice(names) if rng.random() < 0.5 else rng.choice(filler) * rng.randint(1, 3) for _ in range(8)]
+        text = "".join(parts)
+        expected = []
+        for end in range(1, len(text) + 1):
+            for size in range(min(end, 20), 1, -1):
+                if text[end - size : end] in gaz.by_name[level]:
+                    expected.append((text[end - size : end], end - size, end))
+                    break
+        assert [(m.name, m.start, m.end) for m in gaz.mentions(text, level)] == expected
 
 
 def test_a_shared_name_with_no_clue_stays_unsettled_and_warns():

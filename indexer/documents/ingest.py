@@ -4,6 +4,7 @@ and the readers in `formats` for .pdf, .html/.htm and .doc."""
 from __future__ import annotations
 
 import codecs
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,8 +132,12 @@ def _guess_bomless_utf16(data: bytes) -> str | None:
     return None
 
 
+#: Control characters that plain text does not hold (everything below space but \t \n \v \f \r).
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f]")
+
+
 def _check_plain_text(text: str) -> str:
-    controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\n\r\f\v")
+    controls = len(_CONTROLS.findall(text))
     if controls > max(2, len(text) // 1000):
         raise IngestError("binary file, not text")
     return text

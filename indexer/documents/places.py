@@ -57,22 +57,32 @@ class Gazetteer:
             for name, places in names.items():
                 ends.setdefault(name[-1], {})[name] = tuple(places)
             self._by_end[level] = ends
-        self._longest = {lvl: max(len(n) for n in names) for lvl, names in self.by_name.items()}
+        # Few characters end names (镇, 乡, 道 …): a regex finds them in C, the rest of the text is skipped.
+        self._end_chars = {
+            lvl: re.compile("[" + "".join(re.escape(c) for c in sorted(ends)) + "]")
+            for lvl, ends in self._by_end.items()
+        }
+        # The lengths of the names ending in each character, longest first.
+        self._sizes = {
+            lvl: {ch: sorted({len(n) for n in names}, reverse=True) for ch, names in ends.items()}
+            for lvl, ends in self._by_end.items()
+        }
 
     def places_named(self, name: str, level: int) -> tuple[Place, ...]:
         return tuple(self.by_name[level].get(name, ()))
 
     def mentions(self, text: str, level: int, min_chars: int = 2) -> list[Mention]:
         """Every name of the level in text: at each end position, the longest name that ends there."""
-        ends = self._by_end[level]
-        longest = self._longest[level]
+        ends, sizes = self._by_end[level], self._sizes[level]
         found: list[Mention] = []
-        for i, ch in enumerate(text):
-            names = ends.get(ch)
-            if not names:
-                continue
-            end = i + 1
-            for size in range(min(longest, end), min_chars - 1, -1):
+        for hit in self._end_chars[level].finditer(text):
+            ch = hit.group()
+            names, end = ends[ch], hit.end()
+            for size in sizes[ch]:
+                if size > end:
+                    continue
+                if size < min_chars:
+                    break
                 places = names.get(text[end - size : end])
                 if places:
                     found.append(Mention(text[end - size : end], end - size, end, places))
