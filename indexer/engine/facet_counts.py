@@ -9,7 +9,7 @@ from indexer.engine.facets import FACET_KEYS
 from indexer.engine.filters import Filters, filter_mask, filtered, narrows
 
 #: Facets are counted per report when the hits outnumber the reports this many times.
-PER_REPORT_MIN = 8
+PER_REPORT_MIN = 2
 
 
 def count_facets(index, ids: np.ndarray, filters: Filters) -> dict:
@@ -29,7 +29,7 @@ def count_facets(index, ids: np.ndarray, filters: Filters) -> dict:
             subsets[skip] = ids[filter_mask(index, ids, filters, skip=skip)] if filtered(filters, skip) else ids
         sub = subsets[skip]
         if name == "section" or len(sub) < PER_REPORT_MIN * len(index.reports):
-            counts = np.bincount(index.columns[name][sub])
+            counts = np.bincount(index.columns[name][sub.astype(np.intp)])  # intp: NumPy's own index type
         else:
             if skip not in per_report:
                 per_report[skip] = per_report_counts(index, sub)

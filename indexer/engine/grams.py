@@ -27,7 +27,7 @@ from indexer.engine.blocks import BlockTexts
 from indexer.engine.layout import DOC_BITS, MAX_PARAGRAPHS
 from indexer.engine.phrases import PhraseTable
 from indexer.engine.phrases import write as write_phrases
-from indexer.engine.postings import Postings
+from indexer.engine.postings import Postings, bitmap_ids
 
 _SHIFT = 21  # code points fit in 21 bits
 #: How many paragraph ids the cache of recent answers may hold in all.
@@ -201,7 +201,7 @@ class NgramIndex:
             acc = np.array(store.bitmap(i))
             for store, i in dense:
                 acc &= store.bitmap(i)
-            result, dense = np.flatnonzero(np.unpackbits(acc)[: self.count]).astype(np.int32), []
+            result, dense = bitmap_ids(acc, self.count), []
         for store, i in sparse:
             if not exact and len(result) < 64 and len(result) * 4 < store.size(i):
                 break  # few candidates left: checking the text is cheaper than intersecting

@@ -118,5 +118,14 @@ class Postings:
     def ids(self, i: int) -> np.ndarray:
         """Sorted paragraph ids of key i."""
         if self.is_dense(i):
-            return np.flatnonzero(np.unpackbits(self.bitmap(i))[: self.count]).astype(np.int32)
+            return bitmap_ids(self.bitmap(i), self.count)
         return self.lists.get(int(self.offsets[i]), int(self.offsets[i + 1]))
+
+
+def bitmap_ids(bitmap: np.ndarray, count: int) -> np.ndarray:
+    """Sorted int32 ids of the set bits of a packed bitmap of count bits.
+
+    The bits are read as booleans: NumPy finds non-zero booleans several times faster than
+    non-zero bytes.
+    """
+    return np.flatnonzero(np.unpackbits(bitmap)[:count].view(bool)).astype(np.int32)

@@ -95,10 +95,10 @@ def rank(index, ids: np.ndarray, query: Query, top: int | None) -> tuple[np.ndar
 
 def _smallest(keys: np.ndarray, k: int) -> np.ndarray:
     """Indexes of the k smallest keys, ties broken by index, in index order."""
-    if 0 < k <= len(keys) // 64:
+    if 0 < k <= len(keys) // 8:
         # Few of many: the k smallest are among the keys up to a bound read off an even sample,
         # if at least k keys are (else look at them all). Partitioning those few is cheaper.
-        sample = keys[:: max(1, len(keys) // 4096)]
+        sample = keys[:: max(1, len(keys) // 2048)]
         m = min(len(sample) - 1, 2 * k * len(sample) // len(keys) + 16)
         near = np.flatnonzero(keys <= np.partition(sample, m)[m])
         if len(near) >= k:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -109,16 +110,19 @@ class WordIndex:
     def frequencies(self, words: list[str], ids: np.ndarray) -> dict[str, np.ndarray]:
         """For each distinct word, its frequency in each paragraph of ids (sorted); 0 where absent."""
         out = {}
+        index = ids.astype(np.intp)  # NumPy indexes with intp; int32 indexes cost a conversion each time
         for word in dict.fromkeys(words):
             docs, tfs = self.postings(word)
-            tf = np.zeros(len(ids))
             if len(docs) and len(ids) * DENSE_SHARE >= len(self.lengths):
                 dense = np.zeros(len(self.lengths), tfs.dtype)  # many ids: a scatter and a gather beat a search per id
-                dense[docs] = tfs
-                tf[:] = dense[ids]
+                dense[docs.astype(np.intp)] = tfs
+                tf = dense[index].astype(np.float64)
             elif len(docs):
+                tf = np.zeros(len(ids))
                 pos, hit = _positions(docs, ids)
                 tf[hit] = tfs[pos[hit]]
+            else:
+                tf = np.zeros(len(ids))
             out[word] = tf
         return out
 
@@ -127,13 +131,22 @@ class WordIndex:
         scores = np.zeros(len(ids))
         if len(ids) == 0:
             return scores
-        norm = K1 * ((1 - B) + B * self.lengths[ids] / self.avg_length)
+        norm = self.norms[ids.astype(np.intp)]
+        part = np.empty(len(ids))
         for word, tf in frequencies.items():
             df = self.df(word)
             if df:
                 idf = float(np.log(self.count / (df + 1)) + 1)
-                scores += idf * (tf * (K1 + 1)) / (tf + norm)
+                np.add(tf, norm, out=part)  # idf · tf · (K1 + 1) / (tf + norm), in place
+                np.divide(tf, part, out=part)
+                part *= idf * (K1 + 1)
+                scores += part
         return scores
+
+    @cached_property
+    def norms(self) -> np.ndarray:
+        """BM25's length normalisation of each paragraph: K1 · (1 − B + B · length / average length)."""
+        return K1 * ((1 - B) + B * self.lengths / self.avg_length)
 
 
 #: Frequencies are read through a dense array when ids number at least 1/DENSE_SHARE of all paragraphs.
