@@ -160,3 +160,27 @@ def test_whoosh_term_postings_equal_the_word_arrays_single_word_matching_reads(w
         for word in terms:
             whoosh_docs = [m.id() for m in _walk(reader.postings("words", word))]
             assert built.words.postings(word)[0].tolist() == whoosh_docs, word
+
+
+def test_position_values_are_what_whoosh_positions_format_encodes():
+    """Every posting's value equals the Positions format's own encoding: one position, several
+    (gaps within a byte, the laid-out fast path), gaps over 255 and over 1,000 positions."""
+    from indexer.engine.whoosh_index import _position_values, make_schema
+    from indexer.engine.word_postings import chunk_postings
+
+    tokens = [
+        ["法治", ",", "建设", "法治"],
+        ["调解"] * 3 + [","] * 300 + ["调解", "法治"],
+        ["普法"] * 1200,
+        ["依法", "行政", "依法"] + ["。"] * 70000 + ["依法"],
+        [],
+    ]
+    words = chunk_postings(tokens)
+    fmt = make_schema()["words"].format
+    values = _position_values(words, fmt)
+    expected = []
+    for k in range(len(words.docs)):
+        s = int(words.starts[k])
+        expected.append(fmt.encode(words.positions[s : s + int(words.tfs[k])].tolist()))
+    assert values == expected
+    assert sorted(set(words.tfs.tolist())) == [1, 2, 3, 4, 1200]

@@ -12,6 +12,8 @@ import os
 import time
 import weakref
 import zlib
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
@@ -23,14 +25,25 @@ TEXT_BLOCK = 128  # paragraphs per block of texts (zlib's window is 32 KB, so sm
 
 
 def _write_blocks(path: Path, chunks, header: dict) -> None:
-    """Write compressed chunks to path, and the header with the blocks' byte offsets to path.json."""
+    """Write compressed chunks to path, and the header with the blocks' byte offsets to path.json.
+
+    Two threads compress (zlib releases the GIL), a bounded number of blocks ahead of the writing.
+    """
     offsets = [0]
-    with open(path, "wb") as fh:
+    with open(path, "wb") as fh, ThreadPoolExecutor(2) as pool:
+        pending: deque = deque()
         for raw, level in chunks:
-            data = zlib.compress(raw, level)
-            fh.write(data)
-            offsets.append(offsets[-1] + len(data))
+            pending.append(pool.submit(zlib.compress, raw, level))
+            if len(pending) > 8:
+                _write_one(fh, pending.popleft().result(), offsets)
+        while pending:
+            _write_one(fh, pending.popleft().result(), offsets)
     Path(str(path) + ".json").write_text(json.dumps({**header, "offsets": offsets}), encoding="utf-8")
+
+
+def _write_one(fh, data: bytes, offsets: list[int]) -> None:
+    fh.write(data)
+    offsets.append(offsets[-1] + len(data))
 
 
 class _BlockFile:

@@ -38,8 +38,8 @@ from indexer.engine.layout import (
     remove_old_generations,
     switch_current,
 )
-from indexer.engine.word_postings import WordIndex, chunk_words
-from indexer.text.normalize import KEPT_MARKS, normalize
+from indexer.engine.word_postings import WordIndex, chunk_postings, chunk_words
+from indexer.text.normalize import normalize
 from indexer.text.words import USERDICT_NAME, Entry, UserDictError, read_user_dict, segmenter_for
 
 
@@ -271,8 +271,17 @@ def build_lock(index_dir: Path, on_wait: Callable[[], None] | None = None):
         os.close(fd)  # releases the lock
 
 
-#: Paragraphs per unit of work for the analysis processes.
+#: Paragraphs per unit of work for the analysis processes, at most.
 CHUNK = 20_000
+
+
+def _chunk_step(count: int) -> int:
+    """Paragraphs per chunk: at most CHUNK, in an even number of equal chunks, so that both
+    analysis processes finish together."""
+    chunks = -(-count // CHUNK)
+    if chunks > 1 and chunks % 2:
+        chunks += 1
+    return max(1, -(-count // max(1, chunks)))
 
 
 def _quiet_worker() -> None:
@@ -313,9 +322,8 @@ def analyse_chunk(job: tuple[list[dict], int, tuple[Entry, ...], Path]):
     docs, first, entries, whoosh_dir = job
     norm = [normalize(doc["text"]) for doc in docs]
     segmenter = segmenter_for(entries)
-    tokens = [segmenter.tokens(text) for text in norm]
-    words = [[w for w, _, _ in toks if w not in KEPT_MARKS] for toks in tokens]
-    segment = whoosh_index.write_segment(whoosh_dir, docs, tokens)
+    words = chunk_postings([segmenter.cut(text) for text in norm])
+    segment = whoosh_index.write_segment(whoosh_dir, docs, words)
     return norm, chunk_grams(norm, first), chunk_words(words, first), similar.sketch(norm), segment
 
 
@@ -385,7 +393,8 @@ def write_segment(
     values = place_values(reports)
     columns = _columns(reports, values)
     docs = [_stored(report, p) for report in progress(reports, "indexing") for p in report.paragraphs]
-    jobs = [(docs[lo : lo + CHUNK], lo, entries, whoosh_dir) for lo in range(0, len(docs), CHUNK)]
+    step = _chunk_step(len(docs))
+    jobs = [(docs[lo : lo + step], lo, entries, whoosh_dir) for lo in range(0, len(docs), step)]
     # Chunks are analysed (and their Whoosh segments written) in two processes: both cores work.
     with _pool_for(len(jobs) > 1) as pool:
         analysed = pool.map(analyse_chunk, jobs, chunksize=1) if pool else [analyse_chunk(job) for job in jobs]

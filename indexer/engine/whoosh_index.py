@@ -20,13 +20,16 @@ from array import array
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.codec import default_codec
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
+from whoosh.util.numeric import length_to_byte
 
-from indexer.text.normalize import KEPT_MARKS
+from indexer.engine.word_postings import ChunkWords
 from indexer.text.words import Entry, JiebaAnalyzer
 
 #: The field of jieba words.
@@ -66,8 +69,8 @@ def open_index(directory: Path):
     return FileStorage(str(directory), supports_mmap=False).open_index()
 
 
-def write_segment(directory: Path, docs: list[dict], tokens: list[list[tuple[str, int, int]]]):
-    """Write docs (stored values by field) and their jieba tokens as one new segment; return it.
+def write_segment(directory: Path, docs: list[dict], words: ChunkWords):
+    """Write docs (stored values by field) and the postings of their jieba words as one new segment; return it.
 
     The segment is not live until `commit` lists it. Safe to call from several processes at
     once: each segment has its own random name.
@@ -75,53 +78,112 @@ def write_segment(directory: Path, docs: list[dict], tokens: list[list[tuple[str
     ix = whoosh_index.open_dir(str(directory))
     schema, storage, codec = ix.schema, ix.storage, default_codec()
     segment = codec.new_segment(storage, ix.indexname)
-    words_field = schema[WORDS]
-    encode = _position_encoder(words_field.format)
-    postings: dict[str, dict] = defaultdict(lambda: defaultdict(list))
-    word_postings = postings[WORDS]
-    lengths: list[int] = []
+    lengths = words.lengths.tolist()
     per_doc = codec.per_document_writer(storage, segment)
-    for docnum, (doc, toks) in enumerate(zip(docs, tokens)):
-        positions: dict[str, list[int]] = {}
-        for pos, (word, _, _) in enumerate(toks):
-            if word not in KEPT_MARKS:
-                at = positions.get(word)
-                if at is None:
-                    positions[word] = [pos]
-                else:
-                    at.append(pos)
-        length = 0
-        for word, poses in positions.items():
-            length += len(poses)
-            word_postings[word].append((docnum, float(len(poses)), encode(poses)))
-        lengths.append(length)
+    stored_names = [name for name in sorted(schema.names()) if schema[name].stored]
+    length_column = _lenfield(WORDS)  # the column Whoosh keeps the field's lengths in
+    for docnum, (doc, length) in enumerate(zip(docs, lengths)):
         per_doc.start_doc(docnum)
-        for name in sorted(doc):
-            field = schema[name]
-            value = doc[name]
-            if field.indexed:
-                for tbytes, _, weight, vbytes in field.index(value):
-                    postings[name][tbytes].append((docnum, weight, vbytes))
-            per_doc.add_field(name, field, value if field.stored else None, 0)
-        per_doc.add_field(WORDS, words_field, None, length)
+        per_doc._storedfields = {name: doc[name] for name in stored_names if name in doc}
+        if length:
+            per_doc.add_column_value(length_column, LENGTHS_COLUMN, length_to_byte(length))
         per_doc.finish_doc()
+    per_doc._fieldlengths[WORDS] = sum(lengths)
     per_doc.close()
     writer = codec.field_writer(storage, segment)
-    for name in sorted(postings):
+    keyword = _keyword_postings(schema, docs)
+    for name in sorted(keyword.keys() | {WORDS}):
         writer.start_field(name, schema[name])
-        terms = postings[name]
-        keys = sorted(terms)  # str and UTF-8 bytes sort alike
-        for key in keys:
-            writer.start_term(key.encode("utf-8") if isinstance(key, str) else key)
-            _add_postings(writer, terms[key], lengths if name == WORDS else None)
-            writer.finish_term()
+        if name == WORDS:
+            values = _position_values(words, schema[WORDS].format)
+            ids, tfs, bounds = words.docs.tolist(), words.tfs.tolist(), words.bounds.tolist()
+            for term, lo, hi in zip(words.vocab, bounds, bounds[1:]):
+                writer.start_term(term.encode("utf-8"))
+                _add_postings(writer, ids[lo:hi], tfs[lo:hi], values[lo:hi], lengths)
+                writer.finish_term()
+        else:
+            for tbytes in sorted(keyword[name]):
+                writer.start_term(tbytes)
+                ids = keyword[name][tbytes]
+                _add_postings(writer, ids, [1] * len(ids), None, None)
+                writer.finish_term()
         writer.finish_field()
     writer.close()
     segment.set_doc_count(len(docs))
     return segment
 
 
-def _add_postings(writer, postings: list[tuple[int, float, bytes]], lengths: list[int] | None) -> None:
+def _position_values(words: ChunkWords, fmt) -> list[bytes]:
+    """Each posting's positions as Whoosh's Positions format encodes them: the count (4 bytes,
+    big-endian), then the list of gaps pickled with protocol 2.
+
+    A posting of one position is looked up (there are few distinct ones); postings of several
+    positions whose gaps fit a byte (nearly all) are laid out in one array, byte for byte what
+    pickle writes: PROTO 2, EMPTY_LIST, BINPUT 0, MARK, BININT1 per gap, APPENDS, STOP. Any
+    other posting goes through the format's own encoder.
+    """
+    starts, tfs, positions = words.starts, words.tfs, words.positions
+    first = positions[starts]
+    single = [fmt.encode([p]) for p in range(int(first.max(initial=0)) + 1)]
+    values = [single[p] for p in first.tolist()]
+    multi = np.flatnonzero(tfs > 1)
+    if not len(multi):
+        return values
+    gaps = np.diff(positions, prepend=0)
+    gaps[starts] = positions[starts]  # a posting's first gap is from position 0
+    owner = np.repeat(np.arange(len(tfs)), tfs)  # the posting of each position
+    wide = np.zeros(len(tfs), bool)
+    np.logical_or.at(wide, owner[gaps > 255], True)
+    fast = multi[~wide[multi] & (tfs[multi] <= 1000)]  # pickle batches APPENDS by 1,000
+    n = tfs[fast]
+    size = 12 + 2 * n
+    at = np.cumsum(size) - size
+    buf = np.zeros(int(size.sum()), np.uint8)
+    for i, shift in enumerate((24, 16, 8, 0)):
+        buf[at + i] = (n >> shift) & 0xFF
+    for i, byte in enumerate(b"\x80\x02]q\x00("):
+        buf[at + 4 + i] = byte
+    is_fast = np.zeros(len(tfs), bool)
+    is_fast[fast] = True
+    q = np.flatnonzero(is_fast[owner])  # the positions of those postings, in order
+    k = owner[q]
+    at_of = np.zeros(len(tfs), np.int64)
+    at_of[fast] = at
+    place = at_of[k] + 10 + 2 * (q - starts[k])
+    buf[place] = ord("K")
+    buf[place + 1] = gaps[q]
+    buf[at + size - 2] = ord("e")
+    buf[at + size - 1] = ord(".")
+    data = buf.tobytes()
+    for i, lo, hi in zip(fast.tolist(), at.tolist(), (at + size).tolist()):
+        values[i] = data[lo:hi]
+    for i in np.setdiff1d(multi, fast).tolist():
+        s = int(starts[i])
+        values[i] = fmt.encode(positions[s : s + int(tfs[i])].tolist())
+    return values
+
+
+def _keyword_postings(schema, docs: list[dict]) -> dict[str, dict[bytes, list[int]]]:
+    """Documents of each term of the metadata fields (each value indexed once per distinct value)."""
+    out: dict[str, dict[bytes, list[int]]] = {}
+    for name in sorted(docs[0]) if docs else ():
+        field = schema[name]
+        if not field.indexed or name == WORDS:
+            continue
+        terms: dict[bytes, list[int]] = defaultdict(list)
+        seen: dict = {}
+        for docnum, doc in enumerate(docs):
+            value = doc[name]
+            keys = seen.get(value)
+            if keys is None:
+                keys = seen[value] = [tbytes for tbytes, _, _, _ in field.index(value)]
+            for tbytes in keys:
+                terms[tbytes].append(docnum)
+        out[name] = terms
+    return out
+
+
+def _add_postings(writer, docs: list[int], tfs: list[int], values: list[bytes] | None, lengths) -> None:
     """A term's postings, as W3FieldWriter.add would buffer them one by one, a block at a time.
 
     Whoosh writes a block when a 129th posting arrives, and leaves the last block to
@@ -130,19 +192,20 @@ def _add_postings(writer, postings: list[tuple[int, float, bytes]], lengths: lis
     """
     block_writer = writer._postwriter
     limit = block_writer._blocklimit
-    for start in range(0, len(postings), limit):
-        docs, weights, values = zip(*postings[start : start + limit])
-        block_writer._ids = array("I", docs)
+    for start in range(0, len(docs), limit):
+        ids = docs[start : start + limit]
+        weights = tfs[start : start + limit]
+        block_writer._ids = array("I", ids)
         block_writer._weights = array("f", weights)
-        block_writer._values = [v for v in values if v]
-        block_writer._maxweight = max(max(weights), 0)
+        block_writer._values = values[start : start + limit] if values is not None else []
+        block_writer._maxweight = float(max(weights))
         if lengths is not None:
-            sizes = [lengths[d] for d in docs if lengths[d]]
-            block_writer._minlength = min(sizes) if sizes else None
-            block_writer._maxlength = max(sizes, default=0)
+            sizes = [lengths[d] for d in ids]
+            block_writer._minlength = min(sizes)
+            block_writer._maxlength = max(sizes)
         else:
             block_writer._minlength, block_writer._maxlength = None, 0
-        if start + limit < len(postings):
+        if start + limit < len(docs):
             block_writer._write_block()
 
 
@@ -150,19 +213,3 @@ def commit(directory: Path, segments: list) -> None:
     """Make the segments the index's contents, in this order (document numbers follow it)."""
     ix = whoosh_index.open_dir(str(directory))
     TOC(ix.schema, segments, ix.latest_generation() + 1).write(ix.storage, ix.indexname)
-
-
-def _position_encoder(fmt):
-    """fmt.encode for position lists, remembered (most words occur once or twice per paragraph)."""
-    cache: dict[tuple[int, ...], bytes] = {}
-
-    def encode(poses: list[int]) -> bytes:
-        key = poses[0] if len(poses) == 1 else tuple(poses)
-        value = cache.get(key)
-        if value is None:
-            if len(cache) > 200_000:
-                cache.clear()
-            value = cache[key] = fmt.encode(poses)
-        return value
-
-    return encode

@@ -8,8 +8,10 @@ but a whole result set is scored in a few vectorised NumPy steps instead of a Py
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections import defaultdict
+from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain, count
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,7 @@ import numpy as np
 from indexer.engine import layout
 from indexer.engine.blocks import BlockArray
 from indexer.engine.layout import DOC_BITS, DOC_MASK
+from indexer.text.normalize import KEPT_MARKS
 
 B = 0.75
 K1 = 1.2
@@ -25,20 +28,65 @@ _DOC_SHIFT = _TF_BITS
 _WORD_SHIFT = DOC_BITS + _TF_BITS  # paragraph id and tf below the word id
 
 
-def chunk_words(words: list[list[str]], first_doc: int) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Word postings of a chunk, from each paragraph's jieba words: (local vocabulary, packed
-    postings, lengths in words). Packed postings are local word id << 29 | paragraph id << 8 | min(tf, 255).
-    """
-    vocab: dict[str, int] = {}
-    packed: list[int] = []
-    lengths = np.zeros(len(words), np.int32)
-    for n, paragraph in enumerate(words):
-        lengths[n] = len(paragraph)
-        doc = (first_doc + n) << _DOC_SHIFT
-        for word, tf in Counter(paragraph).items():
-            wid = vocab.setdefault(word, len(vocab))
-            packed.append((wid << _WORD_SHIFT) | doc | min(tf, 255))
-    return list(vocab), np.array(packed, dtype=np.int64), lengths
+@dataclass
+class ChunkWords:
+    """The jieba words of a chunk of paragraphs as postings, one per word and paragraph, sorted by
+    word (in UTF-8 order, as Whoosh's term index needs), then paragraph.
+
+    Postings of vocab[i] are bounds[i]:bounds[i+1]; a posting's positions (counting every
+    token, clause marks too) are positions[starts[k] : starts[k] + tfs[k]]."""
+
+    vocab: list[str]
+    bounds: np.ndarray
+    docs: np.ndarray
+    tfs: np.ndarray
+    starts: np.ndarray
+    positions: np.ndarray
+    lengths: np.ndarray  # words per paragraph, clause marks not counted
+
+
+def chunk_postings(tokens: list[list[str]]) -> ChunkWords:
+    """Postings of every word of the paragraphs' jieba tokens (clause marks hold positions but
+    are not words), over arrays: tokens get ids once, and one sort orders the occurrences."""
+    vocab: dict[str, int] = defaultdict(count().__next__)  # a new word gets the next id, all in C
+    ids = np.fromiter(map(vocab.__getitem__, chain.from_iterable(tokens)), np.int64)
+    sizes = np.fromiter(map(len, tokens), np.int64, len(tokens))
+    names = list(vocab)
+    order = sorted(range(len(names)), key=names.__getitem__)  # str order is UTF-8 byte order
+    rank = np.empty(len(names), np.int64)
+    rank[order] = np.arange(len(names))
+    doc = np.repeat(np.arange(len(tokens), dtype=np.int64), sizes)
+    pos = np.arange(len(ids), dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    marks = [vocab[m] for m in KEPT_MARKS if m in vocab]
+    keep = ~np.isin(ids, marks) if marks else np.ones(len(ids), bool)
+    # One int64 key per occurrence: word rank, paragraph, position, each in as many bits as it needs.
+    pos_bits = int(sizes.max(initial=1)).bit_length()
+    doc_bits = len(tokens).bit_length()
+    if len(names).bit_length() + doc_bits + pos_bits > 63:
+        raise ValueError("too many words, paragraphs or positions in one chunk")
+    key = np.sort((rank[ids[keep]] << (doc_bits + pos_bits)) | (doc[keep] << pos_bits) | pos[keep])
+    posting = key >> pos_bits  # word and paragraph
+    starts = np.flatnonzero(np.diff(posting, prepend=-1)) if len(key) else np.zeros(0, np.int64)
+    word = posting[starts] >> doc_bits
+    present = np.flatnonzero(np.bincount(word, minlength=len(names)))  # ranks of words, not marks
+    bounds = np.searchsorted(word, np.append(present, len(names)))
+    return ChunkWords(
+        vocab=[names[order[r]] for r in present.tolist()],
+        bounds=bounds,
+        docs=posting[starts] & ((1 << doc_bits) - 1),
+        tfs=np.diff(np.append(starts, len(key))),
+        starts=starts,
+        positions=key & ((1 << pos_bits) - 1),
+        lengths=np.bincount(doc[keep], minlength=len(tokens)).astype(np.int32),
+    )
+
+
+def chunk_words(chunk: ChunkWords, first_doc: int) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """What WordIndex.write merges of a chunk: (local vocabulary, packed postings, lengths in words).
+    Packed postings are local word id << 29 | paragraph id << 8 | min(tf, 255)."""
+    wid = np.repeat(np.arange(len(chunk.vocab), dtype=np.int64), np.diff(chunk.bounds))
+    packed = (wid << _WORD_SHIFT) | ((chunk.docs + first_doc) << _DOC_SHIFT) | np.minimum(chunk.tfs, 255)
+    return chunk.vocab, packed.astype(np.int64), chunk.lengths
 
 
 class WordIndex:

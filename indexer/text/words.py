@@ -96,6 +96,10 @@ class Segmenter:
         """jieba words of already normalised text, without the clause marks."""
         return [w for w in self._jieba.cut(text, hmm=True) if w not in KEPT_MARKS]
 
+    def cut(self, text: str) -> list[str]:
+        """jieba tokens of already normalised text, clause marks included."""
+        return self._jieba.cut(text, hmm=True)
+
     def tokens(self, text: str) -> list[tuple[str, int, int]]:
         """(word, start, end) of already normalised text, clause marks included."""
         return self._jieba.tokenize(text, hmm=True)
