@@ -119,3 +119,31 @@ def test_parallel_analysis_gives_the_same_index(data_dir, tmp_path, monkeypatch,
         assert [round(h.score, 9) for h in parallel.search(q, limit=None).hits] == [
             round(h.score, 9) for h in index.search(q, limit=None).hits
         ]
+
+
+@pytest.mark.parametrize(
+    "error, told",
+    [
+        (OSError(28, "No space left on device"), "No space left on device; the previous index is unchanged"),
+        (ValueError("bad phrase table"), "writing the index failed: ValueError: bad phrase table"),
+    ],
+)
+def test_a_failure_in_the_second_writing_process_fails_the_build_in_one_line(
+    data_dir, tmp_path, monkeypatch, error, told
+):
+    """Phrases and similar lists are written by a forked process beside the grams (both cores
+    work); what goes wrong there is told like a failure in the build's own process."""
+    index_dir = tmp_path / "index"
+    build(data_dir, index_dir)
+    before = current_generation(index_dir)
+    monkeypatch.setattr(build_module, "CHUNK", 17)  # several chunks: the side-by-side writing is used
+
+    def broken(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(build_module, "write_phrases", broken)
+    with pytest.raises(BuildError) as raised:
+        build(data_dir, index_dir)
+    assert told in str(raised.value) and "\n" not in str(raised.value)
+    assert current_generation(index_dir) == before
+    assert len(list(index_dir.glob("gen-*"))) == 1

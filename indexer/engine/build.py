@@ -38,6 +38,7 @@ from indexer.engine.layout import (
     remove_old_generations,
     switch_current,
 )
+from indexer.engine.phrases import write as write_phrases
 from indexer.engine.word_postings import WordIndex, chunk_postings, chunk_words
 from indexer.text.normalize import normalize
 from indexer.text.words import USERDICT_NAME, Entry, UserDictError, read_user_dict, segmenter_for
@@ -107,7 +108,7 @@ def iter_reports(
     with _pool_for(len(jobs) >= PARALLEL_READ_MIN) as pool:
         for lo in range(0, len(jobs), READ_BATCH):
             batch = jobs[lo : lo + READ_BATCH]
-            parsed = pool.map(_parse, batch, chunksize=8) if pool else map(_parse, batch)
+            parsed = pool.imap(_parse, batch, chunksize=8) if pool else map(_parse, batch)
             for (path, _), (report, error) in zip(batch, parsed):
                 next(ticks, None)
                 rel = relative(data_dir, path)
@@ -118,7 +119,7 @@ def iter_reports(
 
 
 #: Files parsed at a time (the build holds only the reports of the segment it is writing).
-READ_BATCH = 512
+READ_BATCH = 2048
 #: Folders of this many files are read by two processes.
 PARALLEL_READ_MIN = 64
 
@@ -316,6 +317,51 @@ def _pool_for(wanted: bool):
         pool.terminate()
 
 
+def _side_by_side(here: Callable[[], None], there: Callable[[], None]) -> None:
+    """Run `there` in a forked process while `here` runs in this one, so both cores work.
+
+    A failure of `there` is raised here once both are done: an OSError as one (so the build
+    tells it in one line), anything else as a BuildError naming it.
+    """
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        child = ctx.Process(target=_report_to, args=(there, send), daemon=True)
+        child.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    send.close()
+    try:
+        here()
+        try:
+            failure = receive.recv()
+        except EOFError:
+            failure = ("", 0, f"a build process ended with code {child.exitcode}")
+    finally:
+        child.kill()
+        child.join()
+        receive.close()
+    if failure is not None:
+        kind, errno, message = failure
+        if kind == "OSError":
+            raise OSError(errno, message)
+        raise BuildError(f"writing the index failed: {kind}: {message}")
+
+
+def _report_to(work: Callable[[], None], send) -> None:
+    """In the forked process: do the work, and send None or what went wrong."""
+    _quiet_worker()
+    try:
+        work()
+        send.send(None)
+    except BaseException as exc:  # noqa: BLE001 - told to the parent, which raises it
+        if isinstance(exc, OSError):
+            send.send(("OSError", exc.errno or 0, exc.strerror or str(exc)))
+        else:
+            send.send((type(exc).__name__, 0, str(exc)))
+
+
 def analyse_chunk(job: tuple[list[dict], int, tuple[Entry, ...], Path]):
     """One chunk of paragraphs, analysed: normalised texts, gram postings, word postings,
     similarity sketches, and the chunk written as a segment of the Whoosh index."""
@@ -350,8 +396,10 @@ def _write_generation(
 
     def flush(group: list[Report]) -> None:
         folder = gen / ("." if not segments else f"seg-{len(segments) + 1}")
-        whoosh_segments.extend(write_segment(group, folder, entries, whoosh_dir, progress))
-        files.update(keep_sources(group, gen, data_dir))
+        copied: dict[str, list[int]] = {}
+        meanwhile = lambda: copied.update(keep_sources(group, gen, data_dir))  # noqa: E731
+        whoosh_segments.extend(write_segment(group, folder, entries, whoosh_dir, progress, meanwhile))
+        files.update(copied)
         for key, values in place_values(group).items():
             names[key].update(values)
         name = folder.relative_to(gen).as_posix()
@@ -383,12 +431,18 @@ def _write_generation(
 
 
 def write_segment(
-    reports: list[Report], folder: Path, entries: tuple[Entry, ...], whoosh_dir: Path, progress: Progress = _no_progress
+    reports: list[Report],
+    folder: Path,
+    entries: tuple[Entry, ...],
+    whoosh_dir: Path,
+    progress: Progress = _no_progress,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list:
     """Write reports as one segment of the engine in folder (texts, grams, words, similar lists,
     columns, reports) and as Whoosh segments in whoosh_dir; returns the Whoosh segments, not yet listed.
 
     Paragraph ids in a segment count from 0; the index adds the paragraphs of the segments before it.
+    `meanwhile` is called while the analysis processes work (the build copies the sources then).
     """
     values = place_values(reports)
     columns = _columns(reports, values)
@@ -397,15 +451,28 @@ def write_segment(
     jobs = [(docs[lo : lo + step], lo, entries, whoosh_dir) for lo in range(0, len(docs), step)]
     # Chunks are analysed (and their Whoosh segments written) in two processes: both cores work.
     with _pool_for(len(jobs) > 1) as pool:
-        analysed = pool.map(analyse_chunk, jobs, chunksize=1) if pool else [analyse_chunk(job) for job in jobs]
+        pending = pool.map_async(analyse_chunk, jobs, chunksize=1) if pool else None
+        if meanwhile is not None:
+            meanwhile()
+        analysed = pending.get() if pending else [analyse_chunk(job) for job in jobs]
     del docs, jobs
     folder.mkdir(exist_ok=True)
     norm = [t for chunk in analysed for t in chunk[0]]
-    NgramIndex.write(folder, norm, [chunk[1] for chunk in analysed])
-    WordIndex.write(folder, [chunk[2] for chunk in analysed])
-    similar.write(
-        folder, [chunk[3] for chunk in analysed], [p.kind for r in reports for p in r.paragraphs], columns["report"]
-    )
+    kinds = [p.kind for r in reports for p in r.paragraphs]
+
+    def grams_and_words() -> None:
+        NgramIndex.write_grams(folder, norm, [chunk[1] for chunk in analysed])
+        WordIndex.write(folder, [chunk[2] for chunk in analysed])
+
+    def phrases_and_similar() -> None:
+        write_phrases(folder, norm)
+        similar.write(folder, [chunk[3] for chunk in analysed], kinds, columns["report"])
+
+    if len(analysed) > 1:
+        _side_by_side(grams_and_words, phrases_and_similar)
+    else:
+        grams_and_words()
+        phrases_and_similar()
     np.savez(folder / layout.COLUMNS, **columns)
     meta_reports = []
     pid = 0

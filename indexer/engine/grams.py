@@ -88,6 +88,12 @@ class NgramIndex:
 
         phrase_options are passed to phrases.write (the tests lower its thresholds).
         """
+        NgramIndex.write_grams(directory, texts, chunks)
+        write_phrases(directory, texts, **phrase_options)
+
+    @staticmethod
+    def write_grams(directory: Path, texts: list[str], chunks: list[np.ndarray]) -> None:
+        """The gram postings and the texts, without the phrases (phrases.write adds those)."""
         count = len(texts)
         if count > MAX_PARAGRAPHS:
             raise ValueError(f"an index holds at most {MAX_PARAGRAPHS} paragraphs, not {count}")
@@ -95,7 +101,6 @@ class NgramIndex:
         packed.sort(kind="stable")  # chunks are sorted runs: a merge
         Postings.write(directory, layout.GRAMS, packed, count)
         del packed
-        write_phrases(directory, texts, **phrase_options)
         BlockTexts.save(directory / layout.TEXTS, texts)
 
     @classmethod
