@@ -91,3 +91,32 @@ def test_recent_answers_are_cached_read_only_and_bounded(tmp_path, monkeypatch):
     assert not first.flags.writeable
     index.find("执法")  # 3 + 1 ids: over the bound, so the older answer is dropped
     assert "法治" not in index._cache and index.find("法治").tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("ranges", [1, 3, 16])
+def test_postings_merged_by_key_range_hold_every_list(tmp_path, monkeypatch, ranges):
+    """The sorted runs of many chunks are merged a range of keys at a time: every key's list is
+    what a single sort of all postings gives, sparse and dense alike, and blocks hold deltas."""
+    from indexer.engine import postings
+    from indexer.engine.layout import DOC_BITS
+
+    monkeypatch.setattr(postings, "MERGE_RANGES", ranges)
+    monkeypatch.setattr(blocks, "ARRAY_BLOCK", 64)  # many blocks, so deltas restart at block edges
+    rng = np.random.default_rng(ranges)
+    count, chunks, first = 2000, [], 0
+    for size in (300, 0, 450, 250, 500, 500):
+        n = size * 3
+        keys = np.where(rng.random(n) < 0.5, rng.integers(0, 5, n), rng.integers(5, 5000, n))  # dense and sparse
+        docs = rng.integers(first, first + size, n) if size else np.zeros(0, np.int64)
+        chunks.append(np.unique((keys << DOC_BITS) | docs))
+        first += size
+    everything = np.unique(np.concatenate(chunks))
+    postings.Postings.write(tmp_path, "t", list(chunks), count)
+    loaded = postings.Postings.load(tmp_path, "t", count)
+    expected_keys = np.unique(everything >> DOC_BITS)
+    assert loaded.keys.tolist() == expected_keys.tolist()
+    assert any(loaded.is_dense(i) for i in range(len(loaded.keys)))
+    assert not all(loaded.is_dense(i) for i in range(len(loaded.keys)))
+    for i, key in enumerate(expected_keys.tolist()):
+        want = (everything[(everything >> DOC_BITS) == key] & ((1 << DOC_BITS) - 1)).tolist()
+        assert loaded.ids(i).tolist() == want

@@ -83,14 +83,12 @@ class BlockArray:
     def save(path: Path, array: np.ndarray, starts: np.ndarray | None = None) -> None:
         """Save array; with starts (the first index of each sorted list), store it as deltas."""
         array = np.ascontiguousarray(array)
-        if starts is not None and len(array):
-            deltas = np.diff(array.astype(np.int64), prepend=0)
-            deltas[starts[starts < len(array)]] = array[starts[starts < len(array)]]
-            array = deltas.astype(array.dtype)
         header = {"length": len(array), "delta": starts is not None, "dtype": array.dtype.str}
-        _write_blocks(
-            path, ((array[i : i + ARRAY_BLOCK].tobytes(), 1) for i in range(0, len(array), ARRAY_BLOCK)), header
-        )
+        if starts is None:
+            blocks = (array[i : i + ARRAY_BLOCK] for i in range(0, len(array), ARRAY_BLOCK))
+        else:
+            blocks = _delta_blocks(array, np.asarray(starts))
+        _write_blocks(path, ((block.tobytes(), 1) for block in blocks), header)
 
     def __init__(self, path: Path):
         self.file = _BlockFile(path)
@@ -129,6 +127,17 @@ class BlockArray:
             self.file.cache.pop(b, None)
             time.sleep(0)
         self.flat = flat
+
+
+def _delta_blocks(array: np.ndarray, starts: np.ndarray):
+    """The blocks of a delta array, one at a time: differences within each sorted list, the first
+    element of a list (a position in starts) as it is."""
+    for i in range(0, len(array), ARRAY_BLOCK):
+        block = array[i : i + ARRAY_BLOCK].astype(np.int64)
+        deltas = np.diff(block, prepend=int(array[i - 1]) if i else 0)
+        first = starts[(starts >= i) & (starts < i + len(block))] - i
+        deltas[first] = block[first]
+        yield deltas.astype(array.dtype)
 
 
 class BlockRows:

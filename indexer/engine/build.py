@@ -273,7 +273,7 @@ def build_lock(index_dir: Path, on_wait: Callable[[], None] | None = None):
 
 
 #: Paragraphs per unit of work for the analysis processes, at most.
-CHUNK = 20_000
+CHUNK = 10_000
 
 
 def _chunk_step(count: int) -> int:
@@ -458,17 +458,22 @@ def write_segment(
     del docs, jobs
     folder.mkdir(exist_ok=True)
     norm = [t for chunk in analysed for t in chunk[0]]
+    grams, words, sketches, whoosh_segments = (list(part) for part in list(zip(*analysed))[1:])
+    del analysed
     kinds = [p.kind for r in reports for p in r.paragraphs]
 
     def grams_and_words() -> None:
-        NgramIndex.write_grams(folder, norm, [chunk[1] for chunk in analysed])
-        WordIndex.write(folder, [chunk[2] for chunk in analysed])
+        NgramIndex.write_grams(folder, norm, grams)  # empties grams, freeing each array once merged
+        WordIndex.write(folder, words)
+        words.clear()
 
     def phrases_and_similar() -> None:
+        grams.clear()  # in a forked process, the postings it does not need are let go at once
+        words.clear()
         write_phrases(folder, norm)
-        similar.write(folder, [chunk[3] for chunk in analysed], kinds, columns["report"])
+        similar.write(folder, sketches, kinds, columns["report"])
 
-    if len(analysed) > 1:
+    if len(grams) > 1:
         _side_by_side(grams_and_words, phrases_and_similar)
     else:
         grams_and_words()
@@ -504,7 +509,7 @@ def write_segment(
     ]
     (folder / layout.HEADINGS).write_text(json.dumps(headings, ensure_ascii=False), encoding="utf-8")
     (folder / layout.SEGMENT).write_text(json.dumps({"values": values}, ensure_ascii=False), encoding="utf-8")
-    return [chunk[4] for chunk in analysed]
+    return whoosh_segments
 
 
 def place_values(reports) -> dict[str, list[str]]:

@@ -93,14 +93,12 @@ class NgramIndex:
 
     @staticmethod
     def write_grams(directory: Path, texts: list[str], chunks: list[np.ndarray]) -> None:
-        """The gram postings and the texts, without the phrases (phrases.write adds those)."""
+        """The gram postings and the texts, without the phrases (phrases.write adds those).
+        The chunks list is emptied as it is used (so its arrays can be freed)."""
         count = len(texts)
         if count > MAX_PARAGRAPHS:
             raise ValueError(f"an index holds at most {MAX_PARAGRAPHS} paragraphs, not {count}")
-        packed = np.concatenate(chunks) if chunks else np.zeros(0, np.int64)
-        packed.sort(kind="stable")  # chunks are sorted runs: a merge
-        Postings.write(directory, layout.GRAMS, packed, count)
-        del packed
+        Postings.write(directory, layout.GRAMS, chunks, count)
         BlockTexts.save(directory / layout.TEXTS, texts)
 
     @classmethod

@@ -40,6 +40,8 @@ MAX_PHRASES = 20_000
 MAX_LENGTH = 8
 #: Bytes of marks (phrases × paragraphs) per step of the pass that finds the lists.
 MARKS = 1 << 26
+#: Texts marked at a time (their code points are held as several int64 arrays).
+TEXTS_PER_STEP = 8192
 #: Paragraphs the phrases are chosen on (every paragraph in a smaller collection).
 SAMPLE = 50_000
 
@@ -120,7 +122,8 @@ def write(
     rows = np.zeros((len(keys) - first, (count + 7) // 8), np.uint8)
     if len(rows):
         lookup = _Lookup(keys, starts)
-        step = max(8, MARKS // len(rows) // 8 * 8)  # a step starts on a byte of the bitmaps
+        # a step starts on a byte of the bitmaps; its marks and its texts' code arrays stay small
+        step = max(8, min(MARKS // len(rows), TEXTS_PER_STEP) // 8 * 8)
         for lo in range(0, count, step):
             part = texts[lo : lo + step]
             marks = np.zeros((len(rows), len(part)), bool)

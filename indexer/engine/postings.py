@@ -49,16 +49,28 @@ class Postings:
         self.count = count
 
     @staticmethod
-    def write(directory: Path, prefix: str, packed: np.ndarray, count: int) -> None:
-        """Save the lists of sorted, distinct (key << DOC_BITS | paragraph id) over `count` paragraphs."""
-        keys_all = packed >> DOC_BITS
-        docs_all = (packed & DOC_MASK).astype(np.int32)
-        starts = np.flatnonzero(np.diff(keys_all, prepend=-1)) if len(keys_all) else np.zeros(0, np.int64)
-        keys = keys_all[starts]
-        del keys_all
-        bounds = np.append(starts, len(docs_all))
-        sizes = np.diff(bounds).astype(np.int32)
-        dense = sizes * 32 > count
+    def write(directory: Path, prefix: str, chunks: list[np.ndarray], count: int) -> None:
+        """Save the lists of `count` paragraphs from sorted runs of distinct (key << DOC_BITS | paragraph id),
+        one run per chunk of paragraphs (a chunk's paragraphs after the previous chunk's).
+
+        The runs are merged a range of keys at a time, so memory holds the runs and the paragraph
+        ids, never a second copy of every posting. The chunks list is emptied as it is used.
+        """
+        keys_parts, sizes_parts, docs_parts = [], [], []
+        for merged in _merged_by_key_range(chunks):
+            keys_all = merged >> DOC_BITS
+            starts = np.flatnonzero(np.diff(keys_all, prepend=-1))
+            keys_parts.append(keys_all[starts])
+            sizes_parts.append(np.diff(np.append(starts, len(merged))).astype(np.int32))
+            docs_parts.append((merged & DOC_MASK).astype(np.int32))
+        chunks.clear()
+        keys = np.concatenate(keys_parts) if keys_parts else np.zeros(0, np.int64)
+        sizes = np.concatenate(sizes_parts) if sizes_parts else np.zeros(0, np.int32)
+        docs_all = np.concatenate(docs_parts) if docs_parts else np.zeros(0, np.int32)
+        del keys_parts, sizes_parts, docs_parts
+        bounds = np.zeros(len(sizes) + 1, np.int64)
+        np.cumsum(sizes, out=bounds[1:])
+        dense = sizes.astype(np.int64) * 32 > count
         nbytes = (count + 7) // 8
         bitmaps = np.zeros((int(dense.sum()), nbytes), np.uint8)
         for row, i in enumerate(np.flatnonzero(dense)):
@@ -129,3 +141,23 @@ def bitmap_ids(bitmap: np.ndarray, count: int) -> np.ndarray:
     non-zero bytes.
     """
     return np.flatnonzero(np.unpackbits(bitmap)[:count].view(bool)).astype(np.int32)
+
+
+#: Key ranges the sorted runs are merged in (each holds about 1/MERGE_RANGES of the postings).
+MERGE_RANGES = 16
+
+
+def _merged_by_key_range(chunks: list[np.ndarray]):
+    """The postings of all runs in order, as sorted arrays each covering a range of whole keys."""
+    chunks = [c for c in chunks if len(c)]
+    if not chunks:
+        return
+    sample = np.sort(np.concatenate([c[:: max(1, len(c) // 4096)] for c in chunks]))
+    cuts = np.unique((sample[(np.arange(1, MERGE_RANGES) * len(sample)) // MERGE_RANGES] >> DOC_BITS) << DOC_BITS)
+    cuts = np.concatenate(([np.iinfo(np.int64).min], cuts, [np.iinfo(np.int64).max]))
+    for lo, hi in zip(cuts[:-1], cuts[1:]):
+        parts = [c[np.searchsorted(c, lo) : np.searchsorted(c, hi)] for c in chunks]
+        merged = np.concatenate(parts)
+        if len(merged):
+            merged.sort(kind="stable")  # runs, already sorted: a merge
+            yield merged
