@@ -151,8 +151,11 @@ class ReportIndex:
             raise IndexNotFound(
                 f"The index at {generation.parent} is inconsistent; rebuild it with: python -m indexer build"
             )
+        self.warmed = threading.Event()  # set once every block is decompressed (at once without warm)
         if warm:  # decompress the rest in the background; queries read what they need meanwhile
             threading.Thread(target=self._warm, daemon=True).start()
+        else:
+            self.warmed.set()
 
     def _warm(self) -> None:
         try:
@@ -160,6 +163,8 @@ class ReportIndex:
             self.words.warm()
         except (OSError, ValueError):
             pass  # a generation removed under a stale server; queries report it
+        finally:
+            self.warmed.set()
 
     @classmethod
     def open(cls, index_dir: Path) -> "ReportIndex":
