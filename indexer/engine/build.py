@@ -18,7 +18,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, TypeVar
 
 import numpy as np
 
@@ -42,6 +42,8 @@ from indexer.engine.phrases import write as write_phrases
 from indexer.engine.word_postings import WordIndex, chunk_postings, chunk_words
 from indexer.text.normalize import normalize
 from indexer.text.words import USERDICT_NAME, Entry, UserDictError, read_user_dict, segmenter_for
+
+T = TypeVar("T")
 
 
 class BuildError(Exception):
@@ -319,47 +321,70 @@ def _pool_for(wanted: bool):
 
 def _side_by_side(here: Callable[[], None], there: Callable[[], None]) -> None:
     """Run `there` in a forked process while `here` runs in this one, so both cores work.
+    A failure of `there` is raised here once both are done (see _outcome)."""
+    child, receive = _fork(there, daemon=True)
+    try:
+        here()
+    except BaseException:
+        _stop(child, receive)
+        raise
+    _outcome(child, receive)
 
-    A failure of `there` is raised here once both are done: an OSError as one (so the build
-    tells it in one line), anything else as a BuildError naming it.
-    """
+
+def _in_child(work: Callable[[], T]) -> T:
+    """work's result, computed in a forked process: whatever it allocates is given back to the
+    system when it ends (a full build writes each segment so, and its memory does not grow from
+    one segment to the next). A failure is raised here (see _outcome)."""
+    return _outcome(*_fork(work, daemon=False))  # not a daemon: it starts processes of its own
+
+
+def _fork(work: Callable, daemon: bool):
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
     try:
-        child = ctx.Process(target=_report_to, args=(there, send), daemon=True)
+        child = ctx.Process(target=_report_to, args=(work, send), daemon=daemon)
         child.start()
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     send.close()
+    return child, receive
+
+
+def _outcome(child, receive):
+    """What the forked process sent: its result, or its failure raised here, an OSError as one
+    (so the build tells it in one line), anything else as a BuildError naming it."""
     try:
-        here()
         try:
-            failure = receive.recv()
+            sent = receive.recv()
         except EOFError:
-            failure = ("", 0, f"a build process ended with code {child.exitcode}")
+            sent = ("failed", "", 0, f"a build process ended with code {child.exitcode}")
     finally:
-        child.kill()
-        child.join()
-        receive.close()
-    if failure is not None:
-        kind, errno, message = failure
-        if kind == "OSError":
-            raise OSError(errno, message)
-        raise BuildError(f"writing the index failed: {kind}: {message}")
+        _stop(child, receive)
+    if sent[0] == "done":
+        return sent[1]
+    _, kind, errno, message = sent
+    if kind == "OSError":
+        raise OSError(errno, message)
+    raise BuildError(message if kind == "BuildError" else f"writing the index failed: {kind}: {message}")
 
 
-def _report_to(work: Callable[[], None], send) -> None:
-    """In the forked process: do the work, and send None or what went wrong."""
+def _stop(child, receive) -> None:
+    child.kill()
+    child.join()
+    receive.close()
+
+
+def _report_to(work: Callable, send) -> None:
+    """In the forked process: do the work, and send its result or what went wrong."""
     _quiet_worker()
     try:
-        work()
-        send.send(None)
+        send.send(("done", work()))
     except BaseException as exc:  # noqa: BLE001 - told to the parent, which raises it
         if isinstance(exc, OSError):
-            send.send(("OSError", exc.errno or 0, exc.strerror or str(exc)))
+            send.send(("failed", "OSError", exc.errno or 0, exc.strerror or str(exc)))
         else:
-            send.send((type(exc).__name__, 0, str(exc)))
+            send.send(("failed", type(exc).__name__, 0, str(exc)))
 
 
 def analyse_chunk(job: tuple[list[dict], int, tuple[Entry, ...], Path]):
@@ -396,9 +421,14 @@ def _write_generation(
 
     def flush(group: list[Report]) -> None:
         folder = gen / ("." if not segments else f"seg-{len(segments) + 1}")
-        copied: dict[str, list[int]] = {}
-        meanwhile = lambda: copied.update(keep_sources(group, gen, data_dir))  # noqa: E731
-        whoosh_segments.extend(write_segment(group, folder, entries, whoosh_dir, progress, meanwhile))
+
+        def segment() -> tuple[list, dict[str, list[int]]]:
+            copied: dict[str, list[int]] = {}
+            meanwhile = lambda: copied.update(keep_sources(group, gen, data_dir))  # noqa: E731
+            return write_segment(group, folder, entries, whoosh_dir, progress, meanwhile), copied
+
+        written, copied = _in_child(segment)
+        whoosh_segments.extend(written)
         files.update(copied)
         for key, values in place_values(group).items():
             names[key].update(values)

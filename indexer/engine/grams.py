@@ -14,6 +14,7 @@ costs little.
 
 from __future__ import annotations
 
+import codecs
 import threading
 from collections import OrderedDict
 from itertools import repeat
@@ -66,6 +67,11 @@ def chunk_grams(texts: list[str], first_doc: int) -> np.ndarray:
     keep = np.ones(len(packed), bool)
     keep[1:] = packed[1:] != packed[:-1]
     return packed[keep]
+
+
+# Texts become code points through UTF-32; the codec is looked up with this module, not first in a
+# forked build process (which may run with fewer rights, or after the code it would import changed).
+codecs.lookup("utf-32-le")
 
 
 class NgramIndex:
