@@ -476,16 +476,22 @@ def write_segment(
     """
     values = place_values(reports)
     columns = _columns(reports, values)
-    docs = [_stored(report, p) for report in progress(reports, "indexing") for p in report.paragraphs]
-    step = _chunk_step(len(docs))
-    jobs = [(docs[lo : lo + step], lo, entries, whoosh_dir) for lo in range(0, len(docs), step)]
+    paragraphs = [(report, p) for report in progress(reports, "indexing") for p in report.paragraphs]
+    step = _chunk_step(len(paragraphs))
+    # A chunk's stored fields are made when a worker is ready for it, not all at once.
+    jobs = (
+        ([_stored(r, p) for r, p in paragraphs[lo : lo + step]], lo, entries, whoosh_dir)
+        for lo in range(0, len(paragraphs), step)
+    )
     # Chunks are analysed (and their Whoosh segments written) in two processes: both cores work.
-    with _pool_for(len(jobs) > 1) as pool:
-        pending = pool.map_async(analyse_chunk, jobs, chunksize=1) if pool else None
-        if meanwhile is not None:
+    with _pool_for(len(paragraphs) > step) as pool:
+        pending = pool.imap(analyse_chunk, jobs, chunksize=1) if pool else map(analyse_chunk, jobs)
+        if meanwhile is not None and pool:
             meanwhile()
-        analysed = pending.get() if pending else [analyse_chunk(job) for job in jobs]
-    del docs, jobs
+        analysed = list(pending)
+        if meanwhile is not None and not pool:
+            meanwhile()
+    del paragraphs, jobs
     folder.mkdir(exist_ok=True)
     norm = [t for chunk in analysed for t in chunk[0]]
     grams, words, sketches, whoosh_segments = (list(part) for part in list(zip(*analysed))[1:])
