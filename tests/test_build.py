@@ -147,3 +147,11 @@ def test_a_failure_in_the_second_writing_process_fails_the_build_in_one_line(
     assert told in str(raised.value) and "\n" not in str(raised.value)
     assert current_generation(index_dir) == before
     assert len(list(index_dir.glob("gen-*"))) == 1
+
+
+def test_an_empty_folder_builds_an_empty_index(tmp_path):
+    (tmp_path / "reports").mkdir()
+    summary = build(tmp_path / "reports", tmp_path / "index")
+    index = ReportIndex.open(tmp_path / "index")
+    assert (summary.reports, summary.paragraphs, len(index)) == (0, 0, 0)
+    assert index.search(parse_query("法治")).total == 0

@@ -101,7 +101,7 @@ def test_postings_merged_by_key_range_hold_every_list(tmp_path, monkeypatch, ran
     from indexer.engine.layout import DOC_BITS
 
     monkeypatch.setattr(postings, "MERGE_RANGES", ranges)
-    monkeypatch.setattr(blocks, "ARRAY_BLOCK", 64)  # many blocks, so deltas restart at block edges
+    monkeypatch.setattr(blocks, "ARRAY_BLOCK", 64)  # many blocks: lists start at and cross block edges
     rng = np.random.default_rng(ranges)
     count, chunks, first = 2000, [], 0
     for size in (300, 0, 450, 250, 500, 500):

@@ -88,7 +88,16 @@ def test_remains_of_a_dead_build_are_cleared_by_the_next(data_dir, tmp_path):
 
 def _children(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(c) for c in path.read_text().split()] if path.exists() else []
+    try:
+        return [int(c) for c in path.read_text().split()]
+    except OSError:
+        return []
+
+
+def _descendants(pid: int) -> list[int]:
+    """Children, their children, and so on (the segment's process and its analysis workers)."""
+    found = _children(pid)
+    return found + [d for c in found for d in _descendants(c)]
 
 
 def _alive(pid: int) -> bool:
@@ -114,10 +123,10 @@ def test_a_build_killed_while_its_workers_run_leaves_no_traceback_and_the_old_in
         env_code="import indexer.engine.build as b; b.CHUNK = 5",
     )
     deadline = time.time() + 60
-    while not _children(proc.pid) and proc.poll() is None and time.time() < deadline:
+    while len(_descendants(proc.pid)) < 3 and proc.poll() is None and time.time() < deadline:
         time.sleep(0.005)
-    workers = _children(proc.pid)
-    assert workers, "the build never started its workers"
+    workers = _descendants(proc.pid)
+    assert len(workers) >= 3, "the build never started its segment's process and workers"
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=60)
     time.sleep(0.5)

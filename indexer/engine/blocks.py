@@ -135,7 +135,8 @@ def _delta_blocks(array: np.ndarray, starts: np.ndarray):
     for i in range(0, len(array), ARRAY_BLOCK):
         block = array[i : i + ARRAY_BLOCK].astype(np.int64)
         deltas = np.diff(block, prepend=int(array[i - 1]) if i else 0)
-        first = starts[(starts >= i) & (starts < i + len(block))] - i
+        lo, hi = np.searchsorted(starts, [i, i + len(block)])  # starts are sorted
+        first = starts[lo:hi] - i
         deltas[first] = block[first]
         yield deltas.astype(array.dtype)
 

@@ -15,6 +15,7 @@ import os
 import shutil
 import signal
 import time
+import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,7 +121,7 @@ def iter_reports(
                 yield _named(report, rel, ids, summary)
 
 
-#: Files parsed at a time (the build holds only the reports of the segment it is writing).
+#: Files parsed at a time (the build holds the reports of the segment it is writing, and up to a batch read ahead).
 READ_BATCH = 2048
 #: Folders of this many files are read by two processes.
 PARALLEL_READ_MIN = 64
@@ -308,15 +309,24 @@ def _pool_for(wanted: bool):
     if not wanted:
         yield None
         return
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    pool = None
     try:
-        pool = multiprocessing.get_context("fork").Pool(2, _quiet_worker)
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-    try:
+        with _signals_held():
+            pool = multiprocessing.get_context("fork").Pool(2, _quiet_worker)
         yield pool
     finally:
-        pool.terminate()
+        if pool is not None:
+            pool.terminate()
+
+
+@contextmanager
+def _signals_held():
+    """Ctrl-C and SIGTERM wait while processes start (a signal that came meanwhile is raised on the way out)."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def _side_by_side(here: Callable[[], None], there: Callable[[], None]) -> None:
@@ -339,15 +349,19 @@ def _in_child(work: Callable[[], T]) -> T:
 
 
 def _fork(work: Callable, daemon: bool):
+    """A forked process doing work, and the end of the pipe it answers on."""
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    child = ctx.Process(target=_report_to, args=(work, send), daemon=daemon)
     try:
-        child = ctx.Process(target=_report_to, args=(work, send), daemon=daemon)
-        child.start()
+        with _signals_held():
+            child.start()
+    except BaseException:  # a signal that came while it started: it must not outlive the build
+        if child.pid is not None:
+            _stop(child, receive)
+        raise
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-    send.close()
+        send.close()
     return child, receive
 
 
@@ -357,21 +371,27 @@ def _outcome(child, receive):
     try:
         try:
             sent = receive.recv()
-        except EOFError:
-            sent = ("failed", "", 0, f"a build process ended with code {child.exitcode}")
+        except EOFError:  # it died without a word
+            child.join()
+            code = child.exitcode or 0
+            cause = f"was killed by signal {-code}" if code < 0 else f"ended with code {code}"
+            raise BuildError(f"a build process {cause} (out of memory?); the previous index is unchanged") from None
     finally:
         _stop(child, receive)
     if sent[0] == "done":
         return sent[1]
-    _, kind, errno, message = sent
+    _, kind, errno, message, filename = sent
     if kind == "OSError":
-        raise OSError(errno, message)
+        raise OSError(errno, message, filename)
     raise BuildError(message if kind == "BuildError" else f"writing the index failed: {kind}: {message}")
 
 
 def _stop(child, receive) -> None:
-    child.kill()
-    child.join()
+    """Wait a moment for the process to end, then end it."""
+    child.join(1)
+    if child.exitcode is None:
+        child.kill()
+        child.join()
     receive.close()
 
 
@@ -382,9 +402,11 @@ def _report_to(work: Callable, send) -> None:
         send.send(("done", work()))
     except BaseException as exc:  # noqa: BLE001 - told to the parent, which raises it
         if isinstance(exc, OSError):
-            send.send(("failed", "OSError", exc.errno or 0, exc.strerror or str(exc)))
+            send.send(("failed", "OSError", exc.errno or 0, exc.strerror or str(exc), exc.filename))
         else:
-            send.send(("failed", type(exc).__name__, 0, str(exc)))
+            if not isinstance(exc, BuildError):
+                traceback.print_exc()  # unexpected: the whole story, on stderr
+            send.send(("failed", type(exc).__name__, 0, str(exc), None))
 
 
 def analyse_chunk(job: tuple[list[dict], int, tuple[Entry, ...], Path]):
@@ -425,7 +447,10 @@ def _write_generation(
         def segment() -> tuple[list, dict[str, list[int]]]:
             copied: dict[str, list[int]] = {}
             meanwhile = lambda: copied.update(keep_sources(group, gen, data_dir))  # noqa: E731
-            return write_segment(group, folder, entries, whoosh_dir, progress, meanwhile), copied
+            return write_segment(group, folder, entries, whoosh_dir, meanwhile=meanwhile), copied
+
+        for _ in progress(group, "indexing"):  # the bar is drawn here: the forked process runs no thread of it
+            pass
 
         written, copied = _in_child(segment)
         whoosh_segments.extend(written)
@@ -494,12 +519,12 @@ def write_segment(
     del paragraphs, jobs
     folder.mkdir(exist_ok=True)
     norm = [t for chunk in analysed for t in chunk[0]]
-    grams, words, sketches, whoosh_segments = (list(part) for part in list(zip(*analysed))[1:])
+    grams, words, sketches, whoosh_segments = ([list(part) for part in zip(*analysed)][1:]) or ([], [], [], [])
     del analysed
     kinds = [p.kind for r in reports for p in r.paragraphs]
 
     def grams_and_words() -> None:
-        NgramIndex.write_grams(folder, norm, grams)  # empties grams, freeing each array once merged
+        NgramIndex.write_grams(folder, norm, grams)  # empties grams, so their arrays go once merged
         WordIndex.write(folder, words)
         words.clear()
 

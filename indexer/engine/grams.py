@@ -69,8 +69,8 @@ def chunk_grams(texts: list[str], first_doc: int) -> np.ndarray:
     return packed[keep]
 
 
-# Texts become code points through UTF-32; the codec is looked up with this module, not first in a
-# forked build process (which may run with fewer rights, or after the code it would import changed).
+# Texts become code points through UTF-32. The codec is looked up with this module, so the build's
+# forked processes find it cached rather than importing it (the code may have changed on disk since).
 codecs.lookup("utf-32-le")
 
 
@@ -100,7 +100,7 @@ class NgramIndex:
     @staticmethod
     def write_grams(directory: Path, texts: list[str], chunks: list[np.ndarray]) -> None:
         """The gram postings and the texts, without the phrases (phrases.write adds those).
-        The chunks list is emptied as it is used (so its arrays can be freed)."""
+        The chunks list is emptied once its runs are merged (so their arrays can be freed)."""
         count = len(texts)
         if count > MAX_PARAGRAPHS:
             raise ValueError(f"an index holds at most {MAX_PARAGRAPHS} paragraphs, not {count}")

@@ -16,7 +16,7 @@ import os
 import shutil
 import tempfile
 import time
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 #: Bumped whenever a file below changes meaning; an index of another version is rebuilt.
 FORMAT_VERSION = 12
@@ -61,7 +61,10 @@ def source_key(rel: str, size: int, mtime_ns: int) -> str:
     """The store's name for one version of a report file: a hash of its name, size and time,
     keeping the extension (so a download has the right type)."""
     digest = hashlib.sha1(f"{rel}\0{size}\0{mtime_ns}".encode()).hexdigest()[:24]
-    return f"{digest[:2]}/{digest}{PurePosixPath(rel).suffix.lower()}"
+    name = rel.rsplit("/", 1)[-1]
+    dot = name.rfind(".")
+    suffix = name[dot:].lower() if 0 < dot < len(name) - 1 else ""  # PurePosixPath(rel).suffix, faster
+    return f"{digest[:2]}/{digest}{suffix}"
 
 
 def source_copy(index_dir: Path, meta: dict, rel: str) -> Path | None:
@@ -97,24 +100,24 @@ def remove_old_generations(index_dir: Path, keep: set[str], sweep: bool = True) 
     (call only while holding the build lock). Without sweep, only the copies the deleted
     generations used are looked at, not the whole store (what an update does)."""
     old = [g for g in index_dir.glob(GENERATION_PREFIX + "*") if g.is_dir() and g.name not in keep]
-    used, dropped = set(), set()
-    for name in keep:
-        files = _indexed_files(index_dir / name)
-        if files is None:
-            sweep, dropped = False, set()  # cannot tell what a kept generation uses: remove no copy
-            break
-        used.update(source_key(rel, *sig) for rel, sig in files.items())
-    else:
+    kept = [_indexed_files(index_dir / name) for name in keep]
+    dropped: set[str] = set()
+    if any(files is None for files in kept):
+        sweep = False  # cannot tell what a kept generation uses: remove no copy
+    elif not sweep:
+        # the versions the removed generations indexed and no kept one does (most are shared)
         for gen in old:
-            dropped.update(source_key(rel, *sig) for rel, sig in (_indexed_files(gen) or {}).items())
+            for rel, sig in (_indexed_files(gen) or {}).items():
+                if all(files.get(rel) != sig for files in kept):
+                    dropped.add(source_key(rel, *sig))
     for gen in old:
         shutil.rmtree(gen, ignore_errors=True)
     store = index_dir / SOURCES
     if sweep and store.is_dir():
-        dropped = {
-            f"{folder.name}/{path.name}" for folder in store.iterdir() if folder.is_dir() for path in folder.iterdir()
-        }
-    for key in dropped - used:
+        used = {source_key(rel, *sig) for files in kept for rel, sig in files.items()}
+        stored = {f"{d.name}/{path.name}" for d in store.iterdir() if d.is_dir() for path in d.iterdir()}
+        dropped = stored - used
+    for key in dropped:
         (store / key).unlink(missing_ok=True)
 
 

@@ -54,7 +54,7 @@ class Postings:
         one run per chunk of paragraphs (a chunk's paragraphs after the previous chunk's).
 
         The runs are merged a range of keys at a time, so memory holds the runs and the paragraph
-        ids, never a second copy of every posting. The chunks list is emptied as it is used.
+        ids, never a second copy of every posting. The chunks list is emptied once merged.
         """
         keys_parts, sizes_parts, docs_parts = [], [], []
         for merged in _merged_by_key_range(chunks):

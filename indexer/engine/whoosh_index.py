@@ -133,7 +133,7 @@ def _position_values(words: ChunkWords, fmt) -> list[bytes]:
     gaps[starts] = positions[starts]  # a posting's first gap is from position 0
     owner = np.repeat(np.arange(len(tfs)), tfs)  # the posting of each position
     wide = np.zeros(len(tfs), bool)
-    np.logical_or.at(wide, owner[gaps > 255], True)
+    wide[owner[gaps > 255]] = True
     fast = multi[~wide[multi] & (tfs[multi] <= 1000)]  # pickle batches APPENDS by 1,000
     n = tfs[fast]
     size = 12 + 2 * n

@@ -86,7 +86,7 @@ def chunk_words(chunk: ChunkWords, first_doc: int) -> tuple[list[str], np.ndarra
     Packed postings are local word id << 29 | paragraph id << 8 | min(tf, 255)."""
     wid = np.repeat(np.arange(len(chunk.vocab), dtype=np.int64), np.diff(chunk.bounds))
     packed = (wid << _WORD_SHIFT) | ((chunk.docs + first_doc) << _DOC_SHIFT) | np.minimum(chunk.tfs, 255)
-    return chunk.vocab, packed.astype(np.int64), chunk.lengths
+    return chunk.vocab, packed, chunk.lengths
 
 
 class WordIndex:
