@@ -82,13 +82,14 @@ def _inside(path: Path, root: Path) -> bool:
     return target == root or root in target.parents
 
 
-def source_signature(data_dir: Path, files: list[Path] | None = None) -> str:
-    """A fingerprint of the report files (names, sizes, times; `files` when already scanned),
-    the manifest and the user dictionary."""
+def source_signature(data_dir: Path, files: list[Path] | None = None, stats: dict | None = None) -> str:
+    """A fingerprint of the report files (names, sizes, times; `files` when already scanned,
+    `stats` by relative name when already taken), the manifest and the user dictionary."""
     digest = hashlib.sha1()
     extras = [data_dir / MANIFEST_NAME, data_dir / USERDICT_NAME]
     files = (report_files(data_dir) if files is None else files) + [p for p in extras if p.exists()]
     for path in files:
-        st = path.stat()
-        digest.update(f"{relative(data_dir, path)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        rel = relative(data_dir, path)
+        st = stats[rel] if stats and rel in stats else path.stat()
+        digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return digest.hexdigest()

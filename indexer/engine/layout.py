@@ -95,12 +95,16 @@ def switch_current(index_dir: Path, gen: Path) -> None:
     os.replace(tmp, index_dir / CURRENT)
 
 
-def remove_old_generations(index_dir: Path, keep: set[str], sweep: bool = True) -> None:
+def remove_old_generations(
+    index_dir: Path, keep: set[str], sweep: bool = True, known: dict[str, dict] | None = None
+) -> None:
     """Delete every generation not named in keep, and the stored sources none of those use
     (call only while holding the build lock). Without sweep, only the copies the deleted
-    generations used are looked at, not the whole store (what an update does)."""
+    generations used are looked at, not the whole store (what an update does). `known` gives
+    the indexed files of kept generations already at hand ({name: meta's files})."""
     old = [g for g in index_dir.glob(GENERATION_PREFIX + "*") if g.is_dir() and g.name not in keep]
-    kept = [_indexed_files(index_dir / name) for name in keep]
+    known = known or {}
+    kept = [known[name] if name in known else _indexed_files(index_dir / name) for name in keep]
     dropped: set[str] = set()
     if any(files is None for files in kept):
         sweep = False  # cannot tell what a kept generation uses: remove no copy

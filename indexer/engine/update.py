@@ -148,7 +148,7 @@ def _apply(
         _unlink(gen / layout.META)
         write_meta(
             gen,
-            signature=source_signature(data_dir, files),
+            signature=source_signature(data_dir, files, stats=now),
             files=files_meta,
             extras=meta["extras"],
             segments=segments,
@@ -158,7 +158,9 @@ def _apply(
             + live_entries(reports, name, sum(s["paragraphs"] for s in segments[:-1]) if reports else 0),
         )
         switch_current(index_dir, gen)
-    layout.remove_old_generations(index_dir, keep={gen.name, previous.name}, sweep=False)
+    layout.remove_old_generations(
+        index_dir, keep={gen.name, previous.name}, sweep=False, known={gen.name: files_meta, previous.name: old}
+    )
     summary.added, summary.replaced, summary.removed = len(added), len(changed), len(removed)
     summary.reports = len(reports)
     summary.paragraphs = sum(len(r.paragraphs) for r in reports)
