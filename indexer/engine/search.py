@@ -19,7 +19,7 @@ from whoosh.searching import Searcher
 from indexer.documents.sections import SECTIONS
 from indexer.engine import layout, whoosh_index
 from indexer.engine.facet_counts import count_facets
-from indexer.engine.filters import Filters, check_sections, filter_mask
+from indexer.engine.filters import Filters, check_sections, filter_mask, filtered
 from indexer.engine.grams import intersect_sorted
 from indexer.engine.layout import FORMAT_VERSION, current_generation
 from indexer.engine.query import Query
@@ -320,6 +320,8 @@ class ReportIndex:
         check_sections(filters.sections)
         if matched is None:
             matched = self.match(query)
+        if not filtered(filters, None):
+            return matched.copy()  # a copy, as with filters: matched may be a cached, read-only answer
         return matched[self.filter_mask(matched, filters)]
 
     def crosstab(self, ids: np.ndarray) -> dict[tuple[str, int | None], int]:
