@@ -160,14 +160,14 @@ def test_build_cost_builds_from_files_then_updates_each_way(tmp_path: Path):
     assert results["index_mb"] > 0
 
 
-def test_scale_probe_serves_the_queries_once_warm(index_dir):
+def test_the_timed_probe_serves_the_queries_once_warm(index_dir):
     """The scale run's probe opens the index as the server does, in a fresh process."""
-    from indexer.bench.scale import serve_probe
+    from indexer.bench.run import probe_server
     from indexer.engine.layout import current_generation
     from indexer.engine.search import Filters
 
     queries = [("法治", Filters()), ("调解", Filters(year_from=2020, year_to=2024)), ("无此词语", Filters())]
-    served = serve_probe(current_generation(index_dir), queries)
+    served = probe_server(current_generation(index_dir), queries, timed=True)
     assert 0 < served["first_query_s"] <= served["warm_s"]
     assert 0 < served["top10"]["p50"] <= served["top10"]["p95"] <= served["top10"]["max"]
     assert served["peak_rss_mb"] > 50

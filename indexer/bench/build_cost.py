@@ -15,7 +15,6 @@ Results go to data/bench/build-N.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import shutil
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from indexer.bench.corpus import generate, learn
 from indexer.bench.load import process_tree
+from indexer.bench.run import write_results
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -135,11 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         help="an existing folder of report files to use instead of generating one (it is modified)",
     )
     args = parser.parse_args(argv)
-    results = run(args.size, args.seed, args.workdir, args.data)
-    out = Path("data/bench") / f"build-{results['size']}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
-    print(json.dumps(results, ensure_ascii=False))
+    write_results("build", run(args.size, args.seed, args.workdir, args.data))
     return 0
 
 

@@ -98,29 +98,40 @@ def dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def _serve_probe(generation: str, queries: list, conn) -> None:
-    """In a fresh process: open the index, answer the first query, then all; report time and peak memory."""
+def _serve_probe(generation: str, queries: list, conn, timed: bool) -> None:
+    """In a fresh process: open the index as the server does, answer the first query, then all
+    (timed, once the background warm-up is done, when `timed`); report times and peak memory."""
     start = time.perf_counter()
     index = ReportIndex(Path(generation))  # as the server opens it: warming in the background
     text, filters = queries[0]
     index.search(parse_query(text), Filters(**filters))
-    first = time.perf_counter() - start
+    found = {"first_query_s": time.perf_counter() - start}
+    if timed:
+        index.warmed.wait()
+        found["warm_s"] = time.perf_counter() - start
+    samples = []
     for text, filters in queries:
+        index.grams.clear_cache()
+        t0 = time.perf_counter()
         index.search(parse_query(text), Filters(**filters))
+        samples.append(time.perf_counter() - t0)
+    if timed:
+        found["top10"] = percentiles(samples)
     with open("/proc/self/status") as fh:
-        peak_kb = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM"))
-    conn.send({"first_query_s": first, "peak_rss_mb": peak_kb / 1024})
+        found["peak_rss_mb"] = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM")) / 1024
+    conn.send(found)
     conn.close()
 
 
-def probe_server(generation: Path, queries) -> dict:
+def probe_server(generation: Path, queries, timed: bool = False) -> dict:
+    """_serve_probe's answer from a fresh (spawned) process."""
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe()
     plain = [
         (t, {"townships": f.townships, "year_from": f.year_from, "year_to": f.year_to, "sections": f.sections})
         for t, f in queries
     ]
-    proc = ctx.Process(target=_serve_probe, args=(str(generation), plain, child))
+    proc = ctx.Process(target=_serve_probe, args=(str(generation), plain, child, timed))
     proc.start()
     child.close()
     try:
@@ -130,6 +141,15 @@ def probe_server(generation: Path, queries) -> dict:
     finally:
         proc.join()
     return result
+
+
+def write_results(name: str, results: dict) -> Path:
+    """Results as data/bench/NAME-SIZE.json (printed too); returns the file."""
+    out = Path("data/bench") / f"{name}-{results['size']}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
+    print(json.dumps(results, ensure_ascii=False))
+    return out
 
 
 def _expected_facets(counts: dict[str, np.ndarray]) -> dict[str, dict[int, int]]:
