@@ -7,10 +7,11 @@ INDEX  ?= data/index
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 SIZE   ?= 100000
+SCALE  ?= 3000000
 CLIENTS ?= 1,8,32,64
 SECONDS ?= 10
 
-.PHONY: setup doc-tool browser index run serve test bench loadtest clean
+.PHONY: setup doc-tool browser index run serve test bench scale loadtest clean
 
 setup: $(VENV)/.installed doc-tool
 
@@ -61,6 +62,10 @@ bench: setup
 	$(BIN)/python -m indexer.bench --size $(SIZE)
 	$(BIN)/python -m indexer.bench.similar_cost --size $(SIZE)
 	$(BIN)/python -m indexer.bench.build_cost --size $(SIZE)
+
+# The largest corpus measured on one machine: build from SCALE paragraphs of files, update, serve (about 25 minutes).
+scale: setup
+	$(BIN)/python -m indexer.bench.scale --size $(SCALE)
 
 # Starts the real server (building the index when stale) and drives it with CLIENTS concurrent clients,
 # SECONDS per level: req/s, p50/p95/p99, errors and the server's RSS (indexer/bench/load.py).
