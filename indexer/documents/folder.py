@@ -83,13 +83,17 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def source_signature(data_dir: Path, files: list[Path] | None = None, stats: dict | None = None) -> str:
-    """A fingerprint of the report files (names, sizes, times; `files` when already scanned,
-    `stats` by relative name when already taken), the manifest and the user dictionary."""
+    """A fingerprint of the report files (names, sizes, times; `files` when already scanned, or
+    `stats`: every report file's stat by relative name, in scan order), the manifest and the
+    user dictionary."""
     digest = hashlib.sha1()
-    extras = [data_dir / MANIFEST_NAME, data_dir / USERDICT_NAME]
-    files = (report_files(data_dir) if files is None else files) + [p for p in extras if p.exists()]
-    for path in files:
-        rel = relative(data_dir, path)
-        st = stats[rel] if stats and rel in stats else path.stat()
+    extras = [p for p in (data_dir / MANIFEST_NAME, data_dir / USERDICT_NAME) if p.exists()]
+    if stats is not None:  # the report files' stats, by name, in scan order
+        named = list(stats.items()) + [(relative(data_dir, p), p.stat()) for p in extras]
+    else:
+        named = [
+            (relative(data_dir, p), p.stat()) for p in (report_files(data_dir) if files is None else files) + extras
+        ]
+    for rel, st in named:
         digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return digest.hexdigest()

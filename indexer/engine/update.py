@@ -148,7 +148,7 @@ def _apply(
         _unlink(gen / layout.META)
         write_meta(
             gen,
-            signature=source_signature(data_dir, files, stats=now),
+            signature=source_signature(data_dir, stats=now),
             files=files_meta,
             extras=meta["extras"],
             segments=segments,
