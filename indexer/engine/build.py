@@ -154,9 +154,8 @@ def is_stale(data_dir: Path, index_dir: Path) -> bool:
     gen = current_generation(index_dir)
     if gen is None:
         return True
-    try:
-        meta = json.loads((gen / layout.META).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    meta = layout.read_meta(gen)
+    if meta is None:
         return True
     try:
         return meta.get("format") != FORMAT_VERSION or meta.get("signature") != source_signature(data_dir)

@@ -125,9 +125,15 @@ def remove_old_generations(
         (store / key).unlink(missing_ok=True)
 
 
-def _indexed_files(generation: Path) -> dict | None:
-    """The files a generation indexed ({path: [size, mtime]}), or None when its meta cannot be read."""
+def read_meta(generation: Path) -> dict | None:
+    """A generation's meta.json, or None when it cannot be read."""
     try:
-        return json.loads((generation / META).read_text(encoding="utf-8")).get("files", {})
+        return json.loads((generation / META).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def _indexed_files(generation: Path) -> dict | None:
+    """The files a generation indexed ({path: [size, mtime]}), or None when its meta cannot be read."""
+    meta = read_meta(generation)
+    return None if meta is None else meta.get("files", {})

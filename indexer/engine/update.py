@@ -15,7 +15,6 @@ A change to the manifest or the user dictionary can touch every report: that is 
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,13 +94,8 @@ def update(
 
 
 def _meta(generation: Path | None) -> dict | None:
-    if generation is None:
-        return None
-    try:
-        meta = json.loads((generation / layout.META).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return meta if meta.get("format") == FORMAT_VERSION and "segments" in meta else None
+    meta = None if generation is None else layout.read_meta(generation)
+    return meta if meta and meta.get("format") == FORMAT_VERSION and "segments" in meta else None
 
 
 def _apply(

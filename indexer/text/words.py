@@ -94,7 +94,7 @@ class Segmenter:
 
     def words(self, text: str) -> list[str]:
         """jieba words of already normalised text, without the clause marks."""
-        return [w for w in self._jieba.cut(text, hmm=True) if w not in KEPT_MARKS]
+        return [w for w in self.cut(text) if w not in KEPT_MARKS]
 
     def cut(self, text: str) -> list[str]:
         """jieba tokens of already normalised text, clause marks included."""
