@@ -1,10 +1,11 @@
-"""Our array BM25 agrees with Whoosh's own BM25F scorer over the index's jieba `words` field."""
+"""Ranking: array BM25 equals Whoosh's BM25F over `words`; which paragraphs have occurrences counted."""
 
 import numpy as np
 import pytest
 from whoosh.query import Term
 
-from indexer.engine.ranking import _smallest
+from indexer.engine.query import parse_query
+from indexer.engine.ranking import _combine, _smallest, word_scores
 from indexer.text.normalize import normalize
 
 
@@ -46,3 +47,51 @@ def test_the_k_smallest_are_found_by_value_then_index(size, k, ties):
     ):
         expected = np.sort(np.argsort(keys, kind="stable")[:k])
         assert _smallest(keys, k).tolist() == expected.tolist()
+
+
+@pytest.fixture()
+def few_counted(monkeypatch):
+    """Occurrences counted for only a few paragraphs, so that most matches are ranked without them."""
+    monkeypatch.setattr("indexer.engine.ranking.RERANK", 5)
+    return 5
+
+
+@pytest.mark.parametrize("query", ["法治", "工作", "建设 OR 依法", "的"])
+def test_counted_paragraphs_are_those_with_the_best_estimate_and_score_exactly(index, few_counted, query):
+    q = parse_query(query)
+    ids = index.select(q)
+    assert len(ids) > 4 * few_counted
+    whole, bm25, estimate = word_scores(index, q, ids)
+    exact = _combine(whole, bm25, index.grams.occurrences(ids, q.terms))
+    at_least = _combine(whole, bm25, np.ones(1))
+    ordered, scores = index.order(ids, "relevance", q)
+    score_of = dict(zip(ordered.tolist(), scores.tolist()))
+    by_estimate = np.argsort(-_combine(whole, bm25, estimate), kind="stable")[:few_counted]
+    for i in by_estimate.tolist():
+        assert score_of[int(ids[i])] == pytest.approx(exact[i])
+    others = np.setdiff1d(np.arange(len(ids)), by_estimate)
+    assert [score_of[int(ids[i])] for i in others.tolist()] == pytest.approx(at_least[others].tolist())
+
+
+@pytest.mark.parametrize("query", ["法治", "工作", "建设 OR 依法", "的"])
+def test_scores_never_increase_and_every_page_is_a_slice_of_the_whole_order(index, few_counted, query):
+    q = parse_query(query)
+    ids = index.select(q)
+    ordered, scores = index.order(ids, "relevance", q)
+    assert sorted(ordered.tolist()) == ids.tolist()
+    assert all(a >= b for a, b in zip(scores.tolist(), scores[1:].tolist()))
+    for top in (1, 3, few_counted):  # pages within the counted paragraphs
+        page, page_scores = index.order(ids, "relevance", q, top=top)
+        assert page.tolist() == ordered[:top].tolist()
+        assert page_scores.tolist() == scores[:top].tolist()
+
+
+def test_the_estimate_is_the_count_of_the_terms_rarest_word(index):
+    q = parse_query("法律明白人 调解")
+    ids = index.select(parse_query("法律明白人"))
+    _, _, estimate = word_scores(index, q, ids)
+    texts = [normalize(h.text) for h in index.hits(ids.tolist())]
+    for text, got in zip(texts, estimate.tolist()):
+        words = index.segmenter.words(text)
+        expected = sum(min(words.count(w) for w in index.segmenter.words(t)) for t in ("法律明白人", "调解"))
+        assert got == max(expected, 1)

@@ -26,8 +26,7 @@ class OurEngine:
     def __init__(self, generation: Path):
         # Timed as a server that has finished warming up; the first query is timed apart.
         self.index = ReportIndex(generation, warm=False)
-        self.index.grams.warm()
-        self.index.words.warm()
+        self.index.warm()
 
     def top(self, query: Query, filters: Filters) -> tuple[int, list[int], dict]:
         self.index.grams.clear_cache()  # timed without the cache of recent answers

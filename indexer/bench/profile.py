@@ -204,8 +204,7 @@ def main(argv=None) -> int:
     index = ReportIndex(generation, warm=False)
     if len(index) != len(texts):
         parser.error(f"{generation} holds {len(index)} paragraphs, not the {len(texts)} generated")
-    index.grams.warm()
-    index.words.warm()
+    index.warm()
     queries = make_queries(texts, random.Random(args.seed * 7919 + args.size))
     if args.query:
         queries = [(text, Filters()) for text in args.query]

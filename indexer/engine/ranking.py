@@ -17,8 +17,8 @@ SORTS = {
     "oldest": "年份（旧→新）",
     "township": "乡镇",
 }
-#: How many of the best paragraphs have their occurrences counted for ranking.
-RERANK = 1000
+#: How many of the paragraphs that score best with estimated occurrences have them counted, for ranking.
+RERANK = 300
 
 
 def check_sort(sort: str) -> None:
@@ -29,8 +29,9 @@ def check_sort(sort: str) -> None:
         )
 
 
-def word_scores(index, query: Query, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per id: how many term groups occur as whole jieba words, and BM25 over the query's words."""
+def word_scores(index, query: Query, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per id: how many term groups occur as whole jieba words, BM25 over the query's words, and
+    an estimate of the terms' occurrences (for each term, the count of its rarest word; at least one)."""
     term_words = {term: index.segmenter.words(term) for term in query.terms}
     tf = index.words.frequencies([w for words in term_words.values() for w in words], ids)
     whole = np.zeros(len(ids))
@@ -40,7 +41,11 @@ def word_scores(index, query: Query, ids: np.ndarray) -> tuple[np.ndarray, np.nd
             if term_words[term]:
                 in_group |= np.logical_and.reduce([tf[w] > 0 for w in term_words[term]])
         whole += in_group
-    return whole, index.words.bm25(tf, ids)
+    estimate = np.zeros(len(ids))
+    for words in term_words.values():
+        if words:
+            estimate += np.minimum.reduce([tf[w] for w in words])
+    return whole, index.words.bm25(tf, ids), np.maximum(estimate, 1)
 
 
 def order(
@@ -75,27 +80,30 @@ def rank(index, ids: np.ndarray, query: Query, top: int | None) -> tuple[np.ndar
     The integer part of a score counts the query's term groups found as whole jieba
     words in the paragraph (法治 in 法治建设, not in 执法治理); the fraction grows with
     BM25 over the query's jieba words and with how often the terms occur. Counting
-    occurrences costs a pass over each text, so it refines only the best RERANK (or
-    `top`) paragraphs; the rest count one, the least a match has, so scores never
-    increase down the list.
+    occurrences costs a pass over each text, so only the RERANK (or `top`) paragraphs
+    that score best with occurrences estimated from their word counts are counted; the
+    rest count one, the least a match has. Paragraphs are ordered by these scores, so
+    scores never increase down the list, and a page does not depend on how many are asked
+    for (up to RERANK).
     """
-    whole, bm25 = word_scores(index, query, ids)
+    whole, bm25, estimate = word_scores(index, query, ids)
     scores = _combine(whole, bm25, np.ones(1))  # one occurrence each, for now
     first = max(RERANK, top or 0)
-    best = _smallest(-scores, first) if first < len(ids) else np.arange(len(ids))
-    scores[best] = _combine(whole[best], bm25[best], index.grams.occurrences(ids[best], query.terms))
-    order = best[np.argsort(-scores[best], kind="stable")]
-    if top is None and first < len(ids):
-        rest = np.setdiff1d(np.arange(len(ids)), best, assume_unique=True)
-        order = np.concatenate((order, rest[np.argsort(-scores[rest], kind="stable")]))
-    elif top is not None:
-        order = order[:top]
+    if first < len(ids):
+        counted = _smallest(-_combine(whole, bm25, estimate), first)
+    else:
+        counted = np.arange(len(ids))
+    scores[counted] = _combine(whole[counted], bm25[counted], index.grams.occurrences(ids[counted], query.terms))
+    chosen = _smallest(-scores, top) if top is not None and top < len(ids) else np.arange(len(ids))
+    order = chosen[np.argsort(-scores[chosen], kind="stable")]
     return ids[order], scores[order]
 
 
 def _smallest(keys: np.ndarray, k: int) -> np.ndarray:
     """Indexes of the k smallest keys, ties broken by index, in index order."""
-    if 0 < k <= len(keys) // 8:
+    if k <= 0:
+        return np.zeros(0, np.intp)
+    if k <= len(keys) // 8:
         # Few of many: the k smallest are among the keys up to a bound read off an even sample,
         # if at least k keys are (else look at them all). Partitioning those few is cheaper.
         sample = keys[:: max(1, len(keys) // 2048)]

@@ -157,10 +157,15 @@ class ReportIndex:
         else:
             self.warmed.set()
 
+    def warm(self) -> None:
+        """Decompress every block of postings and texts, and have the OS read the stored fields ahead."""
+        whoosh_index.prefetch_stored(self.generation / layout.WHOOSH)
+        self.grams.warm()
+        self.words.warm()
+
     def _warm(self) -> None:
         try:
-            self.grams.warm()
-            self.words.warm()
+            self.warm()
         except (OSError, ValueError):
             pass  # a generation removed under a stale server; queries report it
         finally:
