@@ -23,6 +23,14 @@ def chunked_index(tmp_path_factory, monkeypatch_module) -> ReportIndex:
     return ReportIndex.open(folder)
 
 
+@pytest.fixture()
+def one_segment_index(tmp_path, monkeypatch) -> ReportIndex:
+    """The five reports in one chunk: one Whoosh segment, read without Whoosh's MultiReader."""
+    monkeypatch.setattr(build_module, "CHUNK", 10_000)
+    build_module.build(REPORTS, tmp_path)
+    return ReportIndex.open(tmp_path)
+
+
 @pytest.fixture(scope="module")
 def generated_index(tmp_path_factory, monkeypatch_module) -> ReportIndex:
     """900 generated paragraphs in chunks of 300: common words fill several 128-posting blocks per segment."""
@@ -62,11 +70,14 @@ def test_plain_whoosh_query_finds_the_paragraphs_holding_the_word(chunked_index,
         assert all(word in searcher.stored_fields(d)["text"] for d in found)
 
 
-def test_document_numbers_are_paragraph_ids_across_segments(chunked_index):
-    ix = plain_whoosh(chunked_index)
-    assert len(ix._segments()) == 4  # 123 paragraphs in chunks of 40
+@pytest.mark.parametrize("which, segments", [("chunked_index", 4), ("one_segment_index", 1)])  # 123 paragraphs in chunks of 40
+def test_document_numbers_are_paragraph_ids_across_segments(which, segments, request):
+    """Hits read stored fields from each segment directly; plain Whoosh reads the same by document number."""
+    index = request.getfixturevalue(which)
+    ix = plain_whoosh(index)
+    assert len(ix._segments()) == segments
     with ix.searcher() as searcher:
-        for pid, hit in enumerate(chunked_index.hits(list(range(len(chunked_index))))):
+        for pid, hit in enumerate(index.hits(list(range(len(index))))):
             stored = searcher.stored_fields(pid)
             assert (stored["report_id"], stored["paragraph"], stored["text"]) == (
                 hit.report_id,

@@ -128,6 +128,7 @@ class ReportIndex:
             self.segmenter = segmenter_for(read_user_dict(generation / layout.USERDICT)[0])
             self.ix = whoosh_index.open_index(generation / layout.WHOOSH)
             self._reader = self.ix.reader()
+            self._stored = whoosh_index.StoredFields(self._reader)
         except (OSError, ValueError, KeyError, WhooshIndexError) as exc:
             raise IndexNotFound(
                 f"The index at {generation.parent} cannot be read ({exc}); rebuild it with: python -m indexer build"
@@ -340,7 +341,7 @@ class ReportIndex:
     def hits(self, pids: list[int], scores: list[float] | None = None) -> list[Hit]:
         """Hits for paragraph ids, read from Whoosh's stored fields."""
         with self._reader_lock:  # one open Whoosh reader, shared by the server's threads
-            fields = [self._reader.stored_fields(pid) for pid in pids]
+            fields = list(map(self._stored, pids))
         reports = [self.by_id[f["report_id"]] for f in fields]
         return [
             Hit(

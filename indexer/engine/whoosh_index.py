@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from array import array
+from bisect import bisect_right
 from collections import defaultdict
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
+from whoosh.reading import MultiReader
 from whoosh.util.numeric import length_to_byte
 
 from indexer.engine.word_postings import ChunkWords
@@ -68,6 +70,23 @@ def open_index(directory: Path):
     With mmap, the first stored-field read pulls the whole column into memory (1.3 GB at 1M).
     """
     return FileStorage(str(directory), supports_mmap=False).open_index()
+
+
+class StoredFields:
+    """The stored fields of a document number, read from its segment's column directly.
+
+    Whoosh's MultiReader finds the segment, and each segment reader copies the dict to drop
+    fields no longer in the schema (ours never drops one): a third of the time of a page of hits.
+    """
+
+    def __init__(self, reader):
+        segments = reader.readers if isinstance(reader, MultiReader) else [reader]
+        self.starts = reader.doc_offsets if isinstance(reader, MultiReader) else [0]
+        self.columns = [segment._perdoc for segment in segments]
+
+    def __call__(self, docnum: int) -> dict:
+        k = bisect_right(self.starts, docnum) - 1
+        return self.columns[k].stored_fields(docnum - self.starts[k])
 
 
 def prefetch_stored(directory: Path) -> None:
