@@ -70,7 +70,9 @@ def test_plain_whoosh_query_finds_the_paragraphs_holding_the_word(chunked_index,
         assert all(word in searcher.stored_fields(d)["text"] for d in found)
 
 
-@pytest.mark.parametrize("which, segments", [("chunked_index", 4), ("one_segment_index", 1)])  # 123 paragraphs in chunks of 40
+@pytest.mark.parametrize(
+    "which, segments", [("chunked_index", 4), ("one_segment_index", 1)]
+)  # 123 paragraphs in chunks of 40
 def test_document_numbers_are_paragraph_ids_across_segments(which, segments, request):
     """Hits read stored fields from each segment directly; plain Whoosh reads the same by document number."""
     index = request.getfixturevalue(which)
