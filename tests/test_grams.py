@@ -72,6 +72,26 @@ def test_delta_array_round_trip(tmp_path, monkeypatch):
         assert array.get(int(lo), int(hi)).tolist() == lst
 
 
+@pytest.mark.parametrize("step", [1, 5, 1 << 22])
+def test_a_warmed_delta_array_holds_the_values_of_every_list(tmp_path, monkeypatch, step):
+    """Warming sums each list's differences once, a run of whole lists at a time (a run may be
+    one list longer than the step): every list reads as before, empty lists included."""
+    monkeypatch.setattr(blocks, "ARRAY_BLOCK", 4)
+    monkeypatch.setattr(blocks, "SUM_STEP", step)
+    rng = np.random.default_rng(step)
+    lists = [np.sort(rng.choice(2_000_000, size, replace=False)).tolist() for size in (3, 0, 1, 12, 0, 0, 7, 2, 30)]
+    flat = np.array([x for lst in lists for x in lst], dtype=np.int32)
+    starts = np.cumsum([0] + [len(lst) for lst in lists])
+    blocks.BlockArray.save(tmp_path / "a", flat, starts=starts[:-1])
+    array = blocks.BlockArray(tmp_path / "a")
+    array.warm(starts=starts[:-1])
+    assert array.flat.tolist() == flat.tolist()
+    for lst, lo, hi in zip(lists, starts[:-1], starts[1:]):
+        assert array.get(int(lo), int(hi)).tolist() == lst
+    with pytest.raises(ValueError, match="starts of its lists"):
+        blocks.BlockArray(tmp_path / "a").warm()
+
+
 def test_too_many_paragraphs_is_refused(tmp_path, monkeypatch):
     from indexer.engine import grams
 

@@ -110,23 +110,51 @@ class BlockArray:
         """Elements lo:hi; for a delta array, lo must be the start of a list."""
         if hi <= lo:
             return np.zeros(0, self.dtype)
-        if self.flat is not None:
-            piece = self.flat[lo:hi]
-        else:
-            first, last = lo // ARRAY_BLOCK, (hi - 1) // ARRAY_BLOCK
-            parts = [self.block(b) for b in range(first, last + 1)]
-            joined = parts[0] if len(parts) == 1 else np.concatenate(parts)
-            piece = joined[lo - first * ARRAY_BLOCK : hi - first * ARRAY_BLOCK]
+        flat = self.flat
+        if flat is not None:  # warmed: a delta array is held as its values
+            return flat[lo:hi]
+        first, last = lo // ARRAY_BLOCK, (hi - 1) // ARRAY_BLOCK
+        parts = [self.block(b) for b in range(first, last + 1)]
+        joined = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        piece = joined[lo - first * ARRAY_BLOCK : hi - first * ARRAY_BLOCK]
         return np.cumsum(piece, dtype=self.dtype) if self.delta else piece
 
-    def warm(self) -> None:
-        """Decompress every block, then keep one contiguous array in place of the blocks."""
+    def warm(self, starts: np.ndarray | None = None) -> None:
+        """Decompress every block, then keep one contiguous array in place of the blocks.
+
+        A delta array needs the first index of each of its lists (`starts`): it is held as
+        its values, so that reading a list is a slice rather than a sum over it each time.
+        """
+        if self.delta and starts is None:
+            raise ValueError("a delta array is warmed with the starts of its lists")
         flat = np.empty(self.length, self.dtype)
         for b in range(len(self.file)):  # block by block, so memory never holds both copies
             flat[b * ARRAY_BLOCK : (b + 1) * ARRAY_BLOCK] = self.block(b)
             self.file.cache.pop(b, None)
             time.sleep(0)
+        if self.delta:
+            _sum_lists(flat, np.unique(np.asarray(starts, np.int64)))
         self.flat = flat
+
+
+#: Elements summed at a time when a delta array is turned into values (whole lists, int64).
+SUM_STEP = 1 << 22
+
+
+def _sum_lists(flat: np.ndarray, starts: np.ndarray) -> None:
+    """Turn the differences of each sorted list in flat into its values, in place, a run of whole lists at a time."""
+    starts = starts[starts < len(flat)]
+    pos = 0
+    while pos < len(flat):
+        k = int(np.searchsorted(starts, pos + SUM_STEP))
+        end = int(starts[k]) if k < len(starts) else len(flat)
+        sums = np.cumsum(flat[pos:end], dtype=np.int64)
+        first = starts[np.searchsorted(starts, pos) : k] - pos  # the lists in this run; the first starts at 0
+        before = np.concatenate(([0], sums[first[1:] - 1]))  # the running sum before each list
+        sums -= np.repeat(before, np.diff(np.append(first, end - pos)))
+        flat[pos:end] = sums
+        pos = end
+        time.sleep(0)
 
 
 def _delta_blocks(array: np.ndarray, starts: np.ndarray):

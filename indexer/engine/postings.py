@@ -109,7 +109,7 @@ class Postings:
 
     def warm(self) -> None:
         """Decompress every block now rather than on first use."""
-        self.lists.warm()
+        self.lists.warm(starts=self.offsets[:-1])
         self.bitmaps.warm()
 
     def find(self, key: int) -> int:

@@ -139,7 +139,7 @@ class WordIndex:
 
     def warm(self) -> None:
         """Decompress every block now rather than on first use."""
-        self.docs.warm()
+        self.docs.warm(starts=self.offsets[:-1])
         self.tfs.warm()
 
     def postings(self, word: str) -> tuple[np.ndarray, np.ndarray]:
