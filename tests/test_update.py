@@ -5,6 +5,7 @@ import os
 import random
 import shutil
 
+import numpy as np
 import pytest
 from whoosh import index as whoosh_index
 from whoosh.qparser import QueryParser
@@ -235,6 +236,22 @@ def test_a_build_in_several_segments_searches_like_a_build_in_one(folder, tmp_pa
     assert len(dirs) >= 3 and dirs == ["."] + [f"seg-{n}" for n in range(2, len(dirs) + 1)]
     assert all(s["paragraphs"] >= 30 for s in meta["segments"][:-1])
     same_index(ReportIndex.open(tmp_path / "many"), ReportIndex.open(tmp_path / "one"), random.Random(7))
+
+
+@pytest.mark.parametrize("ids", [[0, 3, 5, 6, 11, 12, 19], [12, 0, 19, 6, 3, 5]], ids=["sorted", "unsorted"])
+def test_ids_are_split_by_the_segment_that_holds_them(ids):
+    from indexer.engine.segments import split
+
+    bases = np.array([0, 5, 5, 12, 20])  # the second segment is empty
+    ids = np.array(ids, np.int32)
+    got = {k: (np.arange(len(ids))[at].tolist(), local.tolist()) for k, at, local in split(ids, bases)}
+    expected: dict = {}
+    for i, pid in enumerate(ids.tolist()):
+        k = next(k for k in range(len(bases) - 1) if bases[k] <= pid < bases[k + 1])
+        expected.setdefault(k, ([], []))
+        expected[k][0].append(i)
+        expected[k][1].append(pid - int(bases[k]))
+    assert got == expected
 
 
 def test_stored_sources_are_shared_and_those_no_generation_uses_are_removed(folder, tmp_path):

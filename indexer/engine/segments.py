@@ -23,8 +23,18 @@ from indexer.engine.word_postings import WordIndex
 
 
 def split(ids: np.ndarray, bases: np.ndarray):
-    """For each segment holding some of ids: (segment, positions in ids, ids local to the segment)."""
-    ids = np.asarray(ids, dtype=np.int64)
+    """For each segment holding some of ids: (segment, where they are in ids, ids local to the segment).
+
+    Sorted ids (as matching gives them) fall into one slice per segment; others are grouped.
+    """
+    ids = np.asarray(ids)
+    if len(ids) < 2 or bool((ids[1:] >= ids[:-1]).all()):
+        cuts = np.searchsorted(ids, bases).tolist()
+        for k in range(len(bases) - 1):
+            if cuts[k + 1] > cuts[k]:
+                yield k, slice(cuts[k], cuts[k + 1]), ids[cuts[k] : cuts[k + 1]] - int(bases[k])
+        return
+    ids = ids.astype(np.int64)
     where = np.searchsorted(bases, ids, side="right") - 1
     for k in np.unique(where).tolist():
         at = np.flatnonzero(where == k)
@@ -42,8 +52,9 @@ class MultiTexts:
 
     def many(self, ids) -> list[str]:
         out: list[str] = [""] * len(ids)
+        places = np.arange(len(ids))
         for k, at, local in split(ids, self.bases):
-            for i, text in zip(at.tolist(), self.parts[k].many(local)):
+            for i, text in zip(places[at].tolist(), self.parts[k].many(local)):
                 out[i] = text
         return out
 
@@ -93,6 +104,10 @@ class MultiGrams:
         return out
 
 
+#: Words whose paragraph counts MultiWords remembers (then it starts afresh).
+DF_CACHE = 100_000
+
+
 class MultiWords(WordIndex):
     """Word postings of every segment, live paragraphs only, so BM25 equals a full build's."""
 
@@ -101,6 +116,8 @@ class MultiWords(WordIndex):
         self.lengths = np.concatenate([p.lengths for p in parts])
         self.count = int(live.sum())
         self.avg_length = float(np.mean(self.lengths[live])) if self.count else 1.0
+        self.all_live = bool(live.all())
+        self._df: dict[str, int] = {}
 
     def warm(self) -> None:
         for part in self.parts:
@@ -117,7 +134,25 @@ class MultiWords(WordIndex):
         return docs[keep], tfs[keep]
 
     def df(self, word: str) -> int:
-        return len(self.postings(word)[0])
+        """Live paragraphs holding the word (remembered: a generation's counts never change)."""
+        found = self._df.get(word)
+        if found is None:
+            if self.all_live:
+                found = sum(part.df(word) for part in self.parts)
+            else:
+                found = len(self.postings(word)[0])
+            if len(self._df) >= DF_CACHE:
+                self._df.clear()
+            self._df[word] = found
+        return found
+
+    def frequencies(self, words: list[str], ids: np.ndarray) -> dict[str, np.ndarray]:
+        """Each segment's frequencies for its own ids, without joining the words' postings."""
+        out = {word: np.zeros(len(ids)) for word in dict.fromkeys(words)}
+        for k, at, local in split(ids, self.bases):
+            for word, tf in self.parts[k].frequencies(words, local.astype(np.int32)).items():
+                out[word][at] = tf
+        return out
 
 
 class MultiSimilar:
