@@ -72,7 +72,7 @@ def test_delta_array_round_trip(tmp_path, monkeypatch):
         assert array.get(int(lo), int(hi)).tolist() == lst
 
 
-@pytest.mark.parametrize("step", [1, 5, 1 << 22])
+@pytest.mark.parametrize("step", [1, 5, 1 << 20])
 def test_a_warmed_delta_array_holds_the_values_of_every_list(tmp_path, monkeypatch, step):
     """Warming sums each list's differences once, a run of whole lists at a time (a run may be
     one list longer than the step): every list reads as before, empty lists included."""

@@ -138,7 +138,7 @@ class BlockArray:
 
 
 #: Elements summed at a time when a delta array is turned into values (whole lists, int64).
-SUM_STEP = 1 << 22
+SUM_STEP = 1 << 20
 
 
 def _sum_lists(flat: np.ndarray, starts: np.ndarray) -> None:
