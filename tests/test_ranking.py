@@ -5,7 +5,7 @@ import pytest
 from whoosh.query import Term
 
 from indexer.engine.query import parse_query
-from indexer.engine.ranking import _combine, _smallest, word_scores
+from indexer.engine.ranking import _smallest, word_scores
 from indexer.text.normalize import normalize
 
 
@@ -49,6 +49,12 @@ def test_the_k_smallest_are_found_by_value_then_index(size, k, ties):
         assert _smallest(keys, k).tolist() == expected.tolist()
 
 
+def score(whole, bm25, occurrences):
+    """A relevance score: the whole-word groups, then BM25 and occurrences as a fraction."""
+    r = bm25 + np.log1p(occurrences)
+    return whole + r / (1 + r)
+
+
 @pytest.fixture()
 def few_counted(monkeypatch):
     """Occurrences counted for only a few paragraphs, so that most matches are ranked without them."""
@@ -62,11 +68,11 @@ def test_counted_paragraphs_are_those_with_the_best_estimate_and_score_exactly(i
     ids = index.select(q)
     assert len(ids) > 4 * few_counted
     whole, bm25, estimate = word_scores(index, q, ids)
-    exact = _combine(whole, bm25, index.grams.occurrences(ids, q.terms))
-    at_least = _combine(whole, bm25, np.ones(1))
+    exact = score(whole, bm25, index.grams.occurrences(ids, q.terms))
+    at_least = score(whole, bm25, np.ones(1))
     ordered, scores = index.order(ids, "relevance", q)
     score_of = dict(zip(ordered.tolist(), scores.tolist()))
-    by_estimate = np.argsort(-_combine(whole, bm25, estimate), kind="stable")[:few_counted]
+    by_estimate = np.argsort(-score(whole, bm25, estimate), kind="stable")[:few_counted]
     for i in by_estimate.tolist():
         assert score_of[int(ids[i])] == pytest.approx(exact[i])
     others = np.setdiff1d(np.arange(len(ids)), by_estimate)

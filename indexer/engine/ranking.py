@@ -6,6 +6,8 @@ field, so scores agree with Whoosh's own scorer over the `words` field.
 
 from __future__ import annotations
 
+from functools import reduce
+
 import numpy as np
 
 from indexer.engine.filters import FilterError
@@ -36,16 +38,12 @@ def word_scores(index, query: Query, ids: np.ndarray) -> tuple[np.ndarray, np.nd
     tf = index.words.frequencies([w for words in term_words.values() for w in words], ids)
     whole = np.zeros(len(ids))
     for group in query.groups:
-        in_group = np.zeros(len(ids), bool)
-        for term in group:
-            if term_words[term]:
-                in_group |= np.logical_and.reduce([tf[w] > 0 for w in term_words[term]])
-        whole += in_group
-    estimate = np.zeros(len(ids))
-    for words in term_words.values():
-        if words:
-            estimate += np.minimum.reduce([tf[w] for w in words])
-    return whole, index.words.bm25(tf, ids), np.maximum(estimate, 1)
+        present = [reduce(np.logical_and, (tf[w] > 0 for w in term_words[t])) for t in group if term_words[t]]
+        if present:
+            whole += reduce(np.logical_or, present)
+    least = [reduce(np.minimum, (tf[w] for w in words)) for words in term_words.values() if words]
+    estimate = np.maximum(reduce(np.add, least), 1) if least else np.ones(len(ids))
+    return whole, index.words.bm25(tf, ids), estimate
 
 
 def order(
@@ -77,26 +75,45 @@ def order(
 def rank(index, ids: np.ndarray, query: Query, top: int | None) -> tuple[np.ndarray, np.ndarray]:
     """Relevance order and scores: whole-word matches first, then BM25 and occurrences.
 
-    The integer part of a score counts the query's term groups found as whole jieba
-    words in the paragraph (法治 in 法治建设, not in 执法治理); the fraction grows with
-    BM25 over the query's jieba words and with how often the terms occur. Counting
-    occurrences costs a pass over each text, so only the RERANK (or `top`) paragraphs
-    that score best with occurrences estimated from their word counts are counted; the
-    rest count one, the least a match has. Paragraphs are ordered by these scores, so
-    scores never increase down the list, and a page does not depend on how many are asked
-    for (up to RERANK).
+    A score is whole + r / (1 + r), r = BM25 + log(1 + occurrences): the integer part
+    counts the query's term groups found as whole jieba words in the paragraph (法治 in
+    法治建设, not in 执法治理); the fraction grows with BM25 over the query's jieba words
+    and with how often the terms occur. Counting occurrences costs a pass over each text,
+    so only the RERANK (or `top`) paragraphs that score best with occurrences estimated
+    from their word counts are counted; the rest count one, the least a match has.
+    Paragraphs are ordered by these scores, so scores never increase down the list, and a
+    page does not depend on how many are asked for (up to RERANK).
     """
     whole, bm25, estimate = word_scores(index, query, ids)
-    scores = _combine(whole, bm25, np.ones(1))  # one occurrence each, for now
+    keys = _keys(whole, bm25, _LOG2)  # one occurrence each, for now
     first = max(RERANK, top or 0)
     if first < len(ids):
-        counted = _smallest(-_combine(whole, bm25, estimate), first)
+        more = np.flatnonzero(estimate > 1)  # elsewhere the estimate is the one occurrence assumed
+        if len(more) * 4 < len(ids):
+            guess = keys.copy()
+            guess[more] = _keys(whole[more], bm25[more], np.log1p(estimate[more]))
+        else:
+            guess = _keys(whole, bm25, np.log1p(estimate))
+        counted = _smallest(guess, first)
     else:
         counted = np.arange(len(ids))
-    scores[counted] = _combine(whole[counted], bm25[counted], index.grams.occurrences(ids[counted], query.terms))
-    chosen = _smallest(-scores, top) if top is not None and top < len(ids) else np.arange(len(ids))
-    order = chosen[np.argsort(-scores[chosen], kind="stable")]
-    return ids[order], scores[order]
+    occurrences = index.grams.occurrences(ids[counted], query.terms)
+    keys[counted] = _keys(whole[counted], bm25[counted], np.log1p(occurrences))
+    chosen = _smallest(keys, top) if top is not None and top < len(ids) else np.arange(len(ids))
+    order = chosen[np.argsort(keys[chosen], kind="stable")]
+    return ids[order], 1 - keys[order]
+
+
+_LOG2 = float(np.log(2))
+
+
+def _keys(whole: np.ndarray, bm25: np.ndarray, log_occurrences) -> np.ndarray:
+    """Sort keys, smallest first, in the order of the scores: 1 / (1 + r) − whole, which is 1 − score
+    (three passes over the arrays for one count of occurrences)."""
+    keys = bm25 + (1 + log_occurrences)
+    np.reciprocal(keys, out=keys)
+    keys -= whole
+    return keys
 
 
 def _smallest(keys: np.ndarray, k: int) -> np.ndarray:
@@ -119,8 +136,3 @@ def _smallest_of_all(keys: np.ndarray, k: int) -> np.ndarray:
     below = np.flatnonzero(keys < kth)
     equal = np.flatnonzero(keys == kth)[: k - len(below)]
     return np.sort(np.concatenate((below, equal)))
-
-
-def _combine(whole: np.ndarray, bm25: np.ndarray, occurrences: np.ndarray) -> np.ndarray:
-    rest = bm25 + np.log1p(occurrences)
-    return whole + rest / (1.0 + rest)
