@@ -304,7 +304,7 @@ def cmd_search(args) -> int:
         raise CliError(f"--limit must be between 1 and {MAX_LIMIT}; use --all for every hit")
     filters = _filters(args)
     query = parse_query(args.query, args.whole_words) if args.query else None  # a bad QUERY argument stops the command
-    index = ReportIndex.open(args.index)
+    index = ReportIndex.open(args.index, warm=False)
     _check_places(index, filters)
     if args.batch is None:
         _show(index, _run(index, query, filters, args), args, batch=False)
@@ -372,7 +372,7 @@ def _print_result(result, segmenter, color: bool) -> None:
 
 
 def cmd_reports(args) -> int:
-    index = ReportIndex.open(args.index)
+    index = ReportIndex.open(args.index, warm=False)
     if args.check:
         return _check_reports(index.reports)
     if args.json:
@@ -419,7 +419,7 @@ def _check_reports(reports: list[dict]) -> int:
 
 def cmd_similar(args) -> int:
     """The paragraphs of other reports similar to one paragraph, best first (exit 0 even when none)."""
-    found = describe(ReportIndex.open(args.index), args.report_id, args.paragraph)
+    found = describe(ReportIndex.open(args.index, warm=False), args.report_id, args.paragraph)
     if args.json:
         print(json.dumps(found, ensure_ascii=False))
         return 0
@@ -441,7 +441,7 @@ def cmd_keyterms(args) -> int:
     """A report's or a township's key terms, best first."""
     if not 1 <= args.n <= MAX_TERMS:
         raise usage_error(f"-n must be between 1 and {MAX_TERMS}", f"{PROG} keyterms")
-    index = ReportIndex.open(args.index)
+    index = ReportIndex.open(args.index, warm=False)
     pids = selection(index, report_id=args.report, township=args.township)
     if pids is None:
         what = f"report {args.report!r}" if args.report else f"township {args.township!r}"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from indexer import cli
-from indexer.engine.build import build, build_lock
+from indexer.engine.build import build, build_index, build_lock
 from indexer.engine.layout import LOCK_NAME, current_generation
 from indexer.engine.query import parse_query
 from indexer.engine.search import REPORT_PAGE_SIZE, ReportIndex, report_url
@@ -475,3 +475,34 @@ def test_the_server_thins_the_logger_waitress_writes_queue_lines_to():
     throttle = throttle_queue_log()
     assert throttle in ThreadedTaskDispatcher.queue_logger.filters
     assert throttle_queue_log() is throttle  # once, however often the server starts
+
+
+EXIT_WHILE_WARMING = """
+import atexit, sys, threading
+from pathlib import Path
+atexit.register(lambda: print("threads at exit:", threading.active_count()))  # runs after the index's own handler
+from indexer.engine import blocks
+from indexer.engine.query import parse_query
+from indexer.engine.search import ReportIndex
+blocks.SUM_STEP = 1  # posting lists summed one at a time: warming is still under way at exit
+index = ReportIndex.open(Path(sys.argv[1]))
+index.search(parse_query("法治"))
+print("warming" if not index.warmed.is_set() else "warmed")
+"""
+
+
+def test_a_process_exiting_while_its_index_warms_stops_the_warming_first(tmp_path):
+    """A warming thread left running inside NumPy while Python shuts down can abort the process
+    ('terminate called without an active exception'); exiting stops and joins it first."""
+    from indexer.bench.corpus import generate, learn
+
+    build_index(generate(learn(ROOT / "data" / "reports"), 3000, seed=11), tmp_path / "index")
+    done = subprocess.run(
+        [sys.executable, "-c", EXIT_WHILE_WARMING, str(tmp_path / "index")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["warming", "threads at exit: 1"]

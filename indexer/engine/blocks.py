@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 import weakref
 import zlib
@@ -19,6 +20,22 @@ from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
+
+#: Set when the process exits: warming stops between two blocks (a thread left inside NumPy's
+#: C++ code while Python shuts down would abort the process).
+STOP_WARMING = threading.Event()
+
+
+class WarmingStopped(Exception):
+    """Warming was stopped because the process is exiting."""
+
+
+def _between_blocks() -> None:
+    """Let a query thread have the interpreter, and stop warming if the process is exiting."""
+    if STOP_WARMING.is_set():
+        raise WarmingStopped
+    time.sleep(0)
+
 
 ARRAY_BLOCK = 1 << 18  # elements per block of a numeric array
 TEXT_BLOCK = 128  # paragraphs per block of texts (zlib's window is 32 KB, so small blocks compress as well)
@@ -73,7 +90,7 @@ class _BlockFile:
         for b in range(len(self)):
             if b not in self.cache:
                 self.block(b, decode)
-                time.sleep(0)  # let a query thread have the interpreter between blocks
+                _between_blocks()
 
 
 class BlockArray:
@@ -131,9 +148,10 @@ class BlockArray:
         for b in range(len(self.file)):  # block by block, so memory never holds both copies
             flat[b * ARRAY_BLOCK : (b + 1) * ARRAY_BLOCK] = self.block(b)
             self.file.cache.pop(b, None)
-            time.sleep(0)
+            _between_blocks()
         if self.delta:
-            _sum_lists(flat, np.unique(np.asarray(starts, np.int64)))
+            starts = np.asarray(starts, np.int64)
+            _sum_lists(flat, starts[np.diff(starts, prepend=-1) > 0])  # sorted; an empty list repeats a start
         self.flat = flat
 
 
@@ -154,7 +172,7 @@ def _sum_lists(flat: np.ndarray, starts: np.ndarray) -> None:
         sums -= np.repeat(before, np.diff(np.append(first, end - pos)))
         flat[pos:end] = sums
         pos = end
-        time.sleep(0)
+        _between_blocks()
 
 
 def _delta_blocks(array: np.ndarray, starts: np.ndarray):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import threading
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,6 +20,7 @@ from whoosh.searching import Searcher
 
 from indexer.documents.sections import SECTIONS
 from indexer.engine import layout, whoosh_index
+from indexer.engine.blocks import STOP_WARMING, WarmingStopped
 from indexer.engine.facet_counts import count_facets
 from indexer.engine.filters import Filters, check_sections, filter_mask, filtered
 from indexer.engine.grams import intersect_sorted
@@ -30,6 +33,16 @@ from indexer.text.normalize import find_spans
 from indexer.text.words import Segmenter, has_marks, read_user_dict, segmenter_for, split_at_marks
 
 MAX_LIMIT = 1000
+
+#: Threads warming an index in the background; stopped when the process exits.
+_WARMING: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_warming() -> None:
+    STOP_WARMING.set()
+    for thread in list(_WARMING):
+        thread.join(timeout=10)
 
 
 class IndexNotFound(Exception):
@@ -154,7 +167,9 @@ class ReportIndex:
             )
         self.warmed = threading.Event()  # set once every block is decompressed (at once without warm)
         if warm:  # decompress the rest in the background; queries read what they need meanwhile
-            threading.Thread(target=self._warm, daemon=True).start()
+            thread = threading.Thread(target=self._warm, daemon=True)
+            _WARMING.add(thread)
+            thread.start()
         else:
             self.warmed.set()
 
@@ -169,11 +184,13 @@ class ReportIndex:
             self.warm()
         except (OSError, ValueError):
             pass  # a generation removed under a stale server; queries report it
+        except WarmingStopped:
+            pass  # the process is exiting
         finally:
             self.warmed.set()
 
     @classmethod
-    def open(cls, index_dir: Path) -> "ReportIndex":
+    def open(cls, index_dir: Path, warm: bool = True) -> "ReportIndex":
         if Path(index_dir).exists() and not Path(index_dir).is_dir():
             raise IndexNotFound(f"{index_dir} is a file, not an index folder")
         gen = current_generation(Path(index_dir))
@@ -181,7 +198,7 @@ class ReportIndex:
             raise IndexNotFound(
                 f"No index found at {index_dir}. Build it with: python -m indexer build --index {index_dir}"
             )
-        return cls(gen)
+        return cls(gen, warm)
 
     def __len__(self) -> int:
         return len(self.grams)

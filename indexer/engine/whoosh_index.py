@@ -80,8 +80,10 @@ class StoredFields:
     """
 
     def __init__(self, reader):
-        segments = reader.readers if isinstance(reader, MultiReader) else [reader]
-        self.starts = reader.doc_offsets if isinstance(reader, MultiReader) else [0]
+        if isinstance(reader, MultiReader):
+            segments, self.starts = reader.readers, reader.doc_offsets
+        else:  # one segment, or none (an empty index holds no documents to read)
+            segments, self.starts = ([reader], [0]) if hasattr(reader, "_perdoc") else ([], [])
         self.columns = [segment._perdoc for segment in segments]
 
     def __call__(self, docnum: int) -> dict:
