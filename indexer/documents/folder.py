@@ -21,11 +21,12 @@ class FolderError(Exception):
 
 def report_files(data_dir: Path) -> list[Path]:
     """Every candidate report file under data_dir, in a stable order (see scan_folder)."""
-    return scan_folder(data_dir)[0]
+    return [data_dir / name for name in scan_folder(data_dir)[0]]
 
 
-def scan_folder(data_dir: Path) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Report files under data_dir, and the entries passed over with the reason for each.
+def scan_folder(data_dir: Path) -> tuple[list[str], list[tuple[str, str]]]:
+    """Report files under data_dir, by name (relative, with forward slashes), and the entries
+    passed over with the reason for each.
 
     Hidden entries, the manifest and the user dictionary are not reports. A link whose
     target lies outside data_dir, a link to a folder and a folder that cannot be read
@@ -66,12 +67,13 @@ def scan_folder(data_dir: Path) -> tuple[list[Path], list[tuple[str, str]]]:
     walk(str(data_dir), "")
     found.sort(key=lambda rel: rel.split("/"))
     passed.sort()
-    return [data_dir / rel for rel in found], passed
+    return found, passed
 
 
-def relative(data_dir: Path, path: Path) -> str:
-    """The name of a file found by scan_folder relative to data_dir, with forward slashes."""
-    return str(path)[len(str(data_dir)) + 1 :].replace(os.sep, "/")
+def stat_files(data_dir: Path, names: list[str]) -> dict:
+    """Each file's stat by name (names from scan_folder), in their order."""
+    base = str(data_dir)
+    return {name: os.stat(os.path.join(base, name)) for name in names}
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -82,18 +84,13 @@ def _inside(path: Path, root: Path) -> bool:
     return target == root or root in target.parents
 
 
-def source_signature(data_dir: Path, files: list[Path] | None = None, stats: dict | None = None) -> str:
-    """A fingerprint of the report files (names, sizes, times; `files` when already scanned, or
-    `stats`: every report file's stat by relative name, in scan order), the manifest and the
-    user dictionary."""
+def source_signature(data_dir: Path, stats: dict | None = None) -> str:
+    """A fingerprint of the report files (names, sizes, times; `stats` when already taken, as
+    stat_files gives them), the manifest and the user dictionary."""
     digest = hashlib.sha1()
-    extras = [p for p in (data_dir / MANIFEST_NAME, data_dir / USERDICT_NAME) if p.exists()]
-    if stats is not None:  # the report files' stats, by name, in scan order
-        named = list(stats.items()) + [(relative(data_dir, p), p.stat()) for p in extras]
-    else:
-        named = [
-            (relative(data_dir, p), p.stat()) for p in (report_files(data_dir) if files is None else files) + extras
-        ]
-    for rel, st in named:
+    if stats is None:
+        stats = stat_files(data_dir, scan_folder(data_dir)[0])
+    extras = [name for name in (MANIFEST_NAME, USERDICT_NAME) if (data_dir / name).exists()]
+    for rel, st in list(stats.items()) + [(name, (data_dir / name).stat()) for name in extras]:
         digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return digest.hexdigest()

@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Iterator, TypeVar
 
 import numpy as np
 
-from indexer.documents.folder import FolderError, relative, scan_folder, source_signature
+from indexer.documents.folder import FolderError, scan_folder, source_signature
 from indexer.documents.ingest import IngestError
 from indexer.documents.metadata import MANIFEST_NAME, load_manifest
 from indexer.documents.report import Report, parse_report
@@ -97,28 +97,27 @@ def iter_reports(
     bad files are recorded in the summary and skipped. A report id already used gets a
     suffix: -2, -3 … `scanned` is scan_folder's answer when already at hand."""
     manifest = load_manifest(data_dir)
-    files, passed = scanned or scan_folder(data_dir)
+    names, passed = scanned or scan_folder(data_dir)
     summary.skipped.extend(passed)
     ids: set[str] = set()
-    known = {relative(data_dir, p) for p in files}
+    known = set(names)
     for name in manifest:
         if name not in known:
             summary.warnings.append((MANIFEST_NAME, f"names {name!r}, which is not in {data_dir}"))
     if only is not None:
-        files = [p for p in files if relative(data_dir, p) in only]
-    jobs = [(path, manifest.get(relative(data_dir, path))) for path in files]
-    ticks = iter(progress(files, "reading"))
+        names = [name for name in names if name in only]
+    jobs = [(data_dir / name, manifest.get(name)) for name in names]
+    ticks = iter(progress(names, "reading"))
     with _pool_for(len(jobs) >= PARALLEL_READ_MIN) as pool:
         for lo in range(0, len(jobs), READ_BATCH):
             batch = jobs[lo : lo + READ_BATCH]
             parsed = pool.imap(_parse, batch, chunksize=8) if pool else map(_parse, batch)
-            for (path, _), (report, error) in zip(batch, parsed):
+            for name, (report, error) in zip(names[lo : lo + READ_BATCH], parsed):
                 next(ticks, None)
-                rel = relative(data_dir, path)
                 if report is None:
-                    summary.skipped.append((rel, error))
+                    summary.skipped.append((name, error))
                     continue
-                yield _named(report, rel, ids, summary)
+                yield _named(report, name, ids, summary)
 
 
 #: Files parsed at a time (the build holds the reports of the segment it is writing, and up to a batch read ahead).

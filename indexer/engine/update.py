@@ -22,7 +22,7 @@ from typing import Callable
 
 from whoosh import index as whoosh_open
 
-from indexer.documents.folder import FolderError, relative, scan_folder, source_signature
+from indexer.documents.folder import FolderError, scan_folder, source_signature, stat_files
 from indexer.engine import layout, whoosh_index
 from indexer.engine.build import (
     BuildError,
@@ -103,8 +103,7 @@ def _apply(
 ) -> bool:
     """Write the update as a new generation and make it live; False when only a full build will do."""
     scanned = scan_folder(data_dir)
-    files = scanned[0]
-    now = {relative(data_dir, p): os.stat(p) for p in files}
+    now = stat_files(data_dir, scanned[0])
     old: dict[str, list[int]] = meta["files"]
     changed = {rel for rel, st in now.items() if rel in old and old[rel] != [st.st_size, st.st_mtime_ns]}
     added = {rel for rel in now if rel not in old}
