@@ -128,14 +128,15 @@ def test_engines_agree_at_10k(tmp_path: Path):
     assert "identical" in format_table(results)
 
 
-def test_profile_times_every_phase_of_a_search(index_dir):
+@pytest.mark.parametrize("cold", [False, True], ids=["warm", "caches flushed"])
+def test_profile_times_every_phase_of_a_search(index_dir, cold):
     from indexer.bench.profile import NESTED, PHASES, profile_queries, summary
     from indexer.engine.search import ReportIndex
 
     index = ReportIndex.open(index_dir)  # its own: the profiler wraps the index's methods
     # longer than any stored phrase (phrases.MAX_LENGTH), so its candidates are checked
     long_term = "法治政府建设情况的报告"
-    rows = profile_queries(index, [("法治", Filters()), (long_term, Filters(year_from=2022))], repeat=2)
+    rows = profile_queries(index, [("法治", Filters()), (long_term, Filters(year_from=2022))], repeat=2, cold=cold)
     assert [r["matches"] for r in rows] == [
         index.search(parse_query(q), f).total for q, f in (("法治", Filters()), (long_term, Filters(year_from=2022)))
     ]

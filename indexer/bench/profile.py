@@ -1,4 +1,4 @@
-"""Where our query time goes: `python -m indexer.bench.profile --size N [--index DIR] [--query Q] [--cprofile]`.
+"""Where our query time goes: `python -m indexer.bench.profile --size N [--index DIR] [--query Q] [--cold]`.
 
 Answers the benchmark's queries (same corpus, seed and query set as `python -m indexer.bench`)
 with `ReportIndex.search` as the benchmark times it (top 10, exact total, facets; the cache of
@@ -38,6 +38,8 @@ from indexer.engine.layout import current_generation
 from indexer.engine.query import parse_query
 from indexer.engine.search import Filters, ReportIndex
 
+#: Bytes scanned before each query with --cold (more than the processor's caches hold).
+COLD_BYTES = 64 << 20
 PHASES = ("match", "verify", "filter", "order", "word_scores", "occurrences", "hits", "facets", "other")
 #: Phases timed inside another (shown indented; not added to the total).
 NESTED = {"verify": "match", "word_scores": "order", "occurrences": "order"}
@@ -82,15 +84,23 @@ def instrument(index: ReportIndex) -> PhaseTimer:
     return timer
 
 
-def profile_queries(index: ReportIndex, queries: list[tuple[str, Filters]], repeat: int = 3) -> list[dict]:
-    """Per query: its text, filters, total and the median seconds of each phase (and in all)."""
+def profile_queries(
+    index: ReportIndex, queries: list[tuple[str, Filters]], repeat: int = 3, cold: bool = False
+) -> list[dict]:
+    """Per query: its text, filters, total and the median seconds of each phase (and in all).
+
+    With cold, a scan of COLD_BYTES precedes each run, so the processor's caches hold none of
+    the index, as in `python -m indexer.bench`, where the other engines run between our queries.
+    """
     timer = instrument(index)
+    flush = np.ones(COLD_BYTES if cold else 0, np.uint8)
     rows = []
     for text, filters in queries:
         query = parse_query(text)
         runs = []
         for _ in range(repeat):
             index.grams.clear_cache()  # as the benchmark times it
+            flush.sum()
             timer.current = {}
             start = time.perf_counter()
             result = index.search(query, filters, limit=10)
@@ -194,6 +204,11 @@ def main(argv=None) -> int:
         "--query", action="append", default=[], help="profile this query instead of the benchmark's (repeatable)"
     )
     parser.add_argument("--cprofile", action="store_true", help="also print cProfile's top functions")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="flush the processor's caches before each query, as the benchmark's race does",
+    )
     args = parser.parse_args(argv)
     reports = generate(learn(Path(__file__).resolve().parents[2] / "data" / "reports"), args.size, seed=args.seed)
     texts = [p.text for r in reports for p in r.paragraphs]
@@ -211,7 +226,7 @@ def main(argv=None) -> int:
     for text, filters in queries[:5]:  # warm up, as the benchmark does
         index.search(parse_query(text), filters, limit=10)
     print(f"fixed cost (a term in no paragraph): {floor_ms(index):.2f} ms")
-    print(summary(profile_queries(index, queries, args.repeat)))
+    print(summary(profile_queries(index, queries, args.repeat, args.cold)))
     if args.cprofile:
         profiler = cProfile.Profile()
         profiler.enable()
