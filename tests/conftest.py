@@ -69,6 +69,37 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture(scope="session")
+def many_dir(tmp_path_factory) -> Path:
+    """A generated corpus of 40 reports (1,600 paragraphs) learnt from the real ones, where common
+    terms match hundreds of paragraphs (indexer/bench/corpus.py, a fixed seed)."""
+    from indexer.bench.build_cost import write_corpus
+
+    target = tmp_path_factory.mktemp("many") / "reports"
+    write_corpus(1600, 11, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def many_index_dir(many_dir, tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("many-index")
+    summary = build(many_dir, target)
+    assert not summary.skipped
+    return target
+
+
+@pytest.fixture(scope="session")
+def many_index(many_index_dir) -> ReportIndex:
+    return ReportIndex.open(many_index_dir)
+
+
+@pytest.fixture(scope="session")
+def many_client(many_index_dir):
+    from search_app import create_app
+
+    return create_app({"INDEX_DIR": many_index_dir, "TESTING": True}).test_client()
+
+
 PUBLISHED = ROOT / "tests" / "fixtures" / "published"
 
 

@@ -79,22 +79,22 @@ def rank(index, ids: np.ndarray, query: Query, top: int | None) -> tuple[np.ndar
     counts the query's term groups found as whole jieba words in the paragraph (法治 in
     法治建设, not in 执法治理); the fraction grows with BM25 over the query's jieba words
     and with how often the terms occur. Counting occurrences costs a pass over each text,
-    so only the RERANK (or `top`) paragraphs that score best with occurrences estimated
-    from their word counts are counted; the rest count one, the least a match has.
-    Paragraphs are ordered by these scores, so scores never increase down the list, and a
-    page does not depend on how many are asked for (up to RERANK).
+    so only the RERANK paragraphs that score best with occurrences estimated from their
+    word counts are counted; the rest count one, the least a match has. Which paragraphs
+    are counted depends on the matches alone, never on `top`, and ties go to the lower id:
+    the order is one total order, and the first `top` of it is exactly a prefix of the
+    whole (page N of size S is items [(N-1)S, NS) of the export, at any page size).
     """
     whole, bm25, estimate = word_scores(index, query, ids)
     keys = _keys(whole, bm25, _LOG2)  # one occurrence each, for now
-    first = max(RERANK, top or 0)
-    if first < len(ids):
+    if RERANK < len(ids):
         more = np.flatnonzero(estimate > 1)  # elsewhere the estimate is the one occurrence assumed
         if len(more) * 4 < len(ids):
             guess = keys.copy()
             guess[more] = _keys(whole[more], bm25[more], np.log1p(estimate[more]))
         else:
             guess = _keys(whole, bm25, np.log1p(estimate))
-        counted = _smallest(guess, first)
+        counted = _smallest(guess, RERANK)
     else:
         counted = np.arange(len(ids))
     occurrences = index.grams.occurrences(ids[counted], query.terms)
