@@ -125,7 +125,10 @@ def test_engines_agree_at_10k(tmp_path: Path):
     assert results["size"] == 10_000
     assert set(results["engines"]) == {"ours", "brute force", "sqlite fts5", "tantivy", "tantivy + facets"}
     assert results["engines"]["tantivy"]["index_mb"] > 0
+    assert set(results["paging"]) == {"ours", "tantivy"}
+    assert all(row[page]["p50"] > 0 for row in results["paging"].values() for page in ("page1", "page20"))
     assert "identical" in format_table(results)
+    assert "page 20" in format_table(results)
 
 
 @pytest.mark.parametrize("cold", [False, True], ids=["warm", "caches flushed"])

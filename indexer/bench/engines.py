@@ -16,6 +16,8 @@ from indexer.engine.query import Query
 from indexer.engine.search import Filters, ReportIndex
 
 SECTION_KEYS = list(SECTIONS)
+#: Hits per page when paging is timed (the site's default).
+PAGE_SIZE = 20
 
 
 class OurEngine:
@@ -32,6 +34,19 @@ class OurEngine:
         self.index.grams.clear_cache()  # timed without the cache of recent answers
         result = self.index.search(query, filters, limit=10)
         return result.total, [h.pid for h in result.hits], result.facets
+
+    def page1(self, query: Query, filters: Filters) -> tuple[int, list[int]]:
+        return self.page(query, filters, 1)
+
+    def page20(self, query: Query, filters: Filters) -> tuple[int, list[int]]:
+        return self.page(query, filters, 20)
+
+    def page(self, query: Query, filters: Filters, number: int) -> tuple[int, list[int]]:
+        """One results page of PAGE_SIZE by relevance, exact total, no facets (as Tantivy's page)."""
+        self.index.grams.clear_cache()
+        offset = (number - 1) * PAGE_SIZE
+        result = self.index.search(query, filters, offset=offset, limit=PAGE_SIZE, facets=False)
+        return result.total, [h.pid for h in result.hits]
 
     def all(self, query: Query, filters: Filters) -> list[int]:
         self.index.grams.clear_cache()
@@ -246,6 +261,20 @@ class TantivyEngine:
         result = self.searcher.search(self._query(query, filters), limit=10, count=True)
         pids = self.searcher.fast_field_values("pid", [address for _, address in result.hits])
         return result.count, pids, {}
+
+    def page1(self, query: Query, filters: Filters) -> tuple[int, list[int]]:
+        return self.page(query, filters, 1)
+
+    def page20(self, query: Query, filters: Filters) -> tuple[int, list[int]]:
+        return self.page(query, filters, 20)
+
+    def page(self, query: Query, filters: Filters, number: int) -> tuple[int, list[int]]:
+        """One page of PAGE_SIZE by Tantivy's BM25 (its offset), and the exact count."""
+        if not query.groups:
+            return 0, []
+        offset = (number - 1) * PAGE_SIZE
+        result = self.searcher.search(self._query(query, filters), limit=PAGE_SIZE, count=True, offset=offset)
+        return result.count, self.searcher.fast_field_values("pid", [address for _, address in result.hits])
 
     def all(self, query: Query, filters: Filters) -> list[int]:
         """Every matching paragraph id, in id order."""

@@ -94,6 +94,20 @@ def time_engines(engines: list, queries, mode: str) -> dict[str, tuple[dict, lis
     return {name: (percentiles(samples[name]), answers[name]) for name in samples}
 
 
+def time_paging(engines: list, queries, problems: list[str]) -> dict:
+    """Page 1 and page 20 (20 per page, by relevance, exact total, no facets) for each engine; a total that
+    differs between them is added to problems."""
+    paging: dict = {}
+    for mode in ("page1", "page20"):
+        timed = time_engines(engines, queries, mode)
+        for name, (stats, _) in timed.items():
+            paging.setdefault(name, {})[mode] = stats
+            print(f"{name} {mode}: p50 {stats['p50']:.1f} ms, p95 {stats['p95']:.1f} ms", file=sys.stderr)
+        totals = [[total for total, _ in got] for _, got in timed.values()]
+        problems += [f"{queries[i][0]!r}: {mode} totals differ" for i, t in enumerate(zip(*totals)) if len(set(t)) > 1]
+    return paging
+
+
 def dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
@@ -260,6 +274,7 @@ def run(size: int, seed: int, workdir: Path, timing: bool = True) -> dict:
             answers[(name, mode)] = got
             print(f"{name} {mode}: p50 {stats['p50']:.1f} ms, p95 {stats['p95']:.1f} ms", file=sys.stderr)
     results["agreement_problems"] = check_agreement(queries, answers, index)
+    results["paging"] = time_paging([ours, tantivy], queries, results["agreement_problems"])
     built = {
         "ours": (build_s, dir_size(generation)),
         "brute force": (0.0, 0),
@@ -320,6 +335,22 @@ def format_table(results: dict) -> str:
             for p in ("p50", "p95")
         ]
         lines.append(f"ours / {other} latency: " + ", ".join(ratios))
+    paging = results.get("paging")
+    if paging:
+        lines.append(
+            "paging by relevance, 20 per page, exact total, no facets, p50 / p95 / max ms: "
+            + "; ".join(
+                f"{name} page 1 {_ms(row['page1'])}, page 20 {_ms(row['page20'])}" for name, row in paging.items()
+            )
+        )
+        lines.append(
+            "ours / tantivy paging latency: "
+            + ", ".join(
+                f"{mode} {p} {paging['ours'][mode][p] / max(paging['tantivy'][mode][p], 1e-9):.2f}x"
+                for mode in ("page1", "page20")
+                for p in ("p50", "p95")
+            )
+        )
     if "peak_rss_mb" in ours:
         lines.append(
             f"ours: index {ours['index_mb'] / results['text_mb']:.2f}x the text; "
