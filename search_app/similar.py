@@ -68,8 +68,8 @@ def side_by_side(report_id: str, paragraph: int):
         report=index.report(report_id),
         source=source,
         rows=rows,
-        compared=bool(index.similar.compared[pid]),
-        more=bool(index.similar.more[pid]),
+        compared=bool(index.similar.compared([pid])[0]),
+        more=bool(index.similar.more([pid])[0]),
         threshold=THRESHOLD,
         min_chars=MIN_CHARS,
         max_matches=MAX_MATCHES,
@@ -101,9 +101,7 @@ def similar_counts(paragraphs) -> list[tuple[int, bool]]:
         return []
     similar = get_index().similar
     pids = np.array([p.pid for p in paragraphs])
-    offsets = np.asarray(similar.offsets)
-    counts = offsets[pids + 1] - offsets[pids]
-    return list(zip(counts.tolist(), np.asarray(similar.more)[pids].tolist()))
+    return list(zip(similar.counts_of(pids).tolist(), similar.more(pids).tolist()))
 
 
 @bp.errorhandler(UnknownParagraph)

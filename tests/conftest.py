@@ -69,6 +69,49 @@ def client(app):
     return app.test_client()
 
 
+def apply_updates(data: Path, index_dir: Path) -> list:
+    """Bring the seed reports into data as a user's year does: a build of three, then updates that add
+    two, change one and remove one while adding another (each a segment of its own, never merged)."""
+    from indexer.engine.update import update
+
+    first, second, third, fourth, fifth = (REPORTS / name for name in SEED_FILES)
+    for path in (first, second, third, USERDICT):
+        shutil.copy(path, data / path.name)
+    steps = [build(data, index_dir)]
+    shutil.copy(fourth, data / fourth.name)
+    shutil.copy(fifth, data / fifth.name)
+    steps.append(update(data, index_dir))
+    with (data / second.name).open("a", encoding="utf-8") as fh:
+        fh.write("\n今年新增的段落：村居法律顾问实现全覆盖，群众满意度明显提升。\n")
+    steps.append(update(data, index_dir))
+    (data / third.name).unlink()
+    (data / "third-again.txt").write_text(
+        third.read_text(encoding="utf-8").replace("法治", "法制", 3), encoding="utf-8"
+    )
+    steps.append(update(data, index_dir))
+    return steps
+
+
+@pytest.fixture(scope="session")
+def living_dir(tmp_path_factory) -> tuple[Path, Path]:
+    """(report folder, index) after a build and three updates: a multi-segment index, as users have."""
+    data = tmp_path_factory.mktemp("living") / "reports"
+    data.mkdir()
+    target = tmp_path_factory.mktemp("living-index")
+    steps = apply_updates(data, target)
+    assert not any(step.skipped for step in steps)
+    assert not any(getattr(step, "full", False) for step in steps[1:])
+    return data, target
+
+
+@pytest.fixture(scope="session")
+def fresh_of_living(living_dir, tmp_path_factory) -> Path:
+    """A fresh full build of the living index's folder, to compare with."""
+    target = tmp_path_factory.mktemp("fresh-index")
+    assert not build(living_dir[0], target).skipped
+    return target
+
+
 @pytest.fixture(scope="session")
 def many_dir(tmp_path_factory) -> Path:
     """A generated corpus of 40 reports (1,600 paragraphs) learnt from the real ones, where common

@@ -109,13 +109,14 @@ def _recall(index: ReportIndex, values: np.ndarray, compared: np.ndarray, rng: r
 
 def _precision(index: ReportIndex, rng: random.Random, sample: int = 2000) -> dict:
     """The exact similarity of a sample of listed pairs."""
-    offsets = np.asarray(index.similar.offsets)
+    counts = index.similar.counts_of(np.arange(len(index)))
+    offsets = np.concatenate(([0], np.cumsum(counts)))
     total = int(offsets[-1])
     if total == 0:
         return {"sampled": 0}
     positions = np.array(sorted(rng.sample(range(total), min(sample, total))))
     sources = np.searchsorted(offsets, positions, side="right") - 1
-    targets = np.asarray(index.similar.pids)[positions]
+    targets = np.array([index.similar.listed(int(s))[p - offsets[s]] for s, p in zip(sources, positions)])
     texts_a = index.grams.texts.many(sources)
     texts_b = index.grams.texts.many(targets)
     exact = np.array([similar.jaccard(a, b) for a, b in zip(texts_a, texts_b)])
@@ -166,8 +167,9 @@ def run(size: int, seed: int, workdir: Path, baseline: bool) -> dict:
     results["similar_mb"] = sum(p.stat().st_size for p in generation.glob("similar.*")) / 1e6
     index = ReportIndex(generation, warm=False)
     index.grams.warm()
-    lists = np.diff(np.asarray(index.similar.offsets))
-    compared = np.asarray(index.similar.compared)
+    everyone = np.arange(len(index))
+    lists = index.similar.counts_of(everyone)
+    compared = index.similar.compared(everyone)
     results["paragraphs_with_matches"] = int((lists > 0).sum())
     results["listed_per_matched_paragraph"] = float(lists[lists > 0].mean()) if (lists > 0).any() else 0.0
     rng = random.Random(seed)
@@ -176,10 +178,8 @@ def run(size: int, seed: int, workdir: Path, baseline: bool) -> dict:
     results["lookup_ms"] = _latency(lambda pid: similar.similar_paragraphs(index, pid), any_compared)
     results["lookup_with_matches_ms"] = _latency(lambda pid: similar.similar_paragraphs(index, pid), with_matches)
     page = index.hits(list(range(100)))
-    offsets = np.asarray(index.similar.offsets)
-    results["report_page_counts_100_ms"] = _latency(
-        lambda _: np.diff(offsets[[p.pid for p in page] + [page[-1].pid + 1]]), range(200)
-    )
+    pids = np.array([p.pid for p in page])
+    results["report_page_counts_100_ms"] = _latency(lambda _: index.similar.counts_of(pids), range(200))
     chosen = rng.sample(index.reports, min(200, len(index.reports)))
     results["reuse_view_ms"] = _latency(lambda r: similar.report_reuse(index, r), chosen)
     results["recall"] = _recall(index, values, compared, rng)

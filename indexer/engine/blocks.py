@@ -216,7 +216,7 @@ class BlockRows:
 
 
 class BlockTexts:
-    """A list of texts without newlines, in compressed blocks of TEXT_BLOCK texts."""
+    """A list of texts without newlines, in compressed blocks of TEXT_BLOCK texts (parts.Texts)."""
 
     @staticmethod
     def save(path: Path, texts: list[str]) -> None:
@@ -258,6 +258,12 @@ class BlockTexts:
             picked = itemgetter(*local)(self.block(b))
             out.extend(picked if len(local) > 1 else (picked,))
         return out
+
+    def lengths(self) -> np.ndarray:
+        """Characters of every text (read block by block until warmed)."""
+        if self.flat is not None:
+            return np.fromiter(map(len, self.flat), np.int64, self.count)
+        return np.fromiter((len(text) for b in range(len(self.file)) for text in self.block(b)), np.int64, self.count)
 
     def warm(self) -> None:
         """Decompress every block, then keep one flat list for C-level gathering."""

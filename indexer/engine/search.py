@@ -208,7 +208,7 @@ class ReportIndex:
         """The lists of similar paragraphs (similar.py), opened on first use."""
         try:
             similar = self._similar()
-            if len(similar.compared) != len(self):
+            if similar.size() != len(self):
                 raise ValueError("the similar-paragraph lists do not fit the paragraphs")
             return similar
         except (OSError, ValueError) as exc:

@@ -42,7 +42,7 @@ def split(ids: np.ndarray, bases: np.ndarray):
 
 
 class MultiTexts:
-    """The normalised texts of all segments, by global id."""
+    """The normalised texts of all segments, by global id (parts.Texts)."""
 
     def __init__(self, parts, bases):
         self.parts, self.bases = parts, bases
@@ -57,6 +57,9 @@ class MultiTexts:
             for i, text in zip(places[at].tolist(), self.parts[k].many(local)):
                 out[i] = text
         return out
+
+    def lengths(self) -> np.ndarray:
+        return np.concatenate([part.lengths() for part in self.parts])
 
     def warm(self) -> None:
         for part in self.parts:
@@ -156,13 +159,31 @@ class MultiWords(WordIndex):
 
 
 class MultiSimilar:
-    """Similar lists of every segment, by global id; a segment lists paragraphs of its own
-    segment, and removed paragraphs are dropped from the lists."""
+    """Similar lists of every segment, by global id (parts.SimilarLists); a segment lists paragraphs
+    of its own segment, and removed paragraphs are dropped from the lists."""
 
     def __init__(self, parts: list[SimilarIndex], bases: np.ndarray, live: np.ndarray):
         self.parts, self.bases, self.live = parts, bases, live
-        self.compared = np.concatenate([np.asarray(p.compared) for p in parts])
-        self.more = np.concatenate([np.asarray(p.more) for p in parts])
+
+    def _each(self, pids: np.ndarray, read) -> np.ndarray:
+        """read(part, local ids) for every segment holding some of pids, put back in pids' order."""
+        pids = np.asarray(pids, np.int64)
+        out = np.zeros(len(pids), np.int64)
+        for k, at, local in split(pids, self.bases):
+            out[at] = read(self.parts[k], local)
+        return out
+
+    def compared(self, pids: np.ndarray) -> np.ndarray:
+        return self._each(pids, SimilarIndex.compared).astype(bool)
+
+    def more(self, pids: np.ndarray) -> np.ndarray:
+        return self._each(pids, SimilarIndex.more).astype(bool)
+
+    def size(self) -> int:
+        return int(self.bases[-1])
+
+    def counts_of(self, pids: np.ndarray) -> np.ndarray:
+        return np.array([len(self.listed(pid)) for pid in np.asarray(pids).tolist()], dtype=np.int64)
 
     def listed(self, pid: int) -> np.ndarray:
         k = int(np.searchsorted(self.bases, pid, side="right") - 1)

@@ -311,12 +311,13 @@ def write(
 
 
 class SimilarIndex:
-    """The stored lists: per paragraph, the paragraphs of other reports it shares most text with."""
+    """The stored lists of one segment: per paragraph, the paragraphs of other reports it shares most
+    text with (parts.SimilarLists)."""
 
     def __init__(
         self, offsets: np.ndarray, pids: np.ndarray, agree: np.ndarray, more: np.ndarray, compared: np.ndarray
     ):
-        self.offsets, self.pids, self.agree, self.more, self.compared = offsets, pids, agree, more, compared
+        self._offsets, self._pids, self._more, self._compared = offsets, pids, more, compared
 
     @classmethod
     def load(cls, directory: Path) -> "SimilarIndex":
@@ -324,11 +325,24 @@ class SimilarIndex:
 
     def listed(self, pid: int) -> np.ndarray:
         """The paragraph ids listed as similar to pid."""
-        return np.asarray(self.pids[int(self.offsets[pid]) : int(self.offsets[pid + 1])])
+        return np.asarray(self._pids[int(self._offsets[pid]) : int(self._offsets[pid + 1])])
 
     def counts(self, first: int, stop: int) -> np.ndarray:
         """How many paragraphs are listed for each paragraph from first up to stop."""
-        return np.diff(np.asarray(self.offsets[first : stop + 1]))
+        return np.diff(np.asarray(self._offsets[first : stop + 1]))
+
+    def counts_of(self, pids: np.ndarray) -> np.ndarray:
+        pids = np.asarray(pids, np.int64)
+        return np.asarray(self._offsets[pids + 1]) - np.asarray(self._offsets[pids])
+
+    def compared(self, pids: np.ndarray) -> np.ndarray:
+        return np.asarray(self._compared)[np.asarray(pids, np.int64)]
+
+    def more(self, pids: np.ndarray) -> np.ndarray:
+        return np.asarray(self._more)[np.asarray(pids, np.int64)]
+
+    def size(self) -> int:
+        return len(self._compared)
 
 
 @dataclass
@@ -386,8 +400,8 @@ def describe(index: "ReportIndex", report_id: str, paragraph: int) -> dict:
         "county": report.get("county"),
         "year": report.get("year"),
         "threshold": THRESHOLD,
-        "compared": bool(index.similar.compared[pid]),
-        "more": bool(index.similar.more[pid]),
+        "compared": bool(index.similar.compared([pid])[0]),
+        "more": bool(index.similar.more([pid])[0]),
         "within": compared_within(index, pid),
         "similar": [m.to_json() for m in similar_paragraphs(index, pid)],
     }
@@ -520,12 +534,12 @@ def report_reuse(index: "ReportIndex", report: dict) -> Reuse:
     return Reuse(
         report_id=report["report_id"],
         paragraphs=count,
-        compared=int(np.asarray(similar.compared[first : first + count]).sum()),
+        compared=int(similar.compared(np.arange(first, first + count)).sum()),
         matched=int((counts > 0).sum()),
         chars=int(lengths.sum()),
         matched_chars=int(lengths[counts > 0].sum()),
         counts=counts.tolist(),
-        more=np.asarray(similar.more[first : first + count]).tolist(),
+        more=similar.more(np.arange(first, first + count)).tolist(),
         partners=ranked,
     )
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from indexer.engine.blocks import TEXT_BLOCK
 from indexer.engine.facets import PLACE_FACETS
 from indexer.engine.query import Query, QueryError, parse_query
 from indexer.engine.search import Filters, ReportIndex
@@ -200,15 +199,7 @@ def _cache(index: ReportIndex) -> _IndexCache:
 
 def _lengths(index: ReportIndex) -> np.ndarray:
     """Characters of normalised text of every paragraph (read once per index, block by block)."""
-    texts = index.grams.texts
-    if texts.flat is not None:
-        return np.fromiter(map(len, texts.flat), np.int64, len(texts))
-    lengths = np.zeros(len(texts), np.int64)
-    for b in range(len(texts.file)):
-        block = texts.block(b)
-        start = b * TEXT_BLOCK
-        lengths[start : start + len(block)] = np.fromiter(map(len, block), np.int64, len(block))
-    return lengths
+    return index.grams.texts.lengths()
 
 
 def _base(index: ReportIndex, filters: Filters, by: str | None) -> _Base:

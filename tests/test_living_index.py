@@ -1,0 +1,115 @@
+"""An index that updates have made (several segments, removed paragraphs) serves every page a user
+reaches, and finds what a fresh full build of the same folder finds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from indexer.engine import parts
+from indexer.engine.query import parse_query
+from indexer.engine.search import ReportIndex
+
+QUERIES = ["法治", "法", "法律明白人", "法制", "村居法律顾问实现全覆盖", "调解 OR 普法", "依法 -行政", "的"]
+
+
+@pytest.fixture(scope="module")
+def living(living_dir) -> ReportIndex:
+    return ReportIndex.open(living_dir[1])
+
+
+@pytest.fixture(scope="module")
+def fresh(fresh_of_living) -> ReportIndex:
+    return ReportIndex.open(fresh_of_living)
+
+
+@pytest.fixture(scope="module")
+def living_client(living_dir):
+    from search_app import create_app
+
+    return create_app({"INDEX_DIR": living_dir[1], "TESTING": True}).test_client()
+
+
+def test_the_updated_index_has_several_segments_and_removed_paragraphs(living):
+    assert len(living.meta["segments"]) == 4
+    assert not living.live.all()
+
+
+def test_both_shapes_implement_the_parts_interfaces(living, fresh):
+    for index in (living, fresh):
+        assert isinstance(index.grams.texts, parts.Texts)
+        assert isinstance(index.similar, parts.SimilarLists)
+        everyone = np.arange(len(index))
+        assert index.grams.texts.lengths().tolist() == [len(t) for t in index.grams.texts.many(everyone)]
+        counts = index.similar.counts_of(everyone)
+        assert counts.tolist() == [len(index.similar.listed(pid)) for pid in everyone.tolist()]
+        assert counts[:10].tolist() == index.similar.counts(0, 10).tolist()
+        assert len(index.similar.compared(everyone)) == len(index.similar.more(everyone)) == index.similar.size()
+
+
+def report_urls(report_id: str, paragraphs: int) -> list[str]:
+    last = paragraphs
+    return [
+        f"/reports/{report_id}",
+        f"/reports/{report_id}?q=法治",
+        f"/reports/{report_id}/reuse",
+        f"/reports/{report_id}/source",
+        f"/api/reports/{report_id}",
+        f"/similar/{report_id}/1",
+        f"/similar/{report_id}/{last}",
+        f"/api/similar/{report_id}/{last}",
+        f"/keyterms?report={report_id}",
+        f"/api/keyterms?report={report_id}",
+    ]
+
+
+SITE = [
+    "/reports",
+    "/api/reports",
+    "/search?q=法治",
+    "/search?q=法&sort=newest&page=2",
+    "/api/search?q=法律明白人",
+    "/export.csv?q=法治",
+    "/export.json?q=法治",
+    "/compare?q=法治",
+    "/trends?q=法治",
+    "/api/trends?q=法治",
+    "/trends.csv?q=法治",
+    "/concordance?q=法治",
+    "/api/concordance?q=法治",
+    "/concordance.csv?q=法治",
+]
+
+
+def test_every_page_of_an_updated_index_answers(living, living_client):
+    urls = SITE + [url for r in living.reports for url in report_urls(r["report_id"], r["paragraphs"])]
+    failed = [(url, status) for url in urls if (status := living_client.get(url).status_code) != 200]
+    assert failed == []
+    assert len(urls) > 60
+
+
+def test_the_report_page_of_a_report_an_update_added_shows_its_paragraphs(living, living_client):
+    again = next(r for r in living.reports if r["source"] == "third-again.txt")
+    assert again["first_pid"] >= living.meta["segments"][0]["paragraphs"]  # in a later segment
+    page = living_client.get(f"/reports/{again['report_id']}").get_data(as_text=True)
+    for hit in living.report_paragraphs(again, 0, 5):
+        assert hit.text[:20] in page
+
+
+def key(index: ReportIndex, pids) -> list[tuple[str, int]]:
+    return [(h.source, h.paragraph) for h in index.hits(list(pids))]
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_an_updated_index_finds_what_a_fresh_build_finds(living, fresh, text):
+    query = parse_query(text)
+    found, expected = key(living, living.select(query)), key(fresh, fresh.select(query))
+    assert sorted(found) == sorted(expected)
+    assert expected
+
+
+def test_removed_and_replaced_text_is_gone_and_new_text_is_found(living):
+    assert len(living.select(parse_query("村居法律顾问实现全覆盖"))) == 1
+    sources = {r["source"] for r in living.reports}
+    assert "third-again.txt" in sources
+    assert not any(h.source.startswith("002_") for h in living.hits(living.select(parse_query("法")).tolist()))
