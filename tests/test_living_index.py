@@ -113,3 +113,13 @@ def test_removed_and_replaced_text_is_gone_and_new_text_is_found(living):
     sources = {r["source"] for r in living.reports}
     assert "third-again.txt" in sources
     assert not any(h.source.startswith("002_") for h in living.hits(living.select(parse_query("法")).tolist()))
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest", "township"])
+@pytest.mark.parametrize("text", QUERIES)
+def test_an_updated_index_ranks_as_a_fresh_build_does(living, fresh, text, sort):
+    query = parse_query(text)
+    got = living.search(query, sort=sort, limit=None, facets=False).hits
+    want = fresh.search(query, sort=sort, limit=None, facets=False).hits
+    assert [(h.source, h.paragraph) for h in got] == [(h.source, h.paragraph) for h in want]
+    assert [h.score for h in got] == pytest.approx([h.score for h in want], abs=1e-9)

@@ -49,8 +49,12 @@ def word_scores(index, query: Query, ids: np.ndarray) -> tuple[np.ndarray, np.nd
 def order(
     index, ids: np.ndarray, sort: str, query: Query | None, top: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """ids in the requested order (ties by paragraph id), and their scores; with top, only the first `top`."""
+    """ids in the requested order, and their scores; with top, only the first `top`. Ties go to the
+    paragraph that comes first by file path and paragraph number (index.path_order)."""
     check_sort(sort)
+    place = index.path_order
+    if place is not None and len(ids) > 1:  # an updated index: put ids in path order, so ties by position follow it
+        ids = ids[np.argsort(place[ids], kind="stable")]
     if sort == "relevance" and query is None:  # browsing: report order
         chosen = ids if top is None else ids[:top]
         return chosen, np.zeros(len(chosen))

@@ -204,6 +204,22 @@ class ReportIndex:
         return len(self.grams)
 
     @cached_property
+    def path_order(self) -> np.ndarray | None:
+        """Each paragraph's place when the live reports are ordered by file path and paragraphs by
+        number (what a full build's ids follow), or None when the ids already follow it. Ties in
+        every sort are broken by it, so an updated index orders hits as a full build does."""
+        reports = sorted(self.reports, key=lambda r: r["source"].split("/"))
+        firsts = [r["first_pid"] for r in reports]
+        if firsts == sorted(firsts):
+            return None  # ids grow with the path (removed paragraphs in between never match)
+        place = np.full(len(self), len(self), np.int64)
+        at = 0
+        for r in reports:
+            place[r["first_pid"] : r["first_pid"] + r["paragraphs"]] = np.arange(at, at + r["paragraphs"])
+            at += r["paragraphs"]
+        return place
+
+    @cached_property
     def similar(self) -> SimilarIndex:
         """The lists of similar paragraphs (similar.py), opened on first use."""
         try:
