@@ -372,16 +372,16 @@ def _print_result(result, segmenter, color: bool) -> None:
 
 
 def cmd_reports(args) -> int:
-    index = ReportIndex.open(args.index, warm=False)
+    reports = ReportIndex.open(args.index, warm=False).reports_by_path
     if args.check:
-        return _check_reports(index.reports)
+        return _check_reports(reports)
     if args.json:
-        for r in index.reports:
+        for r in reports:
             print(json.dumps({k: r.get(k) for k in REPORT_FIELDS}, ensure_ascii=False))
     elif args.csv:
-        _write_csv([REPORT_COLUMNS, *map(_report_row, index.reports)])
+        _write_csv([REPORT_COLUMNS, *map(_report_row, reports)])
     else:
-        for row in [REPORT_COLUMNS, *map(_report_row, index.reports)]:
+        for row in [REPORT_COLUMNS, *map(_report_row, reports)]:
             print("\t".join(row))
     return 0
 

@@ -77,7 +77,7 @@ def search():
 
 @bp.route("/reports")
 def reports():
-    return jsonify({"reports": [{k: r.get(k) for k in REPORT_FIELDS} for r in get_index().reports]})
+    return jsonify({"reports": [{k: r.get(k) for k in REPORT_FIELDS} for r in get_index().reports_by_path]})
 
 
 @bp.route("/reports/<report_id>")

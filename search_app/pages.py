@@ -118,7 +118,7 @@ def compare():
 
 @bp.route("/reports")
 def reports():
-    return render_template("reports.html", reports=get_index().reports)
+    return render_template("reports.html", reports=get_index().reports_by_path)
 
 
 @bp.route("/reports/<report_id>")

@@ -9,6 +9,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from indexer.documents.report import parse_report
@@ -27,19 +28,65 @@ def report_path(prefix: str) -> Path:
     return next(REPORTS / name for name in SEED_FILES if name.startswith(prefix))
 
 
-def brute_force(texts: list[str], query_text: str) -> list[int]:
-    """The reference: indexes of texts that contain the whole query text, both normalised."""
+def brute_force(texts: list[str] | dict[int, str], query_text: str) -> list[int]:
+    """The reference: indexes of texts (keys of {paragraph id: text}) that contain the whole query
+    text, both normalised."""
     needle = normalize(query_text)
-    return [i for i, t in enumerate(texts) if needle in normalize(t)]
+    return [i for i, t in (texts.items() if isinstance(texts, dict) else enumerate(texts)) if needle in normalize(t)]
+
+
+def live_texts(index: ReportIndex) -> dict[int, str]:
+    """Every paragraph an index serves, {id: text as written}: an updated index keeps the paragraphs
+    of removed and replaced reports in place, unserved, so ids are not 0 … n-1."""
+    ids = np.flatnonzero(index.live).tolist()
+    return {pid: hit.text for pid, hit in zip(ids, index.hits(ids))}
+
+
+@pytest.fixture(scope="session", params=["built", "updated"])
+def index_dir(request, tmp_path_factory) -> Path:
+    """An index of the five real reports, made once per test session in each of the two shapes users
+    have: a fresh build (one segment), and a build plus updates that added, changed and removed
+    reports to reach the same five (several segments, paragraphs marked deleted). Every test that
+    uses it runs on both."""
+    target = tmp_path_factory.mktemp("index")
+    if request.param == "built":
+        assert not build(REPORTS, target).skipped
+    else:
+        data = tmp_path_factory.mktemp("updated") / "reports"
+        data.mkdir()
+        assert not any(step.skipped for step in arrive_by_updates(data, target))
+    return target
 
 
 @pytest.fixture(scope="session")
-def index_dir(tmp_path_factory) -> Path:
-    """An index of the five real reports, built once per test session."""
-    target = tmp_path_factory.mktemp("index")
-    summary = build(REPORTS, target)
-    assert not summary.skipped
-    return target
+def built_index(tmp_path_factory) -> ReportIndex:
+    """A fresh build of the five reports: what the index fixture must equal in either shape."""
+    target = tmp_path_factory.mktemp("built")
+    assert not build(REPORTS, target).skipped
+    return ReportIndex.open(target)
+
+
+def arrive_by_updates(data: Path, index_dir: Path) -> list:
+    """The seed folder reached as a year of updates does: a build of three reports (one of them in
+    an earlier version) and a report later withdrawn, then updates that add the other two, bring the
+    changed one to its final text and remove the withdrawn one. No step merges the segments."""
+    from indexer.engine.update import update
+
+    first, second, third, fourth, fifth = (REPORTS / name for name in SEED_FILES)
+    for path in (first, second, third, USERDICT):
+        shutil.copy(path, data / path.name)
+    (data / second.name).write_text(second.read_text(encoding="utf-8") + "\n草稿中的一段：此段后来删去。\n", "utf-8")
+    (data / "withdrawn.txt").write_text(fourth.read_text(encoding="utf-8").replace("法治", "法制"), "utf-8")
+    steps = [build(data, index_dir)]
+    for path in (fourth, fifth):
+        shutil.copy(path, data / path.name)
+    steps.append(update(data, index_dir))
+    shutil.copy(second, data / second.name)
+    steps.append(update(data, index_dir))
+    (data / "withdrawn.txt").unlink()
+    steps.append(update(data, index_dir))
+    assert not any(getattr(step, "full", False) for step in steps[1:])
+    return steps
 
 
 @pytest.fixture(scope="session")

@@ -115,7 +115,9 @@ def test_parallel_analysis_gives_the_same_index(data_dir, tmp_path, monkeypatch,
     parallel = ReportIndex.open(tmp_path / "index")
     for text in ("法律明白人", "法", "执法队", "八五普法", "调解 OR 宣传"):
         q = parse_query(text)
-        assert [h.pid for h in parallel.search(q, limit=None).hits] == [h.pid for h in index.search(q, limit=None).hits]
+        assert [(h.source, h.paragraph) for h in parallel.search(q, limit=None).hits] == [
+            (h.source, h.paragraph) for h in index.search(q, limit=None).hits
+        ]
         assert [round(h.score, 9) for h in parallel.search(q, limit=None).hits] == [
             round(h.score, 9) for h in index.search(q, limit=None).hits
         ]

@@ -218,7 +218,7 @@ def test_reports_csv_has_a_row_per_report(index_dir):
     reader = csv.DictReader(io.StringIO(proc.stdout.decode("utf-8"), newline=""))
     rows = list(reader)
     assert reader.fieldnames == REPORT_COLUMNS
-    expected = ReportIndex.open(index_dir).reports
+    expected = ReportIndex.open(index_dir).reports_by_path
     assert [(r["report_id"], r["township"], r["year"]) for r in rows] == [
         (r["report_id"], r["township"], str(r["year"])) for r in expected
     ]

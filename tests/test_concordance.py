@@ -31,7 +31,7 @@ QUERIES = ["普法", "法律明白人", "法", "法治 OR 依法", "宣传 -普�
 
 def all_paragraphs(index):
     """Every paragraph of every report, read report by report (not through the engine)."""
-    return [p for report in index.reports for p in index.report_paragraphs(report)]
+    return [p for report in index.reports for p in index.report_paragraphs(report)]  # the live reports
 
 
 def brute_lines(index, q: str, filters=None):

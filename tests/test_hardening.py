@@ -24,7 +24,7 @@ from search_app import create_app
 from search_app.protect import CONTENT_SECURITY_POLICY
 from search_app.results import spreadsheet_safe
 from search_app.server import QueueLogThrottle, throttle_queue_log
-from tests.conftest import ROOT, SEED_FILES, brute_force, open_to_all, report_path, without_rights
+from tests.conftest import ROOT, SEED_FILES, brute_force, live_texts, open_to_all, report_path, without_rights
 
 PYTHON = sys.executable
 QUERIES = ["法治", "法律明白人", "调解", "依法行政", "普法", "乡", "人民"]
@@ -358,7 +358,7 @@ def test_a_broken_index_page_shows_no_server_path(data_dir, tmp_path):
 def test_compare_counts_every_hit_but_shows_a_few_lines_per_township(index_dir, index):
     client = create_app({"INDEX_DIR": index_dir, "KWIC_PER_TOWNSHIP": 2}).test_client()
     html = client.get("/compare", query_string={"q": "法治"}).get_data(as_text=True)
-    texts = [h.text for h in index.hits(list(range(len(index))))]
+    texts = list(live_texts(index).values())
     total = len(brute_force(texts, "法治"))
     assert f"共 {total} 个段落" in html
     groups = html.split('<section class="kwic-group">')[1:]

@@ -64,7 +64,8 @@ def copied(index: ReportIndex) -> list[tuple[int, str, int]]:
 def brute_force_pairs(index: ReportIndex) -> dict[tuple[int, int], float]:
     """The exact similarity of every pair of compared paragraphs in different reports, from the
     original texts (not the index's), by the reference definition."""
-    compared = np.flatnonzero(index.similar.compared(np.arange(len(index))))
+    live = np.flatnonzero(index.live)
+    compared = live[index.similar.compared(live)]
     hits = index.hits(compared.tolist())
     norms = [normalize(h.text) for h in hits]
     out = {}

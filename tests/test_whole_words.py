@@ -14,6 +14,7 @@ from indexer.engine.query import parse_query
 from indexer.engine.search import ReportIndex, highlight_spans
 from indexer.research.keyterms import is_topic_word, key_terms, selection
 from indexer.text.normalize import KEPT_MARKS, normalize
+from tests.conftest import live_texts
 
 
 def word_runs(index: ReportIndex, text: str, term: str) -> int:
@@ -33,19 +34,19 @@ def holds_whole(index: ReportIndex, text: str, term: str) -> bool:
     return bool(parts) and all(word_runs(index, text, p) for p in parts) and term in normalize(text)
 
 
-def brute_force_whole(index: ReportIndex, texts: list[str], query_text: str) -> list[int]:
+def brute_force_whole(index: ReportIndex, texts: dict[int, str], query_text: str) -> list[int]:
     query = parse_query(query_text)
     return [
         pid
-        for pid, text in enumerate(texts)
+        for pid, text in texts.items()
         if all(any(holds_whole(index, text, t) for t in group) for group in query.groups)
         and not any(holds_whole(index, text, t) for t in query.excluded)
     ]
 
 
 @pytest.fixture(scope="module")
-def texts(index) -> list[str]:
-    return [h.text for h in index.hits(list(range(len(index))))]
+def texts(index) -> dict[int, str]:
+    return live_texts(index)
 
 
 def sampled_queries(index, texts, seed: int, count: int) -> list[str]:
@@ -53,7 +54,7 @@ def sampled_queries(index, texts, seed: int, count: int) -> list[str]:
     rng = random.Random(seed)
     queries = []
     for _ in range(count):
-        tokens = [w for w, _, _ in index.segmenter.tokens(normalize(rng.choice(texts)))]
+        tokens = [w for w, _, _ in index.segmenter.tokens(normalize(rng.choice(list(texts.values()))))]
         words = [w for w in tokens if w not in KEPT_MARKS]
         i = rng.randrange(len(words))
         kind = rng.randrange(4)
@@ -147,15 +148,15 @@ def test_key_terms_follow_bo1_over_counts_of_the_words(index, texts):
     report = index.reports[2]
     pids = selection(index, report_id=report["report_id"])
     terms = key_terms(index, pids, 15)
-    words_of = [index.segmenter.words(normalize(t)) for t in texts]
+    words_of = {pid: index.segmenter.words(normalize(t)) for pid, t in texts.items()}
     inside = [w for pid in pids.tolist() for w in words_of[pid]]
-    everywhere = [w for words in words_of for w in words]
+    everywhere = [w for words in words_of.values() for w in words]
     scores = {w: bo1(inside.count(w), everywhere.count(w), len(texts)) for w in set(inside) if is_topic_word(w)}
     best = sorted(scores, key=lambda w: (-scores[w], w))[:15]
     assert [t.word for t in terms] == best
     for t in terms:
         assert t.count == inside.count(t.word)
-        assert t.paragraphs == sum(t.word in words for words in words_of)
+        assert t.paragraphs == sum(t.word in words for words in words_of.values())
     assert all(a.score >= b.score for a, b in zip(terms, terms[1:]))
 
 

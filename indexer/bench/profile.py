@@ -70,9 +70,10 @@ def instrument(index: ReportIndex) -> PhaseTimer:
     timer = PhaseTimer()
     from indexer.engine import ranking  # word_scores is a function of the ranking module
 
+    segments = getattr(index.grams, "parts", [index.grams])  # an updated index verifies segment by segment
     for owner, method, phase in (
         (index, "match", "match"),
-        (index.grams, "verify", "verify"),
+        *((segment, "verify", "verify") for segment in segments),
         (index, "select", "filter"),
         (index, "order", "order"),
         (ranking, "word_scores", "word_scores"),

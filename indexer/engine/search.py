@@ -204,11 +204,16 @@ class ReportIndex:
         return len(self.grams)
 
     @cached_property
+    def reports_by_path(self) -> list[dict]:
+        """The live reports in file path order, as a full build numbers them (for listings)."""
+        return sorted(self.reports, key=lambda r: r["source"].split("/"))
+
+    @cached_property
     def path_order(self) -> np.ndarray | None:
         """Each paragraph's place when the live reports are ordered by file path and paragraphs by
         number (what a full build's ids follow), or None when the ids already follow it. Ties in
         every sort are broken by it, so an updated index orders hits as a full build does."""
-        reports = sorted(self.reports, key=lambda r: r["source"].split("/"))
+        reports = self.reports_by_path
         firsts = [r["first_pid"] for r in reports]
         if firsts == sorted(firsts):
             return None  # ids grow with the path (removed paragraphs in between never match)

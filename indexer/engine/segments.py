@@ -136,6 +136,10 @@ class MultiWords(WordIndex):
         keep = self.live[docs]
         return docs[keep], tfs[keep]
 
+    def total_words(self) -> int:
+        """Words in the live paragraphs."""
+        return int(self.lengths[self.live].sum(dtype=np.int64))
+
     def df(self, word: str) -> int:
         """Live paragraphs holding the word (remembered: a generation's counts never change)."""
         found = self._df.get(word)

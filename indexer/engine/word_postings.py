@@ -155,6 +155,14 @@ class WordIndex:
         wid = self.vocab.get(word)
         return 0 if wid is None else int(self.offsets[wid + 1] - self.offsets[wid])
 
+    def collection_frequency(self, word: str) -> int:
+        """Occurrences of the word in every paragraph (per-paragraph counts are stored up to 255)."""
+        return int(self.postings(word)[1].sum(dtype=np.int64))
+
+    def total_words(self) -> int:
+        """Words in every paragraph."""
+        return int(self.lengths.sum(dtype=np.int64))
+
     def frequencies(self, words: list[str], ids: np.ndarray) -> dict[str, np.ndarray]:
         """For each distinct word, its frequency in each paragraph of ids (sorted); 0 where absent."""
         out = {}

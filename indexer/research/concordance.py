@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Callable, NamedTuple
 
-import numpy as np
-
 from indexer.engine.query import Query
 from indexer.engine.search import Filters, ReportIndex, report_url
 from indexer.text.normalize import KEPT_MARKS, find_spans, normalize
@@ -312,7 +310,7 @@ def collocates(
     left = Counter(w for window in windows for w in window.left)
     right = Counter(w for window in windows for w in window.right)
     size = sum(near.values())
-    corpus = int(index.words.lengths.sum())
+    corpus = index.words.total_words()
     scored = []
     for word, count in near.items():
         if count < MIN_COLLOCATE_COUNT:
@@ -332,8 +330,7 @@ def collocates(
 
 def corpus_frequency(index: ReportIndex, word: str) -> int:
     """Occurrences of a jieba word in the whole index (per-paragraph counts are stored up to 255)."""
-    _, tfs = index.words.postings(word)
-    return int(tfs.sum(dtype=np.int64))
+    return index.words.collection_frequency(word)
 
 
 def log_likelihood(a: int, near: int, freq: int, corpus: int) -> float:

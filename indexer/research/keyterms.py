@@ -1,21 +1,23 @@
 """Key terms: the jieba words that set a report or a township apart from the whole collection.
 
-Whoosh's query-expansion machinery does the work: an Expander over the index's `words`
-field, fed the paragraphs' text through the field's own analyzer, scores each word by
-the Bo1 model (Whoosh's default for `key_terms`): weight in the selection × log₂((1+f)/f)
-+ log₂(1+f), where f is the word's frequency in the collection per paragraph. Words of one
+Each word of the selection is scored by Whoosh's Bo1 model (its default for query
+expansion and `key_terms`): weight in the selection × log₂((1+f)/f) + log₂(1+f), where f
+is the word's frequency in the collection per paragraph, normalised as Whoosh's Expander
+does. The collection is the paragraphs the index serves (index.words counts live
+paragraphs only), so an updated index gives what a full build gives. Words of one
 character and words without a Chinese character or letter (numbers, dates) are left out:
 they name no topic.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-from whoosh.classify import Bo1Model, Expander
+from whoosh.classify import Bo1Model
 
-from indexer.engine.whoosh_index import WORDS
+from indexer.text.normalize import normalize
 
 DEFAULT_TERMS = 20
 MAX_TERMS = 100
@@ -39,19 +41,23 @@ def is_topic_word(word: str) -> bool:
 
 def key_terms(index, pids: np.ndarray, number: int = DEFAULT_TERMS) -> list[KeyTerm]:
     """The `number` best key terms of the paragraphs pids, best first."""
-    texts = [hit.text for hit in index.hits(pids.tolist())]
-    with index.whoosh_reader() as reader:
-        expander = Expander(reader, WORDS, model=Bo1Model)
-        for text in texts:
-            expander.add_text(text)
-        weights = expander.topN_weight
-        # Expander ranks every word; topic words are kept until `number` are found.
-        ranked = expander.expanded_terms(len(weights))
-        chosen = [(word, score) for word, score in ranked if is_topic_word(word)][:number]
-        return [
-            KeyTerm(word=word, score=score, count=int(weights[word]), paragraphs=reader.doc_frequency(WORDS, word))
-            for word, score in chosen
-        ]
+    pids = np.asarray(pids)
+    weights: Counter[str] = Counter()
+    for hit in index.hits(pids[index.live[pids]].tolist()):
+        weights.update(index.segmenter.words(normalize(hit.text)))
+    model = Bo1Model(index.words.count, 0)
+    scored, held = [], {}
+    for word, weight in weights.items():
+        held[word] = index.words.df(word)
+        if held[word]:
+            scored.append((model.score(weight, index.words.collection_frequency(word), 0), word))
+    if not scored:
+        return []
+    norm = model.normalizer(max(score for score, _ in scored), 0)
+    # every word ranked as Whoosh's Expander ranks them; topic words kept until `number` are found
+    ranked = sorted(((score / norm, word) for score, word in scored), key=lambda x: (-x[0], x[1]))
+    chosen = [(word, score) for score, word in ranked if is_topic_word(word)][:number]
+    return [KeyTerm(word=word, score=score, count=weights[word], paragraphs=held[word]) for word, score in chosen]
 
 
 def selection(index, report_id: str | None = None, township: str | None = None) -> np.ndarray | None:
@@ -64,4 +70,4 @@ def selection(index, report_id: str | None = None, township: str | None = None) 
     code = index.township_code.get(township or "")
     if code is None or not township:
         return None
-    return np.flatnonzero(index.columns["township"] == code)
+    return np.flatnonzero((index.columns["township"] == code) & index.live)
