@@ -21,10 +21,12 @@ from indexer.engine.filters import FilterError, Filters, parse_year_range
 from indexer.engine.query import QueryError, parse_query
 from indexer.engine.ranking import SORTS
 from indexer.engine.search import MAX_LIMIT, IndexNotFound, ReportIndex, highlight_spans
-from indexer.engine.similar import UnknownParagraph, describe
 from indexer.engine.update import update
 from indexer.research.keyterms import DEFAULT_TERMS, MAX_TERMS, key_terms, selection
+from indexer.research.similar import UnknownParagraph
 from indexer.text.snippets import fragments, snippet
+from search_app.bodies import hit_body, similar_body
+from search_app.urls import report_url
 
 PROG = "python -m indexer"
 DEFAULT_DATA = Path("data/reports")
@@ -340,7 +342,7 @@ def _show(index: ReportIndex, result, args, batch: bool) -> None:
         _print_result(result, index.segmenter, color=sys.stdout.isatty())
         return
     for hit in result.hits:
-        print(json.dumps(hit.to_json(result.query.text), ensure_ascii=False))
+        print(json.dumps(hit_body(hit, result.query.text), ensure_ascii=False))
     if batch and not result.hits:
         print(json.dumps({"query": result.query.text, "total": 0}, ensure_ascii=False))
 
@@ -368,7 +370,9 @@ def _print_result(result, segmenter, color: bool) -> None:
         )
         text, spans = snippet(hit.text, highlight_spans(hit.text, query, segmenter), width=60)
         marked = "".join(f"{on}{p}{off}" if m else p for p, m in fragments(text, spans))
-        print(f"[{i}] {where}\n    {hit.source} ¶{hit.paragraph}  {hit.url}\n    {marked}")
+        print(
+            f"[{i}] {where}\n    {hit.source} ¶{hit.paragraph}  {report_url(hit.report_id, hit.paragraph)}\n    {marked}"
+        )
 
 
 def cmd_reports(args) -> int:
@@ -419,7 +423,7 @@ def _check_reports(reports: list[dict]) -> int:
 
 def cmd_similar(args) -> int:
     """The paragraphs of other reports similar to one paragraph, best first (exit 0 even when none)."""
-    found = describe(ReportIndex.open(args.index, warm=False), args.report_id, args.paragraph)
+    found = similar_body(ReportIndex.open(args.index, warm=False), args.report_id, args.paragraph)
     if args.json:
         print(json.dumps(found, ensure_ascii=False))
         return 0

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request, url_for
 
 from indexer.engine.facets import REPORT_FIELDS
-from indexer.engine.search import REPORT_PAGE_SIZE
 
+from .bodies import hit_body
 from .params import offset_param, parse_params
 from .results import run_search
 from .store import get_index, get_report
+from .urls import REPORT_PAGE_SIZE
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -69,7 +70,7 @@ def search():
             "per_page": params.per_page,
             "notice": result.notice,
             "notice_code": result.notice_code,
-            "hits": [hit.to_json(params.q or None) for hit in result.hits],
+            "hits": [hit_body(hit, params.q or None) for hit in result.hits],
             "facets": result.facets,
         }
     )
@@ -94,7 +95,7 @@ def report(report_id: str):
             "offset": offset,
             "limit": REPORT_PAGE_SIZE,
             "next": url_for("api.report", report_id=report_id, offset=end) if end < count else None,
-            "content": [p.to_json() | {"kind": p.kind} for p in paragraphs],
+            "content": [hit_body(p) | {"kind": p.kind} for p in paragraphs],
         }
     )
 

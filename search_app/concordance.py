@@ -26,6 +26,7 @@ from indexer.research.concordance import (
     concordance,
 )
 
+from .bodies import line_body
 from .params import ParamError, SearchParams, as_param_error, int_param, parse_params
 from .protect import heavy
 from .results import spreadsheet_safe
@@ -216,7 +217,7 @@ def api():
             "page": params.page,
             "per_page": params.per_page,
             "pages": params.pages(len(data.lines)),
-            "lines": [line.to_json(params.q) for line in lines],
+            "lines": [line_body(line, params.q) for line in lines],
             "collocates": collocates_json(data, params),
         }
     )
@@ -235,7 +236,7 @@ def export():
         writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS)
         writer.writeheader()
         for line in data.sorted_lines(params.sort):
-            row = {k: spreadsheet_safe(v) for k, v in line.to_json(params.q).items()}
+            row = {k: spreadsheet_safe(v) for k, v in line_body(line, params.q).items()}
             writer.writerow({**row, "year": row["year"] or "", "url": base + row["url"]})
             if buffer.tell() > 65536:
                 yield buffer.getvalue()

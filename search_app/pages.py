@@ -23,12 +23,13 @@ from indexer.documents.sections import SECTIONS
 from indexer.engine.facets import PLACE_FACETS
 from indexer.engine.query import parse_query
 from indexer.engine.ranking import SORTS
-from indexer.engine.search import REPORT_PAGE_SIZE, Filters, IndexNotFound, report_url
+from indexer.engine.search import Filters, IndexNotFound
 
 from .params import ParamError, as_param_error, page_number, parse_params
 from .protect import Busy, heavy
 from .results import comparison, csv_stream, export_rows, highlight, json_stream, run_search, snippet_html
 from .store import get_index, get_report
+from .urls import REPORT_PAGE_SIZE, report_url
 
 bp = Blueprint("pages", __name__)
 

@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 from indexer.engine.search import ReportIndex, SearchResult, highlight_spans
 from indexer.text.snippets import fragments, kwic, snippet
 
+from .bodies import hit_body
 from .params import SearchParams, as_param_error
 from .store import get_index
 
@@ -83,7 +84,7 @@ def export_rows(index: ReportIndex, params: SearchParams) -> Iterator[dict]:
     for start in range(0, len(ordered), EXPORT_BATCH):
         chunk = ordered[start : start + EXPORT_BATCH].tolist()
         for hit in index.hits(chunk, scores[start : start + EXPORT_BATCH].tolist()):
-            yield hit.to_json(params.q or None)
+            yield hit_body(hit, params.q or None)
 
 
 #: What a spreadsheet takes for the start of a formula (OWASP, "CSV Injection").

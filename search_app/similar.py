@@ -9,20 +9,18 @@ import numpy as np
 from flask import Blueprint, jsonify, render_template, request
 
 from indexer.engine.search import ReportIndex
-from indexer.engine.similar import (
-    MAX_MATCHES,
-    MIN_CHARS,
-    THRESHOLD,
+from indexer.engine.similar import MAX_MATCHES, MIN_CHARS, THRESHOLD
+from indexer.research.similar import (
     Match,
     UnknownParagraph,
     compared_within,
-    describe,
     paragraph_id,
     report_reuse,
     shared_spans,
     similar_paragraphs,
 )
 
+from .bodies import similar_body
 from .results import marked
 from .store import get_index, get_report
 
@@ -43,7 +41,7 @@ def _lookup(report_id: str, paragraph: int) -> tuple[ReportIndex, int, list[Matc
 @bp.route("/api/similar/<report_id>/<int:paragraph>")
 def api_similar(report_id: str, paragraph: int):
     """The paragraphs of other reports that share most of this one's text, best first."""
-    return jsonify(describe(get_index(), report_id, paragraph))
+    return jsonify(similar_body(get_index(), report_id, paragraph))
 
 
 @bp.route("/similar/<report_id>/<int:paragraph>")

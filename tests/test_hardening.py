@@ -19,11 +19,12 @@ from indexer import cli
 from indexer.engine.build import build, build_index, build_lock
 from indexer.engine.layout import LOCK_NAME, current_generation
 from indexer.engine.query import parse_query
-from indexer.engine.search import REPORT_PAGE_SIZE, ReportIndex, report_url
+from indexer.engine.search import ReportIndex
 from search_app import create_app
 from search_app.protect import CONTENT_SECURITY_POLICY
 from search_app.results import spreadsheet_safe
 from search_app.server import QueueLogThrottle, throttle_queue_log
+from search_app.urls import REPORT_PAGE_SIZE, report_url
 from tests.conftest import ROOT, SEED_FILES, brute_force, live_texts, open_to_all, report_path, without_rights
 
 PYTHON = sys.executable

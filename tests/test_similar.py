@@ -23,11 +23,10 @@ from indexer.engine.similar import (
     candidate_pairs,
     jaccard,
     match_lists,
-    report_reuse,
-    shared_spans,
     shingles,
-    similar_paragraphs,
 )
+from indexer.research import similar as lookup
+from indexer.research.similar import report_reuse, shared_spans, similar_paragraphs
 from indexer.text.normalize import normalize
 from search_app import create_app
 from tests.conftest import ROOT, UNRELATED, WIDTH_AND_PUNCTUATION, assembled_report, long_body
@@ -83,7 +82,7 @@ def brute_force_pairs(index: ReportIndex) -> dict[tuple[int, int], float]:
 def test_each_copied_paragraph_finds_its_source_first_with_high_similarity(reuse_index):
     rid = report_id(reuse_index, "900")
     for paragraph, source_id, source_paragraph in copied(reuse_index):
-        pid = similar.paragraph_id(reuse_index, rid, paragraph)
+        pid = lookup.paragraph_id(reuse_index, rid, paragraph)
         matches = similar_paragraphs(reuse_index, pid)
         assert matches, f"¶{paragraph} found nothing"
         best = matches[0]
@@ -94,7 +93,7 @@ def test_each_copied_paragraph_finds_its_source_first_with_high_similarity(reuse
 def test_the_sources_find_the_copies_too(reuse_index):
     rid = report_id(reuse_index, "900")
     for paragraph, source_id, source_paragraph in copied(reuse_index):
-        pid = similar.paragraph_id(reuse_index, source_id, source_paragraph)
+        pid = lookup.paragraph_id(reuse_index, source_id, source_paragraph)
         assert (rid, paragraph) in {(m.report_id, m.paragraph) for m in similar_paragraphs(reuse_index, pid)}
 
 
@@ -248,7 +247,7 @@ def test_api_lists_the_matches_best_first(reuse_client, reuse_index):
         "paragraph": paragraph,
         "compared": True,
     }
-    expected = similar_paragraphs(reuse_index, similar.paragraph_id(reuse_index, rid, paragraph))
+    expected = similar_paragraphs(reuse_index, lookup.paragraph_id(reuse_index, rid, paragraph))
     assert [(m["report_id"], m["paragraph"]) for m in data["similar"]] == [(m.report_id, m.paragraph) for m in expected]
     first = data["similar"][0]
     assert set(first) >= {"report_id", "paragraph", "township", "year", "similarity", "url"}
@@ -355,7 +354,7 @@ def test_side_by_side_page_marks_the_shared_text(reuse_client, reuse_index):
     paragraph, source_id, source_paragraph = copied(reuse_index)[0]
     html = reuse_client.get(f"/similar/{rid}/{paragraph}").get_data(as_text=True)
     pairs = re.findall(r'<li class="pair">(.*?)</li>', html, re.S)
-    assert len(pairs) == len(similar_paragraphs(reuse_index, similar.paragraph_id(reuse_index, rid, paragraph)))
+    assert len(pairs) == len(similar_paragraphs(reuse_index, lookup.paragraph_id(reuse_index, rid, paragraph)))
     first = pairs[0]
     assert f'href="/reports/{source_id}#p{source_paragraph}"' in first
     percent = float(re.search(r"相似度 ([\d.]+)%", first).group(1))

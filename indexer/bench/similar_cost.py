@@ -43,6 +43,7 @@ from indexer.engine import similar
 from indexer.engine.build import CHUNK, build_index
 from indexer.engine.layout import current_generation
 from indexer.engine.search import ReportIndex
+from indexer.research import similar as lookup
 from indexer.text.normalize import normalize
 
 LOOKUPS = 1000
@@ -175,13 +176,13 @@ def run(size: int, seed: int, workdir: Path, baseline: bool) -> dict:
     rng = random.Random(seed)
     any_compared = rng.sample(np.flatnonzero(compared).tolist(), min(LOOKUPS, int(compared.sum())))
     with_matches = rng.sample(np.flatnonzero(lists).tolist(), min(LOOKUPS, int((lists > 0).sum())))
-    results["lookup_ms"] = _latency(lambda pid: similar.similar_paragraphs(index, pid), any_compared)
-    results["lookup_with_matches_ms"] = _latency(lambda pid: similar.similar_paragraphs(index, pid), with_matches)
+    results["lookup_ms"] = _latency(lambda pid: lookup.similar_paragraphs(index, pid), any_compared)
+    results["lookup_with_matches_ms"] = _latency(lambda pid: lookup.similar_paragraphs(index, pid), with_matches)
     page = index.hits(list(range(100)))
     pids = np.array([p.pid for p in page])
     results["report_page_counts_100_ms"] = _latency(lambda _: index.similar.counts_of(pids), range(200))
     chosen = rng.sample(index.reports, min(200, len(index.reports)))
-    results["reuse_view_ms"] = _latency(lambda r: similar.report_reuse(index, r), chosen)
+    results["reuse_view_ms"] = _latency(lambda r: lookup.report_reuse(index, r), chosen)
     results["recall"] = _recall(index, values, compared, rng)
     results["precision"] = _precision(index, rng)
     return results

@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from urllib.parse import quote, urlencode
 
 import numpy as np
 from whoosh.index import IndexError as WhooshIndexError
@@ -70,32 +69,8 @@ class Hit:
     code: str = ""
 
     @property
-    def url(self) -> str:
-        return report_url(self.report_id, self.paragraph)
-
-    @property
     def section_name(self) -> str:
         return SECTIONS.get(self.section, self.section)
-
-    def to_json(self, query_text: str | None = None) -> dict:
-        return {
-            "query": query_text,
-            "report_id": self.report_id,
-            "source": self.source,
-            "paragraph": self.paragraph,
-            "province": self.province,
-            "prefecture": self.prefecture,
-            "county": self.county,
-            "township": self.township,
-            "code": self.code,
-            "year": self.year,
-            "section": self.section,
-            "section_name": self.section_name,
-            "heading": self.heading,
-            "text": self.text,
-            "url": self.url,
-            "score": round(self.score, 6),
-        }
 
 
 @dataclass
@@ -421,30 +396,6 @@ class ReportIndex:
         if root not in path.parents or not path.is_file():
             return None
         return path
-
-
-#: Paragraphs per page of a report on the site and in the API (a few reports run to tens of thousands).
-REPORT_PAGE_SIZE = 1000
-
-
-def report_page(paragraph: int) -> int:
-    """The page of a report that shows its 1-based paragraph number."""
-    return (max(paragraph, 1) - 1) // REPORT_PAGE_SIZE + 1
-
-
-def report_url(report_id: str, paragraph: int | None = None, q: str | None = None, back: str | None = None) -> str:
-    """The site's link to a report, at a paragraph (on its page), with a query marked and,
-    as `back`, the query string of the results page it was reached from."""
-    params = [("q", q)] if q else []
-    if paragraph and report_page(paragraph) > 1:
-        params.append(("page", str(report_page(paragraph))))
-    if back:
-        params.append(("back", back))
-    return (
-        f"/reports/{quote(report_id)}"
-        + ("?" + urlencode(params) if params else "")
-        + (f"#p{paragraph}" if paragraph else "")
-    )
 
 
 def highlight_spans(text: str, query: Query, segmenter: Segmenter | None) -> list[tuple[int, int]]:

@@ -26,7 +26,7 @@ from operator import itemgetter
 from typing import Callable, NamedTuple
 
 from indexer.engine.query import Query
-from indexer.engine.search import Filters, ReportIndex, report_url
+from indexer.engine.search import Filters, ReportIndex
 from indexer.text.normalize import KEPT_MARKS, find_spans, normalize
 
 #: Sort keys → what the site calls them. "left2" starts at the 2nd character left of the match.
@@ -69,21 +69,6 @@ class Line(NamedTuple):
     start: int  # the match's span in the paragraph's text
     end: int
     order: int  # position among the lines in report order
-
-    def url(self, q: str | None = None) -> str:
-        return report_url(self.report_id, self.paragraph, q)
-
-    def to_json(self, q: str | None = None) -> dict:
-        return {
-            "left": self.left,
-            "match": self.match,
-            "right": self.right,
-            "report_id": self.report_id,
-            "paragraph": self.paragraph,
-            "township": self.township,
-            "year": self.year,
-            "url": self.url(q),
-        }
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,78 @@
+"""The JSON bodies of hits, similar paragraphs and concordance lines, shared by the API, the exports
+and the command line's --json (the engine returns records; what they look like outside is decided here)."""
+
+from __future__ import annotations
+
+from indexer.engine.search import Hit, ReportIndex
+from indexer.engine.similar import THRESHOLD
+from indexer.research.concordance import Line
+from indexer.research.similar import Match, compared_within, paragraph_id, similar_paragraphs
+
+from .urls import report_url
+
+
+def hit_body(hit: Hit, query_text: str | None = None) -> dict:
+    """A hit as the API, the exports and `search --json` give it."""
+    return {
+        "query": query_text,
+        "report_id": hit.report_id,
+        "source": hit.source,
+        "paragraph": hit.paragraph,
+        "province": hit.province,
+        "prefecture": hit.prefecture,
+        "county": hit.county,
+        "township": hit.township,
+        "code": hit.code,
+        "year": hit.year,
+        "section": hit.section,
+        "section_name": hit.section_name,
+        "heading": hit.heading,
+        "text": hit.text,
+        "url": report_url(hit.report_id, hit.paragraph),
+        "score": round(hit.score, 6),
+    }
+
+
+def match_body(match: Match) -> dict:
+    return {
+        "report_id": match.report_id,
+        "paragraph": match.paragraph,
+        "township": match.township,
+        "county": match.county,
+        "year": match.year,
+        "similarity": round(match.similarity, 4),
+        "url": report_url(match.report_id, match.paragraph),
+    }
+
+
+def similar_body(index: ReportIndex, report_id: str, paragraph: int) -> dict:
+    """A paragraph's similar paragraphs as the API and the CLI give them (UnknownParagraph when there
+    is no such paragraph): whether it was compared at all, whether there may be more than listed,
+    and the matches, best first."""
+    pid = paragraph_id(index, report_id, paragraph)
+    report = index.report(report_id)
+    return {
+        "report_id": report_id,
+        "paragraph": paragraph,
+        "township": report.get("township"),
+        "county": report.get("county"),
+        "year": report.get("year"),
+        "threshold": THRESHOLD,
+        "compared": bool(index.similar.compared([pid])[0]),
+        "more": bool(index.similar.more([pid])[0]),
+        "within": compared_within(index, pid),
+        "similar": [match_body(m) for m in similar_paragraphs(index, pid)],
+    }
+
+
+def line_body(line: Line, q: str | None = None) -> dict:
+    return {
+        "left": line.left,
+        "match": line.match,
+        "right": line.right,
+        "report_id": line.report_id,
+        "paragraph": line.paragraph,
+        "township": line.township,
+        "year": line.year,
+        "url": report_url(line.report_id, line.paragraph, q),
+    }
