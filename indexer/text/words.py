@@ -150,11 +150,6 @@ def segmenter_for(entries: tuple[Entry, ...] = ()) -> Segmenter:
     return Segmenter(entries)
 
 
-def words_of(text: str) -> list[str]:
-    """jieba words of already normalised text, with jieba's own dictionary only."""
-    return segmenter_for(()).words(text)
-
-
 class JiebaTokenizer(Tokenizer):
     """Normalises text, then yields jieba words with sequential positions."""
 
