@@ -49,7 +49,7 @@ def side_by_side(report_id: str, paragraph: int):
     """The paragraph beside each similar one, the text they share marked in both."""
     index, pid, matches = _lookup(report_id, paragraph)
     hits = index.hits([pid] + [m.pid for m in matches])
-    norms = index.grams.texts.many(np.array([pid] + [m.pid for m in matches]))
+    norms = index.texts.many(np.array([pid] + [m.pid for m in matches]))
     source, rows = hits[0], []
     for match, hit, norm in zip(matches, hits[1:], norms[1:]):
         rows.append(

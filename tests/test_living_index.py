@@ -37,10 +37,12 @@ def test_the_updated_index_has_several_segments_and_removed_paragraphs(living):
 
 def test_both_shapes_implement_the_parts_interfaces(living, fresh):
     for index in (living, fresh):
-        assert isinstance(index.grams.texts, parts.Texts)
+        assert isinstance(index.texts, parts.Texts)
+        assert isinstance(index.grams, parts.Grams)
+        assert isinstance(index.words, parts.Words)
         assert isinstance(index.similar, parts.SimilarLists)
         everyone = np.arange(len(index))
-        assert index.grams.texts.lengths().tolist() == [len(t) for t in index.grams.texts.many(everyone)]
+        assert index.texts.lengths().tolist() == [len(t) for t in index.texts.many(everyone)]
         counts = index.similar.counts_of(everyone)
         assert counts.tolist() == [len(index.similar.listed(pid)) for pid in everyone.tolist()]
         assert counts[:10].tolist() == index.similar.counts(0, 10).tolist()

@@ -18,7 +18,6 @@ PROVINCE, PREFECTURE, COUNTY, TOWNSHIP = 1, 2, 3, 4
 LEVEL_FIELDS = {PROVINCE: "province", PREFECTURE: "prefecture", COUNTY: "county", TOWNSHIP: "township"}
 
 
-
 class Place(NamedTuple):
     """One division: its code, name, level (1-4) and the code of the unit above it.
 

@@ -48,3 +48,55 @@ class SimilarLists(Protocol):
 
     def size(self) -> int:
         """How many paragraphs the lists cover."""
+
+
+@runtime_checkable
+class Grams(Protocol):
+    """Exact substring matching over the n-gram postings, and the texts they verify against."""
+
+    texts: Texts
+
+    def __len__(self) -> int: ...
+
+    def find(self, needle: str) -> np.ndarray:
+        """Sorted ids of every paragraph holding needle (removed ones included; the reader drops them)."""
+
+    def find_within(self, needle: str, within: np.ndarray) -> np.ndarray:
+        """Those of the sorted ids `within` that hold needle."""
+
+    def estimate(self, needle: str) -> int:
+        """An upper bound on len(find(needle)), cheaply."""
+
+    def occurrences(self, ids: np.ndarray, needles: list[str]) -> np.ndarray:
+        """Occurrences of the needles in each paragraph of ids."""
+
+    def warm(self) -> None: ...
+
+    def clear_cache(self) -> None: ...
+
+
+@runtime_checkable
+class Words(Protocol):
+    """jieba word postings for ranking, whole words and word statistics; live paragraphs only."""
+
+    count: int  # paragraphs served
+
+    def postings(self, word: str) -> tuple[np.ndarray, np.ndarray]:
+        """(paragraph ids, term frequencies) of a word."""
+
+    def df(self, word: str) -> int:
+        """How many paragraphs hold the word."""
+
+    def frequencies(self, words: list[str], ids: np.ndarray) -> dict[str, np.ndarray]:
+        """Each word's frequency in each paragraph of ids."""
+
+    def bm25(self, frequencies: dict[str, np.ndarray], ids: np.ndarray) -> np.ndarray:
+        """BM25 of each paragraph of ids for the words of `frequencies`."""
+
+    def collection_frequency(self, word: str) -> int:
+        """Occurrences of the word in every paragraph."""
+
+    def total_words(self) -> int:
+        """Words in every paragraph."""
+
+    def warm(self) -> None: ...

@@ -24,10 +24,10 @@ from indexer.engine.facet_counts import count_facets
 from indexer.engine.filters import Filters, check_sections, filter_mask, filtered
 from indexer.engine.grams import intersect_sorted
 from indexer.engine.layout import FORMAT_VERSION, current_generation
+from indexer.engine.parts import Grams, SimilarLists, Texts, Words
 from indexer.engine.query import Query
 from indexer.engine.ranking import check_sort, order
 from indexer.engine.segments import read_segments
-from indexer.engine.similar import SimilarIndex
 from indexer.text.normalize import find_spans
 from indexer.text.words import Segmenter, has_marks, read_user_dict, segmenter_for, split_at_marks
 
@@ -107,8 +107,8 @@ class ReportIndex:
             parts = read_segments(generation, meta)
             self.reports: list[dict] = parts["reports"]
             self.columns: dict[str, np.ndarray] = parts["columns"]
-            self.grams = parts["grams"]
-            self.words = parts["words"]
+            self.grams: Grams = parts["grams"]  # one segment's NgramIndex, or MultiGrams over several
+            self.words: Words = parts["words"]  # WordIndex, or MultiWords
             #: False for the paragraphs of removed or replaced reports (kept in place until a full build).
             self.live: np.ndarray = parts["live"]
             self.all_live = bool(self.live.all())
@@ -178,6 +178,11 @@ class ReportIndex:
     def __len__(self) -> int:
         return len(self.grams)
 
+    @property
+    def texts(self) -> Texts:
+        """The normalised paragraph texts (parts.Texts)."""
+        return self.grams.texts
+
     @cached_property
     def reports_by_path(self) -> list[dict]:
         """The live reports in file path order, as a full build numbers them (for listings)."""
@@ -200,7 +205,7 @@ class ReportIndex:
         return place
 
     @cached_property
-    def similar(self) -> SimilarIndex:
+    def similar(self) -> SimilarLists:
         """The lists of similar paragraphs (similar.py), opened on first use."""
         try:
             similar = self._similar()

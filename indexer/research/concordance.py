@@ -162,7 +162,7 @@ def concordance(
     published text is read.
     """
     ids = index.select(query, filters)
-    norms = index.grams.texts.many(ids)
+    norms = index.texts.many(ids)
     counts = [span_count(text, query.terms) for text in norms]
     every = max(1, math.ceil(sum(c or 1 for c in counts) / limit))
     while sum(c or 1 for c in counts[::every]) > limit:  # so the lines reach the last report

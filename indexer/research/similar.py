@@ -59,7 +59,7 @@ def similar_paragraphs(index: ReportIndex, pid: int) -> list[Match]:
     listed = index.similar.listed(pid)
     if len(listed) == 0:
         return []
-    texts = index.grams.texts.many(np.concatenate(([pid], listed)))
+    texts = index.texts.many(np.concatenate(([pid], listed)))
     mine = shingles(texts[0])
     sims = []
     for text in texts[1:]:
@@ -145,7 +145,7 @@ def report_reuse(index: ReportIndex, report: dict) -> Reuse:
     first, count = report["first_pid"], report["paragraphs"]
     similar = index.similar
     counts = similar.counts(first, first + count)
-    lengths = np.fromiter(map(len, index.grams.texts.many(np.arange(first, first + count))), np.int64, count)
+    lengths = np.fromiter(map(len, index.texts.many(np.arange(first, first + count))), np.int64, count)
     own = np.repeat(np.arange(first, first + count), counts)
     other = np.concatenate([similar.listed(pid) for pid in range(first, first + count)] or [np.zeros(0, np.int64)])
     cols = index.columns

@@ -199,7 +199,7 @@ def _cache(index: ReportIndex) -> _IndexCache:
 
 def _lengths(index: ReportIndex) -> np.ndarray:
     """Characters of normalised text of every paragraph (read once per index, block by block)."""
-    return index.grams.texts.lengths()
+    return index.texts.lengths()
 
 
 def _base(index: ReportIndex, filters: Filters, by: str | None) -> _Base:
