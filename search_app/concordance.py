@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, fields
@@ -29,7 +27,7 @@ from indexer.research.concordance import (
 from .bodies import line_body
 from .params import ParamError, SearchParams, as_param_error, int_param, parse_params
 from .protect import heavy
-from .results import spreadsheet_safe
+from .spreadsheet import csv_stream
 from .store import get_index
 
 bp = Blueprint("concordance", __name__)
@@ -228,22 +226,7 @@ def api():
 def export():
     params = parse_concordance_params(request.args)
     data = _compute(params)
-    base = request.host_url.rstrip("/")
-
-    def body():
-        buffer = io.StringIO()
-        buffer.write("\ufeff")  # Excel reads the Chinese as UTF-8 only with the BOM
-        writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS)
-        writer.writeheader()
-        for line in data.sorted_lines(params.sort):
-            row = {k: spreadsheet_safe(v) for k, v in line_body(line, params.q).items()}
-            writer.writerow({**row, "year": row["year"] or "", "url": base + row["url"]})
-            if buffer.tell() > 65536:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    response = Response(body(), content_type="text/csv; charset=utf-8")
+    lines = (line_body(line, params.q) for line in data.sorted_lines(params.sort))
+    response = Response(csv_stream(lines, CSV_FIELDS, request.host_url), content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = "attachment; filename=concordance.csv"
     return response

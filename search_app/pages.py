@@ -27,7 +27,8 @@ from indexer.engine.search import Filters, IndexNotFound
 
 from .params import ParamError, as_param_error, page_number, parse_params
 from .protect import Busy, heavy
-from .results import comparison, csv_stream, export_rows, highlight, json_stream, run_search, snippet_html
+from .results import EXPORT_FIELDS, comparison, export_rows, highlight, json_stream, run_search, snippet_html
+from .spreadsheet import csv_stream
 from .store import get_index, get_report
 from .urls import REPORT_PAGE_SIZE, report_url
 
@@ -85,7 +86,7 @@ def _export(kind: str):
             yield from rows
 
     if kind == "csv":
-        body, content_type = csv_stream(all_rows(), request.host_url), "text/csv; charset=utf-8"
+        body, content_type = csv_stream(all_rows(), EXPORT_FIELDS, request.host_url), "text/csv; charset=utf-8"
     else:
         body, content_type = json_stream(all_rows()), "application/json; charset=utf-8"
     response = Response(stream_with_context(body), content_type=content_type)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import Counter
 from typing import Iterator
@@ -85,35 +83,6 @@ def export_rows(index: ReportIndex, params: SearchParams) -> Iterator[dict]:
         chunk = ordered[start : start + EXPORT_BATCH].tolist()
         for hit in index.hits(chunk, scores[start : start + EXPORT_BATCH].tolist()):
             yield hit_body(hit, params.q or None)
-
-
-#: What a spreadsheet takes for the start of a formula (OWASP, "CSV Injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value):
-    """A text cell that a spreadsheet would run as a formula, prefixed with ' so it shows as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def csv_stream(rows: Iterator[dict], base_url: str) -> Iterator[str]:
-    """CSV text with a UTF-8 BOM so Excel shows the Chinese; links absolute, formulas defused."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
-    buffer.write("\ufeff")
-    writer.writeheader()
-    base = base_url.rstrip("/")
-    for row in rows:
-        row = {key: spreadsheet_safe(value) for key, value in row.items()}
-        row["url"] = base + row["url"]
-        writer.writerow(row)
-        if buffer.tell() > 65536:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
 
 
 def json_stream(rows: Iterator[dict]) -> Iterator[str]:

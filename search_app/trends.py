@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field, fields
 
 from flask import Blueprint, Response, jsonify, render_template, request
@@ -27,7 +25,7 @@ from indexer.research.trends import (
 from . import chart
 from .params import ParamError, SearchParams, as_param_error, parse_params
 from .protect import heavy
-from .results import spreadsheet_safe
+from .spreadsheet import csv_stream
 from .store import get_index
 
 bp = Blueprint("trends", __name__)
@@ -161,19 +159,6 @@ def csv_rows(data: Trends, params: TrendParams):
             yield from rows_of(s.term, p, p.label)
 
 
-def _csv_text(rows, base_url: str) -> str:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # Excel reads the Chinese as UTF-8 only with the BOM
-    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS)
-    writer.writeheader()
-    for row in rows:
-        row = {k: spreadsheet_safe(v) for k, v in row.items()}
-        if row["url"]:
-            row["url"] = base_url.rstrip("/") + row["url"]
-        writer.writerow(row)
-    return buffer.getvalue()
-
-
 def chart_svg(data: Trends, params: TrendParams) -> Markup:
     """The chart of the chosen measure, one line per term, each point linking to its hits."""
     name, axis = MEASURES[params.measure]
@@ -247,6 +232,9 @@ def api():
 def export():
     params = parse_trend_params(request.args)
     data = _compute(params)
-    response = Response(_csv_text(csv_rows(data, params), request.host_url), content_type="text/csv; charset=utf-8")
+    response = Response(
+        "".join(csv_stream(csv_rows(data, params), CSV_FIELDS, request.host_url)),
+        content_type="text/csv; charset=utf-8",
+    )
     response.headers["Content-Disposition"] = "attachment; filename=trends.csv"
     return response

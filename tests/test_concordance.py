@@ -24,7 +24,7 @@ from indexer.research.concordance import (
 from indexer.text.normalize import KEPT_MARKS, find_spans, normalize
 from indexer.text.words import segmenter_for
 from search_app import concordance as blueprint
-from search_app.results import spreadsheet_safe
+from search_app.spreadsheet import spreadsheet_safe
 
 QUERIES = ["普法", "法律明白人", "法", "法治 OR 依法", "宣传 -普法", "“八五”普法"]
 

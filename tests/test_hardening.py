@@ -22,8 +22,8 @@ from indexer.engine.query import parse_query
 from indexer.engine.search import ReportIndex
 from search_app import create_app
 from search_app.protect import CONTENT_SECURITY_POLICY
-from search_app.results import spreadsheet_safe
 from search_app.server import QueueLogThrottle, throttle_queue_log
+from search_app.spreadsheet import spreadsheet_safe
 from search_app.urls import REPORT_PAGE_SIZE, report_url
 from tests.conftest import ROOT, SEED_FILES, brute_force, live_texts, open_to_all, report_path, without_rights
 
