@@ -73,7 +73,8 @@ class UpdateSummary(BuildSummary):
             return super().line()
         if not (self.added or self.replaced or self.removed):
             if self.touched:
-                return f"index up to date; {self.touched} files have new times but the contents indexed"
+                files = "1 file" if self.touched == 1 else f"{self.touched} files"
+                return f"index up to date; {files} touched, contents unchanged"
             return "index up to date; nothing to do"
         return (
             f"updated: {self.added} added, {self.replaced} replaced, {self.removed} removed "
@@ -130,7 +131,8 @@ def _apply(
     old: dict[str, list] = meta["files"]
     suspects = [rel for rel, st in now.items() if rel in old and (rehash or not stat_matches(old[rel], st))]
     changed, rechecked = _compare_contents(data_dir, suspects, old, now)
-    touched = {rel for rel in rechecked if old[rel][2] is not None and rechecked[rel] != old[rel]}
+    # new times to record (a file only checked because its record said so is left as it is)
+    touched = {rel for rel, sig in rechecked.items() if sig[:2] != old[rel][:2] or old[rel][2] not in (None, sig[2])}
     added = {rel for rel in now if rel not in old}
     removed = {rel for rel in old if rel not in now}
     if not (changed or added or removed or touched):
