@@ -44,13 +44,11 @@ def signature(st: os.stat_result, digest: str, steady: bool = True) -> list:
 
 def same_stat(a: os.stat_result, b: os.stat_result) -> bool:
     """True when two stats of a path show the same version (same file, size and times)."""
-    return (a.st_ino, a.st_dev, a.st_size, a.st_mtime_ns, a.st_ctime_ns) == (
-        b.st_ino,
-        b.st_dev,
-        b.st_size,
-        b.st_mtime_ns,
-        b.st_ctime_ns,
-    )
+    return _version(a) == _version(b)
+
+
+def _version(st: os.stat_result) -> tuple[int, ...]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def stat_matches(recorded: list, st: os.stat_result) -> bool:
