@@ -10,6 +10,7 @@ import os
 import pytest
 
 from indexer.cli import main
+from indexer.documents import versions
 from indexer.engine import build as build_module
 from indexer.engine import layout
 from indexer.engine.build import build, is_stale
@@ -252,3 +253,27 @@ def test_a_user_folder_named_like_a_generation_survives_builds_and_updates(data_
     assert (photos / "cat.jpg").read_bytes() == b"\xff\xd8 a cat"
     made = [p for p in index_dir.iterdir() if layout.is_generation(p)]
     assert current_generation(index_dir) in made and len(made) == 2 and photos not in made
+
+
+def test_a_file_written_moments_before_it_was_read_is_checked_by_content_next_time(tmp_path, monkeypatch):
+    path = tmp_path / "a.txt"
+    path.write_text("报告", encoding="utf-8")
+    st, digest = versions.hash_file(path)
+    assert versions.signature(st, digest) == [st.st_size, st.st_mtime_ns, None, digest]
+    monkeypatch.setattr(versions.time, "time_ns", lambda: st.st_ctime_ns + versions.RACY_NS + 1)
+    assert versions.signature(st, digest) == [st.st_size, st.st_mtime_ns, st.st_ctime_ns, digest]
+    assert versions.signature(st, digest, steady=False)[2] is None
+
+
+def test_a_file_recorded_for_a_content_check_is_compared_by_the_next_update(data_dir, tmp_path):
+    """A write in the clock tick of the read can keep every time: the record says to compare contents."""
+    index_dir = tmp_path / "index"
+    build(data_dir, index_dir)
+    write_version(data_dir, NEW)
+    meta_path = current_generation(index_dir) / layout.META
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    st = (data_dir / TARGET).stat()
+    meta["files"][TARGET][:3] = [st.st_size, st.st_mtime_ns, None]
+    meta_path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    assert update(data_dir, index_dir).replaced == 1
+    assert found(index_dir, NEW) == [TARGET.removesuffix(".txt")]
