@@ -75,6 +75,11 @@ def make_parser() -> argparse.ArgumentParser:
     u = sub.add_parser("update", help="apply the files added, changed or removed since the last build or update")
     u.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of report files")
     u.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder to update")
+    u.add_argument(
+        "--rehash",
+        action="store_true",
+        help="compare every file's contents, not only those whose size or times changed (slower)",
+    )
 
     s = sub.add_parser("search", help="find every paragraph that contains a query")
     s.add_argument("query", nargs="?", help="the query (see README: matching rules)")
@@ -208,7 +213,7 @@ def cmd_build(args) -> int:
 def cmd_update(args) -> int:
     """An incremental update; when its segments call for a merge, a full build follows."""
     signal.signal(signal.SIGTERM, _interrupt)
-    summary = update(args.data, args.index, progress=_progress, on_wait=_waiting(args))
+    summary = update(args.data, args.index, progress=_progress, on_wait=_waiting(args), rehash=args.rehash)
     status = _report_build(summary, args)
     if summary.merge:
         print("merging the index segments with a full build", file=sys.stderr, flush=True)

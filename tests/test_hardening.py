@@ -17,7 +17,7 @@ import pytest
 
 from indexer import cli
 from indexer.engine.build import build, build_index, build_lock
-from indexer.engine.layout import LOCK_NAME, current_generation
+from indexer.engine.layout import LOCK_NAME, current_generation, new_generation
 from indexer.engine.query import parse_query
 from indexer.engine.search import ReportIndex
 from search_app import create_app
@@ -80,8 +80,8 @@ def test_a_second_build_waits_for_the_first_and_says_so(data_dir, tmp_path):
 def test_remains_of_a_dead_build_are_cleared_by_the_next(data_dir, tmp_path):
     index_dir = tmp_path / "index"
     build(data_dir, index_dir)
-    dead = index_dir / "gen-20250101T000000-dead"
-    (dead / "whoosh").mkdir(parents=True)
+    dead = new_generation(index_dir)  # as a build that died leaves it: marked, half written
+    (dead / "whoosh").mkdir()
     build(data_dir, index_dir)
     assert not dead.exists()
     assert (index_dir / LOCK_NAME).exists()

@@ -1,6 +1,7 @@
 """The report folder: which files are reports, which entries are passed over, and a fingerprint.
 
-Hidden entries, the manifest and the user dictionary are not reports. The folder is walked
+Hidden entries, the manifest, the user dictionary and an index folder inside the report
+folder are not reports. The folder is walked
 without leaving it: links whose target lies outside, links to folders and folders that
 cannot be read are named with the reason, never followed.
 """
@@ -24,17 +25,19 @@ def report_files(data_dir: Path) -> list[Path]:
     return [data_dir / name for name in scan_folder(data_dir)[0]]
 
 
-def scan_folder(data_dir: Path) -> tuple[list[str], list[tuple[str, str]]]:
+def scan_folder(data_dir: Path, index_dir: Path | None = None) -> tuple[list[str], list[tuple[str, str]]]:
     """Report files under data_dir, by name (relative, with forward slashes), and the entries
     passed over with the reason for each.
 
-    Hidden entries, the manifest and the user dictionary are not reports. A link whose
+    Hidden entries, the manifest, the user dictionary and index_dir (when it lies inside
+    data_dir: its source copies are not reports) are left out without a word. A link whose
     target lies outside data_dir, a link to a folder and a folder that cannot be read
     are named, never followed. Files come in path order, folder by folder.
     """
     root = data_dir.resolve()
     found: list[str] = []
     passed: list[tuple[str, str]] = []
+    index = _identity(index_dir)
 
     def walk(folder: str, prefix: str) -> None:
         try:
@@ -50,7 +53,8 @@ def scan_folder(data_dir: Path) -> tuple[list[str], list[tuple[str, str]]]:
             if name.startswith(".") or rel in (MANIFEST_NAME, USERDICT_NAME):
                 continue
             if entry.is_dir(follow_symlinks=False):
-                walk(entry.path, rel + "/")
+                if index is None or _identity(Path(entry.path)) != index:
+                    walk(entry.path, rel + "/")
             elif entry.is_symlink():
                 inside = _inside(Path(entry.path), root)
                 if not inside:
@@ -76,6 +80,15 @@ def stat_files(data_dir: Path, names: list[str]) -> dict:
     return {name: os.stat(os.path.join(base, name)) for name in names}
 
 
+def _identity(folder: Path | None) -> tuple[int, int] | None:
+    """(device, inode) of a folder, or None when there is none."""
+    try:
+        st = os.stat(folder) if folder is not None else None
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if st else None
+
+
 def _inside(path: Path, root: Path) -> bool:
     try:
         target = path.resolve()
@@ -84,13 +97,14 @@ def _inside(path: Path, root: Path) -> bool:
     return target == root or root in target.parents
 
 
-def source_signature(data_dir: Path, stats: dict | None = None) -> str:
-    """A fingerprint of the report files (names, sizes, times; `stats` when already taken, as
-    stat_files gives them), the manifest and the user dictionary."""
+def source_signature(data_dir: Path, stats: dict | None = None, index_dir: Path | None = None) -> str:
+    """A fingerprint of the report files (names, sizes, modification and change times; `stats`
+    when already taken, as stat_files gives them), the manifest and the user dictionary.
+    index_dir is left out of the scan (see scan_folder)."""
     digest = hashlib.sha1()
     if stats is None:
-        stats = stat_files(data_dir, scan_folder(data_dir)[0])
+        stats = stat_files(data_dir, scan_folder(data_dir, index_dir)[0])
     extras = [name for name in (MANIFEST_NAME, USERDICT_NAME) if (data_dir / name).exists()]
     for rel, st in list(stats.items()) + [(name, (data_dir / name).stat()) for name in extras]:
-        digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\n".encode())
     return digest.hexdigest()

@@ -4,10 +4,13 @@ and the readers in `formats` for .pdf, .html/.htm and .doc."""
 from __future__ import annotations
 
 import codecs
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from indexer.documents.versions import content_hash, same_stat, signature
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".doc", ".pdf", ".html", ".htm")
 
@@ -26,6 +29,9 @@ class Document:
     whole_paragraphs: bool = False
     #: The page's own metadata (成文日期, 发文字号 …), label → value; empty for most formats.
     page_meta: dict[str, str] = field(default_factory=dict)
+    #: The bytes read, and their signature (versions.signature): what was indexed is what is recorded.
+    data: bytes = b""
+    signature: list | None = None
 
 
 def read_document(path: Path) -> Document:
@@ -39,10 +45,31 @@ def read_document(path: Path) -> Document:
         raise IngestError(
             f"unsupported file type '{suffix or path.name}' (expected .txt, .md, .docx, .doc, .pdf, .html or .htm)"
         )
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise IngestError(f"cannot read file: {exc.strerror or exc}") from None
+    for _ in range(2):  # a file that changed while it was read is read again, once
+        try:
+            with open(path, "rb") as f:
+                before = os.fstat(f.fileno())
+                data = f.read()
+        except OSError as exc:
+            raise IngestError(f"cannot read file: {exc.strerror or exc}") from None
+        try:
+            document, failure = _document(path, suffix, data), None
+        except IngestError as exc:
+            document, failure = None, exc
+        try:  # some readers open the path again: the stat after them covers what they read too
+            steady = same_stat(before, os.stat(path))
+        except OSError:
+            steady = False
+        if steady:
+            break
+    if failure is not None:
+        raise failure
+    document.data = data
+    document.signature = signature(before, content_hash(data), steady)
+    return document
+
+
+def _document(path: Path, suffix: str, data: bytes) -> Document:
     if not data.strip():
         raise IngestError("empty file")
     document = _read_by_type(path, suffix, data)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer.documents.ingest import IngestError, read_document
+from indexer.documents.ingest import Document, IngestError, read_document
 from indexer.documents.metadata import apply_manifest, extract_metadata
 from indexer.documents.paragraphs import split_lines, split_paragraphs
 from indexer.documents.sections import (
@@ -55,6 +55,8 @@ class Report:
     code: str | None = None
     #: field → where its value came from (title, opening, table, manifest …)
     sources: dict[str, str] = field(default_factory=dict)
+    #: The version of the file read (versions.signature), as meta.json records it.
+    file: list | None = None
 
 
 def report_id_for(source: str) -> str:
@@ -65,12 +67,15 @@ def report_id_for(source: str) -> str:
     return "r" + hashlib.sha1(source.encode("utf-8")).hexdigest()[:12]
 
 
-def parse_report(path: Path, overrides: dict | None = None, source: str | None = None) -> Report:
+def parse_report(
+    path: Path, overrides: dict | None = None, source: str | None = None, document: Document | None = None
+) -> Report:
     """Read and parse one report file; raises IngestError when it cannot be used.
 
-    source is the file's path relative to the report folder (its folders are clues to the place).
+    source is the file's path relative to the report folder (its folders are clues to the place);
+    document is the file as read_document read it, when already at hand.
     """
-    document = read_document(path)
+    document = document or read_document(path)
     text, page_meta = document.text, document.page_meta
     texts, repairs, closing_start = split_paragraphs(text, repair=document.whole_paragraphs is False)
     if not texts:
@@ -95,6 +100,7 @@ def parse_report(path: Path, overrides: dict | None = None, source: str | None =
         prefecture=meta.prefecture,
         code=meta.code,
         sources=dict(meta.sources),
+        file=document.signature,
     )
     if not report.township:
         report.warnings.append("township not found")

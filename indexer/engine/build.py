@@ -24,10 +24,11 @@ from typing import Callable, Iterable, Iterator, TypeVar
 import numpy as np
 
 from indexer.documents.folder import FolderError, scan_folder, source_signature
-from indexer.documents.ingest import IngestError
+from indexer.documents.ingest import Document, IngestError, read_document
 from indexer.documents.metadata import MANIFEST_NAME, load_manifest
 from indexer.documents.report import Report, parse_report
 from indexer.documents.sections import SECTIONS
+from indexer.documents.versions import recorded_hash
 from indexer.engine import layout, similar, whoosh_index
 from indexer.engine.facets import PLACE_KEYS
 from indexer.engine.grams import NgramIndex, chunk_grams
@@ -81,9 +82,10 @@ def read_reports(
     progress: Progress = _no_progress,
     only: set[str] | None = None,
     scanned=None,
+    index_dir: Path | None = None,
 ) -> list[Report]:
     """Parse every report under data_dir (or those named in `only`); see iter_reports."""
-    return list(iter_reports(data_dir, summary, progress, only, scanned))
+    return list(iter_reports(data_dir, summary, progress, only, scanned, index_dir))
 
 
 def iter_reports(
@@ -92,12 +94,17 @@ def iter_reports(
     progress: Progress = _no_progress,
     only: set[str] | None = None,
     scanned=None,
+    index_dir: Path | None = None,
 ) -> Iterator[Report]:
     """The reports under data_dir (or those named in `only`), parsed READ_BATCH files at a time;
     bad files are recorded in the summary and skipped. A report id already used gets a
-    suffix: -2, -3 … `scanned` is scan_folder's answer when already at hand."""
+    suffix: -2, -3 … `scanned` is scan_folder's answer when already at hand.
+
+    With index_dir (the index they are read for), that folder is left out of the scan and the
+    bytes read of each report are kept in its store (keep_source), so the copy served for
+    download is what was indexed."""
     manifest = load_manifest(data_dir)
-    names, passed = scanned or scan_folder(data_dir)
+    names, passed = scanned or scan_folder(data_dir, index_dir)
     summary.skipped.extend(passed)
     ids: set[str] = set()
     known = set(names)
@@ -106,7 +113,8 @@ def iter_reports(
             summary.warnings.append((MANIFEST_NAME, f"names {name!r}, which is not in {data_dir}"))
     if only is not None:
         names = [name for name in names if name in only]
-    jobs = [(data_dir / name, manifest.get(name)) for name in names]
+    store = index_dir / layout.SOURCES if index_dir is not None else None
+    jobs = [(data_dir / name, manifest.get(name), name, store) for name in names]
     ticks = iter(progress(names, "reading"))
     with _pool_for(len(jobs) >= PARALLEL_READ_MIN) as pool:
         for lo in range(0, len(jobs), READ_BATCH):
@@ -126,12 +134,16 @@ READ_BATCH = 2048
 PARALLEL_READ_MIN = 64
 
 
-def _parse(job: tuple[Path, dict | None]) -> tuple[Report | None, str | None]:
-    path, entry = job
+def _parse(job: tuple[Path, dict | None, str, Path | None]) -> tuple[Report | None, str | None]:
+    path, entry, rel, store = job
     try:
-        return parse_report(path, entry), None
+        document = read_document(path)
+        report = parse_report(path, entry, document=document)
     except IngestError as exc:
         return None, str(exc)
+    if store is not None:
+        keep_source(store, rel, document)
+    return report, None
 
 
 def _named(report: Report, rel: str, ids: set[str], summary: BuildSummary) -> Report:
@@ -149,7 +161,8 @@ def _named(report: Report, rel: str, ids: set[str], summary: BuildSummary) -> Re
 
 
 def is_stale(data_dir: Path, index_dir: Path) -> bool:
-    """True when index_dir has no index, or one built from other versions of the report files."""
+    """True when index_dir has no index, or one built from other versions of the report files
+    (by their stat: an update also compares the contents of those it was told to check)."""
     gen = current_generation(index_dir)
     if gen is None:
         return True
@@ -157,7 +170,9 @@ def is_stale(data_dir: Path, index_dir: Path) -> bool:
     if meta is None:
         return True
     try:
-        return meta.get("format") != FORMAT_VERSION or meta.get("signature") != source_signature(data_dir)
+        return meta.get("format") != FORMAT_VERSION or meta.get("signature") != source_signature(
+            data_dir, index_dir=index_dir
+        )
     except FolderError as exc:
         raise BuildError(str(exc)) from None
 
@@ -171,16 +186,32 @@ def build(
     """
     if not data_dir.is_dir():
         raise FileNotFoundError(f"report folder not found: {data_dir}")
+    check_apart(data_dir, index_dir)
     prepare_index_dir(index_dir)
     summary = BuildSummary()
     try:
-        signature = source_signature(data_dir)
+        # Taken before anything is read: a file changed meanwhile differs from them at the next update.
+        signature, extras = source_signature(data_dir, index_dir=index_dir), extra_signatures(data_dir)
         entries = load_user_dict(data_dir, summary)
-        reports = _tallied(iter_reports(data_dir, summary, progress), summary)
-        build_index(reports, index_dir, data_dir, signature, progress, entries, on_wait)
+        reports = _tallied(iter_reports(data_dir, summary, progress, index_dir=index_dir), summary)
+        build_index(reports, index_dir, data_dir, signature, progress, entries, on_wait, extras)
     except FolderError as exc:
         raise BuildError(str(exc)) from None
     return summary
+
+
+def check_apart(data_dir: Path, index_dir: Path) -> None:
+    """Refuse a report folder that is the index folder or lies inside it (an index folder inside
+    the report folder is fine: the scan leaves it out)."""
+    data, index = data_dir.resolve(), index_dir.resolve()
+    if data == index:
+        raise BuildError(
+            f"the report folder and the index folder are the same ({data_dir}); give the index its own folder"
+        )
+    if index in data.parents:
+        raise BuildError(
+            f"the report folder {data_dir} is inside the index folder {index_dir}; put the index in another folder"
+        )
 
 
 def _tallied(reports: Iterable[Report], summary: BuildSummary) -> Iterator[Report]:
@@ -211,13 +242,19 @@ def build_index(
     progress: Progress = _no_progress,
     entries: tuple[Entry, ...] = (),
     on_wait: Callable[[], None] | None = None,
+    extras: dict | None = None,
 ) -> Path:
-    """Write reports as a new generation in index_dir and make it live; returns its folder."""
+    """Write reports as a new generation in index_dir and make it live; returns its folder.
+
+    With data_dir, meta.json records the version of each report file read (Report.file) and
+    extras (extra_signatures, taken before the reading; now when not given)."""
     prepare_index_dir(index_dir)
+    if data_dir is not None and extras is None:
+        extras = extra_signatures(data_dir)
     with build_lock(index_dir, on_wait):
         previous = current_generation(index_dir)
         with generation_written(index_dir) as gen:
-            _write_generation(reports, gen, data_dir, signature, progress, entries)
+            _write_generation(reports, gen, data_dir, signature, progress, entries, extras or {})
             switch_current(index_dir, gen)
         # Keep the previous generation: a running server may still be reading it. Holding the
         # lock, any other generation is the remains of a build that died: nobody is writing it.
@@ -430,29 +467,28 @@ def _write_generation(
     signature: str | None,
     progress: Progress,
     entries: tuple[Entry, ...],
+    extras: dict,
 ) -> None:
     whoosh_dir = gen / layout.WHOOSH
     whoosh_index.create(whoosh_dir, entries)
     segments: list[dict] = []
     whoosh_segments: list = []
-    files: dict[str, list[int]] = {}
+    files: dict[str, list] = {}
     names: dict[str, set[str]] = {key: set() for key in PLACE_KEYS}
     live: list[list] = []
 
     def flush(group: list[Report]) -> None:
         folder = gen / ("." if not segments else f"seg-{len(segments) + 1}")
 
-        def segment() -> tuple[list, dict[str, list[int]]]:
-            copied: dict[str, list[int]] = {}
-            meanwhile = lambda: copied.update(keep_sources(group, gen, data_dir))  # noqa: E731
-            return write_segment(group, folder, entries, whoosh_dir, meanwhile=meanwhile), copied
+        def segment() -> list:
+            return write_segment(group, folder, entries, whoosh_dir)
 
         for _ in progress(group, "indexing"):  # the bar is drawn here: the forked process runs no thread of it
             pass
 
-        written, copied = _in_child(segment)
-        whoosh_segments.extend(written)
-        files.update(copied)
+        whoosh_segments.extend(_in_child(segment))
+        if data_dir is not None:
+            files.update(indexed_files(group))
         for key, values in place_values(group).items():
             names[key].update(values)
         name = folder.relative_to(gen).as_posix()
@@ -475,7 +511,7 @@ def _write_generation(
         gen,
         signature=signature,
         files=files,
-        extras=extra_signatures(data_dir) if data_dir else {},
+        extras=extras,
         segments=segments,
         values={key: sorted(values) for key, values in names.items()},
         deleted_reports=[],
@@ -489,13 +525,11 @@ def write_segment(
     entries: tuple[Entry, ...],
     whoosh_dir: Path,
     progress: Progress = _no_progress,
-    meanwhile: Callable[[], None] | None = None,
 ) -> list:
     """Write reports as one segment of the engine in folder (texts, grams, words, similar lists,
     columns, reports) and as Whoosh segments in whoosh_dir; returns the Whoosh segments, not yet listed.
 
     Paragraph ids in a segment count from 0; the index adds the paragraphs of the segments before it.
-    `meanwhile` is called while the analysis processes work (the build copies the sources then).
     """
     values = place_values(reports)
     columns = _columns(reports, values)
@@ -508,12 +542,7 @@ def write_segment(
     )
     # Chunks are analysed (and their Whoosh segments written) in two processes: both cores work.
     with _pool_for(len(paragraphs) > step) as pool:
-        pending = pool.imap(analyse_chunk, jobs, chunksize=1) if pool else map(analyse_chunk, jobs)
-        if meanwhile is not None and pool:
-            meanwhile()
-        analysed = list(pending)
-        if meanwhile is not None and not pool:
-            meanwhile()
+        analysed = list(pool.imap(analyse_chunk, jobs, chunksize=1) if pool else map(analyse_chunk, jobs))
     del paragraphs, jobs
     folder.mkdir(exist_ok=True)
     norm = [t for chunk in analysed for t in chunk[0]]
@@ -579,23 +608,20 @@ def place_values(reports) -> dict[str, list[str]]:
     }
 
 
-def keep_sources(reports: list[Report], gen: Path, data_dir: Path | None) -> dict[str, list[int]]:
-    """Copy each report's file into the index folder's store (once per version of the file);
-    returns the (size, modification time) of each, which name the copies (layout.source_key)."""
-    if data_dir is None:
-        return {}
-    store = gen.parent / layout.SOURCES
-    files = {}
-    for report in reports:
-        st = (data_dir / report.source).stat()
-        files[report.source] = [st.st_size, st.st_mtime_ns]
-        target = store / layout.source_key(report.source, st.st_size, st.st_mtime_ns)
-        if not target.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_name(f".{target.name}.{os.getpid()}")
-            shutil.copy2(data_dir / report.source, partial)
-            os.replace(partial, target)
-    return files
+def keep_source(store: Path, rel: str, document: Document) -> None:
+    """Keep the bytes read of report file `rel` in the index folder's store, once per version
+    (layout.source_key names it by its content hash): the download serves what was indexed."""
+    target = store / layout.source_key(rel, recorded_hash(document.signature))
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{os.getpid()}")
+        partial.write_bytes(document.data)
+        os.replace(partial, target)
+
+
+def indexed_files(reports: Iterable[Report]) -> dict[str, list]:
+    """meta.json's `files`: the version of each report file read (versions.signature)."""
+    return {report.source: report.file for report in reports if report.file is not None}
 
 
 #: The fields of a live report that meta.json lists, so an update reads no reports.json.
@@ -647,13 +673,13 @@ def write_meta(
 
 
 def extra_signatures(data_dir: Path) -> dict[str, list[int] | None]:
-    """(size, modification time) of the manifest and the user dictionary (None when absent):
-    a change to either can touch every report, so an update then builds afresh."""
+    """(size, modification time, change time) of the manifest and the user dictionary (None when
+    absent): a change to either can touch every report, so an update then builds afresh."""
     out: dict[str, list[int] | None] = {}
     for name in (MANIFEST_NAME, USERDICT_NAME):
         try:
             st = (data_dir / name).stat()
-            out[name] = [st.st_size, st.st_mtime_ns]
+            out[name] = [st.st_size, st.st_mtime_ns, st.st_ctime_ns]
         except FileNotFoundError:
             out[name] = None
     return out

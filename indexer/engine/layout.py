@@ -1,6 +1,7 @@
 """The on-disk layout of an index: folders, file names, the format version and the id width.
 
-An index folder holds generations (`gen-*`) and a CURRENT file naming the live one.
+An index folder holds generations (`gen-*`, each marked by a GENERATION_MARK file written
+first, so clean-up removes only folders the index made) and a CURRENT file naming the live one.
 A build writes a new generation beside the old and switches CURRENT with an atomic
 rename, so a failed or interrupted build leaves the old index serving. Builds into one
 folder take turns under an exclusive lock on `.build.lock`.
@@ -18,15 +19,19 @@ import tempfile
 import time
 from pathlib import Path
 
+from indexer.documents.versions import recorded_hash
+
 #: Bumped whenever a file below changes meaning; an index of another version is rebuilt.
-FORMAT_VERSION = 12
+FORMAT_VERSION = 13
 
 CURRENT = "CURRENT"
 LOCK_NAME = ".build.lock"
 GENERATION_PREFIX = "gen-"
+#: Inside every generation: what tells it from a user's folder of the same name.
+GENERATION_MARK = ".indexer-generation"
 
 #: At the top of the index folder, shared by its generations: one copy of each version of each
-#: indexed file (served for download), named by source_key.
+#: indexed file (served for download), the bytes that were indexed, named by source_key.
 SOURCES = "sources"
 
 #: Paragraph ids take 21 bits wherever they are packed with other values.
@@ -37,7 +42,7 @@ DOC_MASK = (1 << DOC_BITS) - 1
 # Files of a generation. Its first segment lies at its top ("."); a full build of more than
 # SEGMENT_PARAGRAPHS (build.py) adds seg-2, seg-3 …, and an update adds delta-1, delta-2 …,
 # each holding the same files (TEXTS … COLUMNS, REPORTS, SEGMENT).
-META = "meta.json"  # format, fingerprints, segments, removed reports, facet values
+META = "meta.json"  # format, fingerprints, files' versions (versions.py), segments, removed reports, facets
 SEGMENT = "segment.json"  # a segment's own place names (its columns hold codes into them)
 DELETED = "deleted.npy"  # ids of the paragraphs of removed or replaced reports
 REPORTS = "reports.json"  # one record per report, with its first paragraph id
@@ -52,15 +57,18 @@ WORDS = "words"  # prefix of the ranking word-posting files
 SIMILAR = "similar"  # prefix of the similar-paragraph files
 
 
+_NONE = [None, None, None, None]  # the signature of a file a generation does not have
+
+
 def part(generation: Path, prefix: str, name: str) -> Path:
     """The file `prefix.name` of a generation (e.g. grams.keys.npy)."""
     return generation / f"{prefix}.{name}"
 
 
-def source_key(rel: str, size: int, mtime_ns: int) -> str:
-    """The store's name for one version of a report file: a hash of its name, size and time,
+def source_key(rel: str, content: str) -> str:
+    """The store's name for one version of a report file: a hash of its name and its content hash,
     keeping the extension (so a download has the right type)."""
-    digest = hashlib.sha1(f"{rel}\0{size}\0{mtime_ns}".encode()).hexdigest()[:24]
+    digest = hashlib.sha1(f"{rel}\0{content}".encode()).hexdigest()[:24]
     name = rel.rsplit("/", 1)[-1]
     dot = name.rfind(".")
     suffix = name[dot:].lower() if 0 < dot < len(name) - 1 else ""  # PurePosixPath(rel).suffix, faster
@@ -70,7 +78,7 @@ def source_key(rel: str, size: int, mtime_ns: int) -> str:
 def source_copy(index_dir: Path, meta: dict, rel: str) -> Path | None:
     """Where the store keeps the version of file `rel` that a generation (its meta) indexed."""
     signature = meta.get("files", {}).get(rel)
-    return index_dir / SOURCES / source_key(rel, *signature) if signature else None
+    return index_dir / SOURCES / source_key(rel, recorded_hash(signature)) if signature else None
 
 
 def current_generation(index_dir: Path) -> Path | None:
@@ -84,8 +92,18 @@ def current_generation(index_dir: Path) -> Path | None:
 
 
 def new_generation(index_dir: Path) -> Path:
-    """A fresh, empty generation folder in index_dir (not yet live)."""
-    return Path(tempfile.mkdtemp(prefix=GENERATION_PREFIX + time.strftime("%Y%m%dT%H%M%S-"), dir=index_dir))
+    """A fresh generation folder in index_dir (not yet live), holding only its mark."""
+    gen = Path(tempfile.mkdtemp(prefix=GENERATION_PREFIX + time.strftime("%Y%m%dT%H%M%S-"), dir=index_dir))
+    (gen / GENERATION_MARK).write_text(f"an index generation, format {FORMAT_VERSION}\n", encoding="utf-8")
+    return gen
+
+
+def is_generation(folder: Path) -> bool:
+    """True for a generation folder the index wrote (marked), or one of an index from before
+    marks (named gen-*, with its meta.json and Whoosh folder); never for a user's folder."""
+    if (folder / GENERATION_MARK).is_file():
+        return True
+    return folder.name.startswith(GENERATION_PREFIX) and (folder / META).is_file() and (folder / WHOOSH).is_dir()
 
 
 def switch_current(index_dir: Path, gen: Path) -> None:
@@ -102,7 +120,7 @@ def remove_old_generations(
     (call only while holding the build lock). Without sweep, only the copies the deleted
     generations used are looked at, not the whole store (what an update does). `known` gives
     the indexed files of kept generations already at hand ({name: meta's files})."""
-    old = [g for g in index_dir.glob(GENERATION_PREFIX + "*") if g.is_dir() and g.name not in keep]
+    old = [g for g in index_dir.iterdir() if g.name not in keep and g.is_dir() and is_generation(g)]
     known = known or {}
     kept = [known[name] if name in known else _indexed_files(index_dir / name) for name in keep]
     dropped: set[str] = set()
@@ -112,13 +130,14 @@ def remove_old_generations(
         # the versions the removed generations indexed and no kept one does (most are shared)
         for gen in old:
             for rel, sig in (_indexed_files(gen) or {}).items():
-                if all(files.get(rel) != sig for files in kept):
-                    dropped.add(source_key(rel, *sig))
+                content = recorded_hash(sig)
+                if all(recorded_hash(files.get(rel, _NONE)) != content for files in kept):
+                    dropped.add(source_key(rel, content))
     for gen in old:
         shutil.rmtree(gen, ignore_errors=True)
     store = index_dir / SOURCES
     if sweep and store.is_dir():
-        used = {source_key(rel, *sig) for files in kept for rel, sig in files.items()}
+        used = {source_key(rel, recorded_hash(sig)) for files in kept for rel, sig in files.items()}
         stored = {f"{d.name}/{path.name}" for d in store.iterdir() if d.is_dir() for path in d.iterdir()}
         dropped = stored - used
     for key in dropped:
@@ -134,6 +153,7 @@ def read_meta(generation: Path) -> dict | None:
 
 
 def _indexed_files(generation: Path) -> dict | None:
-    """The files a generation indexed ({path: [size, mtime]}), or None when its meta cannot be read."""
+    """The files a generation indexed ({path: signature}), or None when its meta cannot be read
+    or is of another format (its copies are named otherwise)."""
     meta = read_meta(generation)
-    return None if meta is None else meta.get("files", {})
+    return None if meta is None or meta.get("format") != FORMAT_VERSION else meta.get("files", {})

@@ -11,6 +11,12 @@ contents). Searching the result equals searching a full build of the folder
 paragraphs, or there are more than MAX_SEGMENTS segments, the update says so, and a full
 build merges them (the CLI runs it next; `make run` runs it in the background).
 A change to the manifest or the user dictionary can touch every report: that is a full build.
+
+A file counts as changed when its content hash differs from the one recorded (versions.py).
+Only files whose size or times differ are hashed (or whose record says to check them), so an
+update over 25,000 unchanged files stats them and reads none; a `touch` alone re-hashes the
+file and records its new times, without reading it as a report. `rehash` hashes every file:
+for a folder whose stat cannot be trusted (a network or FAT share that keeps no change time).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from typing import Callable
 from whoosh import index as whoosh_open
 
 from indexer.documents.folder import FolderError, scan_folder, source_signature, stat_files
+from indexer.documents.versions import hash_file, recorded_hash, same_stat, signature, stat_matches
 from indexer.engine import layout, whoosh_index
 from indexer.engine.build import (
     BuildError,
@@ -31,9 +38,10 @@ from indexer.engine.build import (
     _no_progress,
     build,
     build_lock,
+    check_apart,
     extra_signatures,
     generation_written,
-    keep_sources,
+    indexed_files,
     live_entries,
     load_user_dict,
     place_values,
@@ -58,11 +66,15 @@ class UpdateSummary(BuildSummary):
     removed: int = 0
     full: bool = False
     merge: bool = False  # the segments call for a full build
+    touched: int = 0  # files with new times but the contents indexed
 
     def line(self) -> str:
         if self.full:
             return super().line()
         if not (self.added or self.replaced or self.removed):
+            if self.touched:
+                files = "1 file" if self.touched == 1 else f"{self.touched} files"
+                return f"index up to date; {files} touched, contents unchanged"
             return "index up to date; nothing to do"
         return (
             f"updated: {self.added} added, {self.replaced} replaced, {self.removed} removed "
@@ -71,11 +83,17 @@ class UpdateSummary(BuildSummary):
 
 
 def update(
-    data_dir: Path, index_dir: Path, progress: Progress = _no_progress, on_wait: Callable[[], None] | None = None
+    data_dir: Path,
+    index_dir: Path,
+    progress: Progress = _no_progress,
+    on_wait: Callable[[], None] | None = None,
+    rehash: bool = False,
 ) -> UpdateSummary:
-    """Bring the index in index_dir up to date with data_dir, incrementally when it can."""
+    """Bring the index in index_dir up to date with data_dir, incrementally when it can;
+    with rehash, compare the contents of every file, not only of those whose stat changed."""
     if not data_dir.is_dir():
         raise FileNotFoundError(f"report folder not found: {data_dir}")
+    check_apart(data_dir, index_dir)
     prepare_index_dir(index_dir)
     summary = UpdateSummary()
     with build_lock(index_dir, on_wait):
@@ -84,7 +102,7 @@ def update(
         try:
             full = meta is None or meta.get("extras") != extra_signatures(data_dir)
             if not full:
-                full = not _apply(data_dir, index_dir, previous, meta, summary, progress)
+                full = not _apply(data_dir, index_dir, previous, meta, summary, progress, rehash)
         except FolderError as exc:
             raise BuildError(str(exc)) from None
     if full:
@@ -99,22 +117,31 @@ def _meta(generation: Path | None) -> dict | None:
 
 
 def _apply(
-    data_dir: Path, index_dir: Path, previous: Path, meta: dict, summary: UpdateSummary, progress: Progress
+    data_dir: Path,
+    index_dir: Path,
+    previous: Path,
+    meta: dict,
+    summary: UpdateSummary,
+    progress: Progress,
+    rehash: bool,
 ) -> bool:
     """Write the update as a new generation and make it live; False when only a full build will do."""
-    scanned = scan_folder(data_dir)
+    scanned = scan_folder(data_dir, index_dir)
     now = stat_files(data_dir, scanned[0])
-    old: dict[str, list[int]] = meta["files"]
-    changed = {rel for rel, st in now.items() if rel in old and old[rel] != [st.st_size, st.st_mtime_ns]}
+    old: dict[str, list] = meta["files"]
+    suspects = [rel for rel, st in now.items() if rel in old and (rehash or not stat_matches(old[rel], st))]
+    changed, rechecked = _compare_contents(data_dir, suspects, old, now)
+    # new times to record (a file only checked because its record said so is left as it is)
+    touched = {rel for rel, sig in rechecked.items() if sig[:2] != old[rel][:2] or old[rel][2] not in (None, sig[2])}
     added = {rel for rel in now if rel not in old}
     removed = {rel for rel in old if rel not in now}
-    if not (changed or added or removed):
+    if not (changed or added or removed or touched):
         return True
     live = _live_reports(meta)
     gone = [(folder, r) for folder, r in live if r["source"] in changed | removed]
     kept_ids = {r["report_id"] for folder, r in live if r["source"] not in changed | removed}
     entries = load_user_dict(data_dir, summary)
-    reports = read_reports(data_dir, summary, progress, only=changed | added, scanned=scanned)
+    reports = read_reports(data_dir, summary, progress, only=changed | added, scanned=scanned, index_dir=index_dir)
     ids = [r.report_id for r in reports]
     if len(set(ids)) != len(ids) or any(i in kept_ids for i in ids):
         return False  # an id shared with another file: a full build numbers them in its reading order
@@ -136,7 +163,8 @@ def _apply(
                 }
             )
         files_meta = {rel: sig for rel, sig in old.items() if rel not in changed | removed}
-        files_meta.update(keep_sources(reports, gen, data_dir))
+        files_meta.update(rechecked)
+        files_meta.update(indexed_files(reports))
         remaining = [r for _, r in live if r["source"] not in changed | removed]
         _unlink(gen / layout.META)
         write_meta(
@@ -155,6 +183,7 @@ def _apply(
         index_dir, keep={gen.name, previous.name}, sweep=False, known={gen.name: files_meta, previous.name: old}
     )
     summary.added, summary.replaced, summary.removed = len(added), len(changed), len(removed)
+    summary.touched = len(touched)
     summary.reports = len(reports)
     summary.paragraphs = sum(len(r.paragraphs) for r in reports)
     summary.repairs = sum(r.repairs for r in reports)
@@ -162,6 +191,27 @@ def _apply(
     updates = [s["paragraphs"] for s in segments if s.get("update")]
     summary.merge = len(updates) > MAX_SEGMENTS or sum(updates) > MERGE_SHARE * max(total, 1)
     return True
+
+
+def _compare_contents(data_dir: Path, names: list[str], old: dict, now: dict) -> tuple[set[str], dict[str, list]]:
+    """Of the files named, those whose content differs from the version recorded (a size that
+    differs says so without reading), and the new record of each of the others."""
+    changed: set[str] = set()
+    same: dict[str, list] = {}
+    for rel in names:
+        if now[rel].st_size != old[rel][0]:
+            changed.add(rel)
+            continue
+        try:
+            st, digest = hash_file(data_dir / rel)
+        except OSError:
+            changed.add(rel)  # reading it as a report says what is wrong
+            continue
+        if digest != recorded_hash(old[rel]):
+            changed.add(rel)
+        else:
+            same[rel] = signature(st, digest, steady=same_stat(st, now[rel]))
+    return changed, same
 
 
 def _live_reports(meta: dict) -> list[tuple[str, dict]]:
@@ -190,7 +240,8 @@ def _link_tree(source: Path, target: Path) -> None:
         here = target / Path(folder).relative_to(source)
         here.mkdir(exist_ok=True)
         for name in names:
-            os.link(Path(folder) / name, here / name)
+            if name != layout.GENERATION_MARK:  # the new generation has its own
+                os.link(Path(folder) / name, here / name)
 
 
 def _unlink(path: Path) -> None:
