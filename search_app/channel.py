@@ -138,6 +138,8 @@ class GuardedChannel(HTTPChannel):
         if self.requests and self.requests[0].error is not None:
             self.answered_error = True  # the client may still be sending the rest of that request
         super().service()
+        if not self.connected:
+            self.server.pull_trigger()  # a thread is free: the server may accept again (waitress wakes it only if connected)
 
     def handle_close(self) -> None:
         if self.answered_error and self.linger_until is None and self.socket is not None:
@@ -177,7 +179,8 @@ class GuardedChannel(HTTPChannel):
 
 
 class GuardedServer(TcpWSGIServer):
-    """waitress's TCP server with GuardedChannel connections, whose deadlines it checks every CHECK_INTERVAL."""
+    """waitress's TCP server with GuardedChannel connections, whose deadlines it checks every
+    CHECK_INTERVAL, taking new connections only while it has a thread free to answer them."""
 
     channel_class = GuardedChannel
 
@@ -186,6 +189,18 @@ class GuardedServer(TcpWSGIServer):
         self.closed_overdue = 0
         self.next_log = 0.0
         super().__init__(*args, **kw)
+
+    def readable(self) -> bool:
+        """Accept a connection only while a thread is free for it (checking deadlines as waitress does).
+
+        The others wait in the kernel's queue, which both processes share, in order of arrival,
+        and go to whichever process frees a thread first; accepting as fast as possible instead
+        queued them per process, so one process's queue grew while the other's thread sat idle."""
+        accepting = super().readable()
+        if not accepting:
+            return False
+        answering = sum(1 for channel in self.active_channels.values() if channel.requests)
+        return answering < self.adj.threads
 
     def maintenance(self, now: float) -> None:
         super().maintenance(now)  # waitress's channel_timeout, for silent connections

@@ -1,5 +1,6 @@
 """The real server: worker processes that share one port and stop with their parent."""
 
+import gc
 import signal
 import subprocess
 import sys
@@ -8,6 +9,9 @@ import urllib.request
 from pathlib import Path
 
 from indexer.bench.load import free_port, process_tree
+from search_app import create_app
+from search_app.server import freeze_when_warm
+from search_app.store import opened_index
 from tests.conftest import ROOT
 
 
@@ -56,3 +60,19 @@ def test_workers_share_the_port_and_end_with_the_server(index_dir):
         Path(f"/proc/{w}").exists() and "Z" not in Path(f"/proc/{w}/stat").read_text().split(")")[-1][:3]
         for w in workers
     )
+
+
+def test_the_warm_index_is_frozen_out_of_the_collectors_sight_once_per_index(index_dir):
+    """A full collection must not walk the index's objects while requests wait (search_app/server.py)."""
+    app = create_app({"INDEX_DIR": index_dir})
+    assert freeze_when_warm(app) is None  # nothing opened yet
+    assert app.test_client().get("/api/search?q=%E6%B3%95%E6%B2%BB").status_code == 200
+    index = opened_index(app)
+    assert index.warmed.wait(60)
+    try:
+        assert freeze_when_warm(app) is index
+        frozen = gc.get_freeze_count()
+        assert frozen > 10_000
+        assert freeze_when_warm(app, index) is index and gc.get_freeze_count() == frozen  # not again
+    finally:
+        gc.unfreeze()
