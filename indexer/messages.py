@@ -83,7 +83,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_paragraph": (
         "Report {report_id!r} has paragraphs 1 to {count}, not {paragraph}.",
         "报告“{report_id}”共有 {count} 段，没有第 {paragraph} 段。",
-    ),  # the server (search_app/channel.py): plain text, both languages at once
+    ),
+    # the server (search_app/channel.py): plain text, both languages at once
     "uri_too_long": (
         "The URL is longer than {limit} bytes; shorten the query or choose fewer filters.",
         "网址超过 {limit} 字节，请缩短检索词或减少筛选条件。",

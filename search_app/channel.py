@@ -138,8 +138,8 @@ class GuardedChannel(HTTPChannel):
         if self.requests and self.requests[0].error is not None:
             self.answered_error = True  # the client may still be sending the rest of that request
         super().service()
-        if not self.connected:
-            self.server.pull_trigger()  # a thread is free: the server may accept again (waitress wakes it only if connected)
+        if not self.connected:  # waitress wakes the server only for a connected channel
+            self.server.pull_trigger()  # a thread is free: the server may accept again
 
     def handle_close(self) -> None:
         if self.answered_error and self.linger_until is None and self.socket is not None:
