@@ -9,9 +9,10 @@ import socket
 import time
 
 import pytest
+from waitress.adjustments import Adjustments
 
 from indexer.bench.load import fetch, http_get, start_server
-from search_app.channel import MAX_REQUEST_BODY, MAX_REQUEST_HEAD, MAX_REQUEST_LINE
+from search_app.channel import MAX_REQUEST_BODY, MAX_REQUEST_HEAD, MAX_REQUEST_LINE, GuardedServer
 from tests.conftest import REPORTS
 
 DEADLINE = 3.0  # --request-timeout of the servers below, seconds
@@ -209,3 +210,62 @@ def test_a_long_url_under_the_limit_reaches_the_site(server):
     """The site's own limit on the query (200 characters) answers it, with the site's message."""
     status, body = send_and_read(server, long_url(MAX_REQUEST_LINE - 200))
     assert status == 400 and "超过了 200 个字符的上限" in body
+
+
+def send_body_at(server, size: int, bytes_per_s: float, seconds: float) -> bytes:
+    """A GET whose headers come at once and whose body of `size` bytes comes at bytes_per_s for at most
+    `seconds`; then whatever the server sent until it closed or answered."""
+    with socket.create_connection(("127.0.0.1", port_of(server)), timeout=DEADLINE + SLACK) as sock:
+        sock.sendall(f"GET {SEARCH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {size}\r\n\r\n".encode())
+        start, sent = time.monotonic(), 0
+        try:
+            while sent < size and time.monotonic() - start < seconds:
+                step = min(size - sent, max(1, int(bytes_per_s / 10)))
+                sock.sendall(b"a" * step)
+                sent += step
+                time.sleep(0.1)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        return sock.recv(200)
+
+
+def test_a_body_trickled_below_the_minimum_rate_is_cut_at_its_deadline(server):
+    start = time.monotonic()
+    answer = send_body_at(server, 100_000, bytes_per_s=10, seconds=DEADLINE + SLACK)
+    assert answer.startswith(b"HTTP/1.1 408 Request Timeout")
+    assert DEADLINE - 0.1 < time.monotonic() - start < DEADLINE + SLACK
+
+
+def test_a_body_sent_above_the_minimum_rate_may_take_longer_than_the_deadline(server):
+    """Each 500 bytes received give a second more (mod_reqtimeout's MinRate)."""
+    start = time.monotonic()
+    answer = send_body_at(server, 8_000, bytes_per_s=2_000, seconds=30)
+    assert time.monotonic() - start > DEADLINE
+    assert answer.startswith(b"HTTP/1.1 200")
+
+
+class Busy:
+    """A stand-in connection: answering a request or not."""
+
+    def __init__(self, answering: bool):
+        self.requests = ["request"] if answering else []
+
+
+@pytest.mark.parametrize(
+    "answering, waiting, accepts",
+    [(0, 0, True), (1, 0, True), (2, 0, False), (3, 0, False), (1, 500, True), (2, 500, False)],
+)
+def test_a_process_takes_a_connection_only_while_a_thread_is_free(answering, waiting, accepts):
+    """With 2 threads: connections waiting for a request (slow clients among them) do not count."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    adj = Adjustments(sockets=[listener], threads=2)
+    sockinfo = (listener.family, listener.type, listener.proto, listener.getsockname())
+    server = GuardedServer(
+        None, map={}, _sock=listener, dispatcher=object(), adj=adj, bind_socket=False, sockinfo=sockinfo
+    )
+    try:
+        server.next_channel_cleanup = float("inf")  # no deadline checks on the stand-ins
+        server.active_channels = {n: Busy(n < answering) for n in range(answering + waiting)}
+        assert server.readable() is accepts
+    finally:
+        server.close()
