@@ -1,4 +1,5 @@
-"""The real server: worker processes that share one port and stop with their parent."""
+"""The real server: worker processes that share one port and stop with their parent, a warm index kept out
+of the garbage collector's sight, and as many connections as the open-file limit allows."""
 
 import gc
 import signal
@@ -8,8 +9,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from indexer.bench.load import free_port, process_tree
-from search_app import create_app
+from search_app import create_app, server
 from search_app.server import freeze_when_warm
 from search_app.store import opened_index
 from tests.conftest import ROOT
@@ -76,3 +79,20 @@ def test_the_warm_index_is_frozen_out_of_the_collectors_sight_once_per_index(ind
         assert freeze_when_warm(app, index) is index and gc.get_freeze_count() == frozen  # not again
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.parametrize(
+    "soft, hard, raised_to, limit",
+    [
+        (1024, 1024, None, 960),  # a desktop's usual limit: fewer connections than asked, room for files
+        (1024, 20000, 20000, 1000),  # raised to the hard limit first
+        (100, 100, None, 36),
+        (40, 40, None, 16),  # never below a handful
+    ],
+)
+def test_connections_fit_under_the_open_file_limit(monkeypatch, soft, hard, raised_to, limit):
+    raised = []
+    monkeypatch.setattr(server.resource, "getrlimit", lambda which: (soft, hard))
+    monkeypatch.setattr(server.resource, "setrlimit", lambda which, limits: raised.append(limits[0]))
+    assert server.fit_connection_limit(1000) == limit
+    assert raised == ([raised_to] if raised_to else [])
