@@ -84,6 +84,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Report {report_id!r} has paragraphs 1 to {count}, not {paragraph}.",
         "报告“{report_id}”共有 {count} 段，没有第 {paragraph} 段。",
     ),
+    # the server (search_app/channel.py): plain text, both languages at once
+    "uri_too_long": (
+        "The URL is longer than {limit} bytes; shorten the query or choose fewer filters.",
+        "网址超过 {limit} 字节，请缩短检索词或减少筛选条件。",
+    ),
+    "headers_too_large": (
+        "The request headers are larger than {limit} bytes; clear this site's cookies and try again.",
+        "请求头超过 {limit} 字节，请清除本站的 Cookie 后重试。",
+    ),
+    "body_too_large": (
+        "The request body is larger than {limit} bytes; this site takes no uploads.",
+        "请求体超过 {limit} 字节：本站不接收上传。",
+    ),
+    "request_timeout": (
+        "The request did not arrive in time; please try again.",
+        "请求未能及时发送完毕，请重试。",
+    ),
 }
 
 

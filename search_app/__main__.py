@@ -13,7 +13,8 @@ from indexer.engine.build import BuildError, is_stale
 from indexer.engine.layout import current_generation
 from indexer.engine.update import update
 
-from .server import THREADS, WORKERS, serve
+from .channel import Deadlines
+from .server import CONNECTION_LIMIT, THREADS, WORKERS, serve
 
 
 def merge_in_background(data: Path, index: Path) -> subprocess.Popen:
@@ -43,8 +44,26 @@ def main(argv: list[str] | None = None) -> int:
         default=WORKERS,
         help=f"server processes sharing the port (default {WORKERS}: one per core)",
     )
+    parser.add_argument(
+        "--connection-limit",
+        type=int,
+        default=CONNECTION_LIMIT,
+        metavar="N",
+        help=f"open connections per process (default {CONNECTION_LIMIT}, fewer if the open-file limit is lower)",
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=Deadlines.head,
+        metavar="SECONDS",
+        help=f"seconds a client has to send a request's headers, and again its body (default {Deadlines.head:g})",
+    )
     parser.add_argument("--no-build", action="store_true", help="serve the index as it is")
     args = parser.parse_args(argv)
+    if args.connection_limit < 1:
+        parser.error("--connection-limit must be a positive number, e.g. 1000")
+    if args.request_timeout <= 0:
+        parser.error("--request-timeout must be a positive number of seconds, e.g. 10")
 
     if not args.no_build and args.data.is_dir() and is_stale(args.data, args.index):
         print(f"updating the index from {args.data} ...", file=sys.stderr)
@@ -68,7 +87,16 @@ def main(argv: list[str] | None = None) -> int:
 
     app = create_app({"INDEX_DIR": args.index})
     print(f"serving on http://{args.host}:{args.port}/", file=sys.stderr, flush=True)
-    serve(app, host=args.host, port=args.port, threads=args.threads, workers=args.workers)
+    deadlines = Deadlines(head=args.request_timeout, body=args.request_timeout)
+    serve(
+        app,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        workers=args.workers,
+        deadlines=deadlines,
+        connection_limit=args.connection_limit,
+    )
     return 0
 
 

@@ -33,6 +33,11 @@ def get_index() -> ReportIndex:
     return cached
 
 
+def opened_index(app: Flask) -> ReportIndex | None:
+    """The index this process has opened so far, if any (without opening one)."""
+    return app.extensions["report_index"]
+
+
 def get_report(report_id: str) -> tuple[ReportIndex, dict]:
     """The live index and a report's metadata; a 404 saying where to find the ids when unknown."""
     index = get_index()

@@ -166,6 +166,8 @@ def start_server(
     build: bool = True,
     threads: int | None = None,
     workers: int | None = None,
+    request_timeout: float | None = None,
+    connection_limit: int | None = None,
     log_path: Path | None = None,
     startup_s: float = 300.0,
 ) -> Server:
@@ -195,6 +197,10 @@ def start_server(
         cmd += ["--threads", str(threads)]
     if workers:
         cmd += ["--workers", str(workers)]
+    if request_timeout:
+        cmd += ["--request-timeout", str(request_timeout)]
+    if connection_limit:
+        cmd += ["--connection-limit", str(connection_limit)]
     log = open(log_path, "w", encoding="utf-8")
     proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     server = Server(proc, f"http://127.0.0.1:{port}", log_path, log, temp_log)
