@@ -223,9 +223,9 @@ def _waiting(args):
 
 def _report_build(summary, args) -> int:
     for name, reason in summary.warnings:
-        print(f"warning: {name}: {reason}", file=sys.stderr)
+        print(f"warning: {escaped(name)}: {reason}", file=sys.stderr)
     for name, reason in summary.skipped:
-        print(f"skipped: {name}: {reason}", file=sys.stderr)
+        print(f"skipped: {escaped(name)}: {reason}", file=sys.stderr)
     print(f"{summary.line()} -> {args.index}")
     return 1 if summary.skipped else 0
 
@@ -382,8 +382,16 @@ def cmd_reports(args) -> int:
         _write_csv([REPORT_COLUMNS, *map(_report_row, index.reports)])
     else:
         for row in [REPORT_COLUMNS, *map(_report_row, index.reports)]:
-            print("\t".join(row))
+            print("\t".join(map(escaped, row)))
     return 0
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def escaped(value: str) -> str:
+    """A value for one field of a tab-separated line: backslash, tab and line breaks as \\\\ \\t \\n \\r."""
+    return value.translate(_ESCAPES)
 
 
 def _report_row(report: dict) -> list[str]:

@@ -55,6 +55,9 @@ class Report:
     code: str | None = None
     #: field → where its value came from (title, opening, table, manifest …)
     sources: dict[str, str] = field(default_factory=dict)
+    #: The file's name on disk, relative to the report folder, when it differs from `source`
+    #: (a name that is not UTF-8; see folder.display_name). Used to read the file, never stored.
+    file: str | None = None
 
 
 def report_id_for(source: str) -> str:
@@ -62,7 +65,8 @@ def report_id_for(source: str) -> str:
     stem = Path(source).stem
     if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,80}", stem):
         return stem
-    return "r" + hashlib.sha1(source.encode("utf-8")).hexdigest()[:12]
+    # A name that is not UTF-8 is hashed as its bytes on disk: stable, whatever it displays as.
+    return "r" + hashlib.sha1(source.encode("utf-8", "surrogateescape")).hexdigest()[:12]
 
 
 def parse_report(path: Path, overrides: dict | None = None, source: str | None = None) -> Report:

@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Iterator, TypeVar
 
 import numpy as np
 
-from indexer.documents.folder import FolderError, scan_folder, source_signature
+from indexer.documents.folder import FolderError, display_name, scan_folder, source_signature
 from indexer.documents.ingest import IngestError
 from indexer.documents.metadata import MANIFEST_NAME, load_manifest
 from indexer.documents.report import Report, parse_report
@@ -98,15 +98,15 @@ def iter_reports(
     suffix: -2, -3 … `scanned` is scan_folder's answer when already at hand."""
     manifest = load_manifest(data_dir)
     names, passed = scanned or scan_folder(data_dir)
-    summary.skipped.extend(passed)
+    summary.skipped.extend((display_name(name), reason) for name, reason in passed)
     ids: set[str] = set()
-    known = set(names)
+    known = set(names) | {display_name(name) for name in names}
     for name in manifest:
         if name not in known:
             summary.warnings.append((MANIFEST_NAME, f"names {name!r}, which is not in {data_dir}"))
     if only is not None:
         names = [name for name in names if name in only]
-    jobs = [(data_dir / name, manifest.get(name)) for name in names]
+    jobs = [(data_dir / name, manifest.get(name) or manifest.get(display_name(name))) for name in names]
     ticks = iter(progress(names, "reading"))
     with _pool_for(len(jobs) >= PARALLEL_READ_MIN) as pool:
         for lo in range(0, len(jobs), READ_BATCH):
@@ -115,7 +115,7 @@ def iter_reports(
             for name, (report, error) in zip(names[lo : lo + READ_BATCH], parsed):
                 next(ticks, None)
                 if report is None:
-                    summary.skipped.append((name, error))
+                    summary.skipped.append((display_name(name), error))
                     continue
                 yield _named(report, name, ids, summary)
 
@@ -132,11 +132,20 @@ def _parse(job: tuple[Path, dict | None]) -> tuple[Report | None, str | None]:
         return parse_report(path, entry), None
     except IngestError as exc:
         return None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - a reader's bug in one file must not stop the build
+        return None, unreadable(exc)
+
+
+def unreadable(exc: BaseException) -> str:
+    """The one-line skip reason for an unexpected error while reading a file."""
+    detail = " ".join(str(exc).split())[:200]
+    return f"could not be read ({type(exc).__name__}{': ' + detail if detail else ''})"
 
 
 def _named(report: Report, rel: str, ids: set[str], summary: BuildSummary) -> Report:
     """The parsed report with its source and a report id no other report has; its warnings recorded."""
-    report.source = rel
+    report.source = display_name(rel)
+    report.file = rel if report.source != rel else None
     report_id = report.report_id
     n = 2
     while report.report_id in ids:
@@ -144,7 +153,7 @@ def _named(report: Report, rel: str, ids: set[str], summary: BuildSummary) -> Re
         n += 1
     ids.add(report.report_id)
     for warning in report.warnings:
-        summary.warnings.append((rel, f"{warning}; set it in {MANIFEST_NAME}"))
+        summary.warnings.append((report.source, f"{warning}; set it in {MANIFEST_NAME}"))
     return report
 
 
@@ -587,13 +596,14 @@ def keep_sources(reports: list[Report], gen: Path, data_dir: Path | None) -> dic
     store = gen.parent / layout.SOURCES
     files = {}
     for report in reports:
-        st = (data_dir / report.source).stat()
+        path = data_dir / (report.file or report.source)
+        st = path.stat()
         files[report.source] = [st.st_size, st.st_mtime_ns]
         target = store / layout.source_key(report.source, st.st_size, st.st_mtime_ns)
         if not target.is_file():
             target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_name(f".{target.name}.{os.getpid()}")
-            shutil.copy2(data_dir / report.source, partial)
+            shutil.copy2(path, partial)
             os.replace(partial, target)
     return files
 

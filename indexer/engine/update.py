@@ -22,7 +22,7 @@ from typing import Callable
 
 from whoosh import index as whoosh_open
 
-from indexer.documents.folder import FolderError, scan_folder, source_signature, stat_files
+from indexer.documents.folder import FolderError, display_name, scan_folder, source_signature, stat_files
 from indexer.engine import layout, whoosh_index
 from indexer.engine.build import (
     BuildError,
@@ -103,7 +103,10 @@ def _apply(
 ) -> bool:
     """Write the update as a new generation and make it live; False when only a full build will do."""
     scanned = scan_folder(data_dir)
-    now = stat_files(data_dir, scanned[0])
+    on_disk = stat_files(data_dir, scanned[0])
+    # The index knows files by their display names; the file-system names only read them.
+    shown = {display_name(rel): rel for rel in on_disk}
+    now = {display_name(rel): st for rel, st in on_disk.items()}
     old: dict[str, list[int]] = meta["files"]
     changed = {rel for rel, st in now.items() if rel in old and old[rel] != [st.st_size, st.st_mtime_ns]}
     added = {rel for rel in now if rel not in old}
@@ -114,7 +117,7 @@ def _apply(
     gone = [(folder, r) for folder, r in live if r["source"] in changed | removed]
     kept_ids = {r["report_id"] for folder, r in live if r["source"] not in changed | removed}
     entries = load_user_dict(data_dir, summary)
-    reports = read_reports(data_dir, summary, progress, only=changed | added, scanned=scanned)
+    reports = read_reports(data_dir, summary, progress, only={shown[n] for n in changed | added}, scanned=scanned)
     ids = [r.report_id for r in reports]
     if len(set(ids)) != len(ids) or any(i in kept_ids for i in ids):
         return False  # an id shared with another file: a full build numbers them in its reading order
@@ -141,7 +144,7 @@ def _apply(
         _unlink(gen / layout.META)
         write_meta(
             gen,
-            signature=source_signature(data_dir, stats=now),
+            signature=source_signature(data_dir, stats=on_disk),
             files=files_meta,
             extras=meta["extras"],
             segments=segments,
