@@ -74,7 +74,9 @@ def test_the_site_starts_on_its_index_when_the_folder_holds_a_bad_page(data_dir,
             if proc.poll() is not None:
                 pytest.fail("the site stopped: " + proc.stdout.read().decode(errors="replace"))
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/search?q=%E6%B3%95%E6%B2%BB", timeout=2) as answer:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/search?q=%E6%B3%95%E6%B2%BB", timeout=2
+                ) as answer:
                     assert answer.status == 200
                     break
             except OSError:
