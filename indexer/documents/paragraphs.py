@@ -66,9 +66,20 @@ def is_cut(line: str, following: str) -> bool:
 
 def glue(left: str, right: str) -> str:
     """Join two pieces of one sentence; a space only between two Latin words."""
-    if left[-1:].isascii() and left[-1:].isalnum() and right[:1].isascii() and right[:1].isalnum():
-        return left + " " + right
-    return left + right
+    return glue_all([left, right])
+
+
+def glue_all(pieces: list[str]) -> str:
+    """Join the pieces of one paragraph as glue does, pair by pair, in one pass: gluing each
+    line to a growing paragraph copies it every time (a 2,000-page PDF of one paragraph)."""
+    out: list[str] = []
+    last = ""
+    for piece in pieces:
+        if last.isascii() and last.isalnum() and piece[:1].isascii() and piece[:1].isalnum():
+            out.append(" ")
+        out.append(piece)
+        last = piece[-1:] or last
+    return "".join(out)
 
 
 def split_paragraphs(text: str, repair: bool = True) -> tuple[list[str], int, int]:
