@@ -462,6 +462,8 @@ def cmd_keyterms(args) -> int:
                     "report": args.report,
                     "township": args.township,
                     "paragraphs": len(pids),
+                    "paragraphs_read": terms.read,
+                    "sampled": terms.sampled,
                     "terms": [t.to_json() for t in terms],
                 },
                 ensure_ascii=False,
@@ -472,6 +474,8 @@ def cmd_keyterms(args) -> int:
         f"{args.report or args.township}: {len(pids)} paragraphs; key terms (score, occurrences here, "
         f"paragraphs holding the word in all reports)"
     )
+    if terms.sampled:
+        print(f"(from {terms.read} paragraphs spread over the {len(pids)}; occurrences count those only)")
     for t in terms:
         print(f"{t.score:6.3f}  {t.word}  {t.count}  {t.paragraphs}")
     return 0
