@@ -10,37 +10,12 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytest
 
+from indexer.bench.pdf_speed import scaling, write_plain_pdf
 from indexer.documents import limits
 from indexer.documents.ingest import IngestError, read_document
 from indexer.engine.build import build
 from indexer.research import keyterms
 from tests.conftest import ROOT, SEED_FILES
-
-
-def write_pdf(path, pages: int, lines: int = 1) -> None:
-    """A plain PDF of `pages` pages of `lines` lines each (Helvetica), its page tree one flat list."""
-    objects = {1: b"<< /Type /Catalog /Pages 2 0 R >>", 3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"}
-    kids = []
-    for n in range(pages):
-        text = b"".join(b"(Line %d of page %d says a few words.) Tj T* " % (i, n + 1) for i in range(lines))
-        ops = b"BT /F1 11 Tf 72 760 Td 14 TL " + text + b"ET"
-        objects[4 + 2 * n] = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(ops), ops)
-        objects[5 + 2 * n] = (
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (4 + 2 * n)
-        )
-        kids.append(b"%d 0 R" % (5 + 2 * n))
-    objects[2] = b"<< /Type /Pages /Kids [" + b" ".join(kids) + b"] /Count %d >>" % pages
-    out, offsets = bytearray(b"%PDF-1.4\n"), {}
-    for number in sorted(objects):
-        offsets[number] = len(out)
-        out += b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n"
-    xref, size = len(out), max(objects) + 1
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % size + b"".join(
-        b"%010d 00000 n \n" % offsets[i] for i in range(1, size)
-    )
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
-    path.write_bytes(bytes(out))
 
 
 def reason(path) -> str:
@@ -102,7 +77,7 @@ def test_a_docx_bomb_is_refused_by_its_declared_size_before_it_is_unpacked(tmp_p
 
 def test_a_pdf_over_the_page_limit_is_skipped_without_reading_a_page(tmp_path, monkeypatch):
     path = tmp_path / "long.pdf"
-    write_pdf(path, 20_000)
+    write_plain_pdf(path, 20_000, lines=1)
     opened = []
     monkeypatch.setattr(pdfium.PdfDocument, "get_page", lambda self, i: opened.append(i))
     assert reason(path) == f"20,000 pages; the limit is {limits.MAX_PAGES:,} (split the file)"
@@ -111,7 +86,7 @@ def test_a_pdf_over_the_page_limit_is_skipped_without_reading_a_page(tmp_path, m
 
 def test_a_pdf_under_the_page_limit_is_read(tmp_path):
     path = tmp_path / "short.pdf"
-    write_pdf(path, 3, lines=9)
+    write_plain_pdf(path, 3, lines=9)
     assert "Line 4 of page 3 says a few words." in read_document(path).text
 
 
@@ -132,3 +107,9 @@ def test_the_key_terms_api_and_page_tell_a_sampled_selection(client, index, monk
     assert body["sampled"] is True and body["paragraphs_read"] < body["paragraphs"]
     page = client.get("/keyterms", query_string={"report": report["report_id"]}).get_data(as_text=True)
     assert 'id="sampled"' in page
+
+
+def test_the_pdf_scaling_benchmark_gives_a_cost_per_page(tmp_path):
+    per_page = scaling(tmp_path, sizes=(4, 8))
+    assert list(per_page) == [4, 8] and all(ms > 0 for ms in per_page.values())
+    assert limits.MAX_PAGES < 2000  # the benchmark lifts the limits only while it reads

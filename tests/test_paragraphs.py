@@ -2,7 +2,7 @@
 
 import pytest
 
-from indexer.documents.paragraphs import split_paragraphs
+from indexer.documents.paragraphs import glue, glue_all, split_paragraphs
 from indexer.documents.report import parse_report
 from tests.conftest import report_path
 
@@ -83,3 +83,14 @@ def test_hard_wrapped_lines_are_joined_into_one_paragraph():
         "我乡坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻党的二十大精神，扎实推进法治政府建设各项工作任务。",
     ]
     assert repairs == 1
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [["法治", "政府"], ["Word", "2016", "版"], ["第一段", "", "ABC", "def"], ["a"], ["。", "b", "c1", "2"]],
+)
+def test_glue_all_joins_as_glue_does_pair_by_pair(pieces):
+    joined = pieces[0]
+    for piece in pieces[1:]:
+        joined = glue(joined, piece)
+    assert glue_all(pieces) == joined
