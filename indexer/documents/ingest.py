@@ -201,6 +201,7 @@ def read_docx(path: Path) -> str:
         raise IngestError(f"not a valid .docx file ({type(exc).__name__})") from None
     except Exception as exc:  # python-docx raises assorted errors on damaged parts
         raise IngestError(f"not a valid .docx file ({type(exc).__name__})") from None
+    style_of = _paragraph_styles(document)
     lines = []
     for block in document.iter_inner_content():
         if isinstance(block, Table):
@@ -209,7 +210,7 @@ def read_docx(path: Path) -> str:
                 lines.append("\t".join(c for c in cells if c))
             continue
         text = block.text
-        style = (block.style.name if block.style is not None else "") or ""
+        style = style_of(block)
         if style.startswith("Heading ") and style[8:].isdigit() and text.strip():
             text = "#" * min(int(style[8:]), 6) + " " + text.strip()
         elif style == "Title" and text.strip():
@@ -217,6 +218,17 @@ def read_docx(path: Path) -> str:
         lines.append(text)
         lines.append("")
     return "\n".join(lines)
+
+
+def _paragraph_styles(document):
+    """paragraph → its style's name ('' for none), as `paragraph.style.name` gives it, from a table
+    made once: python-docx looks a style up by walking every style of the file, per paragraph."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    names = {s.style_id: s.name or "" for s in document.styles if s.type == WD_STYLE_TYPE.PARAGRAPH}
+    default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    fallback = (default.name or "") if default is not None else ""
+    return lambda paragraph: names.get(paragraph._p.style, fallback)  # _p.style: the w:pStyle id, or None
 
 
 def check_unpacked_size(path: Path) -> None:

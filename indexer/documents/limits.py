@@ -14,11 +14,11 @@ MAX_PAGES = 1_000
 #: Bytes of any report file on disk (a PDF or Word file with pictures may be large).
 MAX_FILE_BYTES = 256 * 2**20
 #: Bytes of a saved web page (markup and inline pictures included).
-MAX_PAGE_BYTES = 32 * 2**20
+MAX_PAGE_BYTES = 8 * 2**20
 #: Bytes of a .docx once unpacked, as its zip declares them (every part; python-docx loads them all).
 MAX_UNPACKED_BYTES = 256 * 2**20
 #: Bytes of a .docx's XML once unpacked (python-docx parses it whole).
-MAX_MARKUP_BYTES = 64 * 2**20
+MAX_MARKUP_BYTES = 32 * 2**20
 
 
 def over_limit(amount: int, unit: str, limit: int, hint: str = "split the file") -> str:
