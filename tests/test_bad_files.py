@@ -87,3 +87,19 @@ def test_the_site_starts_on_its_index_when_the_folder_holds_a_bad_page(data_dir,
         proc.terminate()
         output = proc.communicate(timeout=20)[0].decode(errors="replace")
     assert f"skipped: list.html: {NO_ARTICLE}" in output
+
+
+def test_a_report_whose_text_cannot_be_stored_is_a_skip_not_a_failed_build(data_dir, tmp_path, monkeypatch):
+    real = build_module.parse_report
+
+    def lone_surrogate(path, entry=None):
+        report = real(path, entry)
+        if path.name == SEED_FILES[1]:
+            report.paragraphs[-1].text += "\ud83d"  # half of a UTF-16 pair, as a careless reader leaves it
+        return report
+
+    monkeypatch.setattr(build_module, "parse_report", lone_surrogate)
+    summary = build(data_dir, tmp_path / "index")
+    assert [name for name, _ in summary.skipped] == [SEED_FILES[1]]
+    assert summary.skipped[0][1].startswith("could not be read (UnicodeEncodeError: ")
+    assert len(ReportIndex.open(tmp_path / "index", warm=False).reports) == len(SEED_FILES) - 1

@@ -129,11 +129,25 @@ PARALLEL_READ_MIN = 64
 def _parse(job: tuple[Path, dict | None]) -> tuple[Report | None, str | None]:
     path, entry = job
     try:
-        return parse_report(path, entry), None
+        return storable(parse_report(path, entry)), None
     except IngestError as exc:
         return None, str(exc)
     except Exception as exc:  # noqa: BLE001 - a reader's bug in one file must not stop the build
         return None, unreadable(exc)
+
+
+def storable(report: Report) -> Report:
+    """The report, once its text is known to be writable as UTF-8 (a reader that let a lone
+    surrogate through would otherwise fail the whole build when the index is written)."""
+    fields = (report.title, report.township, report.county, report.date, report.province, report.prefecture)
+    for text in (
+        *fields,
+        *(p.text for p in report.paragraphs),
+        *(h for p in report.paragraphs for h in p.heading_path),
+    ):
+        if text and not text.isascii():
+            text.encode("utf-8")  # UnicodeEncodeError: a skip, named by unreadable()
+    return report
 
 
 def unreadable(exc: BaseException) -> str:

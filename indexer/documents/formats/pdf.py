@@ -107,6 +107,8 @@ def page_lines(textpage: pdfium.PdfTextPage, number: int) -> list[Line]:
         chars.append(ch)
     for line in lines:
         line.text = tidy_spaces(line.text)
+        if len(text) != count:  # pdfium's units were UTF-16: pair the surrogates up again
+            line.text = line.text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     return lines
 
 
