@@ -1,7 +1,5 @@
 """No single file stops a build or the site: each bad file is one `skipped:` line, the rest is indexed."""
 
-import os
-import signal
 import socket
 import subprocess
 import sys
@@ -105,19 +103,3 @@ def test_a_report_whose_text_cannot_be_stored_is_a_skip_not_a_failed_build(data_
     assert [name for name, _ in summary.skipped] == [SEED_FILES[1]]
     assert summary.skipped[0][1].startswith("could not be read (UnicodeEncodeError: ")
     assert len(ReportIndex.open(tmp_path / "index", warm=False).reports) == len(SEED_FILES) - 1
-
-
-def test_a_file_that_kills_the_process_reading_it_is_a_skip(data_dir, tmp_path, monkeypatch):
-    """A crash in a reader's C code (or the OOM killer) ends the reading process, not the build."""
-    real = build_module.parse_report
-
-    def crashing(path, entry=None):
-        if path.name == SEED_FILES[2]:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return real(path, entry)
-
-    monkeypatch.setattr(build_module, "parse_report", crashing)
-    monkeypatch.setattr(build_module, "PARALLEL_READ_MIN", 1)  # read in the worker processes
-    summary = build(data_dir, tmp_path / "index")
-    assert summary.skipped == [(SEED_FILES[2], "could not be read (the process reading it died)")]
-    assert summary.reports == len(SEED_FILES) - 1

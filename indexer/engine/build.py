@@ -108,11 +108,10 @@ def iter_reports(
         names = [name for name in names if name in only]
     jobs = [(data_dir / name, manifest.get(name) or manifest.get(display_name(name))) for name in names]
     ticks = iter(progress(names, "reading"))
-    readers = multiprocessing.RawArray("q", READ_BATCH)
-    with _pool_for(len(jobs) >= PARALLEL_READ_MIN, _reading_worker, (readers,)) as pool:
+    with _pool_for(len(jobs) >= PARALLEL_READ_MIN) as pool:
         for lo in range(0, len(jobs), READ_BATCH):
             batch = jobs[lo : lo + READ_BATCH]
-            parsed = _parsed_by(pool, readers, batch) if pool else map(_parse, batch)
+            parsed = pool.imap(_parse, batch, chunksize=8) if pool else map(_parse, batch)
             for name, (report, error) in zip(names[lo : lo + READ_BATCH], parsed):
                 next(ticks, None)
                 if report is None:
@@ -125,44 +124,6 @@ def iter_reports(
 READ_BATCH = 2048
 #: Folders of this many files are read by two processes.
 PARALLEL_READ_MIN = 64
-
-
-#: In a reading process: which process reads each job of the batch (shared with the build).
-_readers = None
-
-
-def _reading_worker(readers) -> None:
-    global _readers
-    _readers = readers
-    _quiet_worker()
-
-
-def _parse_job(numbered: tuple[int, tuple[Path, dict | None]]) -> tuple[Report | None, str | None]:
-    number, job = numbered
-    _readers[number] = os.getpid()
-    return _parse(job)
-
-
-def _parsed_by(pool, readers, batch: list) -> Iterator[tuple[Report | None, str | None]]:
-    """_parse of each job, in order, by the pool's processes; a job whose process died while
-    reading it (a crash in a reader's C code, the kernel's OOM killer) is a skip."""
-    readers[: len(batch)] = [0] * len(batch)
-    results = [pool.apply_async(_parse_job, ((number, job),)) for number, job in enumerate(batch)]
-    for number, result in enumerate(results):
-        while not result.ready():
-            result.wait(0.5)
-            reader = readers[number]
-            if reader and not result.ready() and not _alive(reader):
-                break
-        yield result.get() if result.ready() else (None, "could not be read (the process reading it died)")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            return stat.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-    except OSError:
-        return False
 
 
 def _parse(job: tuple[Path, dict | None]) -> tuple[Report | None, str | None]:
@@ -364,7 +325,7 @@ _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 @contextmanager
-def _pool_for(wanted: bool, initializer: Callable = None, initargs: tuple = ()):
+def _pool_for(wanted: bool):
     """Two quiet worker processes when wanted (else None), ended on the way out, whatever happens."""
     if not wanted:
         yield None
@@ -372,7 +333,7 @@ def _pool_for(wanted: bool, initializer: Callable = None, initargs: tuple = ()):
     pool = None
     try:
         with _signals_held():
-            pool = multiprocessing.get_context("fork").Pool(2, initializer or _quiet_worker, initargs)
+            pool = multiprocessing.get_context("fork").Pool(2, _quiet_worker)
         yield pool
     finally:
         if pool is not None:
