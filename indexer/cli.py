@@ -230,9 +230,9 @@ def _waiting(args):
 
 def _report_build(summary, args) -> int:
     for name, reason in summary.warnings:
-        print(f"warning: {name}: {reason}", file=sys.stderr)
+        print(f"warning: {escaped(name)}: {reason}", file=sys.stderr)
     for name, reason in summary.skipped:
-        print(f"skipped: {name}: {reason}", file=sys.stderr)
+        print(f"skipped: {escaped(name)}: {reason}", file=sys.stderr)
     print(f"{summary.line()} -> {args.index}")
     return 1 if summary.skipped else 0
 
@@ -391,8 +391,16 @@ def cmd_reports(args) -> int:
         _write_csv([REPORT_COLUMNS, *map(_report_row, reports)])
     else:
         for row in [REPORT_COLUMNS, *map(_report_row, reports)]:
-            print("\t".join(row))
+            print("\t".join(map(escaped, row)))
     return 0
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def escaped(value: str) -> str:
+    """A value for one field of a tab-separated line: backslash, tab and line breaks as \\\\ \\t \\n \\r."""
+    return value.translate(_ESCAPES)
 
 
 def _report_row(report: dict) -> list[str]:
@@ -463,6 +471,8 @@ def cmd_keyterms(args) -> int:
                     "report": args.report,
                     "township": args.township,
                     "paragraphs": len(pids),
+                    "paragraphs_read": terms.read,
+                    "sampled": terms.sampled,
                     "terms": [t.to_json() for t in terms],
                 },
                 ensure_ascii=False,
@@ -473,6 +483,8 @@ def cmd_keyterms(args) -> int:
         f"{args.report or args.township}: {len(pids)} paragraphs; key terms (score, occurrences here, "
         f"paragraphs holding the word in all reports)"
     )
+    if terms.sampled:
+        print(f"(from {terms.read} paragraphs spread over the {len(pids)}; occurrences count those only)")
     for t in terms:
         print(f"{t.score:6.3f}  {t.word}  {t.count}  {t.paragraphs}")
     return 0

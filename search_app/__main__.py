@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from indexer.cli import _progress
+from indexer.cli import _progress, escaped
 from indexer.documents.metadata import ManifestError
 from indexer.engine.build import BuildError, is_stale
 from indexer.engine.layout import current_generation
@@ -69,16 +69,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"updating the index from {args.data} ...", file=sys.stderr)
         try:
             summary = update(args.data, args.index, progress=_progress)
-        except (BuildError, ManifestError, OSError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
+        except Exception as exc:  # noqa: BLE001 - whatever the build said, the last good index serves
+            told = isinstance(exc, (BuildError, ManifestError, OSError))  # these carry a one-line reason
+            print(
+                f"error: {exc}" if told else f"error: the update failed ({type(exc).__name__}: {exc})", file=sys.stderr
+            )
             if current_generation(args.index) is None:
                 return 2
             print("serving the previous index", file=sys.stderr)
         else:
             for name, reason in summary.warnings:
-                print(f"warning: {name}: {reason}", file=sys.stderr)
+                print(f"warning: {escaped(name)}: {reason}", file=sys.stderr)
             for name, reason in summary.skipped:
-                print(f"skipped: {name}: {reason}", file=sys.stderr)
+                print(f"skipped: {escaped(name)}: {reason}", file=sys.stderr)
             print(summary.line(), file=sys.stderr)
             if summary.merge:
                 merge_in_background(args.data, args.index)

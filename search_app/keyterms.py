@@ -44,6 +44,8 @@ def api_keyterms():
             "report": report["report_id"] if report else None,
             "township": township,
             "paragraphs": len(pids),
+            "paragraphs_read": terms.read,
+            "sampled": terms.sampled,
             "terms": [t.to_json() for t in terms],
         }
     )
@@ -59,5 +61,7 @@ def page():
         township=township or (report or {}).get("township"),
         paragraphs=len(pids),
         terms=terms,
+        sampled=terms.sampled,
+        read=terms.read,
         own_township=township is not None,
     )

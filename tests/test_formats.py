@@ -170,7 +170,7 @@ BAD_FILES = [
     ("bad/scanned.pdf", "no text layer (scanned?); needs OCR"),
     ("bad/truncated.pdf", "corrupt or truncated PDF (pdfium cannot parse it)"),
     ("bad/encrypted.pdf", "encrypted PDF (needs a password); save an unprotected copy"),
-    ("bad/no-article.html", "no article found on the page (a list or index page?)"),
+    ("bad/no-article.html", "no article text found (a list, navigation or empty page?)"),
     ("bad/rtf-saved-as.doc", "an RTF file named .doc; save it as .docx"),
 ]
 

@@ -5,7 +5,7 @@ import codecs
 import docx
 import pytest
 
-from indexer.documents.ingest import IngestError, read_text
+from indexer.documents.ingest import IngestError, _paragraph_styles, read_text
 from tests.conftest import report_path
 
 SAMPLE = report_path("003").read_text(encoding="utf-8")
@@ -38,6 +38,22 @@ def test_docx_paragraphs_and_headings_are_read(tmp_path):
     text = read_text(path)
     assert "## 一、主要工作完成情况" in text
     assert "我乡充分发挥法律明白人骨干队伍作用。" in text
+
+
+def test_docx_styles_are_named_from_one_table_as_python_docx_names_them(tmp_path):
+    document = docx.Document()
+    document.add_heading("标题", level=0)
+    document.add_heading("一、主要工作", level=1)
+    document.add_paragraph("正文。")
+    document.add_paragraph("引文。", style="Quote")
+    document.add_paragraph("列表。", style="List Bullet")
+    document.add_paragraph("未知样式。")._p.style = "NoSuchStyle"
+    path = tmp_path / "styles.docx"
+    document.save(path)
+    reopened = docx.Document(str(path))
+    style_of = _paragraph_styles(reopened)
+    assert [style_of(p) for p in reopened.paragraphs] == [p.style.name for p in reopened.paragraphs]
+    assert [style_of(p) for p in reopened.paragraphs][:3] == ["Title", "Heading 1", "Normal"]
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,10 @@
 """Paragraph splitting: page-break repairs rejoin cut sentences, headings stay apart."""
 
+import random
+
 import pytest
 
-from indexer.documents.paragraphs import split_paragraphs
+from indexer.documents.paragraphs import closing_block_start, glue, glue_all, is_cut, split_lines, split_paragraphs
 from indexer.documents.report import parse_report
 from tests.conftest import report_path
 
@@ -83,3 +85,67 @@ def test_hard_wrapped_lines_are_joined_into_one_paragraph():
         "我乡坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻党的二十大精神，扎实推进法治政府建设各项工作任务。",
     ]
     assert repairs == 1
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [["法治", "政府"], ["Word", "2016", "版"], ["第一段", "", "ABC", "def"], ["a"], ["。", "b", "c1", "2"]],
+)
+def test_glue_all_joins_as_glue_does_pair_by_pair(pieces):
+    joined = pieces[0]
+    for piece in pieces[1:]:
+        joined = glue(joined, piece)
+    assert glue_all(pieces) == joined
+
+
+def rejoined_by_gluing(text: str) -> list[str]:
+    """The page-break repair as first written: glue each cut line to the whole paragraph, judge it all again."""
+    lines = split_lines(text)
+    closing = closing_block_start(lines)
+    out, i = [], 0
+    while i < len(lines):
+        current = lines[i]
+        while i + 1 < closing and is_cut(current, lines[i + 1]):
+            current = glue(current, lines[i + 1])
+            i += 1
+        out.append(current)
+        i += 1
+    return out
+
+
+def random_report(seed: int) -> str:
+    """Lines of every shape the repair tells apart: cut, closed, quoted, headings, items, Latin words, long runs."""
+    rng = random.Random(seed)
+    pieces = [
+        "法治政府建设",
+        "依法行政",
+        "Word 2016",
+        "。",
+        "；",
+        "”",
+        "）",
+        "」",
+        "，",
+        "abc",
+        "1.",
+        "（二）",
+        "一、",
+        "# ",
+    ]
+    lines = []
+    for _ in range(rng.randint(5, 60)):
+        line = "".join(rng.choice(pieces) for _ in range(rng.choice([1, 3, 8, 30, 80])))
+        lines.append(line.strip() or "空")
+    return "\n".join(lines + ["某某乡人民政府", "2024年1月5日"])
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_rejoining_in_one_pass_repairs_as_gluing_does(seed):
+    text = random_report(seed)
+    assert split_paragraphs(text)[0] == rejoined_by_gluing(text)
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
+def test_rejoining_the_reports_in_one_pass_repairs_as_gluing_does(prefix):
+    text = report_path(prefix).read_text(encoding="utf-8")
+    assert split_paragraphs(text)[0] == rejoined_by_gluing(text)

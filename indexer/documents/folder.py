@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
 from indexer.documents.metadata import MANIFEST_NAME
@@ -18,6 +19,32 @@ from indexer.text.words import USERDICT_NAME
 
 class FolderError(Exception):
     """The report folder itself cannot be read; the message says why."""
+
+
+def display_name(name: str) -> str:
+    """The name to show and store for a file-system name (as scan_folder gives it).
+
+    A name that is not valid UTF-8 reaches Python with its bytes escaped as surrogates (a GBK
+    name from a zip made on Windows); each such part is shown decoded as GB18030 when its bytes
+    decode, else with its bytes as \\xNN escapes. Valid names come back unchanged. The index
+    keeps only this name; the file-system name is used only to read the file.
+    """
+    if name.isascii() or not _SURROGATES.search(name):
+        return name
+    return "/".join(_display_part(part) for part in name.split("/"))
+
+
+_SURROGATES = re.compile("[\udc80-\udcff]")
+
+
+def _display_part(part: str) -> str:
+    if not _SURROGATES.search(part):
+        return part
+    raw = part.encode("utf-8", "surrogateescape")
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "backslashreplace")
 
 
 def report_files(data_dir: Path) -> list[Path]:
@@ -106,5 +133,5 @@ def source_signature(data_dir: Path, stats: dict | None = None, index_dir: Path 
         stats = stat_files(data_dir, scan_folder(data_dir, index_dir)[0])
     extras = [name for name in (MANIFEST_NAME, USERDICT_NAME) if (data_dir / name).exists()]
     for rel, st in list(stats.items()) + [(name, (data_dir / name).stat()) for name in extras]:
-        digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\n".encode())
+        digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()

@@ -10,6 +10,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from indexer.documents import limits
 from indexer.documents.versions import content_hash, same_stat, signature
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".doc", ".pdf", ".html", ".htm")
@@ -49,6 +50,7 @@ def read_document(path: Path) -> Document:
         try:
             with open(path, "rb") as f:
                 before = os.fstat(f.fileno())
+                check_size(path, suffix, before.st_size)  # before reading a byte of it
                 data = f.read()
         except OSError as exc:
             raise IngestError(f"cannot read file: {exc.strerror or exc}") from None
@@ -73,10 +75,38 @@ def _document(path: Path, suffix: str, data: bytes) -> Document:
     if not data.strip():
         raise IngestError("empty file")
     document = _read_by_type(path, suffix, data)
+    if len(document.text) > limits.MAX_CHARACTERS:
+        raise IngestError(limits.over_limit(len(document.text), "characters", limits.MAX_CHARACTERS))
     document.text = document.text.replace("\r\n", "\n").replace("\r", "\n")
     if not document.text.strip():
         raise IngestError("empty file (no text)")
     return document
+
+
+def check_size(path: Path, suffix: str, size: int) -> None:
+    """Refuse a file too large to read whole (see limits), before reading it."""
+    if size > limits.MAX_FILE_BYTES:
+        raise IngestError(limits.over_limit(size, "bytes", limits.MAX_FILE_BYTES))
+    if suffix in (".html", ".htm") and size > limits.MAX_PAGE_BYTES:
+        raise IngestError(limits.over_limit(size, "bytes", limits.MAX_PAGE_BYTES))
+    if suffix in (".txt", ".md") and size > 4 * limits.MAX_CHARACTERS:  # no encoding takes over 4 bytes a character
+        characters = _utf8_characters(path)
+        if characters is None:
+            raise IngestError(limits.over_limit(size, "bytes", 4 * limits.MAX_CHARACTERS))
+        raise IngestError(limits.over_limit(characters, "characters", limits.MAX_CHARACTERS))
+
+
+def _utf8_characters(path: Path) -> int | None:
+    """The characters of a UTF-8 file, counted a megabyte at a time; None when it is not UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    count = 0
+    with path.open("rb") as file:
+        while chunk := file.read(2**20):
+            try:
+                count += len(decoder.decode(chunk))
+            except UnicodeDecodeError:
+                return None
+    return count
 
 
 def _read_by_type(path: Path, suffix: str, data: bytes) -> Document:
@@ -190,12 +220,14 @@ def read_docx(path: Path) -> str:
     import docx  # python-docx; imported here so .txt-only use does not pay for it
     from docx.table import Table
 
+    check_unpacked_size(path)
     try:
         document = docx.Document(str(path))
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise IngestError(f"not a valid .docx file ({type(exc).__name__})") from None
     except Exception as exc:  # python-docx raises assorted errors on damaged parts
         raise IngestError(f"not a valid .docx file ({type(exc).__name__})") from None
+    style_of = _paragraph_styles(document)
     lines = []
     for block in document.iter_inner_content():
         if isinstance(block, Table):
@@ -204,7 +236,7 @@ def read_docx(path: Path) -> str:
                 lines.append("\t".join(c for c in cells if c))
             continue
         text = block.text
-        style = (block.style.name if block.style is not None else "") or ""
+        style = style_of(block)
         if style.startswith("Heading ") and style[8:].isdigit() and text.strip():
             text = "#" * min(int(style[8:]), 6) + " " + text.strip()
         elif style == "Title" and text.strip():
@@ -212,3 +244,31 @@ def read_docx(path: Path) -> str:
         lines.append(text)
         lines.append("")
     return "\n".join(lines)
+
+
+def _paragraph_styles(document):
+    """paragraph → its style's name ('' for none), as `paragraph.style.name` gives it, from a table
+    made once: python-docx looks a style up by walking every style of the file, per paragraph."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    names = {s.style_id: s.name or "" for s in document.styles if s.type == WD_STYLE_TYPE.PARAGRAPH}
+    default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    fallback = (default.name or "") if default is not None else ""
+    return lambda paragraph: names.get(paragraph._p.style, fallback)  # _p.style: the w:pStyle id, or None
+
+
+def check_unpacked_size(path: Path) -> None:
+    """Refuse a .docx whose parts unpack to more than the limits, by the sizes its zip declares
+    (zipfile never unpacks more than a part declares), before python-docx unpacks anything."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise IngestError(f"not a valid .docx file ({type(exc).__name__})") from None
+    hint = "a zip bomb? save it again from Word, or split it"
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > limits.MAX_UNPACKED_BYTES:
+        raise IngestError(limits.over_limit(unpacked, "bytes unpacked", limits.MAX_UNPACKED_BYTES, hint))
+    markup = sum(part.file_size for part in parts if part.filename.endswith((".xml", ".rels")))
+    if markup > limits.MAX_MARKUP_BYTES:
+        raise IngestError(limits.over_limit(markup, "bytes of XML unpacked", limits.MAX_MARKUP_BYTES, hint))

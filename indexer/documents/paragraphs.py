@@ -66,9 +66,57 @@ def is_cut(line: str, following: str) -> bool:
 
 def glue(left: str, right: str) -> str:
     """Join two pieces of one sentence; a space only between two Latin words."""
-    if left[-1:].isascii() and left[-1:].isalnum() and right[:1].isascii() and right[:1].isalnum():
-        return left + " " + right
-    return left + right
+    return glue_all([left, right])
+
+
+def glue_all(pieces: list[str]) -> str:
+    """Join the pieces of one paragraph as glue does, pair by pair, in one pass: gluing each
+    line to a growing paragraph copies it every time (a 2,000-page PDF of one paragraph)."""
+    out: list[str] = []
+    last = ""
+    for piece in pieces:
+        if last.isascii() and last.isalnum() and piece[:1].isascii() and piece[:1].isalnum():
+            out.append(" ")
+        out.append(piece)
+        last = piece[-1:] or last
+    return "".join(out)
+
+
+class Rejoined:
+    """A paragraph being rejoined line by line, in time linear in its length.
+
+    is_cut reads a paragraph's shape from its start and its closing marks from its end, so
+    a long one is judged by a stand-in: its first and last ENDS characters. Gluing each line
+    to the whole paragraph and judging all of it again was quadratic (a 1 MB text of cut
+    lines took minutes).
+    """
+
+    ENDS = 100
+
+    def __init__(self, first: str):
+        self.pieces = [first]
+        self.whole: str | None = first if len(first) <= 2 * self.ENDS else None  # kept while short
+        self.head, self.tail = first[: self.ENDS], first[-self.ENDS :]
+
+    def add(self, piece: str) -> None:
+        self.pieces.append(piece)
+        self.tail = glue(self.tail, piece)[-self.ENDS :]
+        if self.whole is not None:
+            self.whole = glue(self.whole, piece)
+            self.head = self.whole[: self.ENDS]
+            if len(self.whole) > 2 * self.ENDS:
+                self.whole = None
+
+    def stand_in(self) -> str:
+        """A string is_cut judges as it would the whole paragraph."""
+        if self.whole is not None:
+            return self.whole
+        if not self.tail.rstrip(_TRAILING_CLOSERS):  # only closing quotes and brackets at its end: read it all
+            return self.text()
+        return self.head + self.tail
+
+    def text(self) -> str:
+        return glue_all(self.pieces)
 
 
 def split_paragraphs(text: str, repair: bool = True) -> tuple[list[str], int, int]:
@@ -82,12 +130,12 @@ def split_paragraphs(text: str, repair: bool = True) -> tuple[list[str], int, in
     repairs = 0
     i = 0
     while i < len(lines):
-        current = lines[i]
-        while repair and i + 1 < closing and is_cut(current, lines[i + 1]):
-            current = glue(current, lines[i + 1])
+        current = Rejoined(lines[i])
+        while repair and i + 1 < closing and is_cut(current.stand_in(), lines[i + 1]):
+            current.add(lines[i + 1])
             repairs += 1
             i += 1
-        paragraphs.append(current)
+        paragraphs.append(current.text())
         i += 1
     closing_paragraphs = len(lines) - max(closing, 0)
     return paragraphs, repairs, len(paragraphs) - closing_paragraphs

@@ -56,7 +56,10 @@ class Report:
     #: field → where its value came from (title, opening, table, manifest …)
     sources: dict[str, str] = field(default_factory=dict)
     #: The version of the file read (versions.signature), as meta.json records it.
-    file: list | None = None
+    version: list | None = None
+    #: The file's name on disk, relative to the report folder, when it differs from `source`
+    #: (a name that is not UTF-8; see folder.display_name). Used to read the file, never stored.
+    file: str | None = None
 
 
 def report_id_for(source: str) -> str:
@@ -64,7 +67,8 @@ def report_id_for(source: str) -> str:
     stem = Path(source).stem
     if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,80}", stem):
         return stem
-    return "r" + hashlib.sha1(source.encode("utf-8")).hexdigest()[:12]
+    # A name that is not UTF-8 is hashed as its bytes on disk: stable, whatever it displays as.
+    return "r" + hashlib.sha1(source.encode("utf-8", "surrogateescape")).hexdigest()[:12]
 
 
 def parse_report(
@@ -100,7 +104,7 @@ def parse_report(
         prefecture=meta.prefecture,
         code=meta.code,
         sources=dict(meta.sources),
-        file=document.signature,
+        version=document.signature,
     )
     if not report.township:
         report.warnings.append("township not found")

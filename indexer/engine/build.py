@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Iterator, TypeVar
 
 import numpy as np
 
-from indexer.documents.folder import FolderError, scan_folder, source_signature
+from indexer.documents.folder import FolderError, display_name, scan_folder, source_signature
 from indexer.documents.ingest import Document, IngestError, read_document
 from indexer.documents.metadata import MANIFEST_NAME, load_manifest
 from indexer.documents.report import Report, parse_report
@@ -105,16 +105,16 @@ def iter_reports(
     download is what was indexed."""
     manifest = load_manifest(data_dir)
     names, passed = scanned or scan_folder(data_dir, index_dir)
-    summary.skipped.extend(passed)
+    summary.skipped.extend((display_name(name), reason) for name, reason in passed)
     ids: set[str] = set()
-    known = set(names)
+    known = set(names) | {display_name(name) for name in names}
     for name in manifest:
         if name not in known:
             summary.warnings.append((MANIFEST_NAME, f"names {name!r}, which is not in {data_dir}"))
     if only is not None:
         names = [name for name in names if name in only]
     store = index_dir / layout.SOURCES if index_dir is not None else None
-    jobs = [(data_dir / name, manifest.get(name), name, store) for name in names]
+    jobs = [(data_dir / name, manifest.get(name) or manifest.get(display_name(name)), name, store) for name in names]
     ticks = iter(progress(names, "reading"))
     with _pool_for(len(jobs) >= PARALLEL_READ_MIN) as pool:
         for lo in range(0, len(jobs), READ_BATCH):
@@ -123,7 +123,7 @@ def iter_reports(
             for name, (report, error) in zip(names[lo : lo + READ_BATCH], parsed):
                 next(ticks, None)
                 if report is None:
-                    summary.skipped.append((name, error))
+                    summary.skipped.append((display_name(name), error))
                     continue
                 yield _named(report, name, ids, summary)
 
@@ -138,17 +138,40 @@ def _parse(job: tuple[Path, dict | None, str, Path | None]) -> tuple[Report | No
     path, entry, rel, store = job
     try:
         document = read_document(path)
-        report = parse_report(path, entry, document=document)
+        report = storable(parse_report(path, entry, document=document))
     except IngestError as exc:
         return None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - a reader's bug in one file must not stop the build
+        return None, unreadable(exc)
     if store is not None:
-        keep_source(store, rel, document)
+        keep_source(store, display_name(rel), document)
     return report, None
+
+
+def storable(report: Report) -> Report:
+    """The report, once its text is known to be writable as UTF-8 (a reader that let a lone
+    surrogate through would otherwise fail the whole build when the index is written)."""
+    fields = (report.title, report.township, report.county, report.date, report.province, report.prefecture)
+    for text in (
+        *fields,
+        *(p.text for p in report.paragraphs),
+        *(h for p in report.paragraphs for h in p.heading_path),
+    ):
+        if text and not text.isascii():
+            text.encode("utf-8")  # UnicodeEncodeError: a skip, named by unreadable()
+    return report
+
+
+def unreadable(exc: BaseException) -> str:
+    """The one-line skip reason for an unexpected error while reading a file."""
+    detail = " ".join(str(exc).split())[:200]
+    return f"could not be read ({type(exc).__name__}{': ' + detail if detail else ''})"
 
 
 def _named(report: Report, rel: str, ids: set[str], summary: BuildSummary) -> Report:
     """The parsed report with its source and a report id no other report has; its warnings recorded."""
-    report.source = rel
+    report.source = display_name(rel)
+    report.file = rel if report.source != rel else None
     report_id = report.report_id
     n = 2
     while report.report_id in ids:
@@ -156,7 +179,7 @@ def _named(report: Report, rel: str, ids: set[str], summary: BuildSummary) -> Re
         n += 1
     ids.add(report.report_id)
     for warning in report.warnings:
-        summary.warnings.append((rel, f"{warning}; set it in {MANIFEST_NAME}"))
+        summary.warnings.append((report.source, f"{warning}; set it in {MANIFEST_NAME}"))
     return report
 
 
@@ -246,7 +269,7 @@ def build_index(
 ) -> Path:
     """Write reports as a new generation in index_dir and make it live; returns its folder.
 
-    With data_dir, meta.json records the version of each report file read (Report.file) and
+    With data_dir, meta.json records the version of each report file read (Report.version) and
     extras (extra_signatures, taken before the reading; now when not given)."""
     prepare_index_dir(index_dir)
     if data_dir is not None and extras is None:
@@ -621,7 +644,7 @@ def keep_source(store: Path, rel: str, document: Document) -> None:
 
 def indexed_files(reports: Iterable[Report]) -> dict[str, list]:
     """meta.json's `files`: the version of each report file read (versions.signature)."""
-    return {report.source: report.file for report in reports if report.file is not None}
+    return {report.source: report.version for report in reports if report.version is not None}
 
 
 #: The fields of a live report that meta.json lists, so an update reads no reports.json.

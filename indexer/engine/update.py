@@ -28,7 +28,7 @@ from typing import Callable
 
 from whoosh import index as whoosh_open
 
-from indexer.documents.folder import FolderError, scan_folder, source_signature, stat_files
+from indexer.documents.folder import FolderError, display_name, scan_folder, source_signature, stat_files
 from indexer.documents.versions import hash_file, recorded_hash, same_stat, signature, stat_matches
 from indexer.engine import layout, whoosh_index
 from indexer.engine.build import (
@@ -127,10 +127,13 @@ def _apply(
 ) -> bool:
     """Write the update as a new generation and make it live; False when only a full build will do."""
     scanned = scan_folder(data_dir, index_dir)
-    now = stat_files(data_dir, scanned[0])
+    on_disk = stat_files(data_dir, scanned[0])
+    # The index knows files by their display names; the file-system names only read them.
+    shown = {display_name(rel): rel for rel in on_disk}
+    now = {display_name(rel): st for rel, st in on_disk.items()}
     old: dict[str, list] = meta["files"]
     suspects = [rel for rel, st in now.items() if rel in old and (rehash or not stat_matches(old[rel], st))]
-    changed, rechecked = _compare_contents(data_dir, suspects, old, now)
+    changed, rechecked = _compare_contents(data_dir, suspects, old, now, shown)
     # new times to record (a file only checked because its record said so is left as it is)
     touched = {rel for rel, sig in rechecked.items() if sig[:2] != old[rel][:2] or old[rel][2] not in (None, sig[2])}
     added = {rel for rel in now if rel not in old}
@@ -141,7 +144,9 @@ def _apply(
     gone = [(folder, r) for folder, r in live if r["source"] in changed | removed]
     kept_ids = {r["report_id"] for folder, r in live if r["source"] not in changed | removed}
     entries = load_user_dict(data_dir, summary)
-    reports = read_reports(data_dir, summary, progress, only=changed | added, scanned=scanned, index_dir=index_dir)
+    reports = read_reports(
+        data_dir, summary, progress, only={shown[n] for n in changed | added}, scanned=scanned, index_dir=index_dir
+    )
     ids = [r.report_id for r in reports]
     if len(set(ids)) != len(ids) or any(i in kept_ids for i in ids):
         return False  # an id shared with another file: a full build numbers them in its reading order
@@ -169,7 +174,7 @@ def _apply(
         _unlink(gen / layout.META)
         write_meta(
             gen,
-            signature=source_signature(data_dir, stats=now),
+            signature=source_signature(data_dir, stats=on_disk),
             files=files_meta,
             extras=meta["extras"],
             segments=segments,
@@ -193,9 +198,12 @@ def _apply(
     return True
 
 
-def _compare_contents(data_dir: Path, names: list[str], old: dict, now: dict) -> tuple[set[str], dict[str, list]]:
-    """Of the files named, those whose content differs from the version recorded (a size that
-    differs says so without reading), and the new record of each of the others."""
+def _compare_contents(
+    data_dir: Path, names: list[str], old: dict, now: dict, shown: dict[str, str]
+) -> tuple[set[str], dict[str, list]]:
+    """Of the files named (display names; `shown` gives each one's name on disk), those whose content
+    differs from the version recorded (a size that differs says so without reading), and the new
+    record of each of the others."""
     changed: set[str] = set()
     same: dict[str, list] = {}
     for rel in names:
@@ -203,7 +211,7 @@ def _compare_contents(data_dir: Path, names: list[str], old: dict, now: dict) ->
             changed.add(rel)
             continue
         try:
-            st, digest = hash_file(data_dir / rel)
+            st, digest = hash_file(data_dir / shown[rel])
         except OSError:
             changed.add(rel)  # reading it as a report says what is wrong
             continue

@@ -19,7 +19,7 @@ from readability import Document as Readability
 from indexer.documents.ingest import IngestError, decode_bytes
 from indexer.text.normalize import normalize
 
-NO_ARTICLE = "no article found on the page (a list or index page?)"
+NO_ARTICLE = "no article text found (a list, navigation or empty page?)"
 
 #: Labels of the 政务公开 metadata list, and of the line above an article.
 META_LABELS = (
@@ -205,7 +205,10 @@ def strip_chrome(tree: etree._Element) -> None:
 def article_paragraphs(tree: etree._Element) -> list[str]:
     """The paragraphs of the element readability-lxml takes for the article, furniture lines dropped."""
     html = lxml.html.tostring(tree, encoding="unicode")
-    summary = lxml.html.fragment_fromstring(Readability(html).summary(html_partial=True))
+    try:
+        summary = lxml.html.fragment_fromstring(Readability(html).summary(html_partial=True))
+    except (etree.ParserError, ValueError):  # readability left nothing: an empty or link-only page
+        raise IngestError(NO_ARTICLE) from None
     if _link_share(summary) > 0.5:
         raise IngestError(NO_ARTICLE)
     paragraphs = [line for line in block_lines(summary) if not _FURNITURE.search(line)]

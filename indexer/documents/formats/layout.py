@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from statistics import median
 
-from indexer.documents.paragraphs import glue
+from indexer.documents.paragraphs import glue_all
 from indexer.documents.sections import shape_of
 
 #: A page number on its own: 第 3 页 共 9 页, 第3页/共9页, - 3 -, —3—, 3/9, 3, Page 3 of 9.
@@ -128,10 +128,10 @@ def paragraphs_from_lines(pages: list[list[Line]]) -> list[str]:
     if not lines:
         return []
     frame = measure_frame(lines)
-    paragraphs = [lines[0].text.strip()]
+    paragraphs = [[lines[0].text.strip()]]
     for prev, line in zip(lines, lines[1:]):
         if starts_paragraph(prev, line, frame):
-            paragraphs.append(line.text.strip())
+            paragraphs.append([line.text.strip()])
         else:
-            paragraphs[-1] = glue(paragraphs[-1], line.text.strip())
-    return paragraphs
+            paragraphs[-1].append(line.text.strip())
+    return [glue_all(pieces) for pieces in paragraphs]

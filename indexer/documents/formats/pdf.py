@@ -13,6 +13,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from indexer.documents import limits
 from indexer.documents.formats.layout import Line, drop_furniture, paragraphs_from_lines
 from indexer.documents.ingest import IngestError
 
@@ -51,11 +52,18 @@ def pdf_lines(path: Path) -> list[list[Line]]:
     """Each page's lines, top to bottom (rows at the same height left to right)."""
     document = open_pdf(path)
     try:
+        if len(document) > limits.MAX_PAGES:
+            raise IngestError(limits.over_limit(len(document), "pages", limits.MAX_PAGES))
         pages = []
+        characters = 0
         for number in range(len(document)):
             page = document[number]
             try:
                 textpage = page.get_textpage()
+                characters += textpage.count_chars()
+                if characters > limits.MAX_CHARACTERS:
+                    unit = f"characters in the first {number + 1:,} pages"
+                    raise IngestError(limits.over_limit(characters, unit, limits.MAX_CHARACTERS))
                 pages.append(sort_lines(page_lines(textpage, number)))
                 textpage.close()
             except pdfium.PdfiumError as exc:
@@ -99,6 +107,8 @@ def page_lines(textpage: pdfium.PdfTextPage, number: int) -> list[Line]:
         chars.append(ch)
     for line in lines:
         line.text = tidy_spaces(line.text)
+        if len(text) != count:  # pdfium's units were UTF-16: pair the surrogates up again
+            line.text = line.text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     return lines
 
 
