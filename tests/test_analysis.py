@@ -1,6 +1,6 @@
 """The jieba tokenizer of the Whoosh `words` field follows Whoosh's calling convention."""
 
-from indexer.text.words import JiebaAnalyzer, words_of
+from indexer.text.words import JiebaAnalyzer, segmenter_for
 
 
 def test_tokens_have_sequential_positions_and_a_clause_mark_keeps_its_position():
@@ -22,5 +22,5 @@ def test_tokenize_false_yields_the_whole_normalised_value():
 
 
 def test_word_of_a_substring_across_words_is_not_the_word():
-    assert "法治" in words_of("法治建设")
-    assert "法治" not in words_of("执法治理")
+    assert "法治" in segmenter_for(()).words("法治建设")
+    assert "法治" not in segmenter_for(()).words("执法治理")
