@@ -96,12 +96,16 @@ class _BlockFile:
         if cached is None:
             start, end = self.offsets[b], self.offsets[b + 1]
             data = os.pread(self.fd, end - start, start)
-            if zlib.crc32(data) != self.crcs[b]:
-                raise IndexDamaged(self.path, f"checksum mismatch in block {b}")
+            self.check(b, data)
             cached = decode(zlib.decompress(data))
             if keep:
                 self.cache[b] = cached
         return cached
+
+    def check(self, b: int, data: bytes) -> None:
+        """Raise IndexDamaged unless data is block b as written."""
+        if zlib.crc32(data) != self.crcs[b]:
+            raise IndexDamaged(self.path, f"checksum mismatch in block {b}")
 
     def warm(self, decode) -> None:
         for b in range(len(self)):

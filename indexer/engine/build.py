@@ -644,6 +644,7 @@ def write_meta(
                     "sections": list(SECTIONS),
                     "live_fields": list(LIVE_FIELDS),
                     "live": live,
+                    integrity.GENERATION: gen.name,
                     integrity.CHECKSUMS: integrity.record(gen, reuse),
                 },
                 ensure_ascii=False,

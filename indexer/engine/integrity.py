@@ -21,6 +21,8 @@ from indexer.engine.errors import REBUILD, IndexDamaged, IndexNotFound
 
 #: meta.json's key for {file (relative, "/"-separated): [size, CRC32] or [size, CRC32, chunk CRC32s]}.
 CHECKSUMS = "checksums"
+#: meta.json's key for its generation's folder name (another generation's meta.json is damage too).
+GENERATION = "generation"
 _WHOOSH = layout.WHOOSH + "/"
 
 
@@ -64,6 +66,8 @@ def read_meta(generation: Path) -> dict:
         raise IndexNotFound(
             f"The index at {generation.parent} was built by another version; rebuild it with: {REBUILD}"
         )
+    if meta.get(GENERATION) != generation.name:
+        raise IndexDamaged(path, f"written for {meta.get(GENERATION)}, not {generation.name}")
     return meta
 
 
