@@ -9,8 +9,10 @@ On the benchmark's generated corpus (built into data/bench/integrity when no ind
 - warm: decompressing every block (each checked first), with and without;
 - verify: `python -m indexer verify`'s check of every file.
 
-The files are in the page cache (each variant runs after the other has read them), so the
-figures are the processor's cost of checking, not the disk's. Results go to data/bench/integrity-N.json.
+The files are in the page cache (each variant runs after the other has read them), and the
+times are the process's CPU time (user + system, so other processes on the machine do not
+count), so the figures are the processor's cost of checking, not the disk's. Medians of
+--repeat runs, the variants taking turns. Results go to data/bench/integrity-N.json.
 """
 
 from __future__ import annotations
@@ -47,9 +49,10 @@ def unchecked():
 
 
 def timed(work) -> tuple[float, object]:
-    start = time.perf_counter()
+    """work's result and the CPU time it took, in ms."""
+    start = time.process_time()
     out = work()
-    return (time.perf_counter() - start) * 1000, out
+    return (time.process_time() - start) * 1000, out
 
 
 def one_run(generation: Path, queries: list) -> dict[str, float]:
