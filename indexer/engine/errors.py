@@ -17,4 +17,4 @@ class IndexDamaged(IndexNotFound):
 
     def __init__(self, path: Path | str, reason: str):
         self.path, self.reason = Path(path), reason
-        super().__init__(f"The index file {path} is damaged ({reason}); rebuild the index with: {REBUILD}")
+        super().__init__(f"The index is damaged: {path} ({reason}); rebuild it with: {REBUILD}")
