@@ -52,13 +52,6 @@ def file_problem(path: Path, expected: list) -> str | None:
     return None
 
 
-def check_file(path: Path, expected: list) -> None:
-    """Raise IndexDamaged unless the file matches its recorded sums."""
-    problem = file_problem(path, expected)
-    if problem is not None:
-        raise IndexDamaged(path, problem)
-
-
 def seal(text: str) -> str:
     """A JSON object's text with its own CRC32 added as its last key."""
     body = text.rstrip()
