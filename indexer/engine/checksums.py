@@ -14,8 +14,8 @@ from pathlib import Path
 
 from indexer.engine.errors import IndexDamaged
 
-#: Bytes per checked piece of a large file read in pieces (Whoosh's postings and stored fields).
-CHUNK = 1 << 20
+#: Bytes per checked piece of a Whoosh file (small: opening reads a little of each of hundreds of files at 1M).
+CHUNK = 1 << 16
 #: The last key of meta.json: the CRC32 of the text before it (closed by "}").
 SEAL_KEY = "meta_crc32"
 _SEAL = f', "{SEAL_KEY}": '
