@@ -15,6 +15,7 @@ from pathlib import Path
 from indexer.engine.errors import IndexDamaged
 
 #: Bytes per checked piece of a Whoosh file (small: opening reads a little of each of hundreds of files at 1M).
+#: Part of the format: changing it changes layout.FORMAT_VERSION.
 CHUNK = 1 << 16
 #: The last key of meta.json: the CRC32 of the text before it (closed by "}").
 SEAL_KEY = "meta_crc32"
