@@ -210,7 +210,7 @@ def pristine(layouts) -> dict[str, tuple]:
     return out
 
 
-def test_every_layout_has_several_files_of_each_kind(layouts):
+def test_the_layouts_hold_every_kind_of_file(layouts):
     updated = layout.current_generation(layouts["updated"])
     meta = layout.read_meta(updated)
     assert [s["dir"] for s in meta["segments"]] == [".", "delta-1"]
