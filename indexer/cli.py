@@ -1,4 +1,4 @@
-"""Command line: python -m indexer build | search | reports | similar."""
+"""Command line: python -m indexer build | update | search | reports | similar | keyterms | verify."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from pathlib import Path
 from indexer.documents.ingest import IngestError, decode_bytes
 from indexer.documents.metadata import MANIFEST_FIELDS, MANIFEST_NAME, ManifestError
 from indexer.documents.sections import SECTIONS
+from indexer.engine import integrity
 from indexer.engine.build import BuildError, build
+from indexer.engine.errors import REBUILD
 from indexer.engine.facets import PLACE_FACETS, PLACE_KEYS, REPORT_FIELDS
 from indexer.engine.filters import FilterError, Filters, parse_year_range
 from indexer.engine.query import QueryError, parse_query
@@ -145,6 +147,9 @@ def make_parser() -> argparse.ArgumentParser:
     )
     k.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     k.add_argument("--json", action="store_true", help="one JSON object, as /api/keyterms returns")
+
+    v = sub.add_parser("verify", help="check every file of the index against its checksum (exit 1 when damaged)")
+    v.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     return parser
 
 
@@ -166,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             "reports": cmd_reports,
             "similar": cmd_similar,
             "keyterms": cmd_keyterms,
+            "verify": cmd_verify,
         }[args.command](args)
     except (
         CliError,
@@ -488,3 +494,18 @@ def cmd_keyterms(args) -> int:
     for t in terms:
         print(f"{t.score:6.3f}  {t.word}  {t.count}  {t.paragraphs}")
     return 0
+
+
+def cmd_verify(args) -> int:
+    """One line per damaged, missing or unexpected file, then a summary; 0 when sound, 1 when damaged."""
+    generation, checked, findings = integrity.verify(args.index)
+    for finding in findings:
+        print(finding.line())
+    if not findings:
+        print(f"index sound: {checked} files of {generation.name} match their checksums")
+        return 0
+    print(
+        f"index damaged: {len(findings)} of the files of {generation.name} differ from what was written; "
+        f"rebuild it with: {REBUILD} --index {args.index}"
+    )
+    return 1

@@ -77,6 +77,7 @@ def _export(kind: str):
     if not params.q and not params.browsing:
         raise ParamError("export_needs_query")
     index = get_index()
+    index.check_all()  # a damaged file is a 503 before the download starts, not a cut-off download
     rows = export_rows(index, params)
     first = next(rows, None)  # surfaces parameter errors before the response starts
 

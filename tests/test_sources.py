@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,7 @@ from indexer.documents import versions
 from indexer.engine import build as build_module
 from indexer.engine import layout
 from indexer.engine.build import build, is_stale
+from indexer.engine.checksums import seal, unseal
 from indexer.engine.layout import current_generation
 from indexer.engine.query import parse_query
 from indexer.engine.search import ReportIndex
@@ -185,17 +187,22 @@ def test_a_touch_alone_is_hashed_not_read_again(data_dir, tmp_path, monkeypatch)
     assert download(index_dir) == (data_dir / TARGET).read_bytes()
 
 
+def record_stat(index_dir: Path, stat: list) -> None:
+    """Make the live meta.json record `stat` (size, mtime, ctime) for TARGET, sealed again as a build seals it."""
+    meta_path = current_generation(index_dir) / layout.META
+    meta = json.loads(unseal(meta_path.read_text(encoding="utf-8")))
+    meta["files"][TARGET][:3] = stat
+    meta_path.write_text(seal(json.dumps(meta, ensure_ascii=False)), encoding="utf-8")
+
+
 def test_update_rehash_finds_an_edit_no_stat_shows(data_dir, tmp_path):
     """A share that keeps no change time can hide an edit from every stat: --rehash compares contents."""
     index_dir = tmp_path / "index"
     assert main(["build", "--data", str(data_dir), "--index", str(index_dir)]) == 0
     write_version(data_dir, NEW)
     # as such a share would show it: the stat recorded is the stat of the edited file
-    meta_path = current_generation(index_dir) / layout.META
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
     st = (data_dir / TARGET).stat()
-    meta["files"][TARGET][:3] = [st.st_size, st.st_mtime_ns, st.st_ctime_ns]
-    meta_path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    record_stat(index_dir, [st.st_size, st.st_mtime_ns, st.st_ctime_ns])
     assert main(["update", "--data", str(data_dir), "--index", str(index_dir)]) == 0
     assert found(index_dir, NEW) == []
     assert main(["update", "--data", str(data_dir), "--index", str(index_dir), "--rehash"]) == 0
@@ -270,10 +277,7 @@ def test_a_file_recorded_for_a_content_check_is_compared_by_the_next_update(data
     index_dir = tmp_path / "index"
     build(data_dir, index_dir)
     write_version(data_dir, NEW)
-    meta_path = current_generation(index_dir) / layout.META
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
     st = (data_dir / TARGET).stat()
-    meta["files"][TARGET][:3] = [st.st_size, st.st_mtime_ns, None]
-    meta_path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    record_stat(index_dir, [st.st_size, st.st_mtime_ns, None])
     assert update(data_dir, index_dir).replaced == 1
     assert found(index_dir, NEW) == [TARGET.removesuffix(".txt")]

@@ -3,6 +3,7 @@
 Opening an index reads only the block tables; a block is decompressed the first time
 a query needs it (zlib releases the GIL, so a background thread can warm the rest).
 Sorted id lists are stored as deltas within each list, which compress several-fold.
+Each block's CRC32 is kept in the table and checked before the block is decompressed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
+
+from indexer.engine.errors import IndexDamaged
 
 #: Set when the process exits: warming stops between two blocks (a thread left inside NumPy's
 #: C++ code while Python shuts down would abort the process).
@@ -42,33 +45,44 @@ TEXT_BLOCK = 128  # paragraphs per block of texts (zlib's window is 32 KB, so sm
 
 
 def _write_blocks(path: Path, chunks, header: dict) -> None:
-    """Write compressed chunks to path, and the header with the blocks' byte offsets to path.json.
+    """Write compressed chunks to path, and the header with the blocks' byte offsets and CRC32s to path.json.
 
     Two threads compress (zlib releases the GIL), a bounded number of blocks ahead of the writing.
     """
-    offsets = [0]
+    offsets: list[int] = [0]
+    crcs: list[int] = []
     with open(path, "wb") as fh, ThreadPoolExecutor(2) as pool:
         pending: deque = deque()
         for raw, level in chunks:
-            pending.append(pool.submit(zlib.compress, raw, level))
+            pending.append(pool.submit(_compress, raw, level))
             if len(pending) > 8:
-                _write_one(fh, pending.popleft().result(), offsets)
+                _write_one(fh, *pending.popleft().result(), offsets, crcs)
         while pending:
-            _write_one(fh, pending.popleft().result(), offsets)
-    Path(str(path) + ".json").write_text(json.dumps({**header, "offsets": offsets}), encoding="utf-8")
+            _write_one(fh, *pending.popleft().result(), offsets, crcs)
+    Path(str(path) + ".json").write_text(json.dumps({**header, "offsets": offsets, "crcs": crcs}), encoding="utf-8")
 
 
-def _write_one(fh, data: bytes, offsets: list[int]) -> None:
+def _compress(raw: bytes, level: int) -> tuple[bytes, int]:
+    data = zlib.compress(raw, level)
+    return data, zlib.crc32(data)
+
+
+def _write_one(fh, data: bytes, crc: int, offsets: list[int], crcs: list[int]) -> None:
     fh.write(data)
     offsets.append(offsets[-1] + len(data))
+    crcs.append(crc)
 
 
 class _BlockFile:
-    """The compressed blocks of one file, each decompressed once and cached."""
+    """The compressed blocks of one file, each checked against its CRC32, decompressed once and cached."""
 
     def __init__(self, path: Path):
+        self.path = path
         self.header = json.loads(Path(str(path) + ".json").read_text(encoding="utf-8"))
         self.offsets = self.header["offsets"]
+        self.crcs = self.header["crcs"]
+        if len(self.crcs) != len(self.offsets) - 1:
+            raise ValueError(f"{path}.json: {len(self.crcs)} checksums for {len(self.offsets) - 1} blocks")
         self.fd = os.open(path, os.O_RDONLY)
         weakref.finalize(self, os.close, self.fd)
         self.cache: dict[int, object] = {}
@@ -81,10 +95,17 @@ class _BlockFile:
         cached = self.cache.get(b)
         if cached is None:
             start, end = self.offsets[b], self.offsets[b + 1]
-            cached = decode(zlib.decompress(os.pread(self.fd, end - start, start)))
+            data = os.pread(self.fd, end - start, start)
+            self.check(b, data)
+            cached = decode(zlib.decompress(data))
             if keep:
                 self.cache[b] = cached
         return cached
+
+    def check(self, b: int, data: bytes) -> None:
+        """Raise IndexDamaged unless data is block b as written."""
+        if zlib.crc32(data) != self.crcs[b]:
+            raise IndexDamaged(self.path, f"checksum mismatch in block {b}")
 
     def warm(self, decode) -> None:
         for b in range(len(self)):

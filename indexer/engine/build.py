@@ -29,7 +29,8 @@ from indexer.documents.metadata import MANIFEST_NAME, load_manifest
 from indexer.documents.report import Report, parse_report
 from indexer.documents.sections import SECTIONS
 from indexer.documents.versions import recorded_hash
-from indexer.engine import layout, similar, whoosh_index
+from indexer.engine import integrity, layout, similar, whoosh_index
+from indexer.engine.checksums import seal
 from indexer.engine.facets import PLACE_KEYS
 from indexer.engine.grams import NgramIndex, chunk_grams
 from indexer.engine.layout import (
@@ -670,26 +671,33 @@ def write_meta(
     values: dict,
     deleted_reports: list,
     live: list[list],
+    reuse: tuple[Path, dict] | None = None,
 ) -> None:
-    """The generation's meta.json: format, fingerprints, segments, place names, live and removed reports."""
+    """The generation's meta.json: format, fingerprints, segments, place names, live and removed
+    reports, and the checksums of every file (integrity.record; `reuse` is passed to it), sealed
+    with its own. Written last, once every other file is."""
     (gen / layout.META).write_text(
-        json.dumps(
-            {
-                "format": FORMAT_VERSION,
-                "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                "reports": sum(s["reports"] for s in segments) - len(deleted_reports),
-                "paragraphs": sum(s["paragraphs"] for s in segments),
-                "signature": signature,
-                "files": files,
-                "extras": extras,
-                "segments": segments,
-                "deleted_reports": deleted_reports,
-                "values": values,
-                "sections": list(SECTIONS),
-                "live_fields": list(LIVE_FIELDS),
-                "live": live,
-            },
-            ensure_ascii=False,
+        seal(
+            json.dumps(
+                {
+                    "format": FORMAT_VERSION,
+                    "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                    "reports": sum(s["reports"] for s in segments) - len(deleted_reports),
+                    "paragraphs": sum(s["paragraphs"] for s in segments),
+                    "signature": signature,
+                    "files": files,
+                    "extras": extras,
+                    "segments": segments,
+                    "deleted_reports": deleted_reports,
+                    "values": values,
+                    "sections": list(SECTIONS),
+                    "live_fields": list(LIVE_FIELDS),
+                    "live": live,
+                    integrity.GENERATION: gen.name,
+                    integrity.CHECKSUMS: integrity.record(gen, reuse),
+                },
+                ensure_ascii=False,
+            )
         ),
         encoding="utf-8",
     )

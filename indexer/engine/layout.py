@@ -20,9 +20,10 @@ import time
 from pathlib import Path
 
 from indexer.documents.versions import recorded_hash
+from indexer.engine.checksums import unseal
 
 #: Bumped whenever a file below changes meaning; an index of another version is rebuilt.
-FORMAT_VERSION = 13
+FORMAT_VERSION = 14
 
 CURRENT = "CURRENT"
 LOCK_NAME = ".build.lock"
@@ -42,7 +43,7 @@ DOC_MASK = (1 << DOC_BITS) - 1
 # Files of a generation. Its first segment lies at its top ("."); a full build of more than
 # SEGMENT_PARAGRAPHS (build.py) adds seg-2, seg-3 …, and an update adds delta-1, delta-2 …,
 # each holding the same files (TEXTS … COLUMNS, REPORTS, SEGMENT).
-META = "meta.json"  # format, fingerprints, files' versions (versions.py), segments, removed reports, facets
+META = "meta.json"  # format, fingerprints, files' versions (versions.py), segments, removed reports, facets, checksums (integrity.py)
 SEGMENT = "segment.json"  # a segment's own place names (its columns hold codes into them)
 DELETED = "deleted.npy"  # ids of the paragraphs of removed or replaced reports
 REPORTS = "reports.json"  # one record per report, with its first paragraph id
@@ -145,9 +146,9 @@ def remove_old_generations(
 
 
 def read_meta(generation: Path) -> dict | None:
-    """A generation's meta.json, or None when it cannot be read."""
+    """A generation's meta.json, or None when it cannot be read or fails its checksum."""
     try:
-        return json.loads((generation / META).read_text(encoding="utf-8"))
+        return json.loads(unseal((generation / META).read_text(encoding="utf-8")))
     except (OSError, ValueError):
         return None
 

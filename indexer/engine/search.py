@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import json
 import threading
 import weakref
 from contextlib import contextmanager
@@ -18,12 +17,13 @@ from whoosh.query import Term as WhooshTerm
 from whoosh.searching import Searcher
 
 from indexer.documents.sections import SECTIONS
-from indexer.engine import layout, whoosh_index
+from indexer.engine import integrity, layout, whoosh_index
 from indexer.engine.blocks import STOP_WARMING, WarmingStopped
+from indexer.engine.errors import IndexDamaged, IndexNotFound
 from indexer.engine.facet_counts import count_facets
 from indexer.engine.filters import Filters, check_sections, filter_mask, filtered
 from indexer.engine.grams import intersect_sorted
-from indexer.engine.layout import FORMAT_VERSION, current_generation
+from indexer.engine.layout import current_generation
 from indexer.engine.parts import Grams, SimilarLists, Texts, Words
 from indexer.engine.query import Query
 from indexer.engine.ranking import check_sort, order
@@ -42,10 +42,6 @@ def _stop_warming() -> None:
     STOP_WARMING.set()
     for thread in list(_WARMING):
         thread.join(timeout=10)
-
-
-class IndexNotFound(Exception):
-    """There is no usable index; the message says how to build one."""
 
 
 @dataclass
@@ -92,17 +88,17 @@ class SearchResult:
 
 
 class ReportIndex:
-    """An opened index generation: reports, paragraph columns, n-gram postings and Whoosh."""
+    """An opened index generation: reports, paragraph columns, n-gram postings and Whoosh.
+
+    Its files are checked against their checksums as they are read (integrity.py); a damaged
+    one raises IndexDamaged (an IndexNotFound), at open or in the query that reads it.
+    """
 
     def __init__(self, generation: Path, warm: bool = True):
         self.generation = generation
         try:
-            meta = json.loads((generation / layout.META).read_text(encoding="utf-8"))
-            if meta.get("format") != FORMAT_VERSION:
-                raise IndexNotFound(
-                    f"The index at {generation.parent} was built by another version; "
-                    "rebuild it with: python -m indexer build"
-                )
+            meta = integrity.read_meta(generation)
+            integrity.check_open(generation, meta)
             self.meta = meta
             parts = read_segments(generation, meta)
             self.reports: list[dict] = parts["reports"]
@@ -114,7 +110,7 @@ class ReportIndex:
             self.all_live = bool(self.live.all())
             self._similar = parts["similar"]
             self.segmenter = segmenter_for(read_user_dict(generation / layout.USERDICT)[0])
-            self.ix = whoosh_index.open_index(generation / layout.WHOOSH)
+            self.ix = whoosh_index.open_index(generation / layout.WHOOSH, integrity.whoosh_sums(meta))
             self._reader = self.ix.reader()
             self._stored = whoosh_index.StoredFields(self._reader)
         except (OSError, ValueError, KeyError, WhooshIndexError) as exc:
@@ -132,6 +128,7 @@ class ReportIndex:
         self.report_starts = np.asarray([r["first_pid"] for r in self.reports] + [meta["paragraphs"]], np.int64)
         self._report_starts32 = self.report_starts.astype(np.int32)  # searching int32 ids without a copy
         self._reader_lock = threading.Lock()
+        self._all_checked = False
         self._report_columns: dict[str, np.ndarray] = {}
         if not (
             self.ix.doc_count_all() == len(self.grams) == len(self.words.lengths) == len(self.columns["year"])
@@ -161,6 +158,8 @@ class ReportIndex:
             pass  # a generation removed under a stale server; queries report it
         except WarmingStopped:
             pass  # the process is exiting
+        except IndexDamaged:
+            pass  # queries that read the damaged part report it
         finally:
             self.warmed.set()
 
@@ -204,10 +203,19 @@ class ReportIndex:
             at += r["paragraphs"]
         return place
 
+    def check_all(self) -> None:
+        """Check every file of the generation whole, once (before a download streams, so that
+        damage is told before its first byte, not halfway through); IndexDamaged for the first that differs."""
+        if not self._all_checked:
+            integrity.check(self.generation, self.meta, self.meta[integrity.CHECKSUMS])
+            self._all_checked = True
+
     @cached_property
     def similar(self) -> SimilarLists:
-        """The lists of similar paragraphs (similar.py), opened on first use."""
+        """The lists of similar paragraphs (similar.py), opened (and their files checked) on first use."""
         try:
+            for segment in self.meta["segments"]:
+                integrity.check(self.generation, self.meta, integrity.similar_files(self.meta, segment["dir"]))
             similar = self._similar()
             if similar.size() != len(self):
                 raise ValueError("the similar-paragraph lists do not fit the paragraphs")

@@ -30,7 +30,7 @@ from whoosh import index as whoosh_open
 
 from indexer.documents.folder import FolderError, display_name, scan_folder, source_signature, stat_files
 from indexer.documents.versions import hash_file, recorded_hash, same_stat, signature, stat_matches
-from indexer.engine import layout, whoosh_index
+from indexer.engine import integrity, layout, whoosh_index
 from indexer.engine.build import (
     BuildError,
     BuildSummary,
@@ -113,7 +113,8 @@ def update(
 
 def _meta(generation: Path | None) -> dict | None:
     meta = None if generation is None else layout.read_meta(generation)
-    return meta if meta and meta.get("format") == FORMAT_VERSION and "segments" in meta else None
+    ok = meta and meta.get("format") == FORMAT_VERSION and "segments" in meta and integrity.CHECKSUMS in meta
+    return meta if ok else None
 
 
 def _apply(
@@ -182,6 +183,7 @@ def _apply(
             deleted_reports=deleted,
             live=[row for row in meta["live"] if row[2] not in changed | removed]
             + live_entries(reports, name, sum(s["paragraphs"] for s in segments[:-1]) if reports else 0),
+            reuse=(previous, meta[integrity.CHECKSUMS]),
         )
         switch_current(index_dir, gen)
     layout.remove_old_generations(

@@ -28,10 +28,13 @@ from whoosh.codec import default_codec
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
 from whoosh.index import TOC
 from whoosh.reading import MultiReader
 from whoosh.util.numeric import length_to_byte
 
+from indexer.engine.checksums import CheckedFile
+from indexer.engine.errors import IndexDamaged
 from indexer.engine.word_postings import ChunkWords
 from indexer.text.words import Entry, JiebaAnalyzer
 
@@ -64,12 +67,30 @@ def create(directory: Path, entries: tuple[Entry, ...] = ()) -> None:
     whoosh_index.create_in(str(directory), make_schema(entries))
 
 
-def open_index(directory: Path):
-    """The Whoosh index in directory, reading stored fields by seeking.
+def open_index(directory: Path, sums: dict[str, list] | None = None):
+    """The Whoosh index in directory, reading stored fields by seeking; with sums (by file name,
+    see integrity.whoosh_sums), each piece of a file is checked the first time it is read.
 
     With mmap, the first stored-field read pulls the whole column into memory (1.3 GB at 1M).
     """
-    return FileStorage(str(directory), supports_mmap=False).open_index()
+    if sums is None:
+        return FileStorage(str(directory), supports_mmap=False).open_index()
+    return CheckedStorage(directory, sums).open_index()
+
+
+class CheckedStorage(FileStorage):
+    """Whoosh's file storage, reading every file through a CheckedFile; a file without sums
+    (not written by the build) is damage."""
+
+    def __init__(self, directory: Path, sums: dict[str, list]):
+        super().__init__(str(directory), supports_mmap=False)
+        self.sums = sums
+
+    def open_file(self, name, **kwargs):
+        path = Path(self._fpath(name))
+        if name not in self.sums:
+            raise IndexDamaged(path, "not written by the build")
+        return StructFile(CheckedFile(path, self.sums[name]), name=name, **kwargs)
 
 
 class StoredFields:
