@@ -12,6 +12,7 @@ import signal
 import sys
 from pathlib import Path
 
+from indexer.console import escaped, print_problems, progress_bar
 from indexer.documents.ingest import IngestError, decode_bytes
 from indexer.documents.metadata import MANIFEST_FIELDS, MANIFEST_NAME, ManifestError
 from indexer.documents.sections import SECTIONS
@@ -33,7 +34,6 @@ from search_app.urls import report_url
 PROG = "python -m indexer"
 DEFAULT_DATA = Path("data/reports")
 DEFAULT_INDEX = Path("data/index")
-PROGRESS_MIN_FILES = 50
 #: The options of `search` that take several words: NAME [NAME ...], repeatable, commas allowed.
 LIST_OPTIONS = (*PLACE_KEYS, "section")
 NAME_SEPARATORS = re.compile("[,，、]")
@@ -201,25 +201,15 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def _progress(items, desc: str):
-    """A progress bar on stderr for folders of PROGRESS_MIN_FILES files or more."""
-    items = list(items)
-    if len(items) < PROGRESS_MIN_FILES:
-        return items
-    from tqdm import tqdm
-
-    return tqdm(items, unit="report", desc=desc, file=sys.stderr)
-
-
 def cmd_build(args) -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # a killed build cleans up like Ctrl-C
-    return _report_build(build(args.data, args.index, progress=_progress, on_wait=_waiting(args)), args)
+    return _report_build(build(args.data, args.index, progress=progress_bar, on_wait=_waiting(args)), args)
 
 
 def cmd_update(args) -> int:
     """An incremental update; when its segments call for a merge, a full build follows."""
     signal.signal(signal.SIGTERM, _interrupt)
-    summary = update(args.data, args.index, progress=_progress, on_wait=_waiting(args), rehash=args.rehash)
+    summary = update(args.data, args.index, progress=progress_bar, on_wait=_waiting(args), rehash=args.rehash)
     status = _report_build(summary, args)
     if summary.merge:
         print("merging the index segments with a full build", file=sys.stderr, flush=True)
@@ -235,10 +225,7 @@ def _waiting(args):
 
 
 def _report_build(summary, args) -> int:
-    for name, reason in summary.warnings:
-        print(f"warning: {escaped(name)}: {reason}", file=sys.stderr)
-    for name, reason in summary.skipped:
-        print(f"skipped: {escaped(name)}: {reason}", file=sys.stderr)
+    print_problems(summary)
     print(f"{summary.line()} -> {args.index}")
     return 1 if summary.skipped else 0
 
@@ -399,14 +386,6 @@ def cmd_reports(args) -> int:
         for row in [REPORT_COLUMNS, *map(_report_row, reports)]:
             print("\t".join(map(escaped, row)))
     return 0
-
-
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def escaped(value: str) -> str:
-    """A value for one field of a tab-separated line: backslash, tab and line breaks as \\\\ \\t \\n \\r."""
-    return value.translate(_ESCAPES)
 
 
 def _report_row(report: dict) -> list[str]:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from indexer.cli import _progress, escaped
+from indexer.console import print_problems, progress_bar
 from indexer.documents.metadata import ManifestError
 from indexer.engine.build import BuildError, is_stale
 from indexer.engine.layout import current_generation
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_build and args.data.is_dir() and is_stale(args.data, args.index):
         print(f"updating the index from {args.data} ...", file=sys.stderr)
         try:
-            summary = update(args.data, args.index, progress=_progress)
+            summary = update(args.data, args.index, progress=progress_bar)
         except Exception as exc:  # noqa: BLE001 - whatever the build said, the last good index serves
             told = isinstance(exc, (BuildError, ManifestError, OSError))  # these carry a one-line reason
             print(
@@ -78,10 +78,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
             print("serving the previous index", file=sys.stderr)
         else:
-            for name, reason in summary.warnings:
-                print(f"warning: {escaped(name)}: {reason}", file=sys.stderr)
-            for name, reason in summary.skipped:
-                print(f"skipped: {escaped(name)}: {reason}", file=sys.stderr)
+            print_problems(summary)
             print(summary.line(), file=sys.stderr)
             if summary.merge:
                 merge_in_background(args.data, args.index)

@@ -5,7 +5,8 @@ import codecs
 import docx
 import pytest
 
-from indexer.documents.ingest import IngestError, _paragraph_styles, read_text
+from indexer.documents.formats.docx import _paragraph_styles
+from indexer.documents.ingest import IngestError, read_text
 from tests.conftest import report_path
 
 SAMPLE = report_path("003").read_text(encoding="utf-8")

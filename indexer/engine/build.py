@@ -73,14 +73,14 @@ class BuildSummary:
 Progress = Callable[[Iterable, str], Iterable]
 
 
-def _no_progress(items: Iterable, desc: str) -> Iterable:
+def no_progress(items: Iterable, desc: str) -> Iterable:
     return items
 
 
 def read_reports(
     data_dir: Path,
     summary: BuildSummary,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     only: set[str] | None = None,
     scanned=None,
     index_dir: Path | None = None,
@@ -92,7 +92,7 @@ def read_reports(
 def iter_reports(
     data_dir: Path,
     summary: BuildSummary,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     only: set[str] | None = None,
     scanned=None,
     index_dir: Path | None = None,
@@ -202,7 +202,7 @@ def is_stale(data_dir: Path, index_dir: Path) -> bool:
 
 
 def build(
-    data_dir: Path, index_dir: Path, progress: Progress = _no_progress, on_wait: Callable[[], None] | None = None
+    data_dir: Path, index_dir: Path, progress: Progress = no_progress, on_wait: Callable[[], None] | None = None
 ) -> BuildSummary:
     """Read data_dir and build a new index generation in index_dir; returns what happened.
 
@@ -263,7 +263,7 @@ def build_index(
     index_dir: Path,
     data_dir: Path | None = None,
     signature: str | None = None,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     entries: tuple[Entry, ...] = (),
     on_wait: Callable[[], None] | None = None,
     extras: dict | None = None,
@@ -548,7 +548,7 @@ def write_segment(
     folder: Path,
     entries: tuple[Entry, ...],
     whoosh_dir: Path,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> list:
     """Write reports as one segment of the engine in folder (texts, grams, words, similar lists,
     columns, reports) and as Whoosh segments in whoosh_dir; returns the Whoosh segments, not yet listed.

@@ -35,7 +35,6 @@ from indexer.engine.build import (
     BuildError,
     BuildSummary,
     Progress,
-    _no_progress,
     build,
     build_lock,
     check_apart,
@@ -44,6 +43,7 @@ from indexer.engine.build import (
     indexed_files,
     live_entries,
     load_user_dict,
+    no_progress,
     place_values,
     prepare_index_dir,
     read_reports,
@@ -85,7 +85,7 @@ class UpdateSummary(BuildSummary):
 def update(
     data_dir: Path,
     index_dir: Path,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     on_wait: Callable[[], None] | None = None,
     rehash: bool = False,
 ) -> UpdateSummary:

@@ -13,7 +13,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-from indexer.documents.ingest import IngestError
+from indexer.documents.decoding import IngestError
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 NO_TOOL = "Word 97–2003 .doc needs antiword (apt-get install antiword); or save it as .docx"
@@ -23,7 +23,7 @@ TIMEOUT_S = 60
 def read_doc(path: Path, data: bytes) -> str:
     """The text of a .doc file, one paragraph per line."""
     if data.startswith(b"PK\x03\x04") and zipfile.is_zipfile(path):
-        from indexer.documents.ingest import read_docx
+        from indexer.documents.formats.docx import read_docx
 
         return read_docx(path)  # a .docx saved under a .doc name
     if data.lstrip().startswith(b"{\\rtf"):

@@ -16,7 +16,7 @@ import lxml.html
 from lxml import etree
 from readability import Document as Readability
 
-from indexer.documents.ingest import IngestError, decode_bytes
+from indexer.documents.decoding import IngestError, decode_bytes
 from indexer.text.normalize import normalize
 
 NO_ARTICLE = "no article text found (a list, navigation or empty page?)"

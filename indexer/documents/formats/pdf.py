@@ -14,8 +14,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from indexer.documents import limits
+from indexer.documents.decoding import IngestError
 from indexer.documents.formats.layout import Line, drop_furniture, paragraphs_from_lines
-from indexer.documents.ingest import IngestError
 
 NO_TEXT_LAYER = "no text layer (scanned?); needs OCR"
 
