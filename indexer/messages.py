@@ -40,6 +40,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "参数 {name} 应为 1（开）或 0（关），而不是“{value}”。",
     ),
     "too_many_names": ("Too many or too long {name} names.", "{label}筛选的名称过多或过长。"),
+    "missing_query": (
+        "Give a query with the q parameter, e.g. /api/search?q=%E6%B3%95%E6%B2%BB (法治, percent-encoded as UTF-8), "
+        "or filters only to list their paragraphs.",
+        "请输入检索词，或只选择筛选条件以浏览其段落。",
+    ),
+    "unknown_township": (
+        "No township named {township!r}; /api/reports lists the reports and their townships.",
+        "没有名为“{township}”的乡镇，请从报告列表中选择。",
+    ),
+    "no_source_file": (
+        "Report {report_id!r} has no original file to download.",
+        "报告“{report_id}”没有可下载的原文件。",
+    ),
+    "source_unreadable": (
+        "The original file cannot be read just now; try again later or tell the administrator.",
+        "原文件暂时无法读取，请稍后再试或联系管理员。",
+    ),
+    "index_unavailable": (
+        "The index is missing or cannot be read. Build it with: make index (or python -m indexer build).",
+        "索引不存在或无法读取，请先建立索引：make index（或 python -m indexer build）。",
+    ),
+    "busy": ("The server is busy; retry in a few seconds.", "服务器正忙，请过几秒再试。"),
+    "server_error": (
+        "Something went wrong on the server; the error has been logged.",
+        "服务器出错了，错误已记入日志。请稍后再试。",
+    ),
     "export_needs_query": (
         "Give a query (q) or a filter to export its paragraphs.",
         "请先输入检索词或选择筛选条件，再导出。",
@@ -52,13 +78,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The query has nothing to search for: spaces and punctuation such as “” 《》 * are ignored.",
         "检索词中没有可查找的内容：空格和 “” 《》 * 等标点会被忽略。",
     ),
-    # concordance (indexer/concordance.py)
+    # concordance (indexer/research/concordance.py)
     "concordance_needs_query": (
         "Give a query (q), e.g. /api/concordance?q=%E6%99%AE%E6%B3%95 (普法): "
         "a concordance lists every occurrence of a query.",
         "请先输入检索词：语境索引列出检索词的每一处出现。",
     ),
-    # trends (indexer/trends.py)
+    # trends (indexer/research/trends.py)
     "too_many_trend_terms": (
         "A trend compares at most {limit} terms; this asks for {count}.",
         "趋势图最多比较 {limit} 个词语，现在有 {count} 个，请删去一些。",
@@ -75,7 +101,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Give one to {limit} terms as q parameters, e.g. /api/trends?q=法律明白人&q=八五普法.",
         "请输入要比较的词语（1 到 {limit} 个）。",
     ),
-    # similar paragraphs (indexer/similar.py)
+    # reports and paragraphs that do not exist (search_app, indexer/research/similar.py)
     "unknown_report": (
         "No report with id {report_id!r}; /api/reports and `python -m indexer reports` list them.",
         "没有编号为“{report_id}”的报告，请从报告列表中选择。",
@@ -111,7 +137,10 @@ def message(code: str, language: str = "en", **details) -> str:
 
 
 class UserError(ValueError):
-    """Something the user asked for that cannot be done; str() is the English message."""
+    """Something the user asked for that cannot be done; str() is the English message, `status` the
+    HTTP status the site answers it with (Datasette's Base400: the error carries its status)."""
+
+    status = 400
 
     def __init__(self, code: str, **details):
         self.code, self.details = code, details
@@ -120,3 +149,15 @@ class UserError(ValueError):
     @property
     def chinese(self) -> str:
         return message(self.code, "zh", **self.details)
+
+
+class NotFound(UserError):
+    """A report, paragraph or township that the index does not have."""
+
+    status = 404
+
+
+class Unavailable(UserError):
+    """Something that cannot be served just now (the index, a source copy, a free slot)."""
+
+    status = 503

@@ -36,10 +36,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    from . import api, concordance, keyterms, pages, protect, similar, store, trends
+    from . import api, concordance, errors, keyterms, pages, protect, similar, store, trends
 
     store.init_app(app)
     protect.init_app(app)
+    errors.register(app)
     for module in (pages, api, trends, concordance, similar, keyterms):
         app.register_blueprint(module.bp)
     return app

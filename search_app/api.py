@@ -7,23 +7,12 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from indexer.engine.facets import REPORT_FIELDS
 
 from .bodies import hit_body
-from .params import offset_param, parse_params
+from .params import ParamError, offset_param, parse_params
 from .results import run_search
 from .store import get_index, get_report
 from .urls import REPORT_PAGE_SIZE
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-
-#: The `code` of an API error that is not about a parameter.
-HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 500: "server_error", 503: "unavailable"}
-
-
-def error_response(message: str, status: int, code: str | None = None):
-    """Every API error: {"error": message, "code": a stable name, "status": status}."""
-    response = jsonify({"error": message, "code": code or HTTP_CODES.get(status, "error"), "status": status})
-    response.status_code = status
-    return response
-
 
 #: What /api answers: the endpoints, and how to send Chinese in a URL.
 HELP = {
@@ -54,12 +43,7 @@ def help():
 def search():
     params = parse_params(request.args)
     if not params.q and not params.browsing:
-        return error_response(
-            "Give a query with the q parameter, e.g. /api/search?q=%E6%B3%95%E6%B2%BB "
-            "(法治, percent-encoded as UTF-8), or filters only to list their paragraphs",
-            400,
-            "missing_query",
-        )
+        raise ParamError("missing_query")
     result = run_search(get_index(), params)
     return jsonify(
         {

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 
+from indexer.messages import NotFound
 from indexer.research.keyterms import DEFAULT_TERMS, MAX_TERMS, key_terms, selection
 
 from .params import ParamError, int_param
@@ -23,14 +24,9 @@ def _key_terms():
     index = get_index()
     pids = selection(index, report_id=report_id, township=township)
     if pids is None:
-        if request.path.startswith("/api/"):
-            abort(
-                404, f"No {'report' if report_id else 'township'} {report_id or township!r}; /api/reports lists them."
-            )
-        abort(
-            404,
-            f"没有{'编号为' if report_id else '名为'}“{(report_id or township)[:80]}”的{'报告' if report_id else '乡镇'}。",
-        )
+        if report_id:
+            raise NotFound("unknown_report", report_id=report_id[:80])
+        raise NotFound("unknown_township", township=township[:80])
     return index, index.report(report_id) if report_id else None, township, pids, key_terms(index, pids, number)
 
 

@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     redirect,
     render_template,
@@ -16,17 +15,17 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from werkzeug.exceptions import HTTPException
 
 from indexer.documents.metadata import SOURCE_NAMES
 from indexer.documents.sections import SECTIONS
 from indexer.engine.facets import PLACE_FACETS
 from indexer.engine.query import parse_query
 from indexer.engine.ranking import SORTS
-from indexer.engine.search import Filters, IndexNotFound
+from indexer.engine.search import Filters
+from indexer.messages import NotFound, Unavailable
 
 from .params import ParamError, as_param_error, page_number, parse_params
-from .protect import Busy, heavy
+from .protect import heavy
 from .results import EXPORT_FIELDS, comparison, export_rows, highlight, json_stream, run_search, snippet_html
 from .spreadsheet import csv_stream
 from .store import get_index, get_report
@@ -164,76 +163,10 @@ def report_source(report_id: str):
     meta = index.report(report_id)
     path = index.source_path(meta) if meta else None
     if path is None:
-        abort(404, f"报告 {report_id!r} 没有可下载的原文件。")
+        raise NotFound("no_source_file", report_id=report_id[:80])
     try:  # only the copy inside the index generation is ever served
         handle = path.open("rb")
     except OSError as exc:
         current_app.logger.error("cannot read source copy %s: %s", path, exc)
-        abort(503, "原文件暂时无法读取，请稍后再试或联系管理员。")
+        raise Unavailable("source_unreadable") from None
     return send_file(handle, as_attachment=True, download_name=path.name)
-
-
-@bp.app_errorhandler(ParamError)
-def _param_error(exc):
-    if request.path.startswith("/api/"):
-        from .api import error_response
-
-        return error_response(str(exc), 400, exc.code)
-    return render_template("error.html", status=400, message=exc.chinese), 400
-
-
-@bp.app_errorhandler(IndexNotFound)
-def _no_index(exc):
-    # The reason names server paths: it goes to the log, not to the visitor.
-    current_app.logger.error("index unavailable: %s", exc)
-    if request.path.startswith("/api/"):
-        from .api import error_response
-
-        return error_response(
-            "The index is missing or cannot be read. Build it with: make index (or python -m indexer build).", 503
-        )
-    return render_template("no_index.html"), 503
-
-
-@bp.app_errorhandler(Busy)
-def _busy(exc):
-    message = "服务器正忙，请过几秒再试。"
-    if request.path.startswith("/api/"):
-        from .api import error_response
-
-        response = error_response("The server is busy; retry in a few seconds.", 503)
-    else:
-        response = current_app.make_response((render_template("error.html", status=503, message=message), 503))
-    response.headers["Retry-After"] = "5"
-    return response
-
-
-#: What a page says for an HTTP error that carries no message of its own.
-PAGE_ERRORS = {
-    404: "没有这个页面，请检查网址。",
-    405: "这个网址不接受这种请求方式。",
-    413: "请求内容过大。",
-    414: "网址过长，请缩短检索词或减少筛选条件。",
-}
-
-
-@bp.app_errorhandler(HTTPException)
-def _http_error(exc):
-    if request.path.startswith("/api/"):
-        from .api import error_response
-
-        return error_response(exc.description or exc.name, exc.code or 500)
-    message = exc.description
-    if message == type(exc).description:  # werkzeug's English default
-        message = PAGE_ERRORS.get(exc.code, "请求无法完成。")
-    return render_template("error.html", status=exc.code, message=message), exc.code
-
-
-@bp.app_errorhandler(Exception)
-def _unexpected(exc):
-    current_app.logger.exception("unexpected error")
-    if request.path.startswith("/api/"):
-        from .api import error_response
-
-        return error_response("Something went wrong on the server; the error has been logged.", 500)
-    return render_template("error.html", status=500, message="服务器出错了，错误已记入日志。请稍后再试。"), 500

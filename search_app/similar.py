@@ -6,13 +6,12 @@ from __future__ import annotations
 from difflib import SequenceMatcher
 
 import numpy as np
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template
 
 from indexer.engine.search import ReportIndex
 from indexer.engine.similar import MAX_MATCHES, MIN_CHARS, THRESHOLD
 from indexer.research.similar import (
     Match,
-    UnknownParagraph,
     compared_within,
     paragraph_id,
     report_reuse,
@@ -100,15 +99,6 @@ def similar_counts(paragraphs) -> list[tuple[int, bool]]:
     similar = get_index().similar
     pids = np.array([p.pid for p in paragraphs])
     return list(zip(similar.counts_of(pids).tolist(), similar.more(pids).tolist()))
-
-
-@bp.errorhandler(UnknownParagraph)
-def _unknown(exc: UnknownParagraph):
-    if request.path.startswith("/api/"):
-        from .api import error_response
-
-        return error_response(str(exc), 404, exc.code)
-    return render_template("error.html", status=404, message=exc.chinese), 404
 
 
 def _shared_phrase(norm_a: str, norm_b: str) -> str | None:

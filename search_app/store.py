@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, current_app
 
 from indexer.engine.layout import current_generation
 from indexer.engine.search import IndexNotFound, ReportIndex
+from indexer.messages import NotFound
 
 _lock = threading.Lock()
 
@@ -43,7 +44,5 @@ def get_report(report_id: str) -> tuple[ReportIndex, dict]:
     index = get_index()
     meta = index.report(report_id)
     if meta is None:
-        if request.path.startswith("/api/"):
-            abort(404, f"No report with id {report_id!r}; /api/reports lists them.")
-        abort(404, f"没有编号为“{report_id[:80]}”的报告，请从报告列表中选择。")
+        raise NotFound("unknown_report", report_id=report_id[:80])
     return index, meta

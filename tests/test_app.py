@@ -150,11 +150,27 @@ def test_api_search_without_query_or_filter_is_400_with_a_code(client):
     assert data["status"] == 400 and data["code"] == "missing_query" and "q=" in data["error"]
 
 
-@pytest.mark.parametrize("path", ["/api/reports/nope", "/api/nothing"])
-def test_api_not_found_has_the_same_shape(client, path):
+@pytest.mark.parametrize(
+    "path, code",
+    [
+        ("/api/reports/nope", "unknown_report"),
+        ("/api/keyterms?report=nope", "unknown_report"),
+        ("/api/similar/nope/1", "unknown_report"),
+        ("/api/keyterms?township=无此乡", "unknown_township"),
+        ("/api/nothing", "not_found"),
+    ],
+)
+def test_api_not_found_has_the_same_shape_and_one_code_per_condition(client, path, code):
     response = client.get(path)
     assert response.status_code == 404
-    assert set(response.get_json()) == {"error", "code", "status"} and response.get_json()["code"] == "not_found"
+    assert set(response.get_json()) == {"error", "code", "status"} and response.get_json()["code"] == code
+
+
+@pytest.mark.parametrize("path", ["/reports/nope", "/keyterms?report=nope", "/similar/nope/1", "/reports/nope/reuse"])
+def test_an_unknown_report_is_one_404_page_in_chinese(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert "没有编号为“nope”的报告" in response.get_data(as_text=True)
 
 
 def test_a_year_range_given_backwards_is_read_forwards_either_way(client):

@@ -9,11 +9,11 @@ import numpy as np
 
 from indexer.engine.search import ReportIndex
 from indexer.engine.similar import SHINGLE, shingles
-from indexer.messages import UserError
+from indexer.messages import NotFound
 from indexer.text.normalize import KEPT_MARKS, normalize_with_offsets
 
 
-class UnknownParagraph(UserError):
+class UnknownParagraph(NotFound):
     """A report id or paragraph number that the index does not have."""
 
 
