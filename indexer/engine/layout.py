@@ -45,7 +45,6 @@ DOC_MASK = (1 << DOC_BITS) - 1
 # each holding the same files (TEXTS … COLUMNS, REPORTS, SEGMENT).
 META = "meta.json"  # format, fingerprints, files' versions (versions.py), segments, removed reports, facets, checksums (integrity.py)
 SEGMENT = "segment.json"  # a segment's own place names (its columns hold codes into them)
-DELETED = "deleted.npy"  # ids of the paragraphs of removed or replaced reports
 REPORTS = "reports.json"  # one record per report, with its first paragraph id
 HEADINGS = "headings.json"  # per report, its headings (number, level, text): the contents
 COLUMNS = "paragraphs.npz"  # per-paragraph integer columns (report, year, section, places)

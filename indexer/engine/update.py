@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from whoosh import index as whoosh_open
-
 from indexer.documents.folder import FolderError, display_name, scan_folder, source_signature, stat_files
 from indexer.documents.versions import hash_file, recorded_hash, same_stat, signature, stat_matches
 from indexer.engine import integrity, layout, whoosh_index
@@ -158,7 +156,8 @@ def _apply(
         whoosh_dir = gen / layout.WHOOSH
         deleted = [list(d) for d in meta["deleted_reports"]] + [[folder, r["report_id"]] for folder, r in gone]
         new_segments = write_segment(reports, gen / name, entries, whoosh_dir, progress) if reports else []
-        _commit_whoosh(whoosh_dir, segments, meta, gone, new_segments)
+        deleted_docs = [pid for _, r in gone for pid in range(r["first_pid"], r["first_pid"] + r["paragraphs"])]
+        whoosh_index.commit_with_deletions(whoosh_dir, deleted_docs, new_segments)
         if reports:
             segments.append(
                 {
@@ -227,21 +226,6 @@ def _compare_contents(
 def _live_reports(meta: dict) -> list[tuple[str, dict]]:
     """(segment folder, report) of every live report, first_pid global, from meta.json's list."""
     return [(row[0], dict(zip(meta["live_fields"][1:], row[1:]))) for row in meta["live"]]
-
-
-def _commit_whoosh(whoosh_dir: Path, segments: list[dict], meta: dict, gone, new_segments: list) -> None:
-    """List the Whoosh segments so far with the gone reports' paragraphs deleted, then the new ones."""
-    ix = whoosh_open.open_dir(str(whoosh_dir))
-    old = ix._segments()
-    starts, at = [], 0
-    for seg in old:
-        starts.append(at)
-        at += seg.doc_count_all()
-    for _, report in gone:
-        for pid in range(report["first_pid"], report["first_pid"] + report["paragraphs"]):
-            k = max(i for i, s in enumerate(starts) if s <= pid)
-            old[k].delete_document(pid - starts[k])
-    whoosh_index.commit(whoosh_dir, old + new_segments)
 
 
 def _link_tree(source: Path, target: Path) -> None:

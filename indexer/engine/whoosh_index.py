@@ -10,6 +10,8 @@ second with positions). The build has already segmented each paragraph once, for
 ranking, so each chunk of paragraphs is written here as one Whoosh segment through
 Whoosh's codec (the same per-document and field writers its SegmentWriter uses) from
 those words; tests/test_whoosh_index.py checks the files equal Whoosh's own writer's.
+This module is the only one that reaches into Whoosh's internals; compat.py checks at
+import that Whoosh-Reloaded is the version they were written against.
 The analysis processes write their chunks' segments side by side, and the build lists
 them in paragraph order, so Whoosh document numbers are paragraph ids.
 """
@@ -33,6 +35,7 @@ from whoosh.index import TOC
 from whoosh.reading import MultiReader
 from whoosh.util.numeric import length_to_byte
 
+from indexer.compat import whoosh_segments
 from indexer.engine.checksums import CheckedFile
 from indexer.engine.errors import IndexDamaged
 from indexer.engine.word_postings import ChunkWords
@@ -40,8 +43,6 @@ from indexer.text.words import Entry, JiebaAnalyzer
 
 #: The field of jieba words.
 WORDS = "words"
-#: Metadata fields indexed as whole values (township:某镇 year:2023 in a Whoosh query).
-KEYWORD_FIELDS = ("report_id", "township", "county", "section")
 
 
 def make_schema(entries: tuple[Entry, ...] = ()) -> Schema:
@@ -267,3 +268,14 @@ def commit(directory: Path, segments: list) -> None:
     """Make the segments the index's contents, in this order (document numbers follow it)."""
     ix = whoosh_index.open_dir(str(directory))
     TOC(ix.schema, segments, ix.latest_generation() + 1).write(ix.storage, ix.indexname)
+
+
+def commit_with_deletions(directory: Path, deleted: list[int], new_segments: list) -> None:
+    """List the index's segments so far with the documents `deleted` (global numbers) marked deleted,
+    then the new segments (an update)."""
+    old = whoosh_segments(whoosh_index.open_dir(str(directory)))
+    starts = np.cumsum([0] + [seg.doc_count_all() for seg in old])[:-1].tolist()
+    for doc in deleted:
+        k = bisect_right(starts, doc) - 1
+        old[k].delete_document(doc - starts[k])
+    commit(directory, old + new_segments)

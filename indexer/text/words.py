@@ -19,6 +19,7 @@ from pathlib import Path
 import rjieba
 from whoosh.analysis import Token, Tokenizer
 
+from indexer.compat import default_jieba
 from indexer.text.normalize import KEPT_MARKS, find_spans, merge_spans, normalize, normalize_with_offsets
 
 #: The user dictionary's file name, at the top of the report folder.
@@ -90,7 +91,7 @@ class Segmenter:
             for word, freq, tag in self.entries:
                 self._jieba.add_word(word, freq, tag)
         else:
-            self._jieba = rjieba._DEFAULT_JIEBA
+            self._jieba = default_jieba()
 
     def words(self, text: str) -> list[str]:
         """jieba words of already normalised text, without the clause marks."""
