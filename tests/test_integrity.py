@@ -206,9 +206,9 @@ def pristine(layouts) -> dict[str, tuple]:
 def test_the_layouts_hold_every_kind_of_file(layouts):
     updated = layout.current_generation(layouts["updated"])
     meta = layout.read_meta(updated)
-    assert [s["dir"] for s in meta["segments"]] == [".", "delta-1"]
+    assert [s.dir for s in meta.segments] == [".", "delta-1"]
     files = _files(updated)
-    assert set(meta[integrity.CHECKSUMS]) | {layout.META} == set(files)
+    assert set(meta.checksums) | {layout.META} == set(files)
     for name in (layout.REPORTS, layout.COLUMNS, layout.TEXTS, "grams.keys.npy", "words.vocab.json", layout.SEGMENT):
         assert {name, f"delta-1/{name}"} <= set(files)
     assert any(f.endswith(".pst") for f in files) and any(f.endswith("._stored.col") for f in files)
@@ -317,7 +317,7 @@ def test_an_update_checksums_only_the_files_it_writes(data_dir, tmp_path, monkey
     """Files shared with the previous generation by hard link keep their recorded sums (an update at
     1M paragraphs stays about a second); the new segment, Whoosh's new files and meta.json are summed."""
     build(data_dir, tmp_path / "index")
-    before = layout.read_meta(layout.current_generation(tmp_path / "index"))[integrity.CHECKSUMS]
+    before = layout.read_meta(layout.current_generation(tmp_path / "index")).checksums
     summed = []
     real = integrity.file_sums
     monkeypatch.setattr(integrity, "file_sums", lambda path, chunked=False: summed.append(path) or real(path, chunked))

@@ -31,7 +31,7 @@ def living_client(living_dir):
 
 
 def test_the_updated_index_has_several_segments_and_removed_paragraphs(living):
-    assert len(living.meta["segments"]) == 4
+    assert len(living.meta.segments) == 4
     assert not living.live.all()
 
 
@@ -92,7 +92,7 @@ def test_every_page_of_an_updated_index_answers(living, living_client):
 
 def test_the_report_page_of_a_report_an_update_added_shows_its_paragraphs(living, living_client):
     again = next(r for r in living.reports if r["source"] == "third-again.txt")
-    assert again["first_pid"] >= living.meta["segments"][0]["paragraphs"]  # in a later segment
+    assert again["first_pid"] >= living.meta.segments[0].paragraphs  # in a later segment
     page = living_client.get(f"/reports/{again['report_id']}").get_data(as_text=True)
     for hit in living.report_paragraphs(again, 0, 5):
         assert hit.text[:20] in page

@@ -81,7 +81,7 @@ def main(argv=None) -> int:
     del reports
     queries = make_queries(texts, random.Random(args.seed * 7919 + args.size))[: args.queries]
     meta = integrity.read_meta(generation)
-    sums = meta[integrity.CHECKSUMS]
+    sums = meta.checksums
     record_ms, _ = timed(lambda: integrity.record(generation))
     open_checks_ms, _ = timed(lambda: integrity.check_open(generation, meta))
     verify_ms, (_, _, findings) = timed(lambda: integrity.verify(index_dir))

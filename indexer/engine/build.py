@@ -30,12 +30,11 @@ from indexer.documents.report import Report, parse_report
 from indexer.documents.sections import SECTIONS
 from indexer.documents.versions import recorded_hash
 from indexer.engine import integrity, layout, similar, whoosh_index
-from indexer.engine.checksums import seal
 from indexer.engine.facets import PLACE_KEYS
 from indexer.engine.grams import NgramIndex, chunk_grams
 from indexer.engine.layout import (
-    FORMAT_VERSION,
     LOCK_NAME,
+    SegmentInfo,
     current_generation,
     new_generation,
     remove_old_generations,
@@ -194,9 +193,7 @@ def is_stale(data_dir: Path, index_dir: Path) -> bool:
     if meta is None:
         return True
     try:
-        return meta.get("format") != FORMAT_VERSION or meta.get("signature") != source_signature(
-            data_dir, index_dir=index_dir
-        )
+        return meta.signature != source_signature(data_dir, index_dir=index_dir)
     except FolderError as exc:
         raise BuildError(str(exc)) from None
 
@@ -495,7 +492,7 @@ def _write_generation(
 ) -> None:
     whoosh_dir = gen / layout.WHOOSH
     whoosh_index.create(whoosh_dir, entries)
-    segments: list[dict] = []
+    segments: list[SegmentInfo] = []
     whoosh_segments: list = []
     files: dict[str, list] = {}
     names: dict[str, set[str]] = {key: set() for key in PLACE_KEYS}
@@ -516,8 +513,8 @@ def _write_generation(
         for key, values in place_values(group).items():
             names[key].update(values)
         name = folder.relative_to(gen).as_posix()
-        live.extend(live_entries(group, name, sum(seg["paragraphs"] for seg in segments)))
-        segments.append({"dir": name, "paragraphs": sum(len(r.paragraphs) for r in group), "reports": len(group)})
+        live.extend(live_entries(group, name, sum(seg.paragraphs for seg in segments)))
+        segments.append(SegmentInfo(name, paragraphs=sum(len(r.paragraphs) for r in group), reports=len(group)))
 
     group: list[Report] = []
     size = 0
@@ -667,40 +664,30 @@ def write_meta(
     signature: str | None,
     files: dict,
     extras: dict,
-    segments: list[dict],
+    segments: list[SegmentInfo],
     values: dict,
     deleted_reports: list,
     live: list[list],
     reuse: tuple[Path, dict] | None = None,
 ) -> None:
-    """The generation's meta.json: format, fingerprints, segments, place names, live and removed
-    reports, and the checksums of every file (integrity.record; `reuse` is passed to it), sealed
-    with its own. Written last, once every other file is."""
-    (gen / layout.META).write_text(
-        seal(
-            json.dumps(
-                {
-                    "format": FORMAT_VERSION,
-                    "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                    "reports": sum(s["reports"] for s in segments) - len(deleted_reports),
-                    "paragraphs": sum(s["paragraphs"] for s in segments),
-                    "signature": signature,
-                    "files": files,
-                    "extras": extras,
-                    "segments": segments,
-                    "deleted_reports": deleted_reports,
-                    "values": values,
-                    "sections": list(SECTIONS),
-                    "live_fields": list(LIVE_FIELDS),
-                    "live": live,
-                    integrity.GENERATION: gen.name,
-                    integrity.CHECKSUMS: integrity.record(gen, reuse),
-                },
-                ensure_ascii=False,
-            )
-        ),
-        encoding="utf-8",
+    """The generation's meta.json (layout.IndexMeta): fingerprints, segments, place names, live and
+    removed reports, and the checksums of every file (integrity.record; `reuse` is passed to it).
+    Written last, once every other file is."""
+    meta = layout.IndexMeta(
+        segments=segments,
+        files=files,
+        extras=extras,
+        signature=signature,
+        values=values,
+        sections=list(SECTIONS),
+        deleted_reports=deleted_reports,
+        live_fields=list(LIVE_FIELDS),
+        live=live,
+        generation=gen.name,
+        checksums=integrity.record(gen, reuse),
+        built=time.strftime("%Y-%m-%dT%H:%M:%S"),
     )
+    layout.write_meta(gen, meta)
 
 
 def extra_signatures(data_dir: Path) -> dict[str, list[int] | None]:

@@ -10,19 +10,14 @@ and the similar-paragraph arrays whole on first use. A mismatch raises IndexDama
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.engine import layout
-from indexer.engine.checksums import file_problem, file_sums, unseal
+from indexer.engine.checksums import file_problem, file_sums
 from indexer.engine.errors import REBUILD, IndexDamaged, IndexNotFound
 
-#: meta.json's key for {file (relative, "/"-separated): [size, CRC32] or [size, CRC32, chunk CRC32s]}.
-CHECKSUMS = "checksums"
-#: meta.json's key for its generation's folder name (another generation's meta.json is damage too).
-GENERATION = "generation"
 _WHOOSH = layout.WHOOSH + "/"
 
 
@@ -52,22 +47,22 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def read_meta(generation: Path) -> dict:
-    """A generation's meta.json once its own checksum is checked; IndexDamaged when it fails,
+def read_meta(generation: Path) -> layout.IndexMeta:
+    """A generation's meta once meta.json's own checksum is checked; IndexDamaged when it fails,
     IndexNotFound when the index is of another version."""
     path = generation / layout.META
     try:
-        meta = json.loads(unseal(path.read_text(encoding="utf-8")))
+        meta = layout.parse_meta(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise IndexDamaged(path, "missing") from None
-    except (OSError, ValueError) as exc:
-        raise IndexDamaged(path, str(exc) if isinstance(exc, ValueError) else f"unreadable: {exc}") from None
-    if meta.get("format") != layout.FORMAT_VERSION or not isinstance(meta.get(CHECKSUMS), dict):
+    except layout.FormatMismatch:
         raise IndexNotFound(
             f"The index at {generation.parent} was built by another version; rebuild it with: {REBUILD}"
-        )
-    if meta.get(GENERATION) != generation.name:
-        raise IndexDamaged(path, f"written for {meta.get(GENERATION)}, not {generation.name}")
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise IndexDamaged(path, str(exc) if isinstance(exc, ValueError) else f"unreadable: {exc}") from None
+    if meta.generation != generation.name:
+        raise IndexDamaged(path, f"written for {meta.generation}, not {generation.name}")
     return meta
 
 
@@ -77,9 +72,9 @@ def read_lazily(rel: str, sums: dict) -> bool:
     return rel.startswith(_WHOOSH) or f"{rel}.json" in sums or name.startswith(layout.SIMILAR + ".")
 
 
-def check_open(generation: Path, meta: dict) -> None:
+def check_open(generation: Path, meta: layout.IndexMeta) -> None:
     """What the server checks at open: every file there at its size, and the files read whole intact."""
-    sums = meta[CHECKSUMS]
+    sums = meta.checksums
     for rel, expected in sums.items():
         path = generation / rel
         if read_lazily(rel, sums):
@@ -93,24 +88,24 @@ def check_open(generation: Path, meta: dict) -> None:
             check(generation, meta, [rel])
 
 
-def check(generation: Path, meta: dict, files) -> None:
+def check(generation: Path, meta: layout.IndexMeta, files) -> None:
     """Check whole files of the generation (relative names); IndexDamaged for the first that differs."""
-    sums = meta[CHECKSUMS]
+    sums = meta.checksums
     for rel in files:
         problem = file_problem(generation / rel, sums[rel]) if rel in sums else "not written by the build"
         if problem is not None:
             raise IndexDamaged(generation / rel, problem)
 
 
-def whoosh_sums(meta: dict) -> dict[str, list]:
+def whoosh_sums(meta: layout.IndexMeta) -> dict[str, list]:
     """The sums of the Whoosh files, by name in the Whoosh folder."""
-    return {rel[len(_WHOOSH) :]: s for rel, s in meta[CHECKSUMS].items() if rel.startswith(_WHOOSH)}
+    return {rel[len(_WHOOSH) :]: s for rel, s in meta.checksums.items() if rel.startswith(_WHOOSH)}
 
 
-def similar_files(meta: dict, folder: str) -> list[str]:
+def similar_files(meta: layout.IndexMeta, folder: str) -> list[str]:
     """The similar-paragraph files of a segment folder (relative names), checked on first use."""
     prefix = "" if folder == "." else f"{folder}/"
-    return [rel for rel in meta[CHECKSUMS] if rel.startswith(prefix + layout.SIMILAR + ".")]
+    return [rel for rel in meta.checksums if rel.startswith(prefix + layout.SIMILAR + ".")]
 
 
 @dataclass
@@ -149,7 +144,7 @@ def verify(index_dir: Path) -> tuple[Path, int, list[Finding]]:
                 )
             ],
         )
-    sums = meta[CHECKSUMS]
+    sums = meta.checksums
     findings = []
     for rel, expected in sums.items():
         problem = file_problem(generation / rel, expected)

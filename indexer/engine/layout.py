@@ -17,10 +17,11 @@ import os
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.documents.versions import recorded_hash
-from indexer.engine.checksums import unseal
+from indexer.engine.checksums import seal, unseal
 
 #: Bumped whenever a file below changes meaning; an index of another version is rebuilt.
 FORMAT_VERSION = 14
@@ -75,9 +76,9 @@ def source_key(rel: str, content: str) -> str:
     return f"{digest[:2]}/{digest}{suffix}"
 
 
-def source_copy(index_dir: Path, meta: dict, rel: str) -> Path | None:
+def source_copy(index_dir: Path, meta: "IndexMeta", rel: str) -> Path | None:
     """Where the store keeps the version of file `rel` that a generation (its meta) indexed."""
-    signature = meta.get("files", {}).get(rel)
+    signature = meta.files.get(rel)
     return index_dir / SOURCES / source_key(rel, recorded_hash(signature)) if signature else None
 
 
@@ -144,16 +145,129 @@ def remove_old_generations(
         (store / key).unlink(missing_ok=True)
 
 
-def read_meta(generation: Path) -> dict | None:
-    """A generation's meta.json, or None when it cannot be read or fails its checksum."""
+@dataclass
+class SegmentInfo:
+    """One segment of a generation: its folder, its paragraphs and reports, and whether an update added it."""
+
+    dir: str
+    paragraphs: int
+    reports: int
+    update: bool = False
+
+    def to_json(self) -> dict:
+        return {"dir": self.dir, "paragraphs": self.paragraphs, "reports": self.reports} | (
+            {"update": True} if self.update else {}
+        )
+
+
+@dataclass
+class IndexMeta:
+    """A generation's meta.json, typed (as Tantivy's IndexMeta and SegmentMeta): the build and
+    updates write it through write_meta, everyone else reads it through read_meta."""
+
+    segments: list[SegmentInfo]
+    files: dict[str, list]  # report file → its version as read (versions.signature)
+    extras: dict  # manifest and user dictionary → their stat (a change makes a full build)
+    signature: str | None  # fingerprint of the report folder's stats (folder.source_signature)
+    values: dict[str, list[str]]  # place facet → the names of the live reports' places
+    sections: list[str]  # section keys, in the order of the paragraph column's codes
+    deleted_reports: list[list[str]]  # [segment folder, report id] of removed and replaced reports
+    live_fields: list[str]  # the fields of each row of `live`
+    live: list[list]  # one row per live report: its segment folder, then live_fields[1:]
+    generation: str = ""  # the folder written for (another generation's meta.json is damage)
+    checksums: dict[str, list] = field(default_factory=dict)  # file → [size, CRC32, …] (integrity.py)
+    format: int = FORMAT_VERSION
+    built: str = ""
+
+    @property
+    def paragraphs(self) -> int:
+        """Paragraph ids in all segments, those of removed reports included."""
+        return sum(s.paragraphs for s in self.segments)
+
+    @property
+    def reports(self) -> int:
+        """Live reports."""
+        return sum(s.reports for s in self.segments) - len(self.deleted_reports)
+
+    def live_reports(self) -> list[tuple[str, dict]]:
+        """(segment folder, report) of every live report, first_pid global."""
+        return [(row[0], dict(zip(self.live_fields[1:], row[1:]))) for row in self.live]
+
+    def to_json(self) -> dict:
+        return {
+            "format": self.format,
+            "built": self.built,
+            "reports": self.reports,
+            "paragraphs": self.paragraphs,
+            "signature": self.signature,
+            "files": self.files,
+            "extras": self.extras,
+            "segments": [s.to_json() for s in self.segments],
+            "deleted_reports": self.deleted_reports,
+            "values": self.values,
+            "sections": self.sections,
+            "live_fields": self.live_fields,
+            "live": self.live,
+            "generation": self.generation,
+            "checksums": self.checksums,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "IndexMeta":
+        """The meta of a meta.json's object; ValueError when it lacks a field of this format."""
+        try:
+            return cls(
+                segments=[SegmentInfo(**s) for s in data["segments"]],
+                **{name: data[name] for name in _META_FIELDS},
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"meta.json lacks {exc}") from None
+
+
+_META_FIELDS = (
+    "files",
+    "extras",
+    "signature",
+    "values",
+    "sections",
+    "deleted_reports",
+    "live_fields",
+    "live",
+    "generation",
+    "checksums",
+    "format",
+    "built",
+)
+
+
+class FormatMismatch(ValueError):
+    """meta.json of another format version (the index is rebuilt, not read)."""
+
+
+def parse_meta(text: str) -> IndexMeta:
+    """meta.json's text as an IndexMeta: ValueError when its checksum fails or it lacks a field,
+    FormatMismatch when another version of the indexer wrote it."""
+    data = json.loads(unseal(text))
+    if data.get("format") != FORMAT_VERSION:
+        raise FormatMismatch(data.get("format"))
+    return IndexMeta.from_json(data)
+
+
+def read_meta(generation: Path) -> IndexMeta | None:
+    """A generation's meta, or None when it cannot be read, fails its checksum or is of another format."""
     try:
-        return json.loads(unseal((generation / META).read_text(encoding="utf-8")))
+        return parse_meta((generation / META).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def write_meta(generation: Path, meta: IndexMeta) -> None:
+    """Write a generation's meta.json, sealed with its own checksum (written last, once every other file is)."""
+    (generation / META).write_text(seal(json.dumps(meta.to_json(), ensure_ascii=False)), encoding="utf-8")
 
 
 def _indexed_files(generation: Path) -> dict | None:
     """The files a generation indexed ({path: signature}), or None when its meta cannot be read
     or is of another format (its copies are named otherwise)."""
     meta = read_meta(generation)
-    return None if meta is None or meta.get("format") != FORMAT_VERSION else meta.get("files", {})
+    return None if meta is None else meta.files

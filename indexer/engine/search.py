@@ -118,14 +118,14 @@ class ReportIndex:
                 f"The index at {generation.parent} cannot be read ({exc}); rebuild it with: python -m indexer build"
             ) from None
         #: For each place facet, its values in name order (a paragraph column holds indexes into it).
-        self.values: dict[str, list[str]] = meta["values"]
+        self.values: dict[str, list[str]] = meta.values
         self.value_code = {key: {v: i for i, v in enumerate(vals)} for key, vals in self.values.items()}
         self.townships = self.values["township"]
         self.township_code = self.value_code["township"]
-        self.section_keys: list[str] = meta["sections"]
+        self.section_keys: list[str] = meta.sections
         self.by_id = {r["report_id"]: r for r in self.reports}
         #: Where each report's paragraphs start (reports hold consecutive ids), and the end.
-        self.report_starts = np.asarray([r["first_pid"] for r in self.reports] + [meta["paragraphs"]], np.int64)
+        self.report_starts = np.asarray([r["first_pid"] for r in self.reports] + [meta.paragraphs], np.int64)
         self._report_starts32 = self.report_starts.astype(np.int32)  # searching int32 ids without a copy
         self._reader_lock = threading.Lock()
         self._all_checked = False
@@ -207,15 +207,15 @@ class ReportIndex:
         """Check every file of the generation whole, once (before a download streams, so that
         damage is told before its first byte, not halfway through); IndexDamaged for the first that differs."""
         if not self._all_checked:
-            integrity.check(self.generation, self.meta, self.meta[integrity.CHECKSUMS])
+            integrity.check(self.generation, self.meta, self.meta.checksums)
             self._all_checked = True
 
     @cached_property
     def similar(self) -> SimilarLists:
         """The lists of similar paragraphs (similar.py), opened (and their files checked) on first use."""
         try:
-            for segment in self.meta["segments"]:
-                integrity.check(self.generation, self.meta, integrity.similar_files(self.meta, segment["dir"]))
+            for segment in self.meta.segments:
+                integrity.check(self.generation, self.meta, integrity.similar_files(self.meta, segment.dir))
             similar = self._similar()
             if similar.size() != len(self):
                 raise ValueError("the similar-paragraph lists do not fit the paragraphs")

@@ -18,6 +18,7 @@ import numpy as np
 
 from indexer.engine import layout
 from indexer.engine.grams import NgramIndex
+from indexer.engine.layout import IndexMeta
 from indexer.engine.similar import SimilarIndex
 from indexer.engine.word_postings import WordIndex
 
@@ -198,15 +199,15 @@ class MultiSimilar:
         return np.array([len(self.listed(pid)) for pid in range(first, stop)], dtype=np.int64)
 
 
-def read_segments(generation: Path, meta: dict) -> dict:
+def read_segments(generation: Path, meta: IndexMeta) -> dict:
     """The parts of a generation's segments joined: grams, words, similar loader, columns
     (place codes into meta's names), live reports (first_pid global), bases and the live mask."""
-    segments = meta["segments"]
-    folders = [generation / s["dir"] for s in segments]
-    bases = np.cumsum([0] + [s["paragraphs"] for s in segments]).astype(np.int64)
-    values = meta["values"]
+    segments = meta.segments
+    folders = [generation / s.dir for s in segments]
+    bases = np.cumsum([0] + [s.paragraphs for s in segments]).astype(np.int64)
+    values = meta.values
     codes = {key: {v: i for i, v in enumerate(names)} for key, names in values.items()}
-    deleted = {tuple(d) for d in meta.get("deleted_reports", [])}  # (segment folder, report id)
+    deleted = {tuple(d) for d in meta.deleted_reports}  # (segment folder, report id)
     live = np.ones(int(bases[-1]), bool)
     columns: dict[str, list[np.ndarray]] = {}
     reports: list[dict] = []
@@ -218,7 +219,7 @@ def read_segments(generation: Path, meta: dict) -> dict:
         for report, contents in zip(json.loads((folder / layout.REPORTS).read_text(encoding="utf-8")), headings):
             report["headings"] = contents
             first = report["first_pid"] + base
-            if (segment["dir"], report["report_id"]) in deleted:
+            if (segment.dir, report["report_id"]) in deleted:
                 live[first : first + report["paragraphs"]] = False
                 report_code.append(0)
             else:
@@ -233,7 +234,7 @@ def read_segments(generation: Path, meta: dict) -> dict:
                     column = np.array(report_code, np.int32)[column]
                 columns.setdefault(name, []).append(column)
     joined = {name: np.concatenate(parts).astype(np.int32) for name, parts in columns.items()}
-    grams = [NgramIndex.load(folder, s["paragraphs"]) for folder, s in zip(folders, segments)]
+    grams = [NgramIndex.load(folder, s.paragraphs) for folder, s in zip(folders, segments)]
     words = [WordIndex.load(folder) for folder in folders]
     single = len(segments) == 1 and live.all()
     return {

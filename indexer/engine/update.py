@@ -28,7 +28,7 @@ from typing import Callable
 
 from indexer.documents.folder import FolderError, display_name, scan_folder, source_signature, stat_files
 from indexer.documents.versions import hash_file, recorded_hash, same_stat, signature, stat_matches
-from indexer.engine import integrity, layout, whoosh_index
+from indexer.engine import layout, whoosh_index
 from indexer.engine.build import (
     BuildError,
     BuildSummary,
@@ -48,7 +48,7 @@ from indexer.engine.build import (
     write_meta,
     write_segment,
 )
-from indexer.engine.layout import FORMAT_VERSION, current_generation, switch_current
+from indexer.engine.layout import IndexMeta, SegmentInfo, current_generation, switch_current
 
 #: More update segments than this, or update segments over MERGE_SHARE of the paragraphs, call for a merge.
 MAX_SEGMENTS = 8
@@ -96,9 +96,9 @@ def update(
     summary = UpdateSummary()
     with build_lock(index_dir, on_wait):
         previous = current_generation(index_dir)
-        meta = _meta(previous)
+        meta = None if previous is None else layout.read_meta(previous)  # None: of another format, or damaged
         try:
-            full = meta is None or meta.get("extras") != extra_signatures(data_dir)
+            full = meta is None or meta.extras != extra_signatures(data_dir)
             if not full:
                 full = not _apply(data_dir, index_dir, previous, meta, summary, progress, rehash)
         except FolderError as exc:
@@ -109,17 +109,11 @@ def update(
     return summary
 
 
-def _meta(generation: Path | None) -> dict | None:
-    meta = None if generation is None else layout.read_meta(generation)
-    ok = meta and meta.get("format") == FORMAT_VERSION and "segments" in meta and integrity.CHECKSUMS in meta
-    return meta if ok else None
-
-
 def _apply(
     data_dir: Path,
     index_dir: Path,
     previous: Path,
-    meta: dict,
+    meta: IndexMeta,
     summary: UpdateSummary,
     progress: Progress,
     rehash: bool,
@@ -130,7 +124,7 @@ def _apply(
     # The index knows files by their display names; the file-system names only read them.
     shown = {display_name(rel): rel for rel in on_disk}
     now = {display_name(rel): st for rel, st in on_disk.items()}
-    old: dict[str, list] = meta["files"]
+    old: dict[str, list] = meta.files
     suspects = [rel for rel, st in now.items() if rel in old and (rehash or not stat_matches(old[rel], st))]
     changed, rechecked = _compare_contents(data_dir, suspects, old, now, shown)
     # new times to record (a file only checked because its record said so is left as it is)
@@ -139,7 +133,7 @@ def _apply(
     removed = {rel for rel in old if rel not in now}
     if not (changed or added or removed or touched):
         return True
-    live = _live_reports(meta)
+    live = meta.live_reports()
     gone = [(folder, r) for folder, r in live if r["source"] in changed | removed]
     kept_ids = {r["report_id"] for folder, r in live if r["source"] not in changed | removed}
     entries = load_user_dict(data_dir, summary)
@@ -151,21 +145,16 @@ def _apply(
         return False  # an id shared with another file: a full build numbers them in its reading order
     with generation_written(index_dir) as gen:
         _link_tree(previous, gen)
-        segments = list(meta["segments"])
-        name = f"delta-{1 + sum(1 for s in segments if s.get('update'))}"
+        segments = list(meta.segments)
+        name = f"delta-{1 + sum(1 for s in segments if s.update)}"
         whoosh_dir = gen / layout.WHOOSH
-        deleted = [list(d) for d in meta["deleted_reports"]] + [[folder, r["report_id"]] for folder, r in gone]
+        deleted = [list(d) for d in meta.deleted_reports] + [[folder, r["report_id"]] for folder, r in gone]
         new_segments = write_segment(reports, gen / name, entries, whoosh_dir, progress) if reports else []
         deleted_docs = [pid for _, r in gone for pid in range(r["first_pid"], r["first_pid"] + r["paragraphs"])]
         whoosh_index.commit_with_deletions(whoosh_dir, deleted_docs, new_segments)
         if reports:
             segments.append(
-                {
-                    "dir": name,
-                    "paragraphs": sum(len(r.paragraphs) for r in reports),
-                    "reports": len(reports),
-                    "update": True,
-                }
+                SegmentInfo(name, paragraphs=sum(len(r.paragraphs) for r in reports), reports=len(reports), update=True)
             )
         files_meta = {rel: sig for rel, sig in old.items() if rel not in changed | removed}
         files_meta.update(rechecked)
@@ -176,13 +165,13 @@ def _apply(
             gen,
             signature=source_signature(data_dir, stats=on_disk),
             files=files_meta,
-            extras=meta["extras"],
+            extras=meta.extras,
             segments=segments,
             values=place_values(remaining + reports),
             deleted_reports=deleted,
-            live=[row for row in meta["live"] if row[2] not in changed | removed]
-            + live_entries(reports, name, sum(s["paragraphs"] for s in segments[:-1]) if reports else 0),
-            reuse=(previous, meta[integrity.CHECKSUMS]),
+            live=[row for row in meta.live if row[2] not in changed | removed]
+            + live_entries(reports, name, sum(s.paragraphs for s in segments[:-1]) if reports else 0),
+            reuse=(previous, meta.checksums),
         )
         switch_current(index_dir, gen)
     layout.remove_old_generations(
@@ -193,8 +182,8 @@ def _apply(
     summary.reports = len(reports)
     summary.paragraphs = sum(len(r.paragraphs) for r in reports)
     summary.repairs = sum(r.repairs for r in reports)
-    total = sum(s["paragraphs"] for s in segments)
-    updates = [s["paragraphs"] for s in segments if s.get("update")]
+    total = sum(s.paragraphs for s in segments)
+    updates = [s.paragraphs for s in segments if s.update]
     summary.merge = len(updates) > MAX_SEGMENTS or sum(updates) > MERGE_SHARE * max(total, 1)
     return True
 
@@ -221,11 +210,6 @@ def _compare_contents(
         else:
             same[rel] = signature(st, digest, steady=same_stat(st, now[rel]))
     return changed, same
-
-
-def _live_reports(meta: dict) -> list[tuple[str, dict]]:
-    """(segment folder, report) of every live report, first_pid global, from meta.json's list."""
-    return [(row[0], dict(zip(meta["live_fields"][1:], row[1:]))) for row in meta["live"]]
 
 
 def _link_tree(source: Path, target: Path) -> None:

@@ -46,12 +46,12 @@ def compared_within(index: ReportIndex, pid: int) -> int | None:
     """How many reports a paragraph was compared against, when not all of them (None): lists are
     made per segment, and an index of several segments (a large build, or updates) compares a
     paragraph only with the reports of its own segment."""
-    segments = index.meta["segments"]
+    segments = index.meta.segments
     if len(segments) == 1:
         return None
-    bases = np.cumsum([0] + [s["paragraphs"] for s in segments])
+    bases = np.cumsum([0] + [s.paragraphs for s in segments])
     k = int(np.searchsorted(bases, pid, side="right") - 1)
-    return segments[k]["reports"]
+    return segments[k].reports
 
 
 def similar_paragraphs(index: ReportIndex, pid: int) -> list[Match]:
