@@ -125,3 +125,14 @@ def test_an_updated_index_ranks_as_a_fresh_build_does(living, fresh, text, sort)
     want = fresh.search(query, sort=sort, limit=None, facets=False).hits
     assert [(h.source, h.paragraph) for h in got] == [(h.source, h.paragraph) for h in want]
     assert [h.score for h in got] == pytest.approx([h.score for h in want], abs=1e-9)
+
+
+@pytest.mark.parametrize("size", [2, 4, 5, 40, 120])  # a few ids are sorted, many are marked: both ways
+def test_ids_in_path_order_follow_file_then_paragraph(living, size):
+    rng = np.random.default_rng(size)
+    live = np.flatnonzero(living.live).astype(np.int32)
+    ids = np.sort(rng.choice(live, size, replace=False))
+    ordered = living.in_path_order(ids)
+    assert ordered.dtype == ids.dtype
+    expected = sorted(living.hits(ids.tolist()), key=lambda h: (h.source.split("/"), h.paragraph))
+    assert ordered.tolist() == [h.pid for h in expected]

@@ -52,6 +52,11 @@ def report_files(data_dir: Path) -> list[Path]:
     return [data_dir / name for name in scan_folder(data_dir)[0]]
 
 
+def path_key(rel: str) -> list[str]:
+    """The order of report files: folder by folder, then by name (scan_folder's order, so a full build's ids)."""
+    return rel.split("/")
+
+
 def scan_folder(data_dir: Path, index_dir: Path | None = None) -> tuple[list[str], list[tuple[str, str]]]:
     """Report files under data_dir, by name (relative, with forward slashes), and the entries
     passed over with the reason for each.
@@ -96,7 +101,7 @@ def scan_folder(data_dir: Path, index_dir: Path | None = None) -> tuple[list[str
                 found.append(rel)
 
     walk(str(data_dir), "")
-    found.sort(key=lambda rel: rel.split("/"))
+    found.sort(key=path_key)
     passed.sort()
     return found, passed
 

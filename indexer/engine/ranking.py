@@ -50,11 +50,9 @@ def order(
     index, ids: np.ndarray, sort: str, query: Query | None, top: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """ids in the requested order, and their scores; with top, only the first `top`. Ties go to the
-    paragraph that comes first by file path and paragraph number (index.path_order)."""
+    paragraph that comes first by file path and paragraph number (index.in_path_order)."""
     check_sort(sort)
-    place = index.path_order
-    if place is not None and len(ids) > 1:  # an updated index: put ids in path order, so ties by position follow it
-        ids = ids[np.argsort(place[ids], kind="stable")]
+    ids = index.in_path_order(ids)  # ties below go to the earlier position, so to the earlier file and paragraph
     if sort == "relevance" and query is None:  # browsing: report order
         chosen = ids if top is None else ids[:top]
         return chosen, np.zeros(len(chosen))
@@ -85,7 +83,8 @@ def rank(index, ids: np.ndarray, query: Query, top: int | None) -> tuple[np.ndar
     and with how often the terms occur. Counting occurrences costs a pass over each text,
     so only the RERANK paragraphs that score best with occurrences estimated from their
     word counts are counted; the rest count one, the least a match has. Which paragraphs
-    are counted depends on the matches alone, never on `top`, and ties go to the lower id:
+    are counted depends on the matches alone, never on `top`, and ties go to the earlier of
+    ids (order() passes them by file path and paragraph number):
     the order is one total order, and the first `top` of it is exactly a prefix of the
     whole (page N of size S is items [(N-1)S, NS) of the export, at any page size).
     """

@@ -16,6 +16,7 @@ from whoosh.query import And, Phrase
 from whoosh.query import Term as WhooshTerm
 from whoosh.searching import Searcher
 
+from indexer.documents.folder import path_key
 from indexer.documents.sections import SECTIONS
 from indexer.engine import integrity, layout, whoosh_index
 from indexer.engine.blocks import STOP_WARMING, WarmingStopped
@@ -185,23 +186,36 @@ class ReportIndex:
     @cached_property
     def reports_by_path(self) -> list[dict]:
         """The live reports in file path order, as a full build numbers them (for listings)."""
-        return sorted(self.reports, key=lambda r: r["source"].split("/"))
+        return sorted(self.reports, key=lambda r: path_key(r["source"]))
 
     @cached_property
-    def path_order(self) -> np.ndarray | None:
-        """Each paragraph's place when the live reports are ordered by file path and paragraphs by
-        number (what a full build's ids follow), or None when the ids already follow it. Ties in
-        every sort are broken by it, so an updated index orders hits as a full build does."""
+    def _path_ids(self) -> np.ndarray | None:
+        """The live paragraph ids ordered by file path, then paragraph number (what a full build's
+        ids follow), or None when the ids already follow it (removed paragraphs in between never match)."""
         reports = self.reports_by_path
         firsts = [r["first_pid"] for r in reports]
         if firsts == sorted(firsts):
-            return None  # ids grow with the path (removed paragraphs in between never match)
+            return None
+        return np.concatenate([np.arange(r["first_pid"], r["first_pid"] + r["paragraphs"]) for r in reports])
+
+    @cached_property
+    def _path_place(self) -> np.ndarray:
+        """Each paragraph's position in _path_ids (removed paragraphs: past the end)."""
         place = np.full(len(self), len(self), np.int64)
-        at = 0
-        for r in reports:
-            place[r["first_pid"] : r["first_pid"] + r["paragraphs"]] = np.arange(at, at + r["paragraphs"])
-            at += r["paragraphs"]
+        place[self._path_ids] = np.arange(len(self._path_ids))
         return place
+
+    def in_path_order(self, ids: np.ndarray) -> np.ndarray:
+        """Live ids ordered by file path, then paragraph number. Ties in every sort are broken by
+        this order, so an updated index orders hits as a full build does."""
+        if self._path_ids is None or len(ids) < 2:
+            return ids
+        place = self._path_place[ids]
+        if len(ids) * 32 < len(self):  # a few: sort them
+            return ids[np.argsort(place, kind="stable")]
+        mark = np.zeros(len(self) + 1, bool)  # many: mark their places and read the ids off in order
+        mark[place] = True
+        return self._path_ids[np.flatnonzero(mark[:-1])].astype(ids.dtype)
 
     def check_all(self) -> None:
         """Check every file of the generation whole, once (before a download streams, so that

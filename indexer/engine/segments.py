@@ -196,7 +196,7 @@ class MultiSimilar:
         return found[self.live[found]]
 
     def counts(self, first: int, stop: int) -> np.ndarray:
-        return np.array([len(self.listed(pid)) for pid in range(first, stop)], dtype=np.int64)
+        return self.counts_of(np.arange(first, stop))
 
 
 def read_segments(generation: Path, meta: IndexMeta) -> dict:
