@@ -6,7 +6,7 @@ from __future__ import annotations
 from indexer.engine.search import Hit, ReportIndex
 from indexer.engine.similar import THRESHOLD
 from indexer.research.concordance import Line
-from indexer.research.similar import Match, compared_within, paragraph_id, similar_paragraphs
+from indexer.research.similar import Match, paragraph_id, similar_paragraphs
 
 from .urls import report_url
 
@@ -60,7 +60,6 @@ def similar_body(index: ReportIndex, report_id: str, paragraph: int) -> dict:
         "threshold": THRESHOLD,
         "compared": bool(index.similar.compared([pid])[0]),
         "more": bool(index.similar.more([pid])[0]),
-        "within": compared_within(index, pid),
         "similar": [match_body(m) for m in similar_paragraphs(index, pid)],
     }
 

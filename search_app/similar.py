@@ -12,7 +12,6 @@ from indexer.engine.search import ReportIndex
 from indexer.engine.similar import MAX_MATCHES, MIN_CHARS, THRESHOLD
 from indexer.research.similar import (
     Match,
-    compared_within,
     paragraph_id,
     report_reuse,
     shared_spans,
@@ -70,7 +69,6 @@ def side_by_side(report_id: str, paragraph: int):
         threshold=THRESHOLD,
         min_chars=MIN_CHARS,
         max_matches=MAX_MATCHES,
-        within=compared_within(index, pid),
     )
 
 
@@ -87,7 +85,6 @@ def reuse(report_id: str):
         rows=rows,
         threshold=THRESHOLD,
         min_chars=MIN_CHARS,
-        within=compared_within(index, meta["first_pid"]),
     )
 
 

@@ -116,9 +116,22 @@ def client(app):
     return app.test_client()
 
 
+def copied_report(own: Path, *sources: Path) -> str:
+    """own's report with long paragraphs of the sources written into it, a word changed in each: a
+    township copying others' wording (similar paragraphs across segments when it arrives by update)."""
+    lines = own.read_text(encoding="utf-8").splitlines()
+    borrowed = [
+        line.replace("工作", "工做", 1)
+        for source in sources
+        for line in [x for x in source.read_text(encoding="utf-8").splitlines() if len(x) > 60][2:6]
+    ]
+    return "\n".join(lines[:12] + borrowed + lines[12:]) + "\n"
+
+
 def apply_updates(data: Path, index_dir: Path) -> list:
     """Bring the seed reports into data as a user's year does: a build of three, then updates that add
-    two, change one and remove one while adding another (each a segment of its own, never merged)."""
+    three (one copying paragraphs of two built ones), change one and remove one while adding another
+    (each a segment of its own, never merged)."""
     from indexer.engine.update import update
 
     first, second, third, fourth, fifth = (REPORTS / name for name in SEED_FILES)
@@ -127,6 +140,7 @@ def apply_updates(data: Path, index_dir: Path) -> list:
     steps = [build(data, index_dir)]
     shutil.copy(fourth, data / fourth.name)
     shutil.copy(fifth, data / fifth.name)
+    (data / "copied.txt").write_text(copied_report(fifth, first, second), encoding="utf-8")
     steps.append(update(data, index_dir))
     with (data / second.name).open("a", encoding="utf-8") as fh:
         fh.write("\n今年新增的段落：村居法律顾问实现全覆盖，群众满意度明显提升。\n")

@@ -136,3 +136,25 @@ def test_ids_in_path_order_follow_file_then_paragraph(living, size):
     assert ordered.dtype == ids.dtype
     expected = sorted(living.hits(ids.tolist()), key=lambda h: (h.source.split("/"), h.paragraph))
     assert ordered.tolist() == [h.pid for h in expected]
+
+
+def test_an_updated_index_lists_the_similar_paragraphs_a_fresh_build_lists(living, fresh):
+    from tests.test_update import similar_lists
+
+    expected = similar_lists(fresh)
+    assert sum(map(len, expected.values())) >= 8
+    assert similar_lists(living) == expected
+
+
+def test_similar_lists_of_an_updated_index_are_a_fresh_builds(living, fresh, living_client, fresh_of_living):
+    from search_app import create_app
+
+    fresh_client = create_app({"INDEX_DIR": fresh_of_living, "TESTING": True}).test_client()
+    for report in living.reports:
+        other = next(r for r in fresh.reports if r["source"] == report["source"])
+        for url in (f"/api/similar/{{}}/{n}" for n in range(1, report["paragraphs"] + 1, 3)):
+            got = living_client.get(url.format(report["report_id"])).get_json()
+            want = fresh_client.get(url.format(other["report_id"])).get_json()
+            assert [(m["report_id"], m["paragraph"]) for m in got["similar"]] == [
+                (m["report_id"], m["paragraph"]) for m in want["similar"]
+            ]

@@ -274,22 +274,36 @@ def test_stored_sources_are_shared_and_those_no_generation_uses_are_removed(fold
         assert all(index.source_path(r) is not None for r in index.reports)
 
 
-def test_similar_paragraphs_say_when_they_compare_within_a_segment(folder, tmp_path, monkeypatch):
+def similar_lists(index: ReportIndex) -> dict:
+    """Every paragraph's similar paragraphs, as (file, paragraph number) with their similarity, in order."""
+    from indexer.research.similar import similar_paragraphs
+
+    out = {}
+    for report in index.reports:
+        for n in range(report["paragraphs"]):
+            matches = similar_paragraphs(index, report["first_pid"] + n)
+            place = (report["source"], n + 1)
+            out[place] = [(index.report(m.report_id)["source"], m.paragraph, round(m.similarity, 9)) for m in matches]
+    return out
+
+
+def test_a_build_in_several_segments_lists_the_similar_paragraphs_one_segment_lists(folder, tmp_path, monkeypatch):
     from indexer.engine import build as build_module
     from search_app import create_app
+    from tests.conftest import copied_report
 
+    seeds = sorted(folder.glob("*.txt"))
+    (folder / "zz-copied.txt").write_text(copied_report(seeds[-1], seeds[0], seeds[1]), encoding="utf-8")
     build(folder, tmp_path / "one")
     monkeypatch.setattr(build_module, "SEGMENT_PARAGRAPHS", 30)
     build(folder, tmp_path / "many")
-    for name, expect_within in (("one", False), ("many", True)):
-        index = ReportIndex.open(tmp_path / name)
-        report = index.reports[-1]
-        client = create_app({"INDEX_DIR": tmp_path / name, "TESTING": True}).test_client()
-        body = client.get(f"/api/similar/{report['report_id']}/2").get_json()
-        page = client.get(f"/reports/{report['report_id']}/reuse").get_data(as_text=True)
-        if expect_within:
-            segment_reports = sum(1 for r in index.reports if r["first_pid"] >= report["first_pid"] - 200)
-            assert 1 <= body["within"] < len(index.reports) and body["within"] <= segment_reports
-            assert 'id="within"' in page and f"{body['within']} 份报告" in page
-        else:
-            assert body["within"] is None and 'id="within"' not in page
+    one, many = ReportIndex.open(tmp_path / "one"), ReportIndex.open(tmp_path / "many")
+    assert len(one.meta.segments) == 1 and len(many.meta.segments) > 2
+    expected = similar_lists(one)
+    assert sum(map(len, expected.values())) >= 8  # the copied paragraphs, both ways
+    assert similar_lists(many) == expected
+    report = many.reports[-1]
+    body = create_app({"INDEX_DIR": tmp_path / "many", "TESTING": True}).test_client().get(
+        f"/api/similar/{report['report_id']}/2"
+    ).get_json()
+    assert "within" not in body

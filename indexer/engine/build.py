@@ -508,6 +508,11 @@ def _write_generation(
             pass
 
         whoosh_segments.extend(_in_child(segment))
+        if segments:  # pairs with the segments before it, as one segment would list them
+            folders = [gen / s.dir for s in segments] + [folder]
+            bases = np.cumsum([0] + [s.paragraphs for s in segments]).astype(np.int64)
+            total = int(bases[-1]) + sum(len(r.paragraphs) for r in group)
+            _in_child(lambda: similar.link(folders, bases, np.ones(total, bool)))
         if data_dir is not None:
             files.update(indexed_files(group))
         for key, values in place_values(group).items():

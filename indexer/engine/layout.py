@@ -24,7 +24,7 @@ from indexer.documents.versions import recorded_hash
 from indexer.engine.checksums import seal, unseal
 
 #: Bumped whenever a file below changes meaning; an index of another version is rebuilt.
-FORMAT_VERSION = 14
+FORMAT_VERSION = 15
 
 CURRENT = "CURRENT"
 LOCK_NAME = ".build.lock"
@@ -56,6 +56,7 @@ GRAMS = "grams"  # prefix of the n-gram posting files
 PHRASES = "phrases"  # prefix of the frequent-phrase table and its posting files
 WORDS = "words"  # prefix of the ranking word-posting files
 SIMILAR = "similar"  # prefix of the similar-paragraph files
+SKETCH = "sketch"  # prefix of the compared paragraphs' band keys and signatures (read by builds only)
 
 
 _NONE = [None, None, None, None]  # the signature of a file a generation does not have

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.engine import layout
+from indexer.engine import layout, similar
 from indexer.engine.grams import NgramIndex
 from indexer.engine.layout import IndexMeta
-from indexer.engine.similar import SimilarIndex
+from indexer.engine.similar import MAX_MATCHES, SimilarIndex
 from indexer.engine.word_postings import WordIndex
 
 
@@ -164,11 +164,49 @@ class MultiWords(WordIndex):
 
 
 class MultiSimilar:
-    """Similar lists of every segment, by global id (parts.SimilarLists); a segment lists paragraphs
-    of its own segment, and removed paragraphs are dropped from the lists."""
+    """Similar lists of every segment, by global id (parts.SimilarLists): a segment's own lists and
+    its links to the segments before it (similar.link) merged, removed paragraphs dropped, the best
+    MAX_MATCHES kept, as one list over all segments would."""
 
-    def __init__(self, parts: list[SimilarIndex], bases: np.ndarray, live: np.ndarray):
+    def __init__(self, parts: list[SimilarIndex], bases: np.ndarray, live: np.ndarray, links: list[tuple]):
         self.parts, self.bases, self.live = parts, bases, live
+        size = int(bases[-1])
+        pairs = np.concatenate([pair for pair, _cut in links], axis=1) if links else np.zeros((3, 0), np.int64)
+        src = np.concatenate((pairs[0], pairs[1]))
+        dst = np.concatenate((pairs[1], pairs[0]))
+        order = np.lexsort((dst, src))
+        self._dst, self._score = dst[order], np.concatenate((pairs[2], pairs[2]))[order]
+        self._offsets = np.zeros(size + 1, np.int64)
+        np.cumsum(np.bincount(src, minlength=size), out=self._offsets[1:])
+        self._cut = np.zeros(size, bool)
+        for _pair, cut in links:
+            self._cut[cut] = True
+
+    def _merged(self, pid: int) -> tuple[np.ndarray, bool]:
+        """pid's live listed ids, best first, and whether more than MAX_MATCHES were found (none for
+        a removed paragraph)."""
+        if not self.live[pid]:
+            return np.zeros(0, np.int64), False
+        k = int(np.searchsorted(self.bases, pid, side="right") - 1)
+        own, agree = self.parts[k].scored(pid - int(self.bases[k]))
+        lo, hi = int(self._offsets[pid]), int(self._offsets[pid + 1])
+        ids = np.concatenate((own.astype(np.int64) + int(self.bases[k]), self._dst[lo:hi]))
+        score = np.concatenate((agree.astype(np.int64), self._score[lo:hi]))
+        keep = self.live[ids]
+        ids, score = ids[keep], score[keep]
+        if hi > lo:
+            order = np.lexsort((ids, -score))
+            ids = ids[order]
+        return ids[:MAX_MATCHES], len(ids) > MAX_MATCHES
+
+    def listed(self, pid: int) -> np.ndarray:
+        return self._merged(int(pid))[0]
+
+    def counts_of(self, pids: np.ndarray) -> np.ndarray:
+        return np.array([len(self.listed(pid)) for pid in np.asarray(pids).tolist()], dtype=np.int64)
+
+    def counts(self, first: int, stop: int) -> np.ndarray:
+        return self.counts_of(np.arange(first, stop))
 
     def _each(self, pids: np.ndarray, read) -> np.ndarray:
         """read(part, local ids) for every segment holding some of pids, put back in pids' order."""
@@ -182,21 +220,13 @@ class MultiSimilar:
         return self._each(pids, SimilarIndex.compared).astype(bool)
 
     def more(self, pids: np.ndarray) -> np.ndarray:
-        return self._each(pids, SimilarIndex.more).astype(bool)
+        pids = np.asarray(pids, np.int64)
+        own = self._each(pids, SimilarIndex.more).astype(bool)
+        over = np.fromiter((self._merged(pid)[1] for pid in pids.tolist()), bool, len(pids))
+        return own | self._cut[pids] | over
 
     def size(self) -> int:
         return int(self.bases[-1])
-
-    def counts_of(self, pids: np.ndarray) -> np.ndarray:
-        return np.array([len(self.listed(pid)) for pid in np.asarray(pids).tolist()], dtype=np.int64)
-
-    def listed(self, pid: int) -> np.ndarray:
-        k = int(np.searchsorted(self.bases, pid, side="right") - 1)
-        found = self.parts[k].listed(pid - int(self.bases[k])) + int(self.bases[k])
-        return found[self.live[found]]
-
-    def counts(self, first: int, stop: int) -> np.ndarray:
-        return self.counts_of(np.arange(first, stop))
 
 
 def read_segments(generation: Path, meta: IndexMeta) -> dict:
@@ -246,6 +276,10 @@ def read_segments(generation: Path, meta: IndexMeta) -> dict:
         "words": words[0] if single else MultiWords(words, bases, live),
         "similar": (lambda: SimilarIndex.load(folders[0]))
         if single
-        else (lambda: MultiSimilar([SimilarIndex.load(f) for f in folders], bases, live)),
+        else (
+            lambda: MultiSimilar(
+                [SimilarIndex.load(f) for f in folders], bases, live, [similar.load_links(f) for f in folders]
+            )
+        ),
         "single": single,
     }

@@ -284,7 +284,8 @@ def match_lists(count: int, a: np.ndarray, b: np.ndarray, agree: np.ndarray) -> 
 def write(
     directory: Path, sketches: list[Sketch], kinds: list[str], report: np.ndarray, counts: PairCounts | None = None
 ) -> None:
-    """Find the similar paragraphs of an index and write their lists to directory.
+    """Find the similar paragraphs of a segment and write their lists to directory, with the band keys
+    and signature values of its compared paragraphs (for linking it to later segments).
 
     sketches are those of the analysis chunks, in paragraph order; kinds and report
     (the report position of each paragraph) cover the same paragraphs.
@@ -296,6 +297,67 @@ def write(
         counts.more = int(more.sum())
     for name, array in zip(FILES, (offsets, pids, agree, more, compared)):
         np.save(layout.part(directory, layout.SIMILAR, f"{name}.npy"), array)
+    ids = np.flatnonzero(compared)
+    keys = np.concatenate([s.keys for s in sketches], axis=1) if sketches else np.zeros((BANDS, 0), np.uint64)
+    values = np.concatenate([s.values for s in sketches]) if sketches else np.zeros((0, HASHES), np.uint16)
+    np.save(layout.part(directory, layout.SKETCH, "keys.npy"), np.ascontiguousarray(keys[:, ids]))
+    np.save(layout.part(directory, layout.SKETCH, "values.npy"), values[ids])
+    np.save(layout.part(directory, layout.SIMILAR, "links.npy"), np.zeros((3, 0), np.int64))
+    np.save(layout.part(directory, layout.SIMILAR, "cut.npy"), np.zeros(0, np.int64))
+
+
+def _among(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Which keys are among wanted: a table of their low 16 bits first, so that a million keys
+    looked up among a report's few cost a pass over them rather than a sort."""
+    table = np.zeros(1 << 16, bool)
+    table[wanted.view(np.uint16)[::4]] = True  # 16 bits of each key (the low ones on this machine)
+    maybe = np.flatnonzero(table[keys.view(np.uint16)[::4]])
+    out = np.zeros(len(keys), bool)
+    out[maybe] = np.isin(keys[maybe], wanted)
+    return out
+
+
+def link(folders: list[Path], bases: np.ndarray, live: np.ndarray) -> int:
+    """List the similar pairs between the last segment's paragraphs and the live paragraphs of the
+    segments before it, in the last segment's folder (similar.links.npy: global ids a < b and their
+    agreement; similar.cut.npy the ids whose pairing a crowded bucket cut short); returns how many pairs.
+
+    With each segment's own lists, every pair a build of all segments as one would list is then
+    listed (but in buckets of more than SPAN + 1 paragraphs, where each is paired with its SPAN
+    neighbours in id order). Only buckets holding a paragraph of the last segment are formed: an
+    earlier paragraph takes part when it shares a band key with one of them.
+    """
+    last = len(folders) - 1
+    ids, keys, values = [], [], []
+    for k, folder in enumerate(folders):
+        compared = np.flatnonzero(np.load(layout.part(folder, layout.SIMILAR, "compared.npy")))
+        ids.append(compared + int(bases[k]))
+        keys.append(np.load(layout.part(folder, layout.SKETCH, "keys.npy")))
+        values.append(np.load(layout.part(folder, layout.SKETCH, "values.npy"), mmap_mode="r"))
+    new_keys = keys[last]
+    for k in range(last):  # an earlier paragraph that is live and shares a band key with a new one
+        useful = live[ids[k]].copy()
+        shares = np.zeros(len(ids[k]), bool)
+        for band in range(BANDS):
+            shares |= _among(keys[k][band], new_keys[band])
+        useful &= shares
+        ids[k], keys[k], values[k] = ids[k][useful], keys[k][:, useful], np.asarray(values[k])[useful]
+    values[last] = np.asarray(values[last])
+    first_new = sum(len(i) for i in ids[:last])
+    all_keys = np.concatenate(keys, axis=1)
+    pairs, crowded = candidate_pairs(all_keys, np.arange(all_keys.shape[1], dtype=np.int32))
+    del all_keys
+    a = (pairs >> 32).astype(np.int64)
+    b = (pairs & 0xFFFFFFFF).astype(np.int64)
+    across = (a < first_new) & (b >= first_new)  # pairs within the last segment are in its own lists
+    a, b = a[across], b[across]
+    agree = agreement(np.concatenate(values), a, b)
+    keep = agree >= AGREE
+    glob = np.concatenate(ids).astype(np.int64)
+    links = np.stack([glob[a[keep]], glob[b[keep]], agree[keep].astype(np.int64)])
+    np.save(layout.part(folders[last], layout.SIMILAR, "links.npy"), links)
+    np.save(layout.part(folders[last], layout.SIMILAR, "cut.npy"), glob[crowded])
+    return links.shape[1]
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -308,11 +370,16 @@ class SimilarIndex:
     def __init__(
         self, offsets: np.ndarray, pids: np.ndarray, agree: np.ndarray, more: np.ndarray, compared: np.ndarray
     ):
-        self._offsets, self._pids, self._more, self._compared = offsets, pids, more, compared
+        self._offsets, self._pids, self._agree, self._more, self._compared = offsets, pids, agree, more, compared
 
     @classmethod
     def load(cls, directory: Path) -> "SimilarIndex":
         return cls(*(np.load(layout.part(directory, layout.SIMILAR, f"{name}.npy"), mmap_mode="r") for name in FILES))
+
+    def scored(self, pid: int) -> tuple[np.ndarray, np.ndarray]:
+        """The paragraph ids listed for pid and the signature values each agrees on, best first."""
+        lo, hi = int(self._offsets[pid]), int(self._offsets[pid + 1])
+        return np.asarray(self._pids[lo:hi]), np.asarray(self._agree[lo:hi])
 
     def listed(self, pid: int) -> np.ndarray:
         """The paragraph ids listed as similar to pid."""
@@ -334,3 +401,11 @@ class SimilarIndex:
 
     def size(self) -> int:
         return len(self._compared)
+
+
+def load_links(directory: Path) -> tuple[np.ndarray, np.ndarray]:
+    """A segment's links to the segments before it (3 × n: a, b, agreement) and its cut ids (link)."""
+    return (
+        np.load(layout.part(directory, layout.SIMILAR, "links.npy")),
+        np.load(layout.part(directory, layout.SIMILAR, "cut.npy")),
+    )

@@ -26,9 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from indexer.documents.folder import FolderError, display_name, scan_folder, source_signature, stat_files
 from indexer.documents.versions import hash_file, recorded_hash, same_stat, signature, stat_matches
-from indexer.engine import layout, whoosh_index
+from indexer.engine import layout, similar, whoosh_index
 from indexer.engine.build import (
     BuildError,
     BuildSummary,
@@ -156,6 +158,7 @@ def _apply(
             segments.append(
                 SegmentInfo(name, paragraphs=sum(len(r.paragraphs) for r in reports), reports=len(reports), update=True)
             )
+            _link_similar(gen, segments, [r for _, r in live if r["source"] not in changed | removed])
         files_meta = {rel: sig for rel, sig in old.items() if rel not in changed | removed}
         files_meta.update(rechecked)
         files_meta.update(indexed_files(reports))
@@ -186,6 +189,16 @@ def _apply(
     updates = [s.paragraphs for s in segments if s.update]
     summary.merge = len(updates) > MAX_SEGMENTS or sum(updates) > MERGE_SHARE * max(total, 1)
     return True
+
+
+def _link_similar(gen: Path, segments: list[SegmentInfo], remaining: list[dict]) -> None:
+    """List the similar pairs between the new (last) segment and the live paragraphs before it."""
+    bases = np.cumsum([0] + [s.paragraphs for s in segments[:-1]]).astype(np.int64)
+    live = np.ones(int(bases[-1]) + segments[-1].paragraphs, bool)
+    live[: int(bases[-1])] = False
+    for r in remaining:  # first_pid is global
+        live[r["first_pid"] : r["first_pid"] + r["paragraphs"]] = True
+    similar.link([gen / s.dir for s in segments], bases, live)
 
 
 def _compare_contents(

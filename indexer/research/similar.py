@@ -42,18 +42,6 @@ def paragraph_id(index: ReportIndex, report_id: str, paragraph: int) -> int:
     return report["first_pid"] + paragraph - 1
 
 
-def compared_within(index: ReportIndex, pid: int) -> int | None:
-    """How many reports a paragraph was compared against, when not all of them (None): lists are
-    made per segment, and an index of several segments (a large build, or updates) compares a
-    paragraph only with the reports of its own segment."""
-    segments = index.meta.segments
-    if len(segments) == 1:
-        return None
-    bases = np.cumsum([0] + [s.paragraphs for s in segments])
-    k = int(np.searchsorted(bases, pid, side="right") - 1)
-    return segments[k].reports
-
-
 def similar_paragraphs(index: ReportIndex, pid: int) -> list[Match]:
     """The paragraphs listed as similar to pid, with their exact similarity, best first."""
     listed = index.similar.listed(pid)
@@ -67,7 +55,8 @@ def similar_paragraphs(index: ReportIndex, pid: int) -> list[Match]:
         union = len(mine | theirs)
         sims.append(len(mine & theirs) / union if union else 0.0)
     matches = [_match(index, int(p), s) for p, s in zip(listed.tolist(), sims)]
-    matches.sort(key=lambda m: (-m.similarity, m.pid))
+    place = {int(p): i for i, p in enumerate(index.in_path_order(np.sort(listed)).tolist())}
+    matches.sort(key=lambda m: (-m.similarity, place[m.pid]))  # ties in file order, as in a full build
     return matches
 
 
