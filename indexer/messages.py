@@ -78,6 +78,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The query has nothing to search for: spaces and punctuation such as “” 《》 * are ignored.",
         "检索词中没有可查找的内容：空格和 “” 《》 * 等标点会被忽略。",
     ),
+    "proximity_needs_terms": (
+        "{operator} needs a term on either side, e.g. 法律明白人 /s 培训.",
+        "“{operator}”前后各需要一个检索词，如：法律明白人 /s 培训。",
+    ),
+    "proximity_range": (
+        "{operator}: the distance must be from 1 to {limit} characters, e.g. /10.",
+        "“{operator}”：相距字数应在 1 到 {limit} 之间，如 /10。",
+    ),
     # concordance (indexer/research/concordance.py)
     "concordance_needs_query": (
         "Give a query (q), e.g. /api/concordance?q=%E6%99%AE%E6%B3%95 (普法): "

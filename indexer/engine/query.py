@@ -4,6 +4,8 @@
 - `A OR B` matches either (OR in capitals, between two terms).
 - `-term` excludes paragraphs that contain the term.
 - `"…"` keeps spaces and operator words literal.
+- `A /s B`: in one sentence; `A /N B`: at most N characters apart; `A /p B`: in one
+  paragraph (what `A B` means). They bind looser than OR and chain: `A /s B /s C`.
 Each term is matched as a substring after normalisation (text/normalize.py), so
 spaces and most punctuation inside a term do not matter. In whole-word mode (整词) a
 term matches only where its jieba words stand as consecutive words of the paragraph:
@@ -12,8 +14,10 @@ term matches only where its jieba words stand as consecutive words of the paragr
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from indexer.engine.proximity import MAX_DISTANCE, SENTENCE, Chain
 from indexer.messages import UserError, message
 from indexer.text.normalize import normalize
 
@@ -34,6 +38,7 @@ class Query:
     excluded: tuple[str, ...] = ()
     notice_code: str | None = None  # why a query matches nothing before it is run
     whole_words: bool = False
+    chains: tuple[Chain, ...] = ()  # proximity chains over some of the groups (proximity.py)
 
     @property
     def notice(self) -> str | None:
@@ -73,6 +78,40 @@ def _tokens(text: str) -> list[tuple[str, bool, bool]]:
     return tokens
 
 
+_OPERATOR = re.compile(r"/(s|p|\d+)", re.IGNORECASE)
+PARAGRAPH = "p"
+
+
+def _operator(raw: str) -> str | int | None:
+    """The proximity operator a token writes (SENTENCE, PARAGRAPH or a distance), or None."""
+    found = _OPERATOR.fullmatch(raw)
+    if found is None:
+        return None
+    word = found.group(1).lower()
+    if word in (SENTENCE, PARAGRAPH):
+        return word
+    distance = int(word)
+    if not 1 <= distance <= MAX_DISTANCE:
+        raise QueryError("proximity_range", operator=raw, limit=MAX_DISTANCE)
+    return distance
+
+
+def _chains(groups: list[tuple[str, ...]], links: list[str | int | None]) -> tuple[Chain, ...]:
+    """The runs of groups joined by /s or /N (links[i] joins group i to the one before)."""
+    chains, run, ops = [], [groups[0]], []
+    for group, op in zip(groups[1:], links[1:]):
+        if op in (None, PARAGRAPH):
+            if ops:
+                chains.append(Chain(tuple(run), tuple(ops)))
+            run, ops = [group], []
+        else:
+            run.append(group)
+            ops.append(op)
+    if ops:
+        chains.append(Chain(tuple(run), tuple(ops)))
+    return tuple(chains)
+
+
 def check_length(text: str) -> None:
     """Raise QueryError for a query over MAX_QUERY_CHARS."""
     if len(text) > MAX_QUERY_CHARS:
@@ -88,9 +127,18 @@ def parse_query(text: str, whole_words: bool = False) -> Query:
     check_length(text)
     tokens = _tokens(text)
     groups: list[list[str]] = []
+    links: list[str | int | None] = []  # the operator joining each group to the one before
     excluded: list[str] = []
     join_next = False
+    pending: tuple[str, str | int] | None = None  # a proximity operator waiting for its right side
+    after_group = False  # the last token read was a term of a group
     for i, (raw, quoted, negated) in enumerate(tokens):
+        op = _operator(raw) if not quoted and not negated else None
+        if op is not None:
+            if not after_group or pending is not None:
+                raise QueryError("proximity_needs_terms", operator=raw)
+            pending, after_group = (raw, op), False
+            continue
         is_operator = raw == "OR" and not quoted and not negated
         if is_operator and groups and not join_next and i + 1 < len(tokens):
             join_next = True
@@ -99,12 +147,20 @@ def parse_query(text: str, whole_words: bool = False) -> Query:
         if not term:
             continue
         if negated:
+            if pending is not None:
+                raise QueryError("proximity_needs_terms", operator=pending[0])
             excluded.append(term)
-        elif join_next:
+            after_group = False
+            continue
+        if join_next:
             groups[-1].append(term)
         else:
             groups.append([term])
-        join_next = False
+            links.append(pending[1] if pending else None)
+            pending = None
+        join_next, after_group = False, True
+    if pending is not None:
+        raise QueryError("proximity_needs_terms", operator=pending[0])
     if len(excluded) + sum(len(g) for g in groups) > MAX_TERMS:
         raise QueryError("too_many_terms", limit=MAX_TERMS)
     if not groups:
@@ -115,9 +171,11 @@ def parse_query(text: str, whole_words: bool = False) -> Query:
             notice_code="only_excluded" if excluded else "nothing_to_search",
             whole_words=whole_words,
         )
+    unique = [tuple(dict.fromkeys(g)) for g in groups]
     return Query(
         text=text,
-        groups=tuple(tuple(dict.fromkeys(g)) for g in groups),
+        groups=tuple(unique),
         excluded=tuple(dict.fromkeys(excluded)),
         whole_words=whole_words,
+        chains=_chains(unique, links),
     )

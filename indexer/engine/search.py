@@ -18,7 +18,7 @@ from whoosh.searching import Searcher
 
 from indexer.documents.folder import path_key
 from indexer.documents.sections import SECTIONS
-from indexer.engine import integrity, layout, whoosh_index
+from indexer.engine import integrity, layout, proximity, whoosh_index
 from indexer.engine.blocks import STOP_WARMING, WarmingStopped
 from indexer.engine.errors import IndexDamaged, IndexNotFound
 from indexer.engine.facet_counts import count_facets
@@ -29,10 +29,12 @@ from indexer.engine.parts import Grams, SimilarLists, Texts, Words
 from indexer.engine.query import Query
 from indexer.engine.ranking import check_sort, order
 from indexer.engine.segments import read_segments
-from indexer.text.normalize import find_spans
+from indexer.text.normalize import find_spans, merge_spans, normalize_with_offsets
 from indexer.text.words import Segmenter, has_marks, read_user_dict, segmenter_for, split_at_marks
 
 MAX_LIMIT = 1000
+#: Texts read at a time when checking proximity chains against candidates.
+NEAR_BATCH = 4096
 
 #: Threads warming an index in the background; stopped when the process exits.
 _WARMING: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
@@ -273,7 +275,18 @@ class ReportIndex:
             result = np.setdiff1d(result, find_within(term, result), assume_unique=True)
         if not self.all_live:
             result = result[self.live[result]]
+        if query.chains:
+            result = self._near(result, query)
         return np.asarray(result, dtype=np.int32)
+
+    def _near(self, ids: np.ndarray, query: Query) -> np.ndarray:
+        """Of the ids (which hold every term), those where every proximity chain holds (proximity.py)."""
+        find = proximity.whole_word_finder(self.segmenter) if query.whole_words else proximity.occurrences
+        keep = np.zeros(len(ids), bool)
+        for lo in range(0, len(ids), NEAR_BATCH):
+            for j, text in enumerate(self.texts.many(ids[lo : lo + NEAR_BATCH])):
+                keep[lo + j] = all(proximity.holds(text, chain, find) for chain in query.chains)
+        return ids[keep]
 
     def word_ids(self, term: str) -> np.ndarray:
         """Sorted ids of the paragraphs where the term's jieba words stand as consecutive words.
@@ -426,7 +439,15 @@ class ReportIndex:
 
 
 def highlight_spans(text: str, query: Query, segmenter: Segmenter | None) -> list[tuple[int, int]]:
-    """Spans of text that match the query's terms, for highlighting; whole-word mode needs the index's segmenter."""
+    """Spans of text that match the query's terms, for highlighting; whole-word mode needs the index's
+    segmenter. The terms of a proximity chain are marked only where they satisfy it."""
+    if query.chains:
+        norm, offsets = normalize_with_offsets(text)
+        find = proximity.whole_word_finder(segmenter) if query.whole_words else proximity.occurrences
+        chained = {group for chain in query.chains for group in chain.groups}
+        spans = [span for chain in query.chains for span in proximity.chain_spans(norm, chain, find)]
+        spans += [span for group in query.groups if group not in chained for span in find(norm, group)]
+        return merge_spans([(int(offsets[s]), int(offsets[e - 1]) + 1) for s, e in spans])
     if query.whole_words:
         return segmenter.word_spans(text, query.terms)
     return find_spans(text, query.terms)

@@ -20,7 +20,7 @@ import rjieba
 from whoosh.analysis import Token, Tokenizer
 
 from indexer.compat import default_jieba
-from indexer.text.normalize import KEPT_MARKS, find_spans, merge_spans, normalize, normalize_with_offsets
+from indexer.text.normalize import KEPT_MARKS, merge_spans, normalize, normalize_with_offsets
 
 #: The user dictionary's file name, at the top of the report folder.
 USERDICT_NAME = "userdict.txt"
@@ -114,18 +114,25 @@ class Segmenter:
         """
         norm, offsets = normalize_with_offsets(text)
         tokens = self.tokens(norm)
+        found = [span for term in terms for span in self.occurrences(norm, term, tokens)]
+        return merge_spans([(int(offsets[s]), int(offsets[e - 1]) + 1) for s, e in found])
+
+    def occurrences(self, norm: str, term: str, tokens: list | None = None) -> list[tuple[int, int]]:
+        """Spans [start, end) of normalised text where the term stands as whole words (anywhere
+        for a term holding clause marks); tokens are norm's, when already cut."""
+        if has_marks(term):
+            spans, start = [], norm.find(term)
+            while start != -1:
+                spans.append((start, start + len(term)))
+                start = norm.find(term, start + 1)
+            return spans
+        tokens = self.tokens(norm) if tokens is None else tokens
         words = [w for w, _, _ in tokens]
-        spans = []
-        for term in terms:
-            if has_marks(term):
-                spans += find_spans(text, [term])
-                continue
-            phrase = self.words(term)
-            k = len(phrase)
-            for i in range(len(words) - k + 1) if k else ():
-                if words[i : i + k] == phrase:
-                    spans.append((int(offsets[tokens[i][1]]), int(offsets[tokens[i + k - 1][2] - 1]) + 1))
-        return merge_spans(spans)
+        phrase = self.words(term)
+        k = len(phrase)
+        return [
+            (tokens[i][1], tokens[i + k - 1][2]) for i in range(len(words) - k + 1) if k and words[i : i + k] == phrase
+        ]
 
 
 def split_at_marks(term: str) -> list[str]:
