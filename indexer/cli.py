@@ -347,6 +347,8 @@ def _show(index: ReportIndex, result, args, batch: bool) -> None:
 
 def _print_result(result, segmenter, color: bool) -> None:
     query = result.query
+    if query.advice:
+        print(f"{query.text}: {query.advice}", file=sys.stderr)
     if result.notice:
         print(f"{query.text}: {result.notice}")
         return

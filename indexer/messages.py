@@ -78,6 +78,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The query has nothing to search for: spaces and punctuation such as “” 《》 * are ignored.",
         "检索词中没有可查找的内容：空格和 “” 《》 * 等标点会被忽略。",
     ),
+    "lowercase_or": (
+        "'or' in lower case is searched for as a word; to find either term, write OR in capitals.",
+        "小写的“or”被当作检索词查找；要表示“或”，请写大写 OR。",
+    ),
     "proximity_needs_terms": (
         "{operator} needs a term on either side, e.g. 法律明白人 /s 培训.",
         "“{operator}”前后各需要一个检索词，如：法律明白人 /s 培训。",

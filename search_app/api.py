@@ -54,6 +54,8 @@ def search():
             "per_page": params.per_page,
             "notice": result.notice,
             "notice_code": result.notice_code,
+            "advice": result.query.advice if result.query else None,
+            "advice_code": result.query.advice_code if result.query else None,
             "hits": [hit_body(hit, params.q or None) for hit in result.hits],
             "facets": result.facets,
         }

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer.engine.proximity import Chain, chain_spans, holds
+from indexer.engine.proximity import Chain, chain_spans, holds, matcher
 from indexer.engine.query import QueryError, parse_query
 from indexer.text.normalize import normalize
 from tests.conftest import live_texts
@@ -145,6 +145,26 @@ def test_the_rules_of_each_operator(text, c, expected):
     norm = normalize(text)
     assert holds(norm, c) is expected
     assert reference(norm, c) is expected
+    fast = matcher(c)
+    assert fast is None or bool(fast(norm)) is expected
+
+
+SMALL = "甲乙丙。,!"
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    text=st.text(SMALL, max_size=14),
+    groups=st.lists(st.lists(st.text(SMALL, min_size=1, max_size=3), min_size=1, max_size=2), min_size=2, max_size=3),
+    ops=st.lists(st.sampled_from(["s", 1, 2, 4]), min_size=2, max_size=2),
+)
+def test_the_fast_matcher_and_the_occurrence_walk_agree_with_the_reference(text, groups, ops):
+    c = Chain(tuple(tuple(dict.fromkeys(g)) for g in groups), tuple(ops[: len(groups) - 1]))
+    expected = reference(text, c)
+    assert holds(text, c) is expected
+    fast = matcher(c)
+    if fast is not None:
+        assert bool(fast(text)) is expected
 
 
 def test_only_occurrences_that_satisfy_the_chain_are_marked():
@@ -257,3 +277,14 @@ def test_a_bad_operator_is_a_clear_message_on_the_site_and_in_the_api(client):
     page = client.get("/search", query_string={"q": "培训 /500 调解"})
     assert page.status_code == 400
     assert "相距字数应在 1 到 200 之间" in page.get_data(as_text=True)
+
+
+def test_or_in_lower_case_is_searched_as_a_word_and_the_page_says_how_to_write_it(client, index, texts):
+    query = parse_query("法治 or 普法")
+    assert query.advice_code == "lowercase_or" and query.groups == (("法治",), ("or",), ("普法",))
+    assert parse_query("法治 OR 普法").advice_code is None
+    assert parse_query('法治 "or" 普法').advice_code is None
+    body = client.get("/api/search", query_string={"q": "法治 or 普法"}).get_json()
+    assert body["advice_code"] == "lowercase_or" and body["total"] == 0
+    page = client.get("/search", query_string={"q": "法治 or 普法"}).get_data(as_text=True)
+    assert "请写大写 OR" in page

@@ -39,6 +39,15 @@ class Query:
     notice_code: str | None = None  # why a query matches nothing before it is run
     whole_words: bool = False
     chains: tuple[Chain, ...] = ()  # proximity chains over some of the groups (proximity.py)
+    advice_code: str | None = None  # a hint about how the query was read (it still runs)
+
+    @property
+    def advice(self) -> str | None:
+        return message(self.advice_code) if self.advice_code else None
+
+    @property
+    def advice_zh(self) -> str | None:
+        return message(self.advice_code, "zh") if self.advice_code else None
 
     @property
     def notice(self) -> str | None:
@@ -161,6 +170,8 @@ def parse_query(text: str, whole_words: bool = False) -> Query:
         join_next, after_group = False, True
     if pending is not None:
         raise QueryError("proximity_needs_terms", operator=pending[0])
+    inner = tokens[1:-1]
+    advice = "lowercase_or" if any(r.lower() == "or" and r != "OR" and not q and not n for r, q, n in inner) else None
     if len(excluded) + sum(len(g) for g in groups) > MAX_TERMS:
         raise QueryError("too_many_terms", limit=MAX_TERMS)
     if not groups:
@@ -178,4 +189,5 @@ def parse_query(text: str, whole_words: bool = False) -> Query:
         excluded=tuple(dict.fromkeys(excluded)),
         whole_words=whole_words,
         chains=_chains(unique, links),
+        advice_code=advice,
     )

@@ -281,11 +281,15 @@ class ReportIndex:
 
     def _near(self, ids: np.ndarray, query: Query) -> np.ndarray:
         """Of the ids (which hold every term), those where every proximity chain holds (proximity.py)."""
-        find = proximity.whole_word_finder(self.segmenter) if query.whole_words else proximity.occurrences
+        if query.whole_words:
+            find = proximity.whole_word_finder(self.segmenter)
+            tests = [lambda text, c=chain: proximity.holds(text, c, find) for chain in query.chains]
+        else:
+            tests = [proximity.matcher(c) or (lambda text, c=c: proximity.holds(text, c)) for c in query.chains]
         keep = np.zeros(len(ids), bool)
         for lo in range(0, len(ids), NEAR_BATCH):
             for j, text in enumerate(self.texts.many(ids[lo : lo + NEAR_BATCH])):
-                keep[lo + j] = all(proximity.holds(text, chain, find) for chain in query.chains)
+                keep[lo + j] = all(test(text) for test in tests)
         return ids[keep]
 
     def word_ids(self, term: str) -> np.ndarray:
