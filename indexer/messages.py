@@ -86,6 +86,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{operator} needs a term on either side, e.g. 法律明白人 /s 培训.",
         "“{operator}”前后各需要一个检索词，如：法律明白人 /s 培训。",
     ),
+    "unknown_scope": (
+        "Unknown scope {value!r}: give p (paragraph), s (sentence) or a distance from 1 to {limit}.",
+        "范围“{value}”无法识别：可选同段（p）、同句（s）或 1 到 {limit} 之间的字数。",
+    ),
     "proximity_range": (
         "{operator}: the distance must be from 1 to {limit} characters, e.g. /10.",
         "“{operator}”：相距字数应在 1 到 {limit} 之间，如 /10。",

@@ -45,12 +45,24 @@ def hit_url(hit, params) -> str:
     return report_url(hit.report_id, hit.paragraph, params.q or None, back=urlencode(params.pairs()))
 
 
+#: The 范围 choices of the search form (params.near): terms in one paragraph, one sentence, or near.
+NEAR_CHOICES = [
+    ("", "同段"),
+    ("s", "同句"),
+    ("5", "相距 5 字内"),
+    ("10", "相距 10 字内"),
+    ("20", "相距 20 字内"),
+    ("50", "相距 50 字内"),
+]
+
+
 @bp.app_context_processor
 def _globals():
     return {
         "SECTIONS": SECTIONS,
         "SORTS": SORTS,
         "PLACE_FACETS": PLACE_FACETS,
+        "NEAR_CHOICES": NEAR_CHOICES,
         "SOURCE_NAMES": SOURCE_NAMES,
         "report_url": report_url,
         "snippet_html": snippet_html,

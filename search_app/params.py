@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from indexer.documents.sections import SECTIONS
 from indexer.engine.facets import PLACE_FACETS
 from indexer.engine.filters import FilterError, Filters, check_sections, parse_year_range
-from indexer.engine.query import Query, QueryError, check_length, parse_query
+from indexer.engine.query import Query, QueryError, check_length, parse_query, parse_scope
 from indexer.engine.ranking import check_sort
 from indexer.messages import UserError
 
@@ -37,6 +37,7 @@ class SearchParams:
     prefectures: list[str] = field(default_factory=list)
     counties: list[str] = field(default_factory=list)
     whole: bool = False  # match terms as whole jieba words (整词)
+    near: str = ""  # the scope of terms separated by spaces: "" (paragraph), "s" (sentence) or a distance
 
     @property
     def filters(self) -> Filters:
@@ -110,13 +111,14 @@ class SearchParams:
 
     def query(self) -> Query | None:
         """The parsed query; None when browsing."""
-        return parse_query(self.q, self.whole) if self.q else None
+        return parse_query(self.q, self.whole, parse_scope(self.near)) if self.q else None
 
     def pairs(self, **changes) -> list[tuple[str, str]]:
         """URL parameters of this search, with some changed (None removes one)."""
         values = {
             "q": self.q,
             "whole": 1 if self.whole else None,
+            "near": self.near or None,
             **{f.key: getattr(self, f.plural) for f in PLACE_FACETS},
             "year_from": self.year_from,
             "year_to": self.year_to,
@@ -190,8 +192,10 @@ def parse_params(args: MultiDict) -> SearchParams:
     q = args.get("q", "").strip()
     sections = [s for s in args.getlist("section") if s]
     sort = args.get("sort", "relevance") or "relevance"
+    near = args.get("near", "").strip().lower()
     with as_param_error():
         check_length(q)
+        near = "" if parse_scope(near) is None else near
         check_sections(sections)
         check_sort(sort)
         year_from, year_to = parse_year_range(args.get("year", ""))
@@ -218,5 +222,6 @@ def parse_params(args: MultiDict) -> SearchParams:
         page=page,
         per_page=per_page,
         whole=switch_param(args, "whole"),
+        near=near,
         **places,
     )

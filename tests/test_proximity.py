@@ -288,3 +288,23 @@ def test_or_in_lower_case_is_searched_as_a_word_and_the_page_says_how_to_write_i
     assert body["advice_code"] == "lowercase_or" and body["total"] == 0
     page = client.get("/search", query_string={"q": "法治 or 普法"}).get_data(as_text=True)
     assert "请写大写 OR" in page
+
+
+@pytest.mark.parametrize("near, op", [("s", "/s"), ("10", "/10"), ("", "/p")])
+def test_the_scope_control_joins_spaced_terms_as_the_operator_would(client, index, texts, near, op):
+    expected = brute_force(texts, f"法律 {op} 服务")
+    body = client.get("/api/search", query_string={"q": "法律 服务", "near": near}).get_json()
+    assert body["total"] == len(expected) > 0
+    page = client.get("/search", query_string={"q": "法律 服务", "near": near}).get_data(as_text=True)
+    assert f'data-total="{len(expected)}"' in page
+    assert f'<option value="{near}" selected>' in page
+
+
+def test_scopes_differ_and_a_bad_scope_is_a_message(client):
+    totals = [
+        client.get("/api/search", query_string={"q": "依法 行政", "near": near}).get_json()["total"]
+        for near in ("5", "s", "")
+    ]
+    assert totals[0] < totals[1] < totals[2]
+    bad = client.get("/search", query_string={"q": "法律 服务", "near": "旁边"})
+    assert bad.status_code == 400 and "范围“旁边”无法识别" in bad.get_data(as_text=True)

@@ -303,7 +303,10 @@ def test_a_build_in_several_segments_lists_the_similar_paragraphs_one_segment_li
     assert sum(map(len, expected.values())) >= 8  # the copied paragraphs, both ways
     assert similar_lists(many) == expected
     report = many.reports[-1]
-    body = create_app({"INDEX_DIR": tmp_path / "many", "TESTING": True}).test_client().get(
-        f"/api/similar/{report['report_id']}/2"
-    ).get_json()
+    body = (
+        create_app({"INDEX_DIR": tmp_path / "many", "TESTING": True})
+        .test_client()
+        .get(f"/api/similar/{report['report_id']}/2")
+        .get_json()
+    )
     assert "within" not in body

@@ -127,8 +127,21 @@ def check_length(text: str) -> None:
         raise QueryError("query_too_long", length=len(text), limit=MAX_QUERY_CHARS)
 
 
-def parse_query(text: str, whole_words: bool = False) -> Query:
+def parse_scope(raw: str) -> str | int | None:
+    """A scope for terms separated by spaces (`near=` on the site, `--near` on the command line):
+    "" or p (one paragraph), s (one sentence) or a distance 1-200; QueryError otherwise."""
+    raw = raw.strip().lower()
+    if raw in ("", PARAGRAPH):
+        return None
+    if raw == SENTENCE or (raw.isdigit() and len(raw) < 6):
+        return _operator("/" + raw)
+    raise QueryError("unknown_scope", value=raw[:20], limit=MAX_DISTANCE)
+
+
+def parse_query(text: str, whole_words: bool = False, scope: str | int | None = None) -> Query:
     """Parse user query text (terms matched as whole words if asked); raises QueryError for a query over the limits.
+
+    scope (SENTENCE or a distance) joins terms separated by spaces as /s or /N would.
 
     A query with nothing to search for is not an error: it matches nothing and
     carries a notice saying why.
@@ -165,7 +178,7 @@ def parse_query(text: str, whole_words: bool = False) -> Query:
             groups[-1].append(term)
         else:
             groups.append([term])
-            links.append(pending[1] if pending else None)
+            links.append(pending[1] if pending else scope)
             pending = None
         join_next, after_group = False, True
     if pending is not None:
