@@ -21,7 +21,7 @@ from indexer.engine.build import BuildError, build
 from indexer.engine.errors import REBUILD
 from indexer.engine.facets import PLACE_FACETS, PLACE_KEYS, REPORT_FIELDS
 from indexer.engine.filters import FilterError, Filters, parse_year_range
-from indexer.engine.query import QueryError, parse_query
+from indexer.engine.query import QueryError, parse_query, parse_scope
 from indexer.engine.ranking import SORTS
 from indexer.engine.search import MAX_LIMIT, IndexNotFound, ReportIndex, highlight_spans
 from indexer.engine.update import update
@@ -110,6 +110,12 @@ def make_parser() -> argparse.ArgumentParser:
         "--whole-words",
         action="store_true",
         help="match terms as whole jieba words (法治 in 法治建设, not in 执法治理)",
+    )
+    s.add_argument(
+        "--near",
+        default="",
+        metavar="SCOPE",
+        help="where spaced terms must meet: p (paragraph, the default), s (one sentence) or N characters (1-200)",
     )
     g = s.add_mutually_exclusive_group()
     g.add_argument("--limit", type=int, default=20, help="hits to show (default 20)")
@@ -303,7 +309,8 @@ def cmd_search(args) -> int:
     if args.limit is not None and not 1 <= args.limit <= MAX_LIMIT:
         raise CliError(f"--limit must be between 1 and {MAX_LIMIT}; use --all for every hit")
     filters = _filters(args)
-    query = parse_query(args.query, args.whole_words) if args.query else None  # a bad QUERY argument stops the command
+    args.scope = parse_scope(args.near)
+    query = parse_query(args.query, args.whole_words, args.scope) if args.query else None  # a bad QUERY stops it
     index = ReportIndex.open(args.index, warm=False)
     _check_places(index, filters)
     if args.batch is None:
@@ -324,7 +331,7 @@ def _run_batch(index: ReportIndex, query, filters: Filters, args) -> int:
     status = 0
     for number, text in _read_batch(args.batch):
         try:
-            line_query = parse_query(text, args.whole_words)
+            line_query = parse_query(text, args.whole_words, args.scope)
         except QueryError as exc:
             shown = text if len(text) <= 40 else text[:40] + "…"
             print(f"error: {args.batch} line {number}: {shown!r}: {exc}", file=sys.stderr)

@@ -308,3 +308,15 @@ def test_scopes_differ_and_a_bad_scope_is_a_message(client):
     assert totals[0] < totals[1] < totals[2]
     bad = client.get("/search", query_string={"q": "法律 服务", "near": "旁边"})
     assert bad.status_code == 400 and "范围“旁边”无法识别" in bad.get_data(as_text=True)
+
+
+def test_the_command_line_takes_operators_and_a_scope(index_dir, index, texts, capsys):
+    from indexer.cli import main
+
+    expected = len(brute_force(texts, "依法 /s 行政"))
+    assert main(["search", "依法 /s 行政", "--index", str(index_dir), "--all"]) == 0
+    assert capsys.readouterr().out.startswith(f"{expected} paragraphs match")
+    assert main(["search", "依法 行政", "--near", "s", "--index", str(index_dir), "--all"]) == 0
+    assert capsys.readouterr().out.startswith(f"{expected} paragraphs match")
+    assert main(["search", "依法 /0 行政", "--index", str(index_dir)]) == 2
+    assert "distance must be from 1 to 200" in capsys.readouterr().err
