@@ -6,10 +6,11 @@ from __future__ import annotations
 from difflib import SequenceMatcher
 
 import numpy as np
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, render_template, request
 
 from indexer.engine.search import ReportIndex
 from indexer.engine.similar import MAX_MATCHES, MIN_CHARS, THRESHOLD
+from indexer.research.reuse import corpus_reuse, pairs_of
 from indexer.research.similar import (
     Match,
     paragraph_id,
@@ -19,6 +20,7 @@ from indexer.research.similar import (
 )
 
 from .bodies import similar_body
+from .params import int_param
 from .results import marked
 from .store import get_index, get_report
 
@@ -77,11 +79,14 @@ def reuse(report_id: str):
     """Which share of a report's text other reports share, with which townships, paragraph by paragraph."""
     index, meta = get_report(report_id)
     data = report_reuse(index, meta)
+    corpus = corpus_reuse(index)
     rows = index.hits([meta["first_pid"] + i for i, n in enumerate(data.counts) if n])
     return render_template(
         "reuse.html",
         report=meta,
         data=data,
+        pairs=pairs_of(corpus, report_id)[:20],
+        earlier_share=corpus.shares.get(report_id, 0.0),
         rows=rows,
         threshold=THRESHOLD,
         min_chars=MIN_CHARS,
@@ -105,3 +110,45 @@ def _shared_phrase(norm_a: str, norm_b: str) -> str | None:
     found = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
     phrase = norm_a[found.a : found.a + min(found.size, PHRASE_MAX)]
     return phrase if len(phrase) >= PHRASE_MIN else None
+
+
+#: Report pairs a page of /reuse shows.
+REUSE_PAGE = 50
+
+
+def _reuse_page(args) -> tuple[list, int, int, int]:
+    """The pairs of a /reuse page: (pairs on it, all pairs over the minimum share, page, min share %)."""
+    least = int_param(args, "min_share", 0, 100) or 0
+    page = int_param(args, "page", 1, 100_000) or 1
+    pairs = [p for p in corpus_reuse(get_index()).pairs if p.share * 100 >= least]
+    return pairs[(page - 1) * REUSE_PAGE : page * REUSE_PAGE], len(pairs), page, least
+
+
+def pair_body(pair) -> dict:
+    def side(report: dict) -> dict:
+        return {k: report.get(k) for k in ("report_id", "source", "township", "county", "year", "date", "title")}
+
+    return {
+        "earlier": side(pair.earlier),
+        "later": side(pair.later),
+        "shared_paragraphs": pair.shared,
+        "compared_paragraphs": pair.compared,
+        "share": round(pair.share, 4),
+        "same_date": pair.same_date,
+    }
+
+
+@bp.route("/reuse")
+def corpus():
+    """Pairs of reports that share paragraphs, the likely copy's share first."""
+    pairs, total, page, least = _reuse_page(request.args)
+    return render_template(
+        "corpus_reuse.html", pairs=pairs, total=total, page=page, least=least, size=REUSE_PAGE, threshold=THRESHOLD
+    )
+
+
+@bp.route("/api/reuse")
+def api_corpus():
+    """The same as JSON: {total, page, pairs: [{earlier, later, shared_paragraphs, share …}]}."""
+    pairs, total, page, least = _reuse_page(request.args)
+    return jsonify({"total": total, "page": page, "min_share": least, "pairs": [pair_body(p) for p in pairs]})

@@ -49,6 +49,9 @@ class SimilarLists(Protocol):
     def size(self) -> int:
         """How many paragraphs the lists cover."""
 
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every listed pair (a, b), a's list holding b, both live: each pair both ways."""
+
 
 @runtime_checkable
 class Grams(Protocol):

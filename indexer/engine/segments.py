@@ -228,6 +228,18 @@ class MultiSimilar:
     def size(self) -> int:
         return int(self.bases[-1])
 
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every segment's listed pairs and the links (uncapped: a paragraph with more than
+        MAX_MATCHES gives them all), live ones only."""
+        own = [part.pairs() for part in self.parts]
+        a = np.concatenate([x + base for (x, _), base in zip(own, self.bases.tolist())] + [self._src_of_links()])
+        b = np.concatenate([y + base for (_, y), base in zip(own, self.bases.tolist())] + [self._dst])
+        keep = self.live[a] & self.live[b]
+        return a[keep], b[keep]
+
+    def _src_of_links(self) -> np.ndarray:
+        return np.repeat(np.arange(len(self._offsets) - 1, dtype=np.int64), np.diff(self._offsets))
+
 
 def read_segments(generation: Path, meta: IndexMeta) -> dict:
     """The parts of a generation's segments joined: grams, words, similar loader, columns

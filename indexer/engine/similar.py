@@ -402,6 +402,11 @@ class SimilarIndex:
     def size(self) -> int:
         return len(self._compared)
 
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        offsets = np.asarray(self._offsets)
+        a = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
+        return a, np.asarray(self._pids, np.int64)
+
 
 def load_links(directory: Path) -> tuple[np.ndarray, np.ndarray]:
     """A segment's links to the segments before it (3 × n: a, b, agreement) and its cut ids (link)."""
