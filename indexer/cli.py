@@ -25,7 +25,15 @@ from indexer.engine.query import QueryError, parse_query, parse_scope
 from indexer.engine.ranking import SORTS
 from indexer.engine.search import MAX_LIMIT, IndexNotFound, ReportIndex, highlight_spans
 from indexer.engine.update import update
-from indexer.research.keyterms import DEFAULT_TERMS, MAX_TERMS, key_terms, selection
+from indexer.research.keyterms import (
+    DEFAULT_MIN_FREQ,
+    DEFAULT_TERMS,
+    MAX_TERMS,
+    key_terms,
+    keyterms_body,
+    parse_stop_words,
+    selection,
+)
 from indexer.research.similar import UnknownParagraph
 from indexer.text.snippets import fragments, snippet
 from search_app.bodies import hit_body, similar_body
@@ -140,10 +148,15 @@ def make_parser() -> argparse.ArgumentParser:
     m.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     m.add_argument("--json", action="store_true", help="one JSON object, as /api/similar returns")
 
-    k = sub.add_parser("keyterms", help="the words that set a report or a township apart from all the reports")
+    k = sub.add_parser(
+        "keyterms", help="the words a report, township, county or query's paragraphs use more than the rest"
+    )
     which = k.add_mutually_exclusive_group(required=True)
     which.add_argument("--report", metavar="REPORT_ID", help="a report id (see: reports)")
     which.add_argument("--township", metavar="NAME", help="a township name, as in: reports")
+    which.add_argument("--county", metavar="NAME", help="a county name, as in: reports")
+    which.add_argument("--query", metavar="QUERY", help="the paragraphs that match a query")
+    k.add_argument("--year", default="", help="with --township, --county or --query: a year or range, e.g. 2023")
     k.add_argument(
         "-n",
         type=int,
@@ -151,6 +164,8 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"how many terms (1–{MAX_TERMS}, default {DEFAULT_TERMS})",
     )
+    k.add_argument("--min-freq", type=int, default=DEFAULT_MIN_FREQ, help="in at least this many paragraphs")
+    k.add_argument("--stop", default="", help="more words to leave out, separated by commas or spaces")
     k.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     k.add_argument("--json", action="store_true", help="one JSON object, as /api/keyterms returns")
 
@@ -449,38 +464,40 @@ def cmd_similar(args) -> int:
 
 
 def cmd_keyterms(args) -> int:
-    """A report's or a township's key terms, best first."""
+    """Key terms of a report, a township, a county or a query's paragraphs, best first."""
     if not 1 <= args.n <= MAX_TERMS:
         raise usage_error(f"-n must be between 1 and {MAX_TERMS}", f"{PROG} keyterms")
+    if not 1 <= args.min_freq <= 1000:
+        raise usage_error("--min-freq must be between 1 and 1000", f"{PROG} keyterms")
     index = ReportIndex.open(args.index, warm=False)
-    pids = selection(index, report_id=args.report, township=args.township)
+    year_from, year_to = parse_year_range(args.year)
+    if args.report:
+        pids, what = selection(index, report_id=args.report), f"report {args.report!r}"
+    else:
+        place = "township" if args.township else "county" if args.county else None
+        name = args.township or args.county
+        if place and name not in index.value_code[place]:
+            raise CliError(f"no {place} {name!r} in the index (see: {PROG} reports)")
+        chosen = {"townships": (name,)} if args.township else {"counties": (name,)} if args.county else {}
+        filters = Filters(year_from=year_from, year_to=year_to, **chosen)
+        pids = index.select(parse_query(args.query) if args.query else None, filters)
+        what = name or args.query
     if pids is None:
-        what = f"report {args.report!r}" if args.report else f"township {args.township!r}"
         raise CliError(f"no {what} in the index (see: {PROG} reports)")
-    terms = key_terms(index, pids, args.n)
+    terms = key_terms(index, pids, args.n, args.min_freq, parse_stop_words(args.stop))
     if args.json:
         print(
-            json.dumps(
-                {
-                    "report": args.report,
-                    "township": args.township,
-                    "paragraphs": len(pids),
-                    "paragraphs_read": terms.read,
-                    "sampled": terms.sampled,
-                    "terms": [t.to_json() for t in terms],
-                },
-                ensure_ascii=False,
-            )
+            json.dumps(keyterms_body(terms, len(pids), report=args.report, township=args.township), ensure_ascii=False)
         )
         return 0
     print(
-        f"{args.report or args.township}: {len(pids)} paragraphs; key terms (score, occurrences here, "
-        f"paragraphs holding the word in all reports)"
+        f"{args.report or what}: {len(pids)} paragraphs; key terms (log-likelihood, log ratio, paragraphs here, "
+        f"paragraphs holding it in all reports)"
     )
     if terms.sampled:
-        print(f"(from {terms.read} paragraphs spread over the {len(pids)}; occurrences count those only)")
+        print(f"(from {terms.read} paragraphs spread over the {len(pids)}; counts scaled from those)")
     for t in terms:
-        print(f"{t.score:6.3f}  {t.word}  {t.count}  {t.paragraphs}")
+        print(f"{t.score:8.2f}  {t.log_ratio:5.2f}  {t.word}  {t.count}  {t.paragraphs}")
     return 0
 
 

@@ -3,7 +3,7 @@
 import json
 import random
 import re
-from math import log
+from math import log, log2
 
 import numpy as np
 import pytest
@@ -12,7 +12,7 @@ from indexer.cli import main
 from indexer.engine.build import build
 from indexer.engine.query import parse_query
 from indexer.engine.search import ReportIndex, highlight_spans
-from indexer.research.keyterms import is_topic_word, key_terms, selection
+from indexer.research.keyterms import STOP_WORDS, is_topic_word, key_terms, selection
 from indexer.text.normalize import KEPT_MARKS, normalize
 from tests.conftest import live_texts
 
@@ -139,25 +139,59 @@ def test_search_page_keeps_the_switch_in_every_link(client, index):
     assert total == len(index.select(parse_query("法治", whole_words=True)))
 
 
-def bo1(weight_in_selection: float, collection_weight: float, n: int) -> float:
-    f = collection_weight / n
-    return weight_in_selection * log((1.0 + f) / f, 2) + log(1.0 + f, 2)
+def g2(a: float, b: float, c: float, d: float) -> float:
+    """Dunning's log-likelihood, written out."""
+    total = a + b
+    parts = [(a, c * total / (c + d)), (b, d * total / (c + d))]
+    return 2 * sum(o * log(o / e) for o, e in parts if o)
 
 
-def test_key_terms_follow_bo1_over_counts_of_the_words(index, texts):
-    report = index.reports[2]
+@pytest.mark.parametrize("position", [0, 2, 4])
+def test_key_terms_are_the_words_a_report_uses_more_than_the_rest_by_log_likelihood(index, texts, position):
+    report = index.reports[position]
     pids = selection(index, report_id=report["report_id"])
     terms = key_terms(index, pids, 15)
-    words_of = {pid: index.segmenter.words(normalize(t)) for pid, t in texts.items()}
-    inside = [w for pid in pids.tolist() for w in words_of[pid]]
-    everywhere = [w for words in words_of.values() for w in words]
-    scores = {w: bo1(inside.count(w), everywhere.count(w), len(texts)) for w in set(inside) if is_topic_word(w)}
-    best = sorted(scores, key=lambda w: (-scores[w], w))[:15]
-    assert [t.word for t in terms] == best
+    words_of = {pid: set(index.segmenter.words(normalize(t))) for pid, t in texts.items()}
+    norms = {pid: normalize(t) for pid, t in texts.items()}
+    inside = set(pids.tolist())
+    c, d = len(inside), len(texts) - len(inside)
+    names = [report.get(k) or "" for k in ("township", "county", "prefecture", "province")]
+    places = {n[:cut] for n in names for cut in (None, -1, -2) if len(n[:cut]) >= 2}
+
+    def local(word: str) -> bool:
+        return any(place in word for place in places)
+
+    assert terms and [t.score for t in terms] == sorted((t.score for t in terms), reverse=True)
     for t in terms:
-        assert t.count == inside.count(t.word)
-        assert t.paragraphs == sum(t.word in words for words in words_of.values())
-    assert all(a.score >= b.score for a, b in zip(terms, terms[1:]))
+        if t.phrase:
+            holding = {pid for pid, norm in norms.items() if t.word in norm}
+            assert t.count <= len(holding & inside)  # adjacent as words in these, as text in all
+        else:
+            holding = {pid for pid, words in words_of.items() if t.word in words}
+            assert t.count == len(holding & inside)
+        assert t.paragraphs == len(holding)
+        a, b = t.count, t.paragraphs - t.count
+        assert a >= 2 and a / c > b / d
+        assert t.score == pytest.approx(g2(a, b, c, d))
+        assert t.log_ratio == pytest.approx(log2((a / c) / (max(b, 0.5) / d)))
+        assert t.word not in STOP_WORDS and not local(t.word)
+    # complete: no word the report uses more, in two paragraphs or more, scores above the last one listed
+    last = terms[-1].score
+    for word in {w for pid in inside for w in words_of[pid]}:
+        a = sum(word in words_of[pid] for pid in inside)
+        b = sum(word in words_of[pid] for pid in words_of) - a
+        if not is_topic_word(word) or word in STOP_WORDS or a < 2 or a / c <= b / d or local(word):
+            continue
+        if g2(a, b, c, d) > last + 1e-9:
+            assert word in [t.word for t in terms] or any(word in t.word for t in terms if t.phrase), word
+
+
+def test_a_user_can_leave_more_words_out_and_ask_for_more_paragraphs(index):
+    pids = selection(index, report_id=index.reports[2]["report_id"])
+    first = key_terms(index, pids, 10)
+    without = key_terms(index, pids, 10, stop=frozenset({first[0].word}))
+    assert first[0].word not in [t.word for t in without]
+    assert all(t.count >= 3 for t in key_terms(index, pids, 10, min_freq=3))
 
 
 def test_township_key_terms_cover_its_reports(index):
@@ -208,3 +242,19 @@ def test_report_page_links_to_its_key_terms(client, index):
     link = re.search(r'<a id="keyterms" href="([^"]+)"', html).group(1).replace("&amp;", "&")
     assert client.get(link).status_code == 200
     assert np.all(selection(index, report_id=report["report_id"]) >= report["first_pid"])
+
+
+def test_key_terms_of_a_county_a_year_or_a_query_take_the_search_pages_selection(client, index):
+    from indexer.engine.filters import Filters
+    from indexer.engine.query import parse_query
+
+    report = index.reports[0]
+    county = client.get("/api/keyterms", query_string={"county": report["county"], "year": report["year"]}).get_json()
+    expected = index.select(
+        None, Filters(counties=(report["county"],), year_from=report["year"], year_to=report["year"])
+    )
+    assert county["paragraphs"] == len(expected) > 0 and county["terms"]
+    query = client.get("/api/keyterms", query_string={"q": "法律明白人"}).get_json()
+    assert query["paragraphs"] == len(index.select(parse_query("法律明白人"))) > 0
+    page = client.get("/keyterms", query_string={"q": "法律明白人"}).get_data(as_text=True)
+    assert "含“法律明白人”的段落" in page and "对数似然" in page
