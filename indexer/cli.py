@@ -15,6 +15,7 @@ from pathlib import Path
 from indexer.console import escaped, print_problems, progress_bar
 from indexer.documents.ingest import IngestError, decode_bytes
 from indexer.documents.metadata import MANIFEST_FIELDS, MANIFEST_NAME, ManifestError
+from indexer.documents.report import fields_for
 from indexer.documents.sections import SECTIONS
 from indexer.engine import integrity
 from indexer.engine.build import BuildError, build
@@ -38,18 +39,7 @@ DEFAULT_INDEX = Path("data/index")
 LIST_OPTIONS = (*PLACE_KEYS, "section")
 NAME_SEPARATORS = re.compile("[,，、]")
 #: The columns of `reports` (plain and --csv), in this order.
-REPORT_COLUMNS = (
-    "report_id",
-    "source",
-    "province",
-    "prefecture",
-    "county",
-    "township",
-    "year",
-    "date",
-    "title",
-    "paragraphs",
-)
+REPORT_COLUMNS = fields_for("column")
 
 
 class CliError(Exception):

@@ -12,28 +12,11 @@ from markupsafe import Markup, escape
 from indexer.engine.search import ReportIndex, SearchResult, highlight_spans
 from indexer.text.snippets import fragments, kwic, snippet
 
-from .bodies import hit_body
+from .bodies import HIT_FIELDS, hit_body
 from .params import SearchParams, as_param_error
 from .store import get_index
 
-EXPORT_FIELDS = [
-    "query",
-    "report_id",
-    "source",
-    "paragraph",
-    "province",
-    "prefecture",
-    "county",
-    "township",
-    "code",
-    "year",
-    "section",
-    "section_name",
-    "heading",
-    "text",
-    "url",
-    "score",
-]
+EXPORT_FIELDS = list(HIT_FIELDS)
 EXPORT_BATCH = 500
 
 

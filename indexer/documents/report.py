@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from indexer.documents.ingest import Document, IngestError, read_document
@@ -60,6 +60,68 @@ class Report:
     #: The file's name on disk, relative to the report folder, when it differs from `source`
     #: (a name that is not UTF-8; see folder.display_name). Used to read the file, never stored.
     file: str | None = None
+
+
+#: Where a field of ReportMeta goes (its `roles`): `list` the report listings (`reports --json`,
+#: /api/reports, /api/reports/<id>); `column` the plain and CSV listing (`reports`, `reports --csv`);
+#: `live` meta.json's row of each live report (what an update reads instead of reports.json);
+#: `hit` every hit, its JSON and CSV exports; `whoosh` Whoosh's stored fields of each paragraph.
+ROLES = ("list", "column", "live", "hit", "whoosh")
+
+
+def _field(*roles: str, default=None):
+    return field(default=default, metadata={"roles": frozenset(roles)})
+
+
+@dataclass
+class ReportMeta:
+    """A report's metadata as the index keeps it (reports.json), one definition for every listing.
+
+    The fields are in the order listings show them; each field's roles (ROLES) say which
+    listings carry it, so a new field is added here once (fields_for gives each listing's list).
+    """
+
+    report_id: str = _field("list", "column", "live", "hit", "whoosh", default="")
+    source: str = _field("list", "column", "live", "hit", "whoosh", default="")
+    province: str | None = _field("list", "column", "live", "hit")
+    prefecture: str | None = _field("list", "column", "live", "hit")
+    county: str | None = _field("list", "column", "live", "hit", "whoosh")
+    township: str | None = _field("list", "column", "live", "hit", "whoosh")
+    code: str | None = _field("list", "hit")
+    year: int | None = _field("list", "column", "hit", "whoosh")
+    date: str | None = _field("list", "column")
+    title: str | None = _field("list", "column")
+    paragraphs: int = _field("list", "column", "live", default=0)
+    sources: dict = _field("list", default=None)
+    warnings: list = _field("list", default=None)
+    #: The id of the report's first paragraph (in its segment in reports.json; in the index in meta.json).
+    first_pid: int = _field("live", default=0)
+    repairs: int = _field(default=0)
+
+    @classmethod
+    def of(cls, report: "Report", first_pid: int = 0) -> "ReportMeta":
+        """The record of a parsed report whose paragraphs start at id first_pid."""
+        return cls(
+            **{
+                f.name: getattr(report, f.name)
+                for f in fields(cls)
+                if f.name not in _COUNTED and hasattr(report, f.name)
+            },
+            paragraphs=len(report.paragraphs),
+            first_pid=first_pid,
+        )
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+_COUNTED = ("paragraphs", "first_pid")
+
+
+def fields_for(role: str) -> tuple[str, ...]:
+    """The ReportMeta fields of a listing (ROLES), in order."""
+    assert role in ROLES, role
+    return tuple(f.name for f in fields(ReportMeta) if role in f.metadata["roles"])
 
 
 def report_id_for(source: str) -> str:

@@ -26,7 +26,7 @@ import numpy as np
 from indexer.documents.folder import FolderError, display_name, scan_folder, source_signature
 from indexer.documents.ingest import Document, IngestError, read_document
 from indexer.documents.metadata import MANIFEST_NAME, load_manifest
-from indexer.documents.report import Report, parse_report
+from indexer.documents.report import Report, ReportMeta, fields_for, parse_report
 from indexer.documents.sections import SECTIONS
 from indexer.documents.versions import recorded_hash
 from indexer.engine import integrity, layout, similar, whoosh_index
@@ -588,28 +588,9 @@ def write_segment(
         grams_and_words()
         phrases_and_similar()
     np.savez(folder / layout.COLUMNS, **columns)
-    meta_reports = []
-    pid = 0
+    meta_reports, pid = [], 0
     for report in reports:
-        meta_reports.append(
-            {
-                "report_id": report.report_id,
-                "source": report.source,
-                "township": report.township,
-                "county": report.county,
-                "prefecture": report.prefecture,
-                "province": report.province,
-                "code": report.code,
-                "year": report.year,
-                "date": report.date,
-                "title": report.title,
-                "sources": report.sources,
-                "warnings": report.warnings,
-                "paragraphs": len(report.paragraphs),
-                "first_pid": pid,
-                "repairs": report.repairs,
-            }
-        )
+        meta_reports.append(ReportMeta.of(report, pid).to_json())
         pid += len(report.paragraphs)
     (folder / layout.REPORTS).write_text(json.dumps(meta_reports, ensure_ascii=False), encoding="utf-8")
     headings = [
@@ -646,14 +627,15 @@ def indexed_files(reports: Iterable[Report]) -> dict[str, list]:
 
 
 #: The fields of a live report that meta.json lists, so an update reads no reports.json.
-LIVE_FIELDS = ("dir", "report_id", "source", "first_pid", "paragraphs") + PLACE_KEYS
+LIVE_FIELDS = ("dir",) + fields_for("live")
 
 
 def live_entries(reports, folder: str, base: int) -> list[list]:
     """meta.json's rows (LIVE_FIELDS) for reports written as segment `folder` from paragraph id base."""
     rows, pid = [], base
     for r in reports:
-        rows.append([folder, r.report_id, r.source, pid, len(r.paragraphs), *(getattr(r, k) or "" for k in PLACE_KEYS)])
+        record = ReportMeta.of(r, pid)
+        rows.append([folder, *(getattr(record, k) for k in LIVE_FIELDS[1:])])
         pid += len(r.paragraphs)
     return rows
 
@@ -712,17 +694,18 @@ def write_user_dict(gen: Path, entries: tuple[Entry, ...]) -> None:
 def _stored(report: Report, p) -> dict:
     """What Whoosh keeps of a paragraph (see whoosh_index.make_schema)."""
     return {
-        "report_id": report.report_id,
-        "source": report.source,
+        **{name: getattr(report, name) or _EMPTY[name] for name in _WHOOSH_FIELDS},
         "paragraph": p.number,
-        "township": report.township or "",
-        "county": report.county or "",
-        "year": report.year or 0,
         "section": p.section,
         "kind": p.kind,
         "heading": p.heading,
         "text": p.text,
     }
+
+
+_WHOOSH_FIELDS = fields_for("whoosh")
+#: What Whoosh keeps for a missing value (its `year` field is numeric).
+_EMPTY = {name: 0 if name == "year" else "" for name in _WHOOSH_FIELDS}
 
 
 def _columns(reports: list[Report], values: dict[str, list[str]]) -> dict[str, np.ndarray]:

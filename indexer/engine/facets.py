@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from indexer.documents.report import fields_for
+
 
 @dataclass(frozen=True)
 class PlaceFacet:
@@ -31,18 +33,4 @@ PLACE_KEYS = tuple(f.key for f in PLACE_FACETS)
 FACET_KEYS = PLACE_KEYS + ("year", "section")
 
 #: The fields of a report in listings (CLI `reports --json`, /api/reports), in this order.
-REPORT_FIELDS = (
-    "report_id",
-    "source",
-    "province",
-    "prefecture",
-    "county",
-    "township",
-    "code",
-    "year",
-    "date",
-    "title",
-    "paragraphs",
-    "sources",
-    "warnings",
-)
+REPORT_FIELDS = fields_for("list")

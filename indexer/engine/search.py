@@ -17,6 +17,7 @@ from whoosh.query import Term as WhooshTerm
 from whoosh.searching import Searcher
 
 from indexer.documents.folder import path_key
+from indexer.documents.report import fields_for
 from indexer.documents.sections import SECTIONS
 from indexer.engine import integrity, layout, whoosh_index
 from indexer.engine.blocks import STOP_WARMING, WarmingStopped
@@ -47,27 +48,34 @@ def _stop_warming() -> None:
 
 @dataclass
 class Hit:
-    """One matching paragraph, with the fields of the JSON output."""
+    """One matching paragraph, and its report's record (reports.json).
+
+    The report's fields that hits carry (ReportMeta's `hit` role: report_id, source, places,
+    year …) are read as attributes of the hit: hit.township is the report's township ("" when
+    unknown; year None)."""
 
     pid: int
-    report_id: str
-    source: str
     paragraph: int
-    township: str
-    county: str
-    year: int | None
     section: str
     heading: str
     text: str
     kind: str
+    report: dict
     score: float = 0.0
-    province: str = ""
-    prefecture: str = ""
-    code: str = ""
+
+    def __getattr__(self, name: str):
+        if name in HIT_REPORT_FIELDS:
+            value = self.report.get(name)
+            return value if value is not None or name == "year" else ""
+        raise AttributeError(name)
 
     @property
     def section_name(self) -> str:
         return SECTIONS.get(self.section, self.section)
+
+
+#: The report fields every hit carries, in the order of the JSON output.
+HIT_REPORT_FIELDS = fields_for("hit")
 
 
 @dataclass
@@ -386,20 +394,13 @@ class ReportIndex:
         return [
             Hit(
                 pid=pid,
-                report_id=f["report_id"],
-                source=f["source"],
                 paragraph=f["paragraph"],
-                township=f["township"],
-                county=f["county"],
-                year=f["year"] or None,
                 section=f["section"],
                 heading=f["heading"],
                 text=f["text"],
                 kind=f["kind"],
+                report=r,
                 score=scores[i] if scores else 0.0,
-                province=r.get("province") or "",
-                prefecture=r.get("prefecture") or "",
-                code=r.get("code") or "",
             )
             for i, (pid, f, r) in enumerate(zip(pids, fields, reports))
         ]
