@@ -10,7 +10,6 @@ from indexer.research.similar import Match, compared_within, paragraph_id, simil
 
 from .urls import report_url
 
-
 #: The fields of a hit's JSON body, in order (the columns of the CSV export).
 HIT_FIELDS = (
     "query",
