@@ -16,10 +16,12 @@ from typing import NamedTuple
 
 PROVINCE, PREFECTURE, COUNTY, TOWNSHIP = 1, 2, 3, 4
 LEVEL_FIELDS = {PROVINCE: "province", PREFECTURE: "prefecture", COUNTY: "county", TOWNSHIP: "township"}
+#: The digits of a division code at each level.
+CODE_DIGITS = {PROVINCE: 2, PREFECTURE: 4, COUNTY: 6, TOWNSHIP: 9}
 
 
 class Place(NamedTuple):
-    """One division: its code, name, level (1-4) and the code of the unit above it.
+    """One division: its code (CODE_DIGITS long), name, level (1-4) and the code of the unit above it.
 
     A named tuple: the table's 45,000 are made each time a process loads it (an update, for
     one new report), four times faster than frozen dataclasses."""
@@ -47,8 +49,12 @@ class Gazetteer:
         self.edition = edition
         self.by_code: dict[str, Place] = {}
         self.by_name: dict[int, dict[str, list[Place]]] = {lvl: {} for lvl in LEVEL_FIELDS}
+        # The table pads every code to six digits at least (140000 山西省, 140400 长治市); a code here
+        # has its level's own digits: 14 山西省, 1404 长治市, 140404 上党区, 140404203 东和乡.
+        short = {code: code[: CODE_DIGITS[level]] for level, code, _, _ in rows}
         for level, code, parent, name in rows:
-            place = Place(code, name, level, parent)
+            place = Place(short[code], name, level, short.get(parent, parent))
+            code = place.code
             self.by_code[code] = place
             self.by_name[level].setdefault(name, []).append(place)
         # Names end in a suffix of one or two characters; index by it to scan text quickly.

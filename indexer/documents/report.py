@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from indexer.documents.ingest import Document, IngestError, read_document
+from indexer.documents.levels import TOWNSHIP_LEVEL, UNSETTLED
 from indexer.documents.metadata import apply_manifest, extract_metadata
 from indexer.documents.paragraphs import split_lines, split_paragraphs
 from indexer.documents.sections import (
@@ -53,6 +54,11 @@ class Report:
     province: str | None = None
     prefecture: str | None = None
     code: str | None = None
+    province_code: str | None = None
+    prefecture_code: str | None = None
+    county_code: str | None = None
+    township_code: str | None = None
+    level: str = UNSETTLED  # whose report it is (levels.LEVELS)
     #: field → where its value came from (title, opening, table, manifest …)
     sources: dict[str, str] = field(default_factory=dict)
     #: The version of the file read (versions.signature), as meta.json records it.
@@ -87,7 +93,13 @@ class ReportMeta:
     prefecture: str | None = _field("list", "column", "live", "hit")
     county: str | None = _field("list", "column", "live", "hit", "whoosh")
     township: str | None = _field("list", "column", "live", "hit", "whoosh")
-    code: str | None = _field("list", "hit")
+    #: The report's own place's division code: its township's, or a county's or city's report's county or city.
+    code: str | None = _field("list", "column", "hit")
+    level: str = _field("list", "column", "live", "hit", default=UNSETTLED)
+    province_code: str | None = _field("list", "live", "hit")
+    prefecture_code: str | None = _field("list", "live", "hit")
+    county_code: str | None = _field("list", "live", "hit")
+    township_code: str | None = _field("list", "live", "hit")
     year: int | None = _field("list", "column", "hit", "whoosh")
     date: str | None = _field("list", "column")
     title: str | None = _field("list", "column")
@@ -125,7 +137,9 @@ def fields_for(role: str) -> tuple[str, ...]:
 
 
 def report_id_for(source: str) -> str:
-    """A stable, URL-safe id from the file name: the stem when it is plain ASCII, else a hash."""
+    """A stable, URL-safe id from the file's path under the report folder: the stem when it is
+    plain ASCII, else a hash of the path (城南街道2025.txt in two counties' folders: two ids, so an
+    update that adds one takes no id of a report already indexed)."""
     stem = Path(source).stem
     if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,80}", stem):
         return stem
@@ -165,10 +179,15 @@ def parse_report(
         province=meta.province,
         prefecture=meta.prefecture,
         code=meta.code,
+        province_code=meta.province_code,
+        prefecture_code=meta.prefecture_code,
+        county_code=meta.county_code,
+        township_code=meta.township_code,
+        level=meta.level,
         sources=dict(meta.sources),
         version=document.signature,
     )
-    if not report.township:
+    if not report.township and report.level in (TOWNSHIP_LEVEL, UNSETTLED):
         report.warnings.append("township not found")
     if not report.year:
         report.warnings.append("year not found")

@@ -25,8 +25,9 @@ import numpy as np
 
 from indexer.documents.folder import FolderError, display_name, scan_folder, source_signature
 from indexer.documents.ingest import Document, IngestError, read_document
+from indexer.documents.levels import LEVELS
 from indexer.documents.metadata import MANIFEST_NAME, load_manifest
-from indexer.documents.report import Report, ReportMeta, fields_for, parse_report
+from indexer.documents.report import Report, ReportMeta, fields_for, parse_report, report_id_for
 from indexer.documents.sections import SECTIONS
 from indexer.documents.versions import recorded_hash
 from indexer.engine import integrity, layout, similar, whoosh_index
@@ -41,6 +42,7 @@ from indexer.engine.layout import (
     switch_current,
 )
 from indexer.engine.phrases import write as write_phrases
+from indexer.engine.places import place_key, place_names, place_values
 from indexer.engine.word_postings import WordIndex, chunk_postings, chunk_words
 from indexer.text.normalize import normalize
 from indexer.text.words import USERDICT_NAME, Entry, UserDictError, read_user_dict, segmenter_for
@@ -138,7 +140,8 @@ def _parse(job: tuple[Path, dict | None, str, Path | None]) -> tuple[Report | No
     path, entry, rel, store = job
     try:
         document = read_document(path)
-        report = storable(parse_report(path, entry, document=document))
+        # the path under the report folder: its folders (省/市/县) are clues to the place
+        report = storable(parse_report(path, entry, source=display_name(rel), document=document))
     except IngestError as exc:
         return None, str(exc)
     except Exception as exc:  # noqa: BLE001 - a reader's bug in one file must not stop the build
@@ -172,14 +175,16 @@ def _named(report: Report, rel: str, ids: set[str], summary: BuildSummary) -> Re
     """The parsed report with its source and a report id no other report has; its warnings recorded."""
     report.source = display_name(rel)
     report.file = rel if report.source != rel else None
-    report_id = report.report_id
+    report.report_id = report_id = report_id_for(rel)
     n = 2
     while report.report_id in ids:
         report.report_id = f"{report_id}-{n}"
         n += 1
     ids.add(report.report_id)
     for warning in report.warnings:
-        summary.warnings.append((report.source, f"{warning}; set it in {MANIFEST_NAME}"))
+        # whose report it is is told, not asked for: a county's report has no township to set
+        told = warning.startswith("level:")
+        summary.warnings.append((report.source, warning if told else f"{warning}; set it in {MANIFEST_NAME}"))
     return report
 
 
@@ -496,6 +501,7 @@ def _write_generation(
     whoosh_segments: list = []
     files: dict[str, list] = {}
     names: dict[str, set[str]] = {key: set() for key in PLACE_KEYS}
+    places: dict[str, list[str]] = {}
     live: list[list] = []
 
     def flush(group: list[Report]) -> None:
@@ -512,6 +518,7 @@ def _write_generation(
             files.update(indexed_files(group))
         for key, values in place_values(group).items():
             names[key].update(values)
+        places.update(place_names(group))
         name = folder.relative_to(gen).as_posix()
         live.extend(live_entries(group, name, sum(seg.paragraphs for seg in segments)))
         segments.append(SegmentInfo(name, paragraphs=sum(len(r.paragraphs) for r in group), reports=len(group)))
@@ -535,6 +542,7 @@ def _write_generation(
         extras=extras,
         segments=segments,
         values={key: sorted(values) for key, values in names.items()},
+        places=places,
         deleted_reports=[],
         live=live,
     )
@@ -602,14 +610,6 @@ def write_segment(
     return whoosh_segments
 
 
-def place_values(reports) -> dict[str, list[str]]:
-    """For each place level, the names the reports use, in name order ("" for unknown)."""
-    return {
-        key: sorted({(getattr(r, key) if isinstance(r, Report) else r.get(key)) or "" for r in reports})
-        for key in PLACE_KEYS
-    }
-
-
 def keep_source(store: Path, rel: str, document: Document) -> None:
     """Keep the bytes read of report file `rel` in the index folder's store, once per version
     (layout.source_key names it by its content hash): the download serves what was indexed."""
@@ -648,6 +648,7 @@ def write_meta(
     extras: dict,
     segments: list[SegmentInfo],
     values: dict,
+    places: dict,
     deleted_reports: list,
     live: list[list],
     reuse: tuple[Path, dict] | None = None,
@@ -661,6 +662,7 @@ def write_meta(
         extras=extras,
         signature=signature,
         values=values,
+        places=places,
         sections=list(SECTIONS),
         deleted_reports=deleted_reports,
         live_fields=list(LIVE_FIELDS),
@@ -709,15 +711,17 @@ _EMPTY = {name: 0 if name == "year" else "" for name in _WHOOSH_FIELDS}
 
 
 def _columns(reports: list[Report], values: dict[str, list[str]]) -> dict[str, np.ndarray]:
-    """Per-paragraph integer columns for filters and facets: report, year, section and place codes."""
+    """Per-paragraph integer columns for filters and facets: report, year, section, level and places
+    (indexes into the values of each place level: places.place_key)."""
     place_code = {key: {v: i for i, v in enumerate(vals)} for key, vals in values.items()}
     section_code = {k: i for i, k in enumerate(SECTIONS)}
-    columns: dict[str, list[int]] = {k: [] for k in ("report", "year", "section") + PLACE_KEYS}
+    columns: dict[str, list[int]] = {k: [] for k in ("report", "year", "section", "level") + PLACE_KEYS}
     for ri, report in enumerate(reports):
         n = len(report.paragraphs)
         columns["report"] += [ri] * n
         columns["year"] += [report.year or 0] * n
+        columns["level"] += [LEVELS.index(report.level)] * n
         columns["section"] += [section_code[p.section] for p in report.paragraphs]
         for key in PLACE_KEYS:
-            columns[key] += [place_code[key][getattr(report, key) or ""]] * n
+            columns[key] += [place_code[key][place_key(report, key)]] * n
     return {k: np.asarray(v, dtype=np.int32) for k, v in columns.items()}

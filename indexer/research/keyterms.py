@@ -102,7 +102,7 @@ def selection(index, report_id: str | None = None, township: str | None = None) 
         if report is None:
             return None
         return np.arange(report["first_pid"], report["first_pid"] + report["paragraphs"])
-    code = index.township_code.get(township or "")
-    if code is None or not township:
+    codes = index.places.find("township", township) if township else []  # a code, label or name
+    if not codes:
         return None
-    return np.flatnonzero((index.columns["township"] == code) & index.live)
+    return np.flatnonzero(np.isin(index.columns["township"], codes) & index.live)
