@@ -124,6 +124,7 @@ def test_the_cli_says_when_a_name_chooses_several_places(corpus, cli):
 def test_compare_and_trends_count_township_reports_by_default(corpus_client):
     page = corpus_client.get("/compare?q=法治").get_data(as_text=True)
     assert 'id="township-only"' in page and "城南街道（渝水区）" in page
+    assert "/compare?q=%E6%B3%95%E6%B2%BB&amp;level=%E5%85%A8%E9%83%A8" in page
     assert 'id="township-only"' not in corpus_client.get("/compare?q=法治&level=全部").get_data(as_text=True)
     towns = corpus_client.get("/api/trends?q=法治").get_json()["reports_per_year"]
     every = corpus_client.get("/api/trends?q=法治&level=全部").get_json()["reports_per_year"]
@@ -176,3 +177,20 @@ def test_a_folder_that_does_not_settle_leaves_the_county_unsettled_and_listed(tm
     facet = client.get("/api/search?q=法治").get_json()["facets"]["county"]
     assert facet == [{"value": "未定", "code": None, "name": "未定", "label": "未定", "count": 4}]
     assert client.get("/api/search?q=法治&county=未定").get_json()["total"] == 4
+
+
+@pytest.mark.parametrize(
+    "path, township, county",
+    [
+        ("陕西省/咸阳市/乾县/城关街道2025.txt", "城关街道", "乾县"),  # 乾 folds to 干 in simplified text
+        ("河北省/保定市/定州市/西城区街道2023.txt", "西城区街道", "定州市"),  # 西城区 here is no county
+    ],
+)
+def test_what_the_4000_report_corpus_found(path, township, county):
+    """Two reports of the benchmark's corpus that once got no county."""
+    from indexer.documents.metadata import extract_metadata
+    from indexer.documents.paragraphs import split_lines
+
+    text = f"{township}2025年法治政府建设工作报告" + BODY + f"{township}办事处\n2026年1月10日\n"
+    meta = extract_metadata(split_lines(text), folder=path)
+    assert (meta.township, meta.county, meta.warnings) == (township, county, [])

@@ -305,9 +305,12 @@ def place_clues(gaz: Gazetteer, zones: Zones, folder: str | None) -> list[tuple[
     clues: list[tuple[Place, str]] = []
     for zone in ZONE_TRUST:
         for line in zones.text(zone) + (zones.text("addressee") if zone == "opening" else []):
+            # a county's name inside a township's (西城区 in 西城区街道) names no county
+            towns = [(t.start, t.end) for t in gaz.mentions(line, TOWNSHIP, min_chars=3)]
             for level in (PROVINCE, PREFECTURE, COUNTY):
                 for m in gaz.mentions(line, level, min_chars=3):
-                    clues.extend((p, zone) for p in m.places)
+                    if not any(a <= m.start and m.end <= b and b - a > m.end - m.start for a, b in towns):
+                        clues.extend((p, zone) for p in m.places)
     for part in PurePosixPath(folder or "").parts[:-1]:
         part = simplify(part)
         for level in (PROVINCE, PREFECTURE, COUNTY):

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import NamedTuple
 
+from indexer.text.normalize import simplify
+
 PROVINCE, PREFECTURE, COUNTY, TOWNSHIP = 1, 2, 3, 4
 LEVEL_FIELDS = {PROVINCE: "province", PREFECTURE: "prefecture", COUNTY: "county", TOWNSHIP: "township"}
 #: The digits of a division code at each level.
@@ -57,11 +59,19 @@ class Gazetteer:
             code = place.code
             self.by_code[code] = place
             self.by_name[level].setdefault(name, []).append(place)
+        # Text is matched in simplified characters, and folding a name can change it (乾县 → 干县):
+        # the folded name finds the places too.
+        self.aliases: dict[int, dict[str, list[Place]]] = {lvl: {} for lvl in LEVEL_FIELDS}
+        for level, names in self.by_name.items():
+            for name, places in names.items():
+                folded = simplify(name)
+                if folded != name and folded not in names:
+                    self.aliases[level].setdefault(folded, []).extend(places)
         # Names end in a suffix of one or two characters; index by it to scan text quickly.
         self._by_end: dict[int, dict[str, dict[str, tuple[Place, ...]]]] = {}
         for level, names in self.by_name.items():
             ends: dict[str, dict[str, tuple[Place, ...]]] = {}
-            for name, places in names.items():
+            for name, places in [*names.items(), *self.aliases[level].items()]:
                 ends.setdefault(name[-1], {})[name] = tuple(places)
             self._by_end[level] = ends
         # Few characters end names (镇, 乡, 道 …): a regex finds them in C, the rest of the text is skipped.
@@ -76,7 +86,8 @@ class Gazetteer:
         }
 
     def places_named(self, name: str, level: int) -> tuple[Place, ...]:
-        return tuple(self.by_name[level].get(name, ()))
+        """The places of a name, as the table writes it or folded to simplified characters."""
+        return tuple(self.by_name[level].get(name) or self.aliases[level].get(name, ()))
 
     def mentions(self, text: str, level: int, min_chars: int = 2) -> list[Mention]:
         """Every name of the level in text: at each end position, the longest name that ends there."""
