@@ -57,13 +57,14 @@ test: setup browser
 	$(BIN)/python -m pytest -q
 
 # Ours against brute force, SQLite FTS5 and Tantivy on a generated corpus of SIZE paragraphs, the cost of
-# similar paragraphs, and building from files + updating (README: Benchmarks).
+# similar paragraphs, building from files + updating, and 4,000 reports filed in 省/市/县 folders (README: Benchmarks).
 bench: setup
 	$(BIN)/python -m indexer.bench --size $(SIZE)
 	$(BIN)/python -m indexer.bench.similar_cost --size $(SIZE)
 	$(BIN)/python -m indexer.bench.build_cost --size $(SIZE)
 	$(BIN)/python -m indexer.bench.integrity_cost --size $(SIZE) --index data/bench/work/index
 	$(BIN)/python -m indexer.bench.proximity_cost --index data/bench/work/index
+	$(BIN)/python -m indexer.bench.places_cost --count 4000
 
 # The largest corpus measured on one machine: build from SCALE paragraphs of files, update, serve (about 25 minutes).
 scale: setup

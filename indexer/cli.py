@@ -14,7 +14,9 @@ from pathlib import Path
 
 from indexer.console import escaped, print_problems, progress_bar
 from indexer.documents.ingest import IngestError, decode_bytes
-from indexer.documents.metadata import MANIFEST_FIELDS, MANIFEST_NAME, ManifestError
+from indexer.documents.levels import LEVELS, TOWNSHIP_LEVEL, UNSETTLED
+from indexer.documents.metadata import MANIFEST_NAME, ManifestError, manifest_entry
+from indexer.documents.report import fields_for
 from indexer.documents.sections import SECTIONS
 from indexer.engine import integrity
 from indexer.engine.build import BuildError, build
@@ -43,21 +45,10 @@ PROG = "python -m indexer"
 DEFAULT_DATA = Path("data/reports")
 DEFAULT_INDEX = Path("data/index")
 #: The options of `search` that take several words: NAME [NAME ...], repeatable, commas allowed.
-LIST_OPTIONS = (*PLACE_KEYS, "section")
+LIST_OPTIONS = (*PLACE_KEYS, "section", "level")
 NAME_SEPARATORS = re.compile("[,，、]")
 #: The columns of `reports` (plain and --csv), in this order.
-REPORT_COLUMNS = (
-    "report_id",
-    "source",
-    "province",
-    "prefecture",
-    "county",
-    "township",
-    "year",
-    "date",
-    "title",
-    "paragraphs",
-)
+REPORT_COLUMNS = fields_for("column")
 
 
 class CliError(Exception):
@@ -100,9 +91,18 @@ def make_parser() -> argparse.ArgumentParser:
             nargs="+",
             action="append",
             default=[],
-            metavar="NAME",
-            help=f"only reports of these {facet.key} names (A B, A,B or the option twice)",
+            metavar="PLACE",
+            help=f"only reports of these {facet.key}s: division codes (exact), names (a name several "
+            f"places share chooses them all) or 未定 (unsettled); A B, A,B or the option twice",
         )
+    s.add_argument(
+        "--level",
+        nargs="+",
+        action="append",
+        default=[],
+        metavar="LEVEL",
+        help=f"only reports of these levels: {', '.join(LEVELS)}",
+    )
     s.add_argument("--year", default="", help="a year (2023) or a range (2022-2024)")
     s.add_argument(
         "--section",
@@ -285,6 +285,11 @@ def _settle_query(args) -> None:
             args.query = runs[0].pop()
     for key in LIST_OPTIONS:
         setattr(args, key, _names(getattr(args, key)))
+    bad = [level for level in args.level if level not in LEVELS]
+    if bad:
+        raise usage_error(
+            f"argument --level: invalid choice: {bad[0]!r} (choose from {', '.join(LEVELS)})", f"{PROG} search"
+        )
     unknown = [key for key in args.section if key not in SECTIONS]
     if unknown:
         raise usage_error(
@@ -305,16 +310,23 @@ def _filters(args) -> Filters:
         year_from=year_from,
         year_to=year_to,
         sections=args.section,
+        levels=args.level,
         **{f.plural: getattr(args, f.key) for f in PLACE_FACETS},
     )
 
 
 def _check_places(index: ReportIndex, filters: Filters) -> None:
-    """Refuse a place name that no indexed report has."""
+    """Refuse a place that no indexed report has; say so on stderr when a name chooses several places."""
     for facet in PLACE_FACETS:
-        unknown = [t for t in filters.places(facet) if t not in index.value_code[facet.key]]
+        unknown = [
+            t
+            for t in filters.places(facet)
+            if not index.places.find(facet.key, t) and not index.unsettled_named(facet.key, t)
+        ]
         if unknown:
             raise CliError(f"no report from {facet.key} {unknown[0]!r}; see: {PROG} reports")
+    for notice in index.place_notices(filters):
+        print(f"note: {notice['message']}", file=sys.stderr)
 
 
 def cmd_search(args) -> int:
@@ -426,19 +438,28 @@ def _write_csv(rows) -> None:
     sys.stdout.buffer.flush()  # here, so that a closed pipe is handled like any other
 
 
+def _problems(report: dict) -> list[str]:
+    """A report's warnings that ask for a value (the one saying whose report it is only tells)."""
+    return [w for w in report.get("warnings") or [] if not w.startswith("level:")]
+
+
 def _check_reports(reports: list[dict]) -> int:
-    """Print each report with a missing or doubtful field, and the manifest entry that settles it."""
-    doubtful = [r for r in reports if r.get("warnings")]
+    """Print each report with a missing or doubtful field, and the manifest entry that settles it;
+    then the reports that are not townships' (their level and place, to check)."""
+    doubtful = [r for r in reports if manifest_entry(r)]
     for r in doubtful:
         print(f"{r['source']}:")
-        for warning in r["warnings"]:
+        for warning in _problems(r) or ["county: not settled (未定)"]:
             print(f"  {warning}")
-        fields = sorted({w.split(":", 1)[0].split()[0] for w in r["warnings"]} & set(MANIFEST_FIELDS))
         print(f"  settle it in {MANIFEST_NAME}:")
-        print(f'    [files."{r["source"]}"]')
-        for name in fields:
-            value = r.get(name)
-            print(f"    {name} = {json.dumps(value, ensure_ascii=False) if value else '…'}")
+        for line in manifest_entry(r):
+            print(f"    {line}")
+    others = [r for r in reports if r.get("level") not in (TOWNSHIP_LEVEL, UNSETTLED)]
+    if others:
+        print(f'{len(others)} reports are not township reports (set level = "乡镇" and township if one is):')
+        for r in others:
+            place = r.get("county") or r.get("prefecture") or r.get("province") or "未定"
+            print(f"  {r['source']}: {r['level']} · {place}")
     print(f"{len(doubtful)} of {len(reports)} reports have a missing or doubtful field")
     return 1 if doubtful else 0
 
@@ -476,7 +497,7 @@ def cmd_keyterms(args) -> int:
     else:
         place = "township" if args.township else "county" if args.county else None
         name = args.township or args.county
-        if place and name not in index.value_code[place]:
+        if place and not index.places.find(place, name):
             raise CliError(f"no {place} {name!r} in the index (see: {PROG} reports)")
         chosen = {"townships": (name,)} if args.township else {"counties": (name,)} if args.county else {}
         filters = Filters(year_from=year_from, year_to=year_to, **chosen)

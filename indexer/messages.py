@@ -21,6 +21,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Unknown section {value!r}; choose from: {choices}.",
         "没有“{value}”这个章节，可选：{choices_zh}。",
     ),
+    "unknown_level": (
+        "Unknown report level {value!r}; choose from: {choices}.",
+        "没有“{value}”这个级别，可选：{choices}。",
+    ),
+    # places (indexer/engine/places.py): a bare name that several places share
+    "shared_place_name": (
+        "{label} {name} names {count} places ({places}); all of them are chosen; give a code for one, e.g. {example}.",
+        "{label}“{name}”有 {count} 处同名（{places}），已全部选中；只选其一请用区划代码，如 {example}。",
+    ),
+    "bad_facet_size": (
+        "facet_size must be a whole number from 1 to {limit}, or max, not {value!r}.",
+        "参数 facet_size 应为 1 到 {limit} 的整数或 max，而不是“{value}”。",
+    ),
     "bad_year": (
         "Year must look like 2023 or 2022-2024, not {value!r}.",
         "年份应写作 2023 或 2022-2024，而不是“{value}”。",

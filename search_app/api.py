@@ -18,7 +18,10 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 HELP = {
     "endpoints": {
         "/api/search?q=…": "hits, total and facets; the filters and paging of the search page "
-        "(province, prefecture, county, township, year or year_from/year_to, section, sort, page, per_page); "
+        "(province, prefecture, county, township, level, year or year_from/year_to, section, sort, page, per_page); "
+        "a place is a division code (exact), 未定 (unsettled) or a name (a name several places share chooses them "
+        "all; `notices` says so); facet values carry code, name and label; facet_size=N or max (every value, "
+        "default 30); "
         "whole=1 matches terms as whole jieba words (法治 in 法治建设, not in 执法治理)",
         "/api/reports": "every report with its metadata",
         "/api/reports/<report_id>?offset=0": "one report and up to 1,000 of its paragraphs; `next` links on",
@@ -44,6 +47,7 @@ def search():
     params = parse_params(request.args)
     if not params.q and not params.browsing:
         raise ParamError("missing_query")
+    size = facet_size(request.args)
     result = run_search(get_index(), params)
     return jsonify(
         {
@@ -56,10 +60,30 @@ def search():
             "notice_code": result.notice_code,
             "advice": result.query.advice if result.query else None,
             "advice_code": result.query.advice_code if result.query else None,
+            "notices": [{k: n[k] for k in ("code", "facet", "value", "message", "places")} for n in result.notices],
             "hits": [hit_body(hit, params.q or None) for hit in result.hits],
-            "facets": result.facets,
+            "facets": {key: values[:size] for key, values in result.facets.items()},
+            "facets_truncated": {key: len(values) > size for key, values in result.facets.items()},
         }
     )
+
+
+#: Values per facet /api/search gives unless asked for more (facet_size=N, or max for every value).
+FACET_SIZE = 30
+#: The most facet_size=N may ask for (max has no limit).
+MAX_FACET_SIZE = 100_000
+
+
+def facet_size(args) -> int:
+    """The facet_size a URL asks for (Datasette's convention: a number, or max for every value)."""
+    raw = args.get("facet_size", "").strip()
+    if not raw:
+        return FACET_SIZE
+    if raw == "max":
+        return MAX_FACET_SIZE
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_FACET_SIZE:
+        raise ParamError("bad_facet_size", value=raw[:20], limit=MAX_FACET_SIZE)
+    return int(raw)
 
 
 @bp.route("/reports")

@@ -3,27 +3,38 @@ and the command line's --json (the engine returns records; what they look like o
 
 from __future__ import annotations
 
-from indexer.engine.search import Hit, ReportIndex
+from indexer.engine.search import HIT_REPORT_FIELDS, Hit, ReportIndex
 from indexer.engine.similar import THRESHOLD
 from indexer.research.concordance import Line
 from indexer.research.similar import Match, paragraph_id, similar_paragraphs
 
 from .urls import report_url
 
+#: The fields of a hit's JSON body, in order (the columns of the CSV export).
+HIT_FIELDS = (
+    "query",
+    "report_id",
+    "source",
+    "paragraph",
+    *(name for name in HIT_REPORT_FIELDS if name not in ("report_id", "source")),
+    "section",
+    "section_name",
+    "heading",
+    "text",
+    "url",
+    "score",
+)
+
 
 def hit_body(hit: Hit, query_text: str | None = None) -> dict:
-    """A hit as the API, the exports and `search --json` give it."""
+    """A hit as the API, the exports and `search --json` give it (HIT_FIELDS)."""
+    report = {name: getattr(hit, name) for name in HIT_REPORT_FIELDS}
     return {
         "query": query_text,
-        "report_id": hit.report_id,
-        "source": hit.source,
+        "report_id": report.pop("report_id"),
+        "source": report.pop("source"),
         "paragraph": hit.paragraph,
-        "province": hit.province,
-        "prefecture": hit.prefecture,
-        "county": hit.county,
-        "township": hit.township,
-        "code": hit.code,
-        "year": hit.year,
+        **report,
         "section": hit.section,
         "section_name": hit.section_name,
         "heading": hit.heading,

@@ -39,7 +39,7 @@ def _key_terms():
             raise NotFound("unknown_report", report_id=report_id[:80])
     else:
         for name in params.townships:
-            if name not in index.value_code["township"]:
+            if not index.places.find("township", name):
                 raise NotFound("unknown_township", township=name[:80])
         pids = index.select(params.query(), params.filters)
     terms = key_terms(index, pids, number, min_freq, parse_stop_words(stop))

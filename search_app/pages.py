@@ -16,15 +16,16 @@ from flask import (
     url_for,
 )
 
-from indexer.documents.metadata import SOURCE_NAMES
+from indexer.documents.metadata import SOURCE_NAMES, manifest_entry
 from indexer.documents.sections import SECTIONS
 from indexer.engine.facets import PLACE_FACETS
+from indexer.engine.places import place_key
 from indexer.engine.query import parse_query
 from indexer.engine.ranking import SORTS
 from indexer.engine.search import Filters
 from indexer.messages import NotFound, Unavailable
 
-from .params import ParamError, as_param_error, page_number, parse_params
+from .params import ParamError, as_param_error, page_number, parse_params, township_reports_by_default
 from .protect import heavy
 from .results import EXPORT_FIELDS, comparison, export_rows, highlight, json_stream, run_search, snippet_html
 from .spreadsheet import csv_stream
@@ -66,6 +67,7 @@ def _globals():
         "SOURCE_NAMES": SOURCE_NAMES,
         "report_url": report_url,
         "snippet_html": snippet_html,
+        "manifest_entry": manifest_entry,
     }
 
 
@@ -121,7 +123,7 @@ def export_json():
 @bp.route("/compare")
 @heavy
 def compare():
-    params = parse_params(request.args)
+    params = township_reports_by_default(parse_params(request.args))
     index = get_index()
     data = None
     if params.q:
@@ -132,7 +134,27 @@ def compare():
 
 @bp.route("/reports")
 def reports():
-    return render_template("reports.html", reports=get_index().reports_by_path)
+    """Every report, or those of the places and levels chosen (?county=未定 lists the unsettled), and
+    the reports whose metadata is missing or doubtful with the manifest entry that settles each."""
+    params = parse_params(request.args)
+    index = get_index()
+    listed = index.reports_by_path
+    for facet in PLACE_FACETS:
+        chosen = params.chosen(facet.key)
+        if chosen:
+            keys = {index.places.values[facet.key][i].key for v in chosen for i in index.places.find(facet.key, v)}
+            listed = [r for r in listed if place_key(r, facet.key) in keys]
+    if params.levels:
+        listed = [r for r in listed if r.get("level") in params.levels]
+    unsettled = [(r, manifest_entry(r)) for r in listed if manifest_entry(r)]
+    return render_template(
+        "reports.html",
+        reports=listed,
+        unsettled=unsettled,
+        params=params,
+        total=len(index.reports),
+        notices=index.place_notices(params.filters),
+    )
 
 
 @bp.route("/reports/<report_id>")

@@ -9,12 +9,19 @@ from urllib.parse import urlencode
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
+from indexer.documents.levels import LEVELS, TOWNSHIP_LEVEL
 from indexer.documents.sections import SECTIONS
-from indexer.engine.facets import PLACE_FACETS
-from indexer.engine.filters import FilterError, Filters, check_sections, parse_year_range
+from indexer.engine.errors import IndexNotFound
+from indexer.engine.facets import LEVEL_LABEL, PLACE_FACETS
+from indexer.engine.filters import FilterError, Filters, check_levels, check_sections, parse_year_range
 from indexer.engine.query import Query, QueryError, check_length, parse_query, parse_scope
 from indexer.engine.ranking import check_sort
 from indexer.messages import UserError
+
+from .store import get_index
+
+#: `level=全部` chooses every level (on /compare and /trends, which count township reports by default).
+ALL_LEVELS = "全部"
 
 
 class ParamError(UserError):
@@ -38,6 +45,9 @@ class SearchParams:
     counties: list[str] = field(default_factory=list)
     whole: bool = False  # match terms as whole jieba words (整词)
     near: str = ""  # the scope of terms separated by spaces: "" (paragraph), "s" (sentence) or a distance
+    levels: list[str] = field(default_factory=list)  # report levels (级别), any of
+    #: Township reports only because no level was chosen (/compare, /trends: pages.township_reports_by_default).
+    township_only: bool = False
 
     @property
     def filters(self) -> Filters:
@@ -45,6 +55,7 @@ class SearchParams:
             year_from=self.year_from,
             year_to=self.year_to,
             sections=tuple(self.sections),
+            levels=tuple(self.levels) or ((TOWNSHIP_LEVEL,) if self.township_only else ()),
             **{f.plural: tuple(getattr(self, f.plural)) for f in PLACE_FACETS},
         )
 
@@ -52,21 +63,32 @@ class SearchParams:
         """The chosen values of the place facet `key` (province … township)."""
         return next(getattr(self, f.plural) for f in PLACE_FACETS if f.key == key)
 
-    def toggled(self, key: str, value: str) -> list[str]:
-        """The chosen values of a place facet with value added, or removed if it was chosen."""
+    def toggled(self, key: str, value: str | dict) -> list[str]:
+        """The chosen values of a place facet with value added, or removed if it was chosen; a facet
+        item (code, name, label) is chosen when any of them is (?township=城南街道 chooses every 城南街道)."""
         chosen = self.chosen(key)
-        return [v for v in chosen if v != value] if value in chosen else chosen + [value]
+        forms = {value["value"], value["label"], value["name"]} if isinstance(value, dict) else {value}
+        value = value["value"] if isinstance(value, dict) else value
+        return [v for v in chosen if v not in forms] if forms & set(chosen) else chosen + [value]
+
+    def is_chosen(self, key: str, item: dict) -> bool:
+        """Whether a place facet's item is chosen, by its code, name or label."""
+        return bool({item["value"], item["label"], item["name"]} & set(self.chosen(key)))
 
     @property
     def has_filters(self) -> bool:
         return bool(
-            self.sections or self.year_from or self.year_to or any(getattr(self, f.plural) for f in PLACE_FACETS)
+            self.sections
+            or self.levels
+            or self.year_from
+            or self.year_to
+            or any(getattr(self, f.plural) for f in PLACE_FACETS)
         )
 
     def unfiltered_url(self, endpoint: str = "/search", **changes) -> str:
         """This search without any filter."""
         cleared = {f.key: None for f in PLACE_FACETS}
-        cleared.update(section=None, year_from=None, year_to=None)
+        cleared.update(section=None, level=None, year_from=None, year_to=None)
         cleared.update(changes)
         return self.url(endpoint, **cleared)
 
@@ -75,6 +97,9 @@ class SearchParams:
         if self.year_from == year and self.year_to == year:
             return {"year_from": None, "year_to": None}
         return {"year_from": year, "year_to": year}
+
+    def level_toggled(self, level: str) -> list[str]:
+        return [v for v in self.levels if v != level] if level in self.levels else self.levels + [level]
 
     def section_toggled(self, key: str) -> list[str]:
         return [s for s in self.sections if s != key] if key in self.sections else self.sections + [key]
@@ -85,8 +110,13 @@ class SearchParams:
         for facet in PLACE_FACETS:
             for value in self.chosen(facet.key):
                 chips.append(
-                    {"label": f"{facet.label}：{value}", "url": self.url(**{facet.key: self.toggled(facet.key, value)})}
+                    {
+                        "label": f"{facet.label}：{_place_label(facet.key, value)}",
+                        "url": self.url(**{facet.key: self.toggled(facet.key, value)}),
+                    }
                 )
+        for level in self.levels:
+            chips.append({"label": f"{LEVEL_LABEL}：{level}", "url": self.url(level=self.level_toggled(level))})
         if self.year_from or self.year_to:
             span = (
                 str(self.year_from)
@@ -120,6 +150,7 @@ class SearchParams:
             "whole": 1 if self.whole else None,
             "near": self.near or None,
             **{f.key: getattr(self, f.plural) for f in PLACE_FACETS},
+            "level": self.levels,
             "year_from": self.year_from,
             "year_to": self.year_to,
             "section": self.sections,
@@ -141,6 +172,21 @@ class SearchParams:
         if any(k != "page" for k in changes) and "page" not in changes:
             changes["page"] = None
         return endpoint + "?" + urlencode(self.pairs(**changes))
+
+
+def _place_label(key: str, value: str) -> str:
+    """How a chosen place is shown: its label when the live index has it (a code → 城南街道（渝水区）)."""
+    try:
+        return get_index().places.label(key, value)
+    except IndexNotFound:
+        return value
+
+
+def township_reports_by_default(params: SearchParams) -> SearchParams:
+    """Township counts (/compare, /trends) count township reports unless a level is chosen
+    (level=全部 chooses every level); `township_only` tells the page to say so."""
+    params.township_only = not params.levels
+    return params
 
 
 @contextmanager
@@ -199,6 +245,9 @@ def parse_params(args: MultiDict) -> SearchParams:
         check_sections(sections)
         check_sort(sort)
         year_from, year_to = parse_year_range(args.get("year", ""))
+        levels = list(dict.fromkeys(v.strip() for v in args.getlist("level") if v.strip()))
+        levels = list(LEVELS) if ALL_LEVELS in levels else levels
+        check_levels(levels)
     low = int_param(args, "year_from", 1900, 2100)
     high = int_param(args, "year_to", 1900, 2100)
     year_from = low if low is not None else year_from
@@ -223,5 +272,6 @@ def parse_params(args: MultiDict) -> SearchParams:
         per_page=per_page,
         whole=switch_param(args, "whole"),
         near=near,
+        levels=levels,
         **places,
     )

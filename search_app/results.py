@@ -9,31 +9,15 @@ from typing import Iterator
 import numpy as np
 from markupsafe import Markup, escape
 
+from indexer.engine.places import place_key
 from indexer.engine.search import ReportIndex, SearchResult, highlight_spans
 from indexer.text.snippets import fragments, kwic, snippet
 
-from .bodies import hit_body
+from .bodies import HIT_FIELDS, hit_body
 from .params import SearchParams, as_param_error
 from .store import get_index
 
-EXPORT_FIELDS = [
-    "query",
-    "report_id",
-    "source",
-    "paragraph",
-    "province",
-    "prefecture",
-    "county",
-    "township",
-    "code",
-    "year",
-    "section",
-    "section_name",
-    "heading",
-    "text",
-    "url",
-    "score",
-]
+EXPORT_FIELDS = list(HIT_FIELDS)
 EXPORT_BATCH = 500
 
 
@@ -102,8 +86,10 @@ def comparison(index: ReportIndex, params: SearchParams, width: int, per_townshi
     with as_param_error():
         query = params.query()
         ids = index.select(query, params.filters)
-    table = index.crosstab(ids)
-    townships = sorted({t for t, _ in table})
+    places = {place.key: place for place in index.places.values["township"]}
+    # townships by their code (two of one name are two rows), in code order; shown by their labels
+    table = {(places[t].value, y): n for (t, y), n in index.crosstab(ids).items()}
+    townships = [places[t] for t in sorted({t for t, _ in index.crosstab(ids)})]
     years = sorted({y for _, y in table if y is not None})
     ordered, _ = index.order(ids, "township", query)
     codes = index.columns["township"][ordered]
@@ -113,7 +99,8 @@ def comparison(index: ReportIndex, params: SearchParams, width: int, per_townshi
     groups: dict[str, dict] = {}
     for start in range(0, len(chosen), EXPORT_BATCH):
         for hit in index.hits(chosen[start : start + EXPORT_BATCH].tolist()):
-            group = groups.setdefault(hit.township, {"lines": [], "more": False})
+            place = places[place_key(hit.report, "township")]
+            group = groups.setdefault(place.value, {"lines": [], "more": False, "label": place.label})
             for line in kwic(hit.text, highlight_spans(hit.text, query, index.segmenter), width):
                 if len(group["lines"]) < per_township:
                     group["lines"].append((hit, line))
@@ -135,4 +122,5 @@ def comparison(index: ReportIndex, params: SearchParams, width: int, per_townshi
         "per_township": per_township,
         "occurrences": int(index.grams.occurrences(ids, list(query.terms)).sum()) if len(ids) else 0,
         "total": int(len(ids)),
+        "notices": index.place_notices(params.filters),
     }

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from indexer.engine.places import NOT_APPLICABLE, UNSETTLED_VALUE
 from indexer.research.trends import (
     BREAKDOWNS,
     COUNTS,
@@ -23,7 +24,7 @@ from indexer.research.trends import (
 )
 
 from . import chart
-from .params import ParamError, SearchParams, as_param_error, parse_params
+from .params import ParamError, SearchParams, as_param_error, parse_params, township_reports_by_default
 from .protect import heavy
 from .spreadsheet import csv_stream
 from .store import get_index
@@ -34,6 +35,7 @@ DEFAULT_MEASURE = "paragraphs"
 CSV_FIELDS = [
     "term",
     "place",
+    "code",
     "year",
     "reports",
     "paragraphs",
@@ -79,6 +81,11 @@ class TrendParams(SearchParams):
 
 
 def parse_trend_params(args: MultiDict) -> TrendParams:
+    """The trends URL's parameters; township reports only unless a level is chosen (see _parse_trend_params)."""
+    return township_reports_by_default(_parse_trend_params(args))
+
+
+def _parse_trend_params(args: MultiDict) -> TrendParams:
     """The search filters of the URL, plus its terms, `by` and `measure`; raises ParamError."""
     # Occurrences here are substrings: whole-word mode (`whole`) belongs to the search page.
     base = parse_params(MultiDict([(k, v) for k, v in args.items(multi=True) if k != "whole"]))
@@ -117,8 +124,9 @@ def trends_json(data: Trends, params: TrendParams) -> dict:
             entry["places"] = [
                 {
                     "place": p.label,
-                    **p.to_json(),  # no link for a place without a name
-                    "urls": [params.hits_url(s.term, y, p.label) if p.label else None for y in data.years],
+                    "value": p.value,  # the code (or 未定, 无) filters take
+                    **p.to_json(),
+                    "urls": [params.hits_url(s.term, y, p.value) for y in data.years],
                 }
                 for p in s.places
             ]
@@ -140,23 +148,24 @@ def trends_json(data: Trends, params: TrendParams) -> dict:
 def csv_rows(data: Trends, params: TrendParams):
     """One row per term and year (and per place, with `by`); `year` is empty for paragraphs without one."""
 
-    def rows_of(term: str, line: Line, place: str | None):
+    def rows_of(term: str, line: Line, place: str | None, value: str | None = None):
         for year, cell in data.cells(line):
             measures = {k: round(v, 6) if isinstance(v, float) else v for k, v in cell.to_json().items()}
             yield {
                 "term": term,
                 "place": place or "",
+                "code": value if value not in (None, UNSETTLED_VALUE, NOT_APPLICABLE) else "",
                 "year": year or "",
                 **measures,
                 "year_reports": cell.of_reports,
                 "year_chars": cell.of_chars,
-                "url": params.hits_url(term, year, place) if year and place != "" else "",
+                "url": params.hits_url(term, year, value) if year and value != "" else "",
             }
 
     for s in data.series:
         yield from rows_of(s.term, s, None)
         for p in s.places:
-            yield from rows_of(s.term, p, p.label)
+            yield from rows_of(s.term, p, p.label, p.value)
 
 
 def chart_svg(data: Trends, params: TrendParams) -> Markup:
@@ -200,10 +209,12 @@ def page():
     params = parse_trend_params(request.args)
     index = get_index()
     data = svg = facets = None
+    notices: list[dict] = []
     if params.terms:
         data = _compute(params)
         svg = chart_svg(data, params) if data.years else None
         facets = index.facets(index.match(None), params.filters)  # over every paragraph, as for browsing
+        notices = index.place_notices(params.filters)
     years = sorted({r["year"] for r in index.reports if r["year"]})
     return render_template(
         "trends.html",
@@ -211,6 +222,7 @@ def page():
         data=data,
         svg=svg,
         facets=facets,
+        notices=notices,
         years=years,
         MEASURES=MEASURES,
         BREAKDOWNS=BREAKDOWNS,

@@ -76,7 +76,7 @@ def test_api_matches_the_engine_for_the_same_query_and_filters(client, index):
         "url",
         "score",
     }
-    assert set(data["facets"]) == {"province", "prefecture", "county", "township", "year", "section"}
+    assert set(data["facets"]) == {"level", "province", "prefecture", "county", "township", "year", "section"}
 
 
 def test_pagination_covers_every_hit_once(client):
@@ -97,14 +97,15 @@ def test_sorts(client, sort):
     if sort == "oldest":
         assert years == sorted(years)
     if sort == "township":
-        assert [h["township"] for h in data["hits"]] == sorted(h["township"] for h in data["hits"])
+        # places sort by division code, not by name
+        assert [h["township_code"] for h in data["hits"]] == sorted(h["township_code"] for h in data["hits"])
     assert len(years) == data["total"]
 
 
 def test_facet_links_apply_the_value(client):
     html = client.get("/search", query_string={"q": "法律明白人"}).get_data(as_text=True)
     assert "year_from=2023&amp;year_to=2023" in html
-    assert "township=%E5%9B%BD%E5%AE%9D%E4%B9%A1" in html  # 国宝乡
+    assert "township=350526206" in html  # 国宝乡, by its division code
 
 
 ERRORS = [  # parameters, the API's stable code, its English message, the page's Chinese message
@@ -277,7 +278,7 @@ def test_compare_counts_and_keyword_in_context(client, index):
     assert html.count('<td class="match"><mark>法律明白人</mark></td>') == 4
     for township in ("国宝乡", "熊背乡", "青山乡"):
         assert f"<h3>{township} <small>" in html
-    assert "township=%E7%86%8A%E8%83%8C%E4%B9%A1&amp;year_from=2023&amp;year_to=2023" in html
+    assert "township=410423203&amp;year_from=2023&amp;year_to=2023" in html  # 熊背乡, by its code
 
 
 def test_export_csv_has_bom_and_every_hit(client, index):

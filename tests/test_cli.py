@@ -191,6 +191,8 @@ REPORT_COLUMNS = [
     "prefecture",
     "county",
     "township",
+    "code",
+    "level",
     "year",
     "date",
     "title",

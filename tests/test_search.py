@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from indexer.documents.levels import LEVELS
 from indexer.engine.query import parse_query
 from indexer.engine.search import Filters
 from indexer.text.normalize import normalize
@@ -117,7 +118,10 @@ def test_filters_narrow_by_year_township_and_section(index):
 
 def test_facets_count_the_matches(index):
     result = index.search(parse_query("法律明白人"))
-    assert {f["value"]: f["count"] for f in result.facets["township"]} == {"国宝乡": 1, "熊背乡": 1, "青山乡": 1}
+    # places are keyed by their division code and shown by their names
+    townships = result.facets["township"]
+    assert {f["value"]: f["count"] for f in townships} == {"350526206": 1, "410423203": 1, "640323202": 1}
+    assert [f["label"] for f in townships] == ["国宝乡", "熊背乡", "青山乡"]  # ties in code order
     assert {f["value"]: f["count"] for f in result.facets["year"]} == {2023: 2, 2022: 1}
     filtered = index.search(parse_query("法律明白人"), Filters(year_from=2023, year_to=2023))
     assert filtered.total == 2
@@ -140,8 +144,8 @@ def test_sorts(index):
     assert newest == sorted(newest, reverse=True)
     oldest = [h.year for h in index.search(q, sort="oldest", limit=None).hits]
     assert oldest == sorted(oldest)
-    towns = [h.township for h in index.search(q, sort="township", limit=None).hits]
-    assert towns == sorted(towns)
+    towns = [h.township_code for h in index.search(q, sort="township", limit=None).hits]
+    assert towns == sorted(towns)  # by division code, not by name
 
 
 def test_paging_gives_the_exact_total_and_disjoint_pages(index):
@@ -183,7 +187,7 @@ def test_property_boolean_queries_equal_a_scan(index, texts, data):
 def _reference_facets(index, ids, filters):
     """Facet counts the plain way: mask each paragraph, count its own column value."""
     out = {}
-    for name in ("province", "prefecture", "county", "township", "year", "section"):
+    for name in ("level", "province", "prefecture", "county", "township", "year", "section"):
         sub = ids[index.filter_mask(ids, filters, skip=name)]
         counts = np.bincount(index.columns[name][sub]) if len(sub) else np.zeros(0, int)
         out[name] = {int(v): int(counts[v]) for v in np.flatnonzero(counts)}
@@ -216,9 +220,13 @@ def test_facets_counted_either_way_equal_counting_each_paragraph(
             assert {(f["value"] or 0): f["count"] for f in got} == counts
         elif name == "section":
             assert {index.section_keys.index(f["value"]): f["count"] for f in got} == counts
+        elif name == "level":
+            assert {LEVELS.index(f["value"]): f["count"] for f in got} == counts
         else:
-            assert {index.value_code[name][f["value"]]: f["count"] for f in got} == counts
-            assert got == sorted(got, key=lambda f: (-f["count"], f["value"]))  # most first, then by name
+            assert {index.places.find(name, f["value"])[0]: f["count"] for f in got} == counts
+            # most first, then in the order of the values, which is division-code order
+            assert index.values[name] == sorted(index.values[name])
+            assert got == sorted(got, key=lambda f: (-f["count"], index.places.find(name, f["value"])[0]))
     assert [f["value"] for f in facets["year"]] == sorted(
         (f["value"] for f in facets["year"]), key=lambda y: y or 0, reverse=True
     )

@@ -118,11 +118,12 @@ def generate(model: Model, paragraphs: int, seed: int = 1, pool: int = 20_000) -
         year = YEARS[(r // len(places)) % len(YEARS)]
         size = remaining if r == n_reports - 1 else min(remaining, rng.randint(30, 50))
         remaining -= size
-        reports.append(_report(model, rng, sentences, f"gen{r:07d}", township, county, year, size))
+        codes = _codes(r % len(places))
+        reports.append(_report(model, rng, sentences, f"gen{r:07d}", township, county, year, size, codes))
     return reports
 
 
-def _report(model, rng, sentences, report_id, township, county, year, size) -> Report:
+def _report(model, rng, sentences, report_id, township, county, year, size, codes) -> Report:
     title = f"{township}关于{year}年度法治政府建设情况的报告"
     paragraphs = [Paragraph(1, title, "title", (), "overview")]
     body_sections = sorted((rng.choice(model.sections) for _ in range(max(0, size - 1))), key=_SECTION_ORDER.index)
@@ -142,6 +143,7 @@ def _report(model, rng, sentences, report_id, township, county, year, size) -> R
         paragraphs.append(Paragraph(number, text, "body", (_HEADINGS[section],), section))
     paragraphs = paragraphs[:size]
     assert all(p.section in SECTIONS for p in paragraphs)
+    county_code, township_code = codes
     return Report(
         report_id=report_id,
         source=f"{report_id}.txt",
@@ -151,7 +153,18 @@ def _report(model, rng, sentences, report_id, township, county, year, size) -> R
         date=None,
         title=title,
         paragraphs=paragraphs,
+        level="乡镇",
+        code=township_code,
+        county_code=county_code,
+        township_code=township_code,
     )
+
+
+def _codes(place: int) -> tuple[str, str]:
+    """Made-up division codes of the place-th made-up township and its county (15 a county, as
+    townships() groups them; the table has no province 99)."""
+    county_code = f"99{place // 15:04d}"
+    return county_code, f"{county_code}{place % 15:03d}"
 
 
 def random_needle(texts: list[str], rng: random.Random, longest: int) -> str:

@@ -172,7 +172,7 @@ def _expected_facets(counts: dict[str, np.ndarray]) -> dict[str, dict[int, int]]
 
 def _our_facets(facets: dict, index) -> dict[str, dict[int, int]]:
     return {
-        "township": {index.township_code[f["value"]]: f["count"] for f in facets["township"]},
+        "township": {index.places.find("township", f["value"])[0]: f["count"] for f in facets["township"]},
         "section": {index.section_keys.index(f["value"]): f["count"] for f in facets["section"]},
         "year": {(f["value"] or 0): f["count"] for f in facets["year"]},
     }

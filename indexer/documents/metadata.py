@@ -9,19 +9,37 @@ report silently.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from indexer.documents.levels import (
+    LEVEL_NAMES,
+    LEVELS,
+    OWN_PLACE,
+    TOWNSHIP_LEVEL,
+    UNSETTLED,
+    report_level,
+)
 from indexer.documents.paragraphs import closing_block_start
-from indexer.documents.places import COUNTY, PREFECTURE, PROVINCE, TOWNSHIP, Gazetteer, Place, gazetteer
+from indexer.documents.places import (
+    COUNTY,
+    LEVEL_FIELDS,
+    PREFECTURE,
+    PROVINCE,
+    TOWNSHIP,
+    Gazetteer,
+    Place,
+    gazetteer,
+)
 from indexer.documents.sections import PROBLEMS_AND_PLANS, keyword_category, shape_of
 from indexer.text.normalize import simplify
 
 MANIFEST_NAME = "manifest.toml"
-MANIFEST_FIELDS = {"township", "county", "prefecture", "province", "year", "date", "title"}
+MANIFEST_FIELDS = {"township", "county", "prefecture", "province", "year", "date", "title", "level"}
 PLACE_FIELDS = ("province", "prefecture", "county", "township")
 
 #: What the site calls each source of a value.
@@ -83,6 +101,12 @@ class Metadata:
     year: int | None = None
     date: str | None = None
     title: str | None = None
+    #: The division code of each place found (province_code … township_code), from the table.
+    province_code: str | None = None
+    prefecture_code: str | None = None
+    county_code: str | None = None
+    township_code: str | None = None
+    level: str = UNSETTLED  # levels.LEVELS: whose report it is
     sources: dict[str, str] = field(default_factory=dict)
     #: (field, message) for each value that is missing, doubtful or disputed.
     warnings: list[tuple[str, str]] = field(default_factory=list)
@@ -281,9 +305,12 @@ def place_clues(gaz: Gazetteer, zones: Zones, folder: str | None) -> list[tuple[
     clues: list[tuple[Place, str]] = []
     for zone in ZONE_TRUST:
         for line in zones.text(zone) + (zones.text("addressee") if zone == "opening" else []):
+            # a county's name inside a township's (西城区 in 西城区街道) names no county
+            towns = [(t.start, t.end) for t in gaz.mentions(line, TOWNSHIP, min_chars=3)]
             for level in (PROVINCE, PREFECTURE, COUNTY):
                 for m in gaz.mentions(line, level, min_chars=3):
-                    clues.extend((p, zone) for p in m.places)
+                    if not any(a <= m.start and m.end <= b and b - a > m.end - m.start for a, b in towns):
+                        clues.extend((p, zone) for p in m.places)
     for part in PurePosixPath(folder or "").parts[:-1]:
         part = simplify(part)
         for level in (PROVINCE, PREFECTURE, COUNTY):
@@ -292,16 +319,22 @@ def place_clues(gaz: Gazetteer, zones: Zones, folder: str | None) -> list[tuple[
     return clues
 
 
-def resolve_place(gaz: Gazetteer, name: str, clues: list[tuple[Place, str]]) -> tuple[Place | None, list[Place], str]:
-    """The division a township name refers to, settled by the places named around it.
+def resolve_place(
+    gaz: Gazetteer, name: str, clues: list[tuple[Place, str]], level: int = TOWNSHIP
+) -> tuple[Place | None, list[Place], str]:
+    """The division a name of the level refers to, settled by the places named around it.
 
+    Each place named counts once per part of the report (or the folder path) it is named in,
+    by its level (a county says more than a province), so a county named again and again in
+    the body does not outweigh the folder the user filed the report in.
     Returns (place or None, the candidates, the source that settled it).
     """
-    candidates = list(gaz.places_named(name, TOWNSHIP))
+    candidates = list(gaz.places_named(name, level))
     if len(candidates) <= 1:
         return (candidates[0] if candidates else None), candidates, "table"
     weight = {COUNTY: 4, PREFECTURE: 2, PROVINCE: 1}
     scored = []
+    clues = list(dict.fromkeys((clue, where) for clue, where in clues if clue.level < level))
     for place in candidates:
         score, source = 0, ""
         for clue, where in clues:
@@ -337,19 +370,71 @@ def stated_county(gaz: Gazetteer, zones: Zones, clues: list[tuple[Place, str]]) 
 
 
 def apply_place(meta: Metadata, gaz: Gazetteer, place: Place, source: str, down_to: str = "township") -> None:
-    """Set province … down_to from a division of the table."""
+    """Set province … down_to (names and codes) from a division of the table; a township sets the
+    report's code."""
     lineage = gaz.lineage(place)
     for name in PLACE_FIELDS:
         if name in lineage:
             meta.set(name, lineage[name].name, source if name == down_to else "table")
+            setattr(meta, f"{name}_code", lineage[name].code)
         if name == down_to:
             break
     if down_to == "township":
         meta.set("code", place.code, "table")
 
 
-def find_places(meta: Metadata, gaz: Gazetteer, zones: Zones, folder: str | None) -> None:
-    """Township, county, prefecture, province and code, from the text and the table."""
+def find_places(
+    meta: Metadata, gaz: Gazetteer, zones: Zones, folder: str | None, page_meta: dict[str, str] | None = None
+) -> None:
+    """Level, township, county, prefecture, province and code, from the text, the folder and the table."""
+    level, named, source = report_level(gaz, zones, page_meta)
+    if level not in (TOWNSHIP_LEVEL, UNSETTLED):
+        meta.set("level", level, source)
+        find_own_place(meta, gaz, zones, folder, level, named)
+        return
+    find_township_places(meta, gaz, zones, folder)
+    if level == UNSETTLED and meta.township:
+        source = meta.sources["township"]
+    meta.set("level", TOWNSHIP_LEVEL if meta.township else UNSETTLED, source or "table")
+
+
+def find_own_place(meta: Metadata, gaz: Gazetteer, zones: Zones, folder: str | None, level: str, named: str) -> None:
+    """The place of a report that is not a township's: the one its issuer names (a county's, a
+    city's), settled like a township name by the places around it, else the finest place its
+    folder names; no township. The warning says whose report it is."""
+    clues = place_clues(gaz, zones, folder)
+    place = None
+    for place_level in (OWN_PLACE.get(level), COUNTY, PREFECTURE):
+        if named and place_level and place is None:
+            place, _, _ = resolve_place(gaz, named, clues, place_level)
+    if place is not None:
+        apply_place(meta, gaz, place, meta.sources["level"], down_to=LEVEL_FIELDS[place.level])
+    else:
+        _apply_folder_place(meta, gaz, clues)
+    if place is None and level in OWN_PLACE and not meta.county and not meta.prefecture:
+        meta.warn("county", f"the place of this {LEVEL_NAMES[level]} ({named or '?'}) is not settled; set county")
+    own = meta.county_code or meta.prefecture_code or meta.province_code
+    if own:
+        meta.set("code", own, "table")
+    whose = named or meta.county or meta.prefecture or "?"
+    meta.warn("level", f"not a township report: {LEVEL_NAMES[level]} of {whose}")
+
+
+def _apply_folder_place(meta: Metadata, gaz: Gazetteer, clues: list[tuple[Place, str]]) -> bool:
+    """Set the finest place the folder path names alone (a county, else a prefecture or province)."""
+    for level in (COUNTY, PREFECTURE, PROVINCE):
+        named = {p.code: p for p, where in clues if where == "folder" and p.level == level}
+        if len(named) > 1:  # a name shared by several: the higher folders may settle it
+            higher = [p for p, where in clues if where == "folder" and p.level < level]
+            named = {c: p for c, p in named.items() if all(gaz.is_within(p, h) for h in higher)} if higher else named
+        if len(named) == 1:
+            apply_place(meta, gaz, next(iter(named.values())), "folder", down_to=LEVEL_FIELDS[level])
+            return True
+    return False
+
+
+def find_township_places(meta: Metadata, gaz: Gazetteer, zones: Zones, folder: str | None) -> None:
+    """Township, county, prefecture, province and code of a township's report."""
     name, zone, notes = find_township(gaz, zones)
     for note in notes:
         meta.warn("township", note)
@@ -365,6 +450,8 @@ def find_places(meta: Metadata, gaz: Gazetteer, zones: Zones, folder: str | None
     county, where = stated_county(gaz, zones, clues)
     if county is not None:
         apply_place(meta, gaz, county, where, down_to="county")
+    elif _apply_folder_place(meta, gaz, clues):
+        county = gaz.by_code.get(meta.county_code or "")
     if len(candidates) > 1:
         listed = "; ".join(_describe(gaz, p) + name for p in candidates[:6])
         more = f" and {len(candidates) - 6} more" if len(candidates) > 6 else ""
@@ -384,10 +471,14 @@ def find_places(meta: Metadata, gaz: Gazetteer, zones: Zones, folder: str | None
 
 def _check_county_agrees(meta: Metadata, gaz: Gazetteer, place: Place, zones: Zones, clues) -> None:
     county, _ = stated_county(gaz, zones, clues)
+    who = "the report names"
+    if county is None:  # the county the report is filed under, when its folders name one
+        filed = {p.code: p for p, where in clues if where == "folder" and p.level == COUNTY}
+        county, who = (next(iter(filed.values())), "its folder names") if len(filed) == 1 else (None, who)
     if county is not None and not gaz.is_within(place, county):
         meta.warn(
             "county",
-            f"the report names {county.name}, but the table puts {meta.township} "
+            f"{who} {county.name}, but the table puts {meta.township} "
             f"in {meta.county}; candidates: {meta.county}, {county.name}",
         )
 
@@ -511,7 +602,7 @@ def extract_metadata(lines: list[str], folder: str | None = None, page_meta: dic
     title = title_of(zones, lines)
     if title:
         meta.set("title", title, "title")
-    find_places(meta, gaz, zones, folder)
+    find_places(meta, gaz, zones, folder, page_meta)
     date = find_date(lines)
     if date:
         meta.set("date", date, "date")
@@ -531,10 +622,51 @@ def apply_manifest(meta: Metadata, entry: dict) -> None:
     gaz = gazetteer()
     for key, value in entry.items():
         meta.set(key, value, "manifest")
+    if "township" in entry:
+        meta.set("level", entry.get("level", TOWNSHIP_LEVEL), "manifest")
+    elif meta.level not in (TOWNSHIP_LEVEL, UNSETTLED):  # a report not a township's has none
+        meta.township = None
+        meta.sources.pop("township", None)
     if "township" in entry or "county" in entry:
         _resolve_manifest_place(meta, gaz, entry)
+    if set(entry) & set(PLACE_FIELDS + ("level",)):
+        _codes_from_names(meta, gaz)
     settled = set(entry) | ({"county"} if "township" in entry and meta.code else set())
+    if meta.level not in (TOWNSHIP_LEVEL, UNSETTLED):
+        settled.add("township")
+    if "level" in entry:
+        settled.add("level")
     meta.warnings = [(f, w) for f, w in meta.warnings if f not in settled]
+
+
+def _codes_from_names(meta: Metadata, gaz: Gazetteer) -> None:
+    """Each place's code from its name, the finest name the table settles (with the places named
+    above it) giving the codes above it; and the report's code: its own place's."""
+    for name in PLACE_FIELDS:
+        setattr(meta, f"{name}_code", None)
+    levels = dict(zip(PLACE_FIELDS, (PROVINCE, PREFECTURE, COUNTY, TOWNSHIP)))
+    for i in range(len(PLACE_FIELDS) - 1, -1, -1):
+        name = getattr(meta, PLACE_FIELDS[i])
+        if not name:
+            continue
+        higher = [getattr(meta, f) and gaz.places_named(getattr(meta, f), levels[f]) for f in PLACE_FIELDS[:i]]
+        places = [
+            p for p in gaz.places_named(name, levels[PLACE_FIELDS[i]]) if all(_inside_any(gaz, p, h) for h in higher)
+        ]
+        if len(places) == 1:
+            for field_name, place in gaz.lineage(places[0]).items():
+                if getattr(meta, field_name) in (None, place.name):
+                    setattr(meta, f"{field_name}_code", place.code)
+            break
+    own = meta.township_code if meta.level in (TOWNSHIP_LEVEL, UNSETTLED) else None
+    if meta.level not in (TOWNSHIP_LEVEL, UNSETTLED):
+        own = meta.county_code or meta.prefecture_code or meta.province_code
+    meta.set("code", own, "table" if own else "manifest")
+
+
+def _inside_any(gaz: Gazetteer, place: Place, higher) -> bool:
+    """Whether place lies in one of the places of a higher name (any place when none is named)."""
+    return not higher or any(gaz.is_within(place, h) for h in higher)
 
 
 def _resolve_manifest_place(meta: Metadata, gaz: Gazetteer, entry: dict) -> None:
@@ -562,6 +694,27 @@ def _resolve_manifest_place(meta: Metadata, gaz: Gazetteer, entry: dict) -> None
         for name in ("county", "prefecture", "province"):
             if name not in entry and meta.sources.get(name, "").startswith("table"):
                 meta.set(name, None, "manifest")
+
+
+def manifest_entry(report: dict) -> list[str]:
+    """The lines of manifest.toml that would settle a report's missing or doubtful fields (its
+    record: ReportMeta), [] when nothing is left to settle. The warning that says whose report it
+    is (level) asks for nothing; an unsettled county is asked for (the place facets show it as 未定)."""
+    problems = [w for w in report.get("warnings") or [] if not w.startswith("level:")]
+    fields = sorted({w.split(":", 1)[0].split()[0] for w in problems} & MANIFEST_FIELDS)
+    if not (report.get("county_code") or report.get("township_code")) and report.get("level") in (
+        TOWNSHIP_LEVEL,
+        UNSETTLED,
+        "县级",
+    ):
+        fields += [] if "county" in fields else ["county"]
+    if not fields:
+        return []
+    lines = [f'[files."{report["source"]}"]']
+    for name in fields:
+        value = report.get(name)
+        lines.append(f"{name} = " + (json.dumps(value, ensure_ascii=False) if value else "…"))
+    return lines
 
 
 class ManifestError(ValueError):
@@ -592,6 +745,8 @@ def load_manifest(data_dir: Path) -> dict[str, dict]:
                 f"{path}: files.{name!r} has unknown field {sorted(unknown)[0]!r} "
                 f"(allowed: {', '.join(sorted(MANIFEST_FIELDS))})"
             )
+        if "level" in entry and entry["level"] not in LEVELS:
+            raise ManifestError(f"{path}: files.{name!r} level must be one of {', '.join(LEVELS)}")
         if "year" in entry and not (isinstance(entry["year"], int) and 1900 <= entry["year"] <= 2100):
             raise ManifestError(f"{path}: files.{name!r} year must be a number such as 2023")
         if "date" in entry:

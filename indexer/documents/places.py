@@ -14,12 +14,16 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import NamedTuple
 
+from indexer.text.normalize import simplify
+
 PROVINCE, PREFECTURE, COUNTY, TOWNSHIP = 1, 2, 3, 4
 LEVEL_FIELDS = {PROVINCE: "province", PREFECTURE: "prefecture", COUNTY: "county", TOWNSHIP: "township"}
+#: The digits of a division code at each level.
+CODE_DIGITS = {PROVINCE: 2, PREFECTURE: 4, COUNTY: 6, TOWNSHIP: 9}
 
 
 class Place(NamedTuple):
-    """One division: its code, name, level (1-4) and the code of the unit above it.
+    """One division: its code (CODE_DIGITS long), name, level (1-4) and the code of the unit above it.
 
     A named tuple: the table's 45,000 are made each time a process loads it (an update, for
     one new report), four times faster than frozen dataclasses."""
@@ -47,15 +51,27 @@ class Gazetteer:
         self.edition = edition
         self.by_code: dict[str, Place] = {}
         self.by_name: dict[int, dict[str, list[Place]]] = {lvl: {} for lvl in LEVEL_FIELDS}
+        # The table pads every code to six digits at least (140000 山西省, 140400 长治市); a code here
+        # has its level's own digits: 14 山西省, 1404 长治市, 140404 上党区, 140404203 东和乡.
+        short = {code: code[: CODE_DIGITS[level]] for level, code, _, _ in rows}
         for level, code, parent, name in rows:
-            place = Place(code, name, level, parent)
+            place = Place(short[code], name, level, short.get(parent, parent))
+            code = place.code
             self.by_code[code] = place
             self.by_name[level].setdefault(name, []).append(place)
+        # Text is matched in simplified characters, and folding a name can change it (乾县 → 干县):
+        # the folded name finds the places too.
+        self.aliases: dict[int, dict[str, list[Place]]] = {lvl: {} for lvl in LEVEL_FIELDS}
+        for level, names in self.by_name.items():
+            for name, places in names.items():
+                folded = simplify(name)
+                if folded != name and folded not in names:
+                    self.aliases[level].setdefault(folded, []).extend(places)
         # Names end in a suffix of one or two characters; index by it to scan text quickly.
         self._by_end: dict[int, dict[str, dict[str, tuple[Place, ...]]]] = {}
         for level, names in self.by_name.items():
             ends: dict[str, dict[str, tuple[Place, ...]]] = {}
-            for name, places in names.items():
+            for name, places in [*names.items(), *self.aliases[level].items()]:
                 ends.setdefault(name[-1], {})[name] = tuple(places)
             self._by_end[level] = ends
         # Few characters end names (镇, 乡, 道 …): a regex finds them in C, the rest of the text is skipped.
@@ -70,7 +86,8 @@ class Gazetteer:
         }
 
     def places_named(self, name: str, level: int) -> tuple[Place, ...]:
-        return tuple(self.by_name[level].get(name, ()))
+        """The places of a name, as the table writes it or folded to simplified characters."""
+        return tuple(self.by_name[level].get(name) or self.aliases[level].get(name, ()))
 
     def mentions(self, text: str, level: int, min_chars: int = 2) -> list[Mention]:
         """Every name of the level in text: at each end position, the longest name that ends there."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from indexer.documents.ingest import Document, IngestError, read_document
+from indexer.documents.levels import TOWNSHIP_LEVEL, UNSETTLED
 from indexer.documents.metadata import apply_manifest, extract_metadata
 from indexer.documents.paragraphs import split_lines, split_paragraphs
 from indexer.documents.sections import (
@@ -53,6 +54,11 @@ class Report:
     province: str | None = None
     prefecture: str | None = None
     code: str | None = None
+    province_code: str | None = None
+    prefecture_code: str | None = None
+    county_code: str | None = None
+    township_code: str | None = None
+    level: str = UNSETTLED  # whose report it is (levels.LEVELS)
     #: field → where its value came from (title, opening, table, manifest …)
     sources: dict[str, str] = field(default_factory=dict)
     #: The version of the file read (versions.signature), as meta.json records it.
@@ -62,8 +68,78 @@ class Report:
     file: str | None = None
 
 
+#: Where a field of ReportMeta goes (its `roles`): `list` the report listings (`reports --json`,
+#: /api/reports, /api/reports/<id>); `column` the plain and CSV listing (`reports`, `reports --csv`);
+#: `live` meta.json's row of each live report (what an update reads instead of reports.json);
+#: `hit` every hit, its JSON and CSV exports; `whoosh` Whoosh's stored fields of each paragraph.
+ROLES = ("list", "column", "live", "hit", "whoosh")
+
+
+def _field(*roles: str, default=None):
+    return field(default=default, metadata={"roles": frozenset(roles)})
+
+
+@dataclass
+class ReportMeta:
+    """A report's metadata as the index keeps it (reports.json), one definition for every listing.
+
+    The fields are in the order listings show them; each field's roles (ROLES) say which
+    listings carry it, so a new field is added here once (fields_for gives each listing's list).
+    """
+
+    report_id: str = _field("list", "column", "live", "hit", "whoosh", default="")
+    source: str = _field("list", "column", "live", "hit", "whoosh", default="")
+    province: str | None = _field("list", "column", "live", "hit")
+    prefecture: str | None = _field("list", "column", "live", "hit")
+    county: str | None = _field("list", "column", "live", "hit", "whoosh")
+    township: str | None = _field("list", "column", "live", "hit", "whoosh")
+    #: The report's own place's division code: its township's, or a county's or city's report's county or city.
+    code: str | None = _field("list", "column", "hit")
+    level: str = _field("list", "column", "live", "hit", default=UNSETTLED)
+    province_code: str | None = _field("list", "live", "hit")
+    prefecture_code: str | None = _field("list", "live", "hit")
+    county_code: str | None = _field("list", "live", "hit")
+    township_code: str | None = _field("list", "live", "hit")
+    year: int | None = _field("list", "column", "hit", "whoosh")
+    date: str | None = _field("list", "column")
+    title: str | None = _field("list", "column")
+    paragraphs: int = _field("list", "column", "live", default=0)
+    sources: dict = _field("list", default=None)
+    warnings: list = _field("list", default=None)
+    #: The id of the report's first paragraph (in its segment in reports.json; in the index in meta.json).
+    first_pid: int = _field("live", default=0)
+    repairs: int = _field(default=0)
+
+    @classmethod
+    def of(cls, report: "Report", first_pid: int = 0) -> "ReportMeta":
+        """The record of a parsed report whose paragraphs start at id first_pid."""
+        return cls(
+            **{
+                f.name: getattr(report, f.name)
+                for f in fields(cls)
+                if f.name not in _COUNTED and hasattr(report, f.name)
+            },
+            paragraphs=len(report.paragraphs),
+            first_pid=first_pid,
+        )
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+_COUNTED = ("paragraphs", "first_pid")
+
+
+def fields_for(role: str) -> tuple[str, ...]:
+    """The ReportMeta fields of a listing (ROLES), in order."""
+    assert role in ROLES, role
+    return tuple(f.name for f in fields(ReportMeta) if role in f.metadata["roles"])
+
+
 def report_id_for(source: str) -> str:
-    """A stable, URL-safe id from the file name: the stem when it is plain ASCII, else a hash."""
+    """A stable, URL-safe id from the file's path under the report folder: the stem when it is
+    plain ASCII, else a hash of the path (城南街道2025.txt in two counties' folders: two ids, so an
+    update that adds one takes no id of a report already indexed)."""
     stem = Path(source).stem
     if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,80}", stem):
         return stem
@@ -103,10 +179,15 @@ def parse_report(
         province=meta.province,
         prefecture=meta.prefecture,
         code=meta.code,
+        province_code=meta.province_code,
+        prefecture_code=meta.prefecture_code,
+        county_code=meta.county_code,
+        township_code=meta.township_code,
+        level=meta.level,
         sources=dict(meta.sources),
         version=document.signature,
     )
-    if not report.township:
+    if not report.township and report.level in (TOWNSHIP_LEVEL, UNSETTLED):
         report.warnings.append("township not found")
     if not report.year:
         report.warnings.append("year not found")

@@ -25,8 +25,9 @@ import numpy as np
 
 from indexer.documents.folder import FolderError, display_name, scan_folder, source_signature
 from indexer.documents.ingest import Document, IngestError, read_document
+from indexer.documents.levels import LEVELS
 from indexer.documents.metadata import MANIFEST_NAME, load_manifest
-from indexer.documents.report import Report, parse_report
+from indexer.documents.report import Report, ReportMeta, fields_for, parse_report, report_id_for
 from indexer.documents.sections import SECTIONS
 from indexer.documents.versions import recorded_hash
 from indexer.engine import integrity, layout, similar, whoosh_index
@@ -41,6 +42,7 @@ from indexer.engine.layout import (
     switch_current,
 )
 from indexer.engine.phrases import write as write_phrases
+from indexer.engine.places import place_key, place_names, place_values
 from indexer.engine.word_postings import WordIndex, chunk_postings, chunk_words
 from indexer.text.normalize import normalize
 from indexer.text.words import USERDICT_NAME, Entry, UserDictError, read_user_dict, segmenter_for
@@ -138,7 +140,8 @@ def _parse(job: tuple[Path, dict | None, str, Path | None]) -> tuple[Report | No
     path, entry, rel, store = job
     try:
         document = read_document(path)
-        report = storable(parse_report(path, entry, document=document))
+        # the path under the report folder: its folders (省/市/县) are clues to the place
+        report = storable(parse_report(path, entry, source=display_name(rel), document=document))
     except IngestError as exc:
         return None, str(exc)
     except Exception as exc:  # noqa: BLE001 - a reader's bug in one file must not stop the build
@@ -172,14 +175,16 @@ def _named(report: Report, rel: str, ids: set[str], summary: BuildSummary) -> Re
     """The parsed report with its source and a report id no other report has; its warnings recorded."""
     report.source = display_name(rel)
     report.file = rel if report.source != rel else None
-    report_id = report.report_id
+    report.report_id = report_id = report_id_for(rel)
     n = 2
     while report.report_id in ids:
         report.report_id = f"{report_id}-{n}"
         n += 1
     ids.add(report.report_id)
     for warning in report.warnings:
-        summary.warnings.append((report.source, f"{warning}; set it in {MANIFEST_NAME}"))
+        # whose report it is is told, not asked for: a county's report has no township to set
+        told = warning.startswith("level:")
+        summary.warnings.append((report.source, warning if told else f"{warning}; set it in {MANIFEST_NAME}"))
     return report
 
 
@@ -496,6 +501,7 @@ def _write_generation(
     whoosh_segments: list = []
     files: dict[str, list] = {}
     names: dict[str, set[str]] = {key: set() for key in PLACE_KEYS}
+    places: dict[str, list[str]] = {}
     live: list[list] = []
 
     def flush(group: list[Report]) -> None:
@@ -517,6 +523,7 @@ def _write_generation(
             files.update(indexed_files(group))
         for key, values in place_values(group).items():
             names[key].update(values)
+        places.update(place_names(group))
         name = folder.relative_to(gen).as_posix()
         live.extend(live_entries(group, name, sum(seg.paragraphs for seg in segments)))
         segments.append(SegmentInfo(name, paragraphs=sum(len(r.paragraphs) for r in group), reports=len(group)))
@@ -540,6 +547,7 @@ def _write_generation(
         extras=extras,
         segments=segments,
         values={key: sorted(values) for key, values in names.items()},
+        places=places,
         deleted_reports=[],
         live=live,
     )
@@ -593,28 +601,9 @@ def write_segment(
         grams_and_words()
         phrases_and_similar()
     np.savez(folder / layout.COLUMNS, **columns)
-    meta_reports = []
-    pid = 0
+    meta_reports, pid = [], 0
     for report in reports:
-        meta_reports.append(
-            {
-                "report_id": report.report_id,
-                "source": report.source,
-                "township": report.township,
-                "county": report.county,
-                "prefecture": report.prefecture,
-                "province": report.province,
-                "code": report.code,
-                "year": report.year,
-                "date": report.date,
-                "title": report.title,
-                "sources": report.sources,
-                "warnings": report.warnings,
-                "paragraphs": len(report.paragraphs),
-                "first_pid": pid,
-                "repairs": report.repairs,
-            }
-        )
+        meta_reports.append(ReportMeta.of(report, pid).to_json())
         pid += len(report.paragraphs)
     (folder / layout.REPORTS).write_text(json.dumps(meta_reports, ensure_ascii=False), encoding="utf-8")
     headings = [
@@ -624,14 +613,6 @@ def write_segment(
     (folder / layout.HEADINGS).write_text(json.dumps(headings, ensure_ascii=False), encoding="utf-8")
     (folder / layout.SEGMENT).write_text(json.dumps({"values": values}, ensure_ascii=False), encoding="utf-8")
     return whoosh_segments
-
-
-def place_values(reports) -> dict[str, list[str]]:
-    """For each place level, the names the reports use, in name order ("" for unknown)."""
-    return {
-        key: sorted({(getattr(r, key) if isinstance(r, Report) else r.get(key)) or "" for r in reports})
-        for key in PLACE_KEYS
-    }
 
 
 def keep_source(store: Path, rel: str, document: Document) -> None:
@@ -651,14 +632,15 @@ def indexed_files(reports: Iterable[Report]) -> dict[str, list]:
 
 
 #: The fields of a live report that meta.json lists, so an update reads no reports.json.
-LIVE_FIELDS = ("dir", "report_id", "source", "first_pid", "paragraphs") + PLACE_KEYS
+LIVE_FIELDS = ("dir",) + fields_for("live")
 
 
 def live_entries(reports, folder: str, base: int) -> list[list]:
     """meta.json's rows (LIVE_FIELDS) for reports written as segment `folder` from paragraph id base."""
     rows, pid = [], base
     for r in reports:
-        rows.append([folder, r.report_id, r.source, pid, len(r.paragraphs), *(getattr(r, k) or "" for k in PLACE_KEYS)])
+        record = ReportMeta.of(r, pid)
+        rows.append([folder, *(getattr(record, k) for k in LIVE_FIELDS[1:])])
         pid += len(r.paragraphs)
     return rows
 
@@ -671,6 +653,7 @@ def write_meta(
     extras: dict,
     segments: list[SegmentInfo],
     values: dict,
+    places: dict,
     deleted_reports: list,
     live: list[list],
     reuse: tuple[Path, dict] | None = None,
@@ -684,6 +667,7 @@ def write_meta(
         extras=extras,
         signature=signature,
         values=values,
+        places=places,
         sections=list(SECTIONS),
         deleted_reports=deleted_reports,
         live_fields=list(LIVE_FIELDS),
@@ -717,12 +701,8 @@ def write_user_dict(gen: Path, entries: tuple[Entry, ...]) -> None:
 def _stored(report: Report, p) -> dict:
     """What Whoosh keeps of a paragraph (see whoosh_index.make_schema)."""
     return {
-        "report_id": report.report_id,
-        "source": report.source,
+        **{name: getattr(report, name) or _EMPTY[name] for name in _WHOOSH_FIELDS},
         "paragraph": p.number,
-        "township": report.township or "",
-        "county": report.county or "",
-        "year": report.year or 0,
         "section": p.section,
         "kind": p.kind,
         "heading": p.heading,
@@ -730,16 +710,23 @@ def _stored(report: Report, p) -> dict:
     }
 
 
+_WHOOSH_FIELDS = fields_for("whoosh")
+#: What Whoosh keeps for a missing value (its `year` field is numeric).
+_EMPTY = {name: 0 if name == "year" else "" for name in _WHOOSH_FIELDS}
+
+
 def _columns(reports: list[Report], values: dict[str, list[str]]) -> dict[str, np.ndarray]:
-    """Per-paragraph integer columns for filters and facets: report, year, section and place codes."""
+    """Per-paragraph integer columns for filters and facets: report, year, section, level and places
+    (indexes into the values of each place level: places.place_key)."""
     place_code = {key: {v: i for i, v in enumerate(vals)} for key, vals in values.items()}
     section_code = {k: i for i, k in enumerate(SECTIONS)}
-    columns: dict[str, list[int]] = {k: [] for k in ("report", "year", "section") + PLACE_KEYS}
+    columns: dict[str, list[int]] = {k: [] for k in ("report", "year", "section", "level") + PLACE_KEYS}
     for ri, report in enumerate(reports):
         n = len(report.paragraphs)
         columns["report"] += [ri] * n
         columns["year"] += [report.year or 0] * n
+        columns["level"] += [LEVELS.index(report.level)] * n
         columns["section"] += [section_code[p.section] for p in report.paragraphs]
         for key in PLACE_KEYS:
-            columns[key] += [place_code[key][getattr(report, key) or ""]] * n
+            columns[key] += [place_code[key][place_key(report, key)]] * n
     return {k: np.asarray(v, dtype=np.int32) for k, v in columns.items()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from indexer.documents.levels import LEVELS
 from indexer.documents.sections import SECTIONS
 from indexer.engine.facets import FACET_KEYS
 from indexer.engine.filters import Filters, filter_mask, filtered, narrows
@@ -28,7 +29,7 @@ def count_facets(index, ids: np.ndarray, filters: Filters) -> dict:
         if skip not in subsets:
             subsets[skip] = ids[filter_mask(index, ids, filters, skip=skip)] if filtered(filters, skip) else ids
         sub = subsets[skip]
-        if name == "section" or len(sub) < PER_REPORT_MIN * len(index.reports):
+        if name in ("section", "level") or len(sub) < PER_REPORT_MIN * len(index.reports):
             counts = np.bincount(index.columns[name][sub.astype(np.intp)])  # intp: NumPy's own index type
         else:
             if skip not in per_report:
@@ -49,9 +50,11 @@ def facet_items(index, name: str, counts: np.ndarray) -> list[dict]:
             {"value": index.section_keys[v], "label": SECTIONS[index.section_keys[v]], "count": c}
             for v, c in zip(values.tolist(), found.tolist())
         ]
-    order = np.lexsort((values, -found))  # codes follow the names' order
-    names = index.values[name]
-    return [{"value": names[v], "count": c} for v, c in zip(values[order].tolist(), found[order].tolist())]
+    if name == "level":
+        return [{"value": LEVELS[v], "label": LEVELS[v], "count": c} for v, c in zip(values.tolist(), found.tolist())]
+    order = np.lexsort((values, -found))  # most first, then in division-code order (the values' order)
+    places = index.places.values[name]
+    return [places[v].to_json() | {"count": c} for v, c in zip(values[order].tolist(), found[order].tolist())]
 
 
 def per_report_counts(index, ids: np.ndarray) -> np.ndarray:

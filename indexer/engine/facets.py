@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from indexer.documents.report import fields_for
+
 
 @dataclass(frozen=True)
 class PlaceFacet:
@@ -27,22 +29,10 @@ PLACE_FACETS: tuple[PlaceFacet, ...] = (
     PlaceFacet("township", "乡镇", "townships"),
 )
 PLACE_KEYS = tuple(f.key for f in PLACE_FACETS)
-#: Every facet the search counts, in the order pages show them.
-FACET_KEYS = PLACE_KEYS + ("year", "section")
+#: Every facet the search counts, in the order pages show them (级别: documents/levels.py).
+FACET_KEYS = ("level",) + PLACE_KEYS + ("year", "section")
+#: What the site calls the level facet.
+LEVEL_LABEL = "级别"
 
 #: The fields of a report in listings (CLI `reports --json`, /api/reports), in this order.
-REPORT_FIELDS = (
-    "report_id",
-    "source",
-    "province",
-    "prefecture",
-    "county",
-    "township",
-    "code",
-    "year",
-    "date",
-    "title",
-    "paragraphs",
-    "sources",
-    "warnings",
-)
+REPORT_FIELDS = fields_for("list")

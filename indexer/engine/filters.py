@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from indexer.documents.levels import LEVELS
 from indexer.documents.sections import SECTIONS
 from indexer.engine.facets import PLACE_FACETS
 from indexer.messages import UserError
@@ -26,6 +27,8 @@ class Filters:
     provinces: tuple[str, ...] = ()
     prefectures: tuple[str, ...] = ()
     counties: tuple[str, ...] = ()
+    #: Report levels (documents/levels.LEVELS), any of.
+    levels: tuple[str, ...] = ()
 
     def places(self, facet) -> tuple[str, ...]:
         """The chosen values of a place facet."""
@@ -39,6 +42,13 @@ def check_sections(sections) -> None:
             raise FilterError(
                 "unknown_section", value=s[:30], choices=", ".join(SECTIONS), choices_zh="、".join(SECTIONS.values())
             )
+
+
+def check_levels(levels) -> None:
+    """Raise FilterError for a level that does not exist."""
+    for level in levels:
+        if level not in LEVELS:
+            raise FilterError("unknown_level", value=level[:30], choices="、".join(LEVELS))
 
 
 def parse_year_range(text: str) -> tuple[int | None, int | None]:
@@ -68,9 +78,16 @@ def filter_mask(index, ids: np.ndarray, filters: Filters, skip: str | None = Non
     ids = ids.astype(np.intp)  # NumPy's own index type: int32 indexes cost a conversion per gather
     for facet in PLACE_FACETS:
         chosen = filters.places(facet)
-        if chosen and skip != facet.key:
-            known = index.value_code[facet.key]
-            mask &= np.isin(index.columns[facet.key][ids], [known[v] for v in chosen if v in known])
+        if chosen and skip != facet.key:  # a code, a label, 未定 or a name (every place of that name)
+            found = [i for v in chosen for i in index.places.find(facet.key, v)]
+            keep = np.isin(index.columns[facet.key][ids], found)
+            # a name also chooses the reports that name it but whose place is unsettled (未定)
+            reports = [r for v in chosen for r in index.unsettled_named(facet.key, v)]
+            if reports:
+                keep |= np.isin(index.columns["report"][ids], reports)
+            mask &= keep
+    if filters.levels and skip != "level":
+        mask &= np.isin(index.columns["level"][ids], [LEVELS.index(v) for v in filters.levels if v in LEVELS])
     if skip != "year" and (filters.year_from is not None or filters.year_to is not None):
         years = index.columns["year"][ids]
         if filters.year_from is not None:
@@ -89,6 +106,8 @@ def narrows(filters: Filters, facet: str) -> bool:
         return filters.year_from is not None or filters.year_to is not None
     if facet == "section":
         return bool(filters.sections)
+    if facet == "level":
+        return bool(filters.levels)
     return any(filters.places(f) for f in PLACE_FACETS if f.key == facet)
 
 
@@ -97,5 +116,7 @@ def filtered(filters: Filters, skip: str | None) -> bool:
     if any(filters.places(f) for f in PLACE_FACETS if f.key != skip):
         return True
     if skip != "year" and (filters.year_from is not None or filters.year_to is not None):
+        return True
+    if filters.levels and skip != "level":
         return True
     return bool(filters.sections) and skip != "section"

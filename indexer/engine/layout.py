@@ -170,7 +170,8 @@ class IndexMeta:
     files: dict[str, list]  # report file → its version as read (versions.signature)
     extras: dict  # manifest and user dictionary → their stat (a change makes a full build)
     signature: str | None  # fingerprint of the report folder's stats (folder.source_signature)
-    values: dict[str, list[str]]  # place facet → the names of the live reports' places
+    values: dict[str, list[str]]  # place facet → the live reports' places (codes, places.place_key), in code order
+    places: dict[str, list[str]]  # code → [name, name of the place above it] (places.place_names)
     sections: list[str]  # section keys, in the order of the paragraph column's codes
     deleted_reports: list[list[str]]  # [segment folder, report id] of removed and replaced reports
     live_fields: list[str]  # the fields of each row of `live`
@@ -206,6 +207,7 @@ class IndexMeta:
             "segments": [s.to_json() for s in self.segments],
             "deleted_reports": self.deleted_reports,
             "values": self.values,
+            "places": self.places,
             "sections": self.sections,
             "live_fields": self.live_fields,
             "live": self.live,
@@ -230,6 +232,7 @@ _META_FIELDS = (
     "extras",
     "signature",
     "values",
+    "places",
     "sections",
     "deleted_reports",
     "live_fields",

@@ -64,7 +64,7 @@ def order(
         keys = -years
     elif sort == "oldest":
         keys = years
-    else:  # townships are stored in name order, so their codes sort by name
+    else:  # townships are stored in division-code order, so their indexes sort by code
         keys = index.columns["township"][ids].astype(np.int64) * 4096 - years
     if top is not None and top < len(ids):
         chosen = _smallest(keys, top)

@@ -17,18 +17,22 @@ from whoosh.query import Term as WhooshTerm
 from whoosh.searching import Searcher
 
 from indexer.documents.folder import path_key
+from indexer.documents.report import fields_for
 from indexer.documents.sections import SECTIONS
 from indexer.engine import integrity, layout, proximity, whoosh_index
 from indexer.engine.blocks import STOP_WARMING, WarmingStopped
 from indexer.engine.errors import IndexDamaged, IndexNotFound
 from indexer.engine.facet_counts import count_facets
-from indexer.engine.filters import Filters, check_sections, filter_mask, filtered
+from indexer.engine.facets import PLACE_FACETS
+from indexer.engine.filters import Filters, check_levels, check_sections, filter_mask, filtered
 from indexer.engine.grams import intersect_sorted
 from indexer.engine.layout import current_generation
 from indexer.engine.parts import Grams, SimilarLists, Texts, Words
+from indexer.engine.places import PlaceLabels
 from indexer.engine.query import Query
 from indexer.engine.ranking import check_sort, order
 from indexer.engine.segments import read_segments
+from indexer.messages import message
 from indexer.text.normalize import find_spans, merge_spans, normalize_with_offsets
 from indexer.text.words import Segmenter, has_marks, read_user_dict, segmenter_for, split_at_marks
 
@@ -49,27 +53,34 @@ def _stop_warming() -> None:
 
 @dataclass
 class Hit:
-    """One matching paragraph, with the fields of the JSON output."""
+    """One matching paragraph, and its report's record (reports.json).
+
+    The report's fields that hits carry (ReportMeta's `hit` role: report_id, source, places,
+    year …) are read as attributes of the hit: hit.township is the report's township ("" when
+    unknown; year None)."""
 
     pid: int
-    report_id: str
-    source: str
     paragraph: int
-    township: str
-    county: str
-    year: int | None
     section: str
     heading: str
     text: str
     kind: str
+    report: dict
     score: float = 0.0
-    province: str = ""
-    prefecture: str = ""
-    code: str = ""
+
+    def __getattr__(self, name: str):
+        if name in HIT_REPORT_FIELDS:
+            value = self.report.get(name)
+            return value if value is not None or name == "year" else ""
+        raise AttributeError(name)
 
     @property
     def section_name(self) -> str:
         return SECTIONS.get(self.section, self.section)
+
+
+#: The report fields every hit carries, in the order of the JSON output.
+HIT_REPORT_FIELDS = fields_for("hit")
 
 
 @dataclass
@@ -80,6 +91,8 @@ class SearchResult:
     total: int
     hits: list[Hit]
     facets: dict = field(default_factory=dict)
+    #: Filters by a name several places share (all of them chosen): ReportIndex.place_notices.
+    notices: list[dict] = field(default_factory=list)
 
     @property
     def notice(self) -> str | None:
@@ -120,11 +133,12 @@ class ReportIndex:
             raise IndexNotFound(
                 f"The index at {generation.parent} cannot be read ({exc}); rebuild it with: python -m indexer build"
             ) from None
-        #: For each place facet, its values in name order (a paragraph column holds indexes into it).
+        #: For each place facet, its values (codes) in code order (a paragraph column holds indexes into it).
         self.values: dict[str, list[str]] = meta.values
         self.value_code = {key: {v: i for i, v in enumerate(vals)} for key, vals in self.values.items()}
+        #: Each place value's name and label, and what a filter value chooses (places.py).
+        self.places = PlaceLabels(meta.values, meta.places)
         self.townships = self.values["township"]
-        self.township_code = self.value_code["township"]
         self.section_keys: list[str] = meta.sections
         self.by_id = {r["report_id"]: r for r in self.reports}
         #: Where each report's paragraphs start (reports hold consecutive ids), and the end.
@@ -373,14 +387,65 @@ class ReportIndex:
         ordered, scores = self.order(ids, sort, query, top=None if limit is None else end)
         hits = self.hits(ordered[offset:end].tolist(), scores[offset:end].tolist())
         return SearchResult(
-            query=query, total=len(ids), hits=hits, facets=self.facets(matched, filters) if facets else {}
+            query=query,
+            total=len(ids),
+            hits=hits,
+            facets=self.facets(matched, filters) if facets else {},
+            notices=self.place_notices(filters),
         )
+
+    @cached_property
+    def _unsettled_names(self) -> dict[str, dict[str, list[int]]]:
+        """For each place level, the reports whose place is unsettled (未定) by the name they give it."""
+        out: dict[str, dict[str, list[int]]] = {key: {} for key in self.values}
+        for key, names in out.items():
+            unsettled = self.value_code[key].get("")
+            if unsettled is None:
+                continue
+            column = self.report_column(key)
+            for i in np.flatnonzero(column == unsettled).tolist():
+                name = self.reports[i].get(key)
+                if name:
+                    names.setdefault(name, []).append(i)
+        return out
+
+    def unsettled_named(self, key: str, name: str) -> list[int]:
+        """The reports (their index in self.reports) whose place at level key is unsettled but named name."""
+        return self._unsettled_names[key].get(name.strip(), [])
+
+    def place_notices(self, filters: Filters) -> list[dict]:
+        """For each filter value that is a name several places share (all of them chosen): a notice
+        with its code (shared_place_name), the English and Chinese messages, and the places."""
+        out = []
+        for facet in PLACE_FACETS:
+            for value in filters.places(facet):
+                shared = self.places.shared(facet.key, value)
+                if shared:
+                    details = {
+                        "label": facet.label,
+                        "name": value,
+                        "count": len(shared),
+                        "places": "、".join(p.label for p in shared[:6]) + ("…" if len(shared) > 6 else ""),
+                        "example": f"{facet.key}={shared[0].code}",
+                    }
+                    out.append(
+                        {
+                            "code": "shared_place_name",
+                            "facet": facet.key,
+                            "value": value,
+                            "message": message("shared_place_name", **details),
+                            "message_zh": message("shared_place_name", "zh", **details),
+                            "places": [p.to_json() for p in shared],
+                        }
+                    )
+        return out
 
     def select(
         self, query: Query | None, filters: Filters = Filters(), matched: np.ndarray | None = None
     ) -> np.ndarray:
         """Sorted ids of the paragraphs that match the query and pass the filters."""
         check_sections(filters.sections)
+        check_levels(filters.levels)
         if matched is None:
             matched = self.match(query)
         if not filtered(filters, None):
@@ -388,7 +453,7 @@ class ReportIndex:
         return matched[self.filter_mask(matched, filters)]
 
     def crosstab(self, ids: np.ndarray) -> dict[tuple[str, int | None], int]:
-        """Matching paragraphs per (township, year)."""
+        """Matching paragraphs per (township value: code, "" or 无; year)."""
         if len(ids) == 0:
             return {}
         pairs = np.stack([self.columns["township"][ids], self.columns["year"][ids]], axis=1)
@@ -403,20 +468,13 @@ class ReportIndex:
         return [
             Hit(
                 pid=pid,
-                report_id=f["report_id"],
-                source=f["source"],
                 paragraph=f["paragraph"],
-                township=f["township"],
-                county=f["county"],
-                year=f["year"] or None,
                 section=f["section"],
                 heading=f["heading"],
                 text=f["text"],
                 kind=f["kind"],
+                report=r,
                 score=scores[i] if scores else 0.0,
-                province=r.get("province") or "",
-                prefecture=r.get("prefecture") or "",
-                code=r.get("code") or "",
             )
             for i, (pid, f, r) in enumerate(zip(pids, fields, reports))
         ]

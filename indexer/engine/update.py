@@ -44,13 +44,13 @@ from indexer.engine.build import (
     live_entries,
     load_user_dict,
     no_progress,
-    place_values,
     prepare_index_dir,
     read_reports,
     write_meta,
     write_segment,
 )
 from indexer.engine.layout import IndexMeta, SegmentInfo, current_generation, switch_current
+from indexer.engine.places import place_names, place_values
 
 #: More update segments than this, or update segments over MERGE_SHARE of the paragraphs, call for a merge.
 MAX_SEGMENTS = 8
@@ -171,6 +171,7 @@ def _apply(
             extras=meta.extras,
             segments=segments,
             values=place_values(remaining + reports),
+            places=place_names(remaining + reports),
             deleted_reports=deleted,
             live=[row for row in meta.live if row[2] not in changed | removed]
             + live_entries(reports, name, sum(s.paragraphs for s in segments[:-1]) if reports else 0),

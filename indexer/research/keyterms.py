@@ -220,7 +220,7 @@ def selection(
             return None
         return np.arange(report["first_pid"], report["first_pid"] + report["paragraphs"])
     key, name = ("township", township) if township else ("county", county)
-    code = index.value_code[key].get(name or "")
-    if code is None or not name:
+    codes = index.places.find(key, name) if name else []  # a code, label or name
+    if not codes:
         return None
-    return np.flatnonzero((index.columns[key] == code) & index.live)
+    return np.flatnonzero(np.isin(index.columns[key], codes) & index.live)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from indexer.engine.places import place_key
 from indexer.engine.search import ReportIndex
 from indexer.engine.similar import SHINGLE, shingles
 from indexer.messages import NotFound
@@ -138,23 +139,32 @@ def report_reuse(index: ReportIndex, report: dict) -> Reuse:
     own = np.repeat(np.arange(first, first + count), counts)
     other = np.concatenate([similar.listed(pid) for pid in range(first, first + count)] or [np.zeros(0, np.int64)])
     cols = index.columns
-    townships, counties = index.values["township"], index.values["county"]
+    # places by their codes (two townships of one name are two partners), shown by their labels
+    townships, counties = index.places.values["township"], index.places.values["county"]
     place = cols["township"][other].astype(np.int64) * len(counties) + cols["county"][other]
     partners: dict[int, Partner] = {}
-    home = (report.get("township") or "", report.get("county") or "")
+
+    def key_of(meta: dict) -> int:
+        return (
+            index.value_code["township"][place_key(meta, "township")] * len(counties)
+            + index.value_code["county"][place_key(meta, "county")]
+        )
+
+    home = key_of(report)
     for key, n in _per_key(place, own) if len(other) else ():  # an own paragraph counts once per township
         township, county = townships[key // len(counties)], counties[key % len(counties)]
-        partners[key] = Partner(township=township, county=county, paragraphs=n, own=(township, county) == home)
+        partners[key] = Partner(
+            township=township.label if township.code else "",
+            county=county.label if county.code else "",
+            paragraphs=n,
+            own=key == home,
+        )
     for r, n in _per_key(cols["report"][other].astype(np.int64), own) if len(other) else ():
         meta = index.reports[r]
-        key = (
-            index.value_code["township"][meta.get("township") or ""] * len(counties)
-            + index.value_code["county"][meta.get("county") or ""]
-        )
-        partners[key].reports.append((meta["report_id"], meta.get("year") or None, n))
+        partners[key_of(meta)].reports.append((meta["report_id"], meta.get("year") or None, n))
     for p in partners.values():
         p.reports.sort(key=lambda r: (-r[2], -(r[1] or 0), r[0]))
-    ranked = sorted(partners.values(), key=lambda p: (-p.paragraphs, p.township, p.county))
+    ranked = [partners[k] for k in sorted(partners, key=lambda k: (-partners[k].paragraphs, k))]  # then by code
     return Reuse(
         report_id=report["report_id"],
         paragraphs=count,

@@ -110,6 +110,8 @@ class Line:
     cells: list[Cell]
     undated: Cell
     total: Cell
+    #: A place's line: the place as filters take it (its code, 未定 or 无: places.PlaceValue.value).
+    value: str | None = None
 
     def values(self, measure: str) -> list:
         """A measure per year."""
@@ -301,11 +303,13 @@ def _places(index, ids, occurrences, years, by, base: _Base) -> tuple[list[Line]
     width = len(years) + 1
     counts = [a.reshape(-1, width) for a in _tally(index, ids, occurrences, years, by)]
     totals = counts[1].sum(axis=1)
-    names = index.values[by]
+    places = index.places.values[by]
     found = [int(c) for c in np.flatnonzero(totals)]
-    found.sort(key=lambda c: (-int(totals[c]), names[c]))
+    found.sort(key=lambda c: (-int(totals[c]), c))  # then in code order
     reports, chars = base.reports.reshape(-1, width), base.chars.reshape(-1, width)
-    lines = [
-        _line(names[c], counts[0][c], counts[1][c], counts[2][c], reports[c], chars[c]) for c in found[:MAX_PLACES]
-    ]
+    lines = []
+    for c in found[:MAX_PLACES]:
+        line = _line(places[c].label, counts[0][c], counts[1][c], counts[2][c], reports[c], chars[c])
+        line.value = places[c].value
+        lines.append(line)
     return lines, max(0, len(found) - MAX_PLACES)
