@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from indexer.documents.sections import shape_of
+from indexer.documents.sections import inline_headings, shape_of
 
 #: Marks that may end a paragraph (checked after trailing quotes and brackets).
 _CLOSING_MARKS = set("。！？；：…!?;:.．")
@@ -23,8 +23,9 @@ _TITLE_LINE = re.compile(r"(报告|总结|文件)$")
 
 
 def split_lines(text: str) -> list[str]:
-    """Non-empty lines of the text, stripped of surrounding whitespace."""
-    return [line.strip() for line in text.split("\n") if line.strip()]
+    """Non-empty lines of the text, stripped of surrounding whitespace; a line with a top-level
+    heading inside it (a page stored without line breaks) is cut there (sections.inline_headings)."""
+    return [piece for line in text.split("\n") if line.strip() for piece in inline_headings(line.strip())]
 
 
 def closing_block_start(lines: list[str]) -> int:
