@@ -80,14 +80,22 @@ _VALUE_END = re.compile(
 )
 _SEPARATORS = re.compile(r"[\s|｜·]+")
 #: Whole lines a site prints around an article.
+_WHERE = r"(?:您)?(?:当前|现在)?(?:所在)?的?位置\s*[:：]"
 _BREADCRUMB = re.compile(
-    r"^(?:当前位置|您现在的位置|您的位置|现在位置|所在位置|位置)\s*[:：]|^(?:网站)?首页\s*[>＞»›→]"
+    rf"^{_WHERE}|^(?:网站)?首页\s*[>＞»›→]|^首页(?:\s+[^\s。，；！？]{{2,8}}){{3,}}$"
     r"|^[^>＞»›→。；！？]{1,20}(?:\s*[>＞»›→]\s*[^>＞»›→。；！？]{1,20}){2,}$"
+)
+#: A breadcrumb at the start of a page stored as one line: up to the space after its last step.
+_BREADCRUMB_RUN = re.compile(rf"^(?:{_WHERE}\s*)?首页(?:\s*[>＞»›→]\s*[^\s>＞»›→]{{1,20}})+")
+#: A value in a page stored as one line: a date and time, else up to the next space.
+_VALUE_RUN = re.compile(
+    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
+    r"|[^\s\[［【]+"
 )
 _SITE_LINE = re.compile(
     r"^(?:上一篇|下一篇|上一条|下一条)\s*[:：]|^相关(?:链接|文章|阅读|新闻|信息|文件)\s*[:：]?$"
     r"|ICP备|公网安备|网站标识码|版权所有|copyright|©|(?:主办|承办|协办)单位\s*[:：]|技术支持\s*[:：]"
-    r"|建议使用.{0,20}分辨率|^(?:网站地图|联系我们|关于我们|无障碍浏览|长者模式|\s)+$",
+    r"|建议使用.{0,20}分辨率|^(?:主办|承办)\s*[:：]|^(?:网站地图|联系我们|关于我们|无障碍浏览|长者模式|[\s|｜·])+$",
     re.IGNORECASE,
 )
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")
@@ -184,6 +192,7 @@ def strip_furniture(lines: list[str]) -> Furniture:
     tail = prose[-1] if prose else len(lines)
     meta: dict[str, str] = {}
     drop: set[int] = set()
+    dropped: list[str] = []
     i = 0
     while i < len(lines):
         kind, text = kinds[i], texts[i]
@@ -206,11 +215,48 @@ def strip_furniture(lines: list[str]) -> Furniture:
                 meta.setdefault(name, texts[i + 1])
                 drop.add(i + 1)
                 i += 1
+        elif not kind and i <= head:
+            peeled = peel_furniture(lines[i])
+            if peeled is not None:
+                _record(meta, peeled[0])
+                lines = lines[:i] + [peeled[1]] + lines[i + 1 :]
+                dropped.append(peeled[2])
         elif kind == "rule" and (i - 1 in drop or (i + 1 < len(kinds) and kinds[i + 1] == "entries")):
             drop.add(i)
         i += 1
     kept = [line for i, line in enumerate(lines) if i not in drop]
-    return Furniture(kept, meta, [lines[i] for i in sorted(drop)])
+    return Furniture(kept, meta, [lines[i] for i in sorted(drop)] + dropped)
+
+
+def peel_furniture(line: str) -> tuple[list[tuple[str, str]], str, str] | None:
+    """A page stored as one line, or a line that opens with the page's furniture: (the entries,
+    the rest of the line, the part taken off), when a breadcrumb or a metadata entry opens it."""
+    pos, items, seen = 0, [], False
+    crumb = _BREADCRUMB_RUN.match(line)
+    if crumb:
+        pos, seen = crumb.end(), True
+    while pos < len(line):
+        skip = _SEPARATORS.match(line, pos)
+        if skip:
+            pos = skip.end()
+            continue
+        label = LABEL_TOKEN.match(line, pos)
+        if label:
+            start = _SEPARATORS.match(line, label.end())
+            start = start.end() if start else label.end()
+            value = None if LABEL_TOKEN.match(line, start) else _VALUE_RUN.match(line, start)
+            items.append((label_name(label.group(1) or label.group(2)), value.group(0).strip() if value else ""))
+            pos, seen = (value.end() if value else label.end()), True
+            continue
+        word = _SITE_WORDS.match(line, pos)
+        if word and word.end() > pos and (line[word.end() - 1].isspace() or not line[word.end() :][:1].isalnum()):
+            pos = word.end()
+            continue
+        break
+    rest = line[pos:].strip()
+    if not seen or not rest:
+        return None
+    return items, rest, line[:pos].strip()
 
 
 def _kind(text: str) -> str:
