@@ -94,7 +94,9 @@ def is_bare_heading(line: str) -> bool:
 
 def is_long_heading(line: str) -> bool:
     """A numbered heading of 41–80 characters: it names a part of the outline and ends as a heading does."""
-    return len(line) <= MAX_LONG_HEADING_CHARS and bool(_HEADING_END.search(line)) and keyword_category(line) is not None
+    return (
+        len(line) <= MAX_LONG_HEADING_CHARS and bool(_HEADING_END.search(line)) and keyword_category(line) is not None
+    )
 
 
 #: A top-level number inside a line (a page saved without line breaks): after a sentence's end,

@@ -18,7 +18,14 @@ from lxml import etree
 from readability import Document as Readability
 
 from indexer.documents.decoding import IngestError, decode_bytes
-from indexer.documents.formats.furniture import BARE_LABEL, LABEL_TOKEN, PAGE_LABELS, label_pairs, merge_meta, strip_furniture
+from indexer.documents.formats.furniture import (
+    BARE_LABEL,
+    LABEL_TOKEN,
+    PAGE_LABELS,
+    label_pairs,
+    merge_meta,
+    strip_furniture,
+)
 from indexer.text.normalize import normalize
 
 NO_ARTICLE = "no article text found (a list, navigation or empty page?)"
@@ -167,7 +174,8 @@ def _is_chrome(el: etree._Element) -> bool:
         return True
     if el.tag in ("table", "ul", "ol", "dl", "div"):
         text = el.text_content()
-        return len(text) < 1000 and len(_labels_shown(el, text)) >= 3
+        # a metadata list, not an article that shows one (an article has sentences)
+        return len(text) < 1000 and text.count("。") <= 1 and len(_labels_shown(el, text)) >= 3
     return False
 
 
