@@ -176,6 +176,29 @@ def test_body_text_that_looks_like_furniture_is_kept(tmp_path, line):
     assert line in texts(report)
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "名称\t数量\t备注",  # a table's header row after the report's last sentence
+        "申请→受理→审查→决定",  # a process flow, not a breadcrumb
+        "附件：栋川镇2025年法治政府建设工作台账",
+    ],
+)
+def test_lines_below_the_report_that_are_not_the_sites_are_kept(line):
+    lines = BODY + [line]
+    assert strip_furniture(lines).lines == lines
+
+
+def test_everything_below_related_links_is_the_sites():
+    page = strip_furniture(BODY + ["相关链接", "栋川镇2024年法治政府建设年度报告", "栋川镇2023年法治政府建设年度报告"])
+    assert page.lines == BODY
+
+
+def test_a_first_line_that_opens_with_an_entry_in_a_sentence_is_kept():
+    line = "来源：县统计局。全镇全年共办理行政许可事项58件 同比增长12%，群众满意度98%，全年未发生行政复议纠错案件。"
+    assert strip_furniture([line] + BODY[1:]).lines == [line] + BODY[1:]
+
+
 def test_the_seed_reports_hold_no_furniture():
     for name in SEED_FILES:
         lines = (REPORTS / name).read_text(encoding="utf-8").split("\n")

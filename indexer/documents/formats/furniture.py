@@ -59,6 +59,20 @@ PAGE_LABELS = (
 ISSUER_LABELS = ("发布机构", "发文机关", "发布单位")
 #: Labels whose value is the document number (某政发〔2026〕3号).
 NUMBER_LABELS = ("发文字号", "文号")
+#: Labels a line of its own may show below an article (above it, any label may).
+TAIL_LABELS = (
+    "责任编辑",
+    "作者",
+    "来源",
+    "文章来源",
+    "信息来源",
+    "发布时间",
+    "发布日期",
+    "浏览次数",
+    "点击数",
+    "阅读次数",
+    "访问量",
+)
 
 _LABEL_TEXT = "|".join(r"\s*".join(label) for label in sorted(PAGE_LABELS, key=len, reverse=True))
 _OPEN, _CLOSE = r"[\[［【]", r"[\]］】]"
@@ -83,17 +97,19 @@ _SEPARATORS = re.compile(r"[\s|｜·]+")
 _WHERE = r"(?:您)?(?:当前|现在)?(?:所在)?的?位置\s*[:：]"
 _BREADCRUMB = re.compile(
     rf"^{_WHERE}|^(?:网站)?首页\s*[>＞»›→]|^首页(?:\s+[^\s。，；！？]{{2,8}}){{3,}}$"
-    r"|^[^>＞»›→。；！？]{1,20}(?:\s*[>＞»›→]\s*[^>＞»›→。；！？]{1,20}){2,}$"
+    r"|^[^>＞»›→。；！？]{1,20}(?:\s*[>＞»›]\s*[^>＞»›→。；！？]{1,20}){2,}$"
 )
 #: A breadcrumb at the start of a page stored as one line: up to the space after its last step.
 _BREADCRUMB_RUN = re.compile(rf"^(?:{_WHERE}\s*)?首页(?:\s*[>＞»›→]\s*[^\s>＞»›→]{{1,20}})+")
 #: A value in a page stored as one line: a date and time, else up to the next space.
 _VALUE_RUN = re.compile(
-    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
-    r"|[^\s\[［【]+"
+    r"(?:(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
+    r"|[^\s\[［【。；！？，]{1,80})(?=\s|$|[\[［【])"
 )
+#: Where the site's lists start below an article: everything after is the site's.
+_RELATED = re.compile(r"^(?:上一篇|下一篇|上一条|下一条)\s*[:：]|^相关(?:链接|文章|阅读|新闻|信息|文件|推荐)\s*[:：]?$")
 _SITE_LINE = re.compile(
-    r"^(?:上一篇|下一篇|上一条|下一条)\s*[:：]|^相关(?:链接|文章|阅读|新闻|信息|文件)\s*[:：]?$"
+    r"^(?:上一篇|下一篇|上一条|下一条)\s*[:：]|^相关(?:链接|文章|阅读|新闻|信息|文件|推荐)\s*[:：]?$"
     r"|ICP备|公网安备|网站标识码|版权所有|copyright|©|(?:主办|承办|协办)单位\s*[:：]|技术支持\s*[:：]"
     r"|建议使用.{0,20}分辨率|^(?:主办|承办)\s*[:：]|^(?:网站地图|联系我们|关于我们|无障碍浏览|长者模式|[\s|｜·])+$",
     re.IGNORECASE,
@@ -190,22 +206,24 @@ def strip_furniture(lines: list[str]) -> Furniture:
     prose = [i for i, (t, k) in enumerate(zip(texts, kinds)) if not k and _is_prose(t)]
     head = prose[0] if prose else len(lines)
     tail = prose[-1] if prose else len(lines)
+    related = next((i for i in range(tail + 1, len(lines)) if _RELATED.match(texts[i])), len(lines))
     meta: dict[str, str] = {}
-    drop: set[int] = set()
-    dropped: list[str] = []
+    drop: set[int] = set(range(related, len(lines)))  # below 相关链接 / 上一篇: the site's lists
+    peeled: dict[int, tuple[str, str]] = {}  # line → (what is left, what was taken off)
     i = 0
-    while i < len(lines):
+    while i < related:
         kind, text = kinds[i], texts[i]
-        outside = i < head or i > tail
         if kind == "site":
             drop.add(i)
         elif kind == "entries":
-            pairs = [(label, value) for label, value in label_pairs(text) if label]
-            if outside or len(pairs) >= 2 or len(pairs) < len(label_pairs(text)):
+            items = label_pairs(text)
+            pairs = [(label, value) for label, value in items if label]
+            lone = len(pairs) == 1 and len(items) == 1  # one `label：value` and nothing else
+            if not lone or i < head or (i > tail and pairs[0][0] in TAIL_LABELS):
                 drop.add(i)
                 _record(meta, pairs)
                 if pairs and not pairs[-1][1] and i < head and _cell_value(texts, kinds, i + 1, pairs[-1][0]):
-                    meta[pairs[-1][0]] = texts[i + 1]  # `索引号：` then the value on the next line
+                    meta.setdefault(pairs[-1][0], texts[i + 1])  # `索引号：` then the value on the next line
                     drop.add(i + 1)
                     i += 1
         elif kind == "label" and i < head and _label_block(kinds, i):
@@ -216,16 +234,16 @@ def strip_furniture(lines: list[str]) -> Furniture:
                 drop.add(i + 1)
                 i += 1
         elif not kind and i <= head:
-            peeled = peel_furniture(lines[i])
-            if peeled is not None:
-                _record(meta, peeled[0])
-                lines = lines[:i] + [peeled[1]] + lines[i + 1 :]
-                dropped.append(peeled[2])
+            found = peel_furniture(lines[i])
+            if found is not None:
+                _record(meta, found[0])
+                peeled[i] = found[1:]
         elif kind == "rule" and (i - 1 in drop or (i + 1 < len(kinds) and kinds[i + 1] == "entries")):
             drop.add(i)
         i += 1
-    kept = [line for i, line in enumerate(lines) if i not in drop]
-    return Furniture(kept, meta, [lines[i] for i in sorted(drop)] + dropped)
+    kept = [peeled[i][0] if i in peeled else line for i, line in enumerate(lines) if i not in drop]
+    taken = [lines[i] if i in drop else peeled[i][1] for i in sorted(drop | set(peeled))]
+    return Furniture(kept, meta, taken)
 
 
 def peel_furniture(line: str) -> tuple[list[tuple[str, str]], str, str] | None:
@@ -245,6 +263,8 @@ def peel_furniture(line: str) -> tuple[list[tuple[str, str]], str, str] | None:
             start = _SEPARATORS.match(line, label.end())
             start = start.end() if start else label.end()
             value = None if LABEL_TOKEN.match(line, start) else _VALUE_RUN.match(line, start)
+            if value is None and not LABEL_TOKEN.match(line, start) and start < len(line):
+                break  # a label opening a sentence (来源：县统计局。…): text from here on
             items.append((label_name(label.group(1) or label.group(2)), value.group(0).strip() if value else ""))
             pos, seen = (value.end() if value else label.end()), True
             continue
