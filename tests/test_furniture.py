@@ -166,6 +166,8 @@ def test_a_label_with_an_empty_value_takes_nothing_from_the_next_entry():
         "打印机、电脑等办公设备全部纳入资产管理，全年未发生资产流失。",
         "首页是政务公开的窗口，我镇全年更新门户网站首页栏目信息215条。",
         "分享到各村的普法资料共3000余份。",
+        "主办单位：县司法局、县妇联",  # an event's organisers, inside the body
+        "全年开展“法律进乡村”活动12场，主办单位：县司法局。",
         "来源：县统计局",  # a lone entry between two sentences of the body: text
     ],
 )

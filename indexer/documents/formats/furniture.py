@@ -110,9 +110,11 @@ _VALUE_RUN = re.compile(
 _RELATED = re.compile(r"^(?:上一篇|下一篇|上一条|下一条)\s*[:：]|^相关(?:链接|文章|阅读|新闻|信息|文件|推荐)\s*[:：]?$")
 _SITE_LINE = re.compile(
     r"^(?:上一篇|下一篇|上一条|下一条)\s*[:：]|^相关(?:链接|文章|阅读|新闻|信息|文件|推荐)\s*[:：]?$"
-    r"|ICP备|公网安备|网站标识码|版权所有|copyright|©|(?:主办|承办|协办)单位\s*[:：]|技术支持\s*[:：]"
-    r"|建议使用.{0,20}分辨率|^(?:主办|承办)\s*[:：]|^(?:网站地图|联系我们|关于我们|无障碍浏览|长者模式|[\s|｜·])+$",
-    re.IGNORECASE,
+    r"|ICP备|公网安备|网站标识码|建议使用.{0,20}分辨率|^(?:网站地图|联系我们|关于我们|无障碍浏览|长者模式|[\s|｜·])+$",
+)
+#: A site's footer lines that a report's text might also hold: furniture only outside its body.
+_FOOTER_LINE = re.compile(
+    r"版权所有|copyright|©|(?:主办|承办|协办)单位\s*[:：]|^(?:主办|承办)\s*[:：]|技术支持\s*[:：]", re.IGNORECASE
 )
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")
 _SENTENCE = re.compile(r"[。！？；!?;]")
@@ -127,6 +129,8 @@ MAX_VALUE_CHARS = 80
 MIN_PROSE_CHARS = 30
 #: A line longer than this is never furniture (and is not read as if it might be).
 MAX_FURNITURE_CHARS = 400
+#: How far into a page stored as one line its opening furniture is looked for.
+MAX_PEEL_CHARS = 2000
 
 
 @dataclass
@@ -190,7 +194,7 @@ def label_pairs(line: str) -> list[tuple[str, str]] | None:
 
 
 def is_site_line(line: str) -> bool:
-    """A breadcrumb, a site footer line, 上一篇/下一篇, or site words only: furniture anywhere."""
+    """A breadcrumb, a site's ICP line, 上一篇/下一篇, or site words only: furniture anywhere."""
     if len(line) > 200:
         return False
     if _BREADCRUMB.search(line) or (len(line) <= 150 and _SITE_LINE.search(line)):
@@ -202,7 +206,7 @@ def is_site_line(line: str) -> bool:
 def strip_furniture(lines: list[str]) -> Furniture:
     """The lines without the site's furniture, and the metadata entries read from it."""
     texts = [plain(line) if len(line) <= MAX_FURNITURE_CHARS else line for line in lines]
-    kinds = [_kind(text) for text in texts]  # "site", "entries" (label pairs), "label", "rule" or ""
+    kinds = [_kind(text) for text in texts]  # site, footer, entries (label pairs), label, rule or ""
     prose = [i for i, (t, k) in enumerate(zip(texts, kinds)) if not k and _is_prose(t)]
     head = prose[0] if prose else len(lines)
     tail = prose[-1] if prose else len(lines)
@@ -214,6 +218,8 @@ def strip_furniture(lines: list[str]) -> Furniture:
     while i < related:
         kind, text = kinds[i], texts[i]
         if kind == "site":
+            drop.add(i)
+        elif kind == "footer" and (i < head or i > tail):
             drop.add(i)
         elif kind == "entries":
             items = label_pairs(text)
@@ -253,7 +259,7 @@ def peel_furniture(line: str) -> tuple[list[tuple[str, str]], str, str] | None:
     crumb = _BREADCRUMB_RUN.match(line)
     if crumb:
         pos, seen = crumb.end(), True
-    while pos < len(line):
+    while pos < min(len(line), MAX_PEEL_CHARS):
         skip = _SEPARATORS.match(line, pos)
         if skip:
             pos = skip.end()
@@ -284,6 +290,8 @@ def _kind(text: str) -> str:
         return ""
     if is_site_line(text):
         return "site"
+    if len(text) <= 150 and _FOOTER_LINE.search(text):
+        return "footer"
     if BARE_LABEL.match(text):
         return "label"
     if _TABLE_RULE.match(text):
