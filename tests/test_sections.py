@@ -108,6 +108,8 @@ LONG_HEADING = "一、2025年度党政主要负责人履行推进法治建设第
         ("四党政主要负责人履行推进法治建设第一责任人职责情况", 1, True),
         ("五其他需要报告的情况", 1, True),
         ("一2025年法治政府建设主要工作", 1, True),
+        ("一 主要举措和成效", 1, True),  # a space for the 、
+        ("二，存在的问题和不足", 1, True),  # a comma for the 、
         (LONG_HEADING, 1, True),  # 44 characters
         ("（二）2025年度党政主要负责人履行推进法治建设第一责任人职责,加强法治政府建设的有关情况", 2, True),
         ("一、主要措施和成效", 1, True),
@@ -121,6 +123,8 @@ LONG_HEADING = "一、2025年度党政主要负责人履行推进法治建设第
         ("一村一法律顾问工作情况", 0, False),
         ("一主要举措和成效。全年办理行政执法案件12件。", 0, False),
         ("一强化组织保障", 0, False),  # no 、 and no outline word: not known to be a heading
+        ("一 是加强组织领导", 0, False),
+        ("三，下一步我镇将继续加强法治宣传教育。全年开展活动12场。", 0, False),
         # numbered, but a paragraph: long and cut, or not ending as a heading does
         ("（一）加强组织领导，成立了以乡长为组长的法治政府建设领导小组，统筹推进各项法治工作的", 2, False),
         ("一、坚持党的领导，全面落实各项工作部署，确保法治政府建设各项任务落到实处并取得明显实效", 1, False),

@@ -24,10 +24,10 @@ _LEVEL2 = re.compile(rf"^[（(]\s*[{_CN_NUM}]{{1,3}}\s*[）)]")
 _ITEM = re.compile(r"^(\d{1,2}\s*[.．、](?!\d)|[（(]\d{1,2}[）)])")
 _MARKDOWN = re.compile(r"^(#{1,6})\s*(.*)$")
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
-#: 一主要举措和成效: a top-level number whose 、 was left out, before the words an outline heading
-#: opens with (not 一是…, 八五普法, 三重一大, 一年来 …).
+#: 一主要举措和成效: a top-level number whose 、 was left out (or written as a space or a comma),
+#: before the words an outline heading opens with (not 一是…, 八五普法, 三重一大, 一年来 …).
 _LEVEL1_BARE = re.compile(
-    rf"^(?:十[{_CN_NUM[:-1]}]?|[{_CN_NUM[:-1]}])(?=主要|存在|下一|下步|下阶段|下年|今后|明年|基本情况|总体|"
+    rf"^(?:十[{_CN_NUM[:-1]}]?|[{_CN_NUM[:-1]}])(?:\s*[，,]\s*|\s+)?(?=主要|存在|下一|下步|下阶段|下年|今后|明年|基本情况|总体|"
     r"工作|推进|党政|履行|其他|其它|法治|依法|本年度|(?:19|20)\d{2}|问题|不足|整改|督察|落实|关于|全面)"
 )
 #: The last words of a long heading: a line cut by a page break seldom stops on them.
