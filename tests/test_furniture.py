@@ -151,6 +151,13 @@ def test_metadata_list_is_read_in_each_form(form, expected):
     assert page.lines == BODY
 
 
+@pytest.mark.parametrize("label", ["有效性", "发文字号", "成文日期", "主题分类"])
+def test_an_empty_cell_does_not_take_the_title_as_its_value(label):
+    title = "关于栋川镇2025年法治政府建设工作情况"
+    page = strip_furniture(["索引号", "11532325MB1D3456XY/2026-00012", label, title] + BODY[1:])
+    assert page.lines == [title] + BODY[1:] and label not in page.meta
+
+
 def test_a_label_with_an_empty_value_takes_nothing_from_the_next_entry():
     page = strip_furniture(["[ 发文字号 ] [ 发布日期 ] 2026-01-23", "[ 有效性 ] 有效"] + BODY)
     assert "发文字号" not in page.meta and page.meta["发布日期"] == "2026-01-23"
@@ -411,3 +418,10 @@ def test_read_document_keeps_furniture_out_of_the_text(tmp_path):
     document = read_document(write(tmp_path, "page.txt", "\n".join(SITE_LINES["bracketed"] + BODY)))
     assert split_lines(document.text) == BODY
     assert document.page_meta["成文日期"] == "2026-01-22"
+
+
+def test_an_empty_cell_of_a_web_page_does_not_take_the_headline(tmp_path):
+    table = "<table><tr><td>索引号</td><td>11532325MB1D3456XY/2026-00012</td></tr><tr><td>成文日期</td><td>2026-01-22</td></tr><tr><td>发文字号</td><td></td></tr></table>"
+    report = parse_report(write(tmp_path, "page.html", page_html(table)))
+    assert "发文字号" not in report.page_meta and report.document_number is None
+    assert report.date == "2026-01-22"

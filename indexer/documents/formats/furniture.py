@@ -119,7 +119,8 @@ _FOOTER_LINE = re.compile(
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")
 _SENTENCE = re.compile(r"[。！？；!?;]")
 _PROSE = re.compile(r"[。！？；，]")
-_TITLE_END = re.compile(r"(报告|总结|汇报)$")
+_TITLE_END = re.compile(r"(报告|总结|汇报|情况)$")
+_DATE_VALUE = re.compile(r"(?:19|20)\d{2}\s*[-/.年]")
 _MARKDOWN = re.compile(r"^\s*(?:#{1,6}|>|[-*+])\s+|\*\*|__")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 
@@ -152,11 +153,21 @@ def plain(line: str) -> str:
     return _MARKDOWN.sub("", _MD_LINK.sub(r"\1", line)).strip()
 
 
-def _value_like(value: str, label: str = "", cell: bool = False) -> bool:
-    """A metadata value: short, no sentence; a cell on a line of its own is not the report's title."""
+def value_like(value: str, label: str = "", cell: bool = False) -> bool:
+    """A metadata value: short, no sentence. A cell on a line of its own must also look like a
+    value of its label (a date, a count, 有效) and not like the report's title."""
     if len(value) > MAX_VALUE_CHARS or _SENTENCE.search(value):
         return False
-    return not cell or label in ("标题", "名称") or not _TITLE_END.search(value)
+    if not cell:
+        return True
+    if label in ("成文日期", "发布日期", "发布时间", "生效日期", "废止日期"):
+        return bool(_DATE_VALUE.match(value))
+    if label in ("浏览次数", "点击数", "阅读次数", "访问量"):
+        return value.isdigit()
+    if label == "有效性":
+        return len(value) <= 6
+    looks_like_title = len(value) >= 10 and " " not in value and bool(_TITLE_END.search(value))
+    return label in ("标题", "名称") or not looks_like_title
 
 
 def label_pairs(line: str) -> list[tuple[str, str]] | None:
@@ -179,7 +190,7 @@ def label_pairs(line: str) -> list[tuple[str, str]] | None:
             stop = end.start() if end else len(line)
             name = label_name(label.group(1) or label.group(2))
             value = _SEPARATORS.sub(" ", line[label.end() : stop]).strip()
-            if not _value_like(value, name):
+            if not value_like(value, name):
                 return None
             items.append((name, value))
             pos = stop
@@ -310,7 +321,7 @@ def _label_block(kinds: list[str], i: int) -> bool:
 
 
 def _cell_value(texts: list[str], kinds: list[str], i: int, label: str) -> bool:
-    return i < len(texts) and not kinds[i] and bool(texts[i]) and _value_like(texts[i], label, cell=True)
+    return i < len(texts) and not kinds[i] and bool(texts[i]) and value_like(texts[i], label, cell=True)
 
 
 def _record(meta: dict[str, str], pairs: list[tuple[str, str]]) -> None:

@@ -25,6 +25,7 @@ from indexer.documents.formats.furniture import (
     label_pairs,
     merge_meta,
     strip_furniture,
+    value_like,
 )
 from indexer.text.normalize import normalize
 
@@ -133,8 +134,8 @@ def page_metadata(tree: etree._Element) -> dict[str, str]:
         if not pairs and BARE_LABEL.match(piece):
             pairs = [(re.sub(r"\s+", "", BARE_LABEL.match(piece).group(1)), "")]
         for j, (label, value) in enumerate(pairs):
-            if not value and j + 1 == len(pairs) and following and not _is_label_piece(following):
-                value = following
+            if not value and j + 1 == len(pairs) and not _is_label_piece(following):
+                value = following if value_like(following, label, cell=True) else ""
             if label and value and label not in meta and len(value) <= 100:
                 meta[label] = value
     published = tree.xpath("//meta[@name='PubDate']/@content")
