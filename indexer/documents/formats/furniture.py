@@ -109,8 +109,8 @@ _VALUE_RUN = re.compile(
 #: Where the site's lists start below an article: everything after is the site's.
 _RELATED = re.compile(r"^(?:上一篇|下一篇|上一条|下一条)\s*[:：]|^相关(?:链接|文章|阅读|新闻|信息|文件|推荐)\s*[:：]?$")
 _SITE_LINE = re.compile(
-    r"^(?:上一篇|下一篇|上一条|下一条)\s*[:：]|^相关(?:链接|文章|阅读|新闻|信息|文件|推荐)\s*[:：]?$"
-    r"|ICP备|公网安备|网站标识码|建议使用.{0,20}分辨率|^(?:网站地图|联系我们|关于我们|无障碍浏览|长者模式|[\s|｜·])+$",
+    _RELATED.pattern
+    + r"|ICP备|公网安备|网站标识码|建议使用.{0,20}分辨率|^(?:网站地图|联系我们|关于我们|无障碍浏览|长者模式|[\s|｜·])+$",
 )
 #: A site's footer lines that a report's text might also hold: furniture only outside its body.
 _FOOTER_LINE = re.compile(
@@ -177,31 +177,49 @@ def label_pairs(line: str) -> list[tuple[str, str]] | None:
         cells = re.split(r"\t|[|｜]", line)
         bare = [BARE_LABEL.match(c.strip()) for c in cells]
         line = "\t".join(b.group(1) + "：" if b else c for b, c in zip(bare, cells))
+    items, pos = _scan(line, 0, len(line), one_line=False)
+    return (items or None) if pos == len(line) else None
+
+
+def _scan(line: str, pos: int, stop: int, one_line: bool) -> tuple[list[tuple[str, str]], int]:
+    """The entries and site words from pos on, and where they end. On a line of its own a value
+    runs to the next label or site word; in a page stored as one line, to the next space."""
     items: list[tuple[str, str]] = []
-    pos = 0
-    while pos < len(line):
+    while pos < stop:
         skip = _SEPARATORS.match(line, pos)
         if skip:
             pos = skip.end()
             continue
         label = LABEL_TOKEN.match(line, pos)
         if label:
-            end = _VALUE_END.search(line, label.end())
-            stop = end.start() if end else len(line)
             name = label_name(label.group(1) or label.group(2))
-            value = _SEPARATORS.sub(" ", line[label.end() : stop]).strip()
-            if not value_like(value, name):
-                return None
+            value, end = _value_after(line, label.end(), one_line)
+            if value is None or not value_like(value, name):
+                break  # a label opening a sentence (来源：县统计局。…): text from here on
             items.append((name, value))
-            pos = stop
+            pos = end
             continue
         word = _SITE_WORDS.match(line, pos)
-        if word and word.end() > pos:
+        if word and word.end() > pos and (line[word.end() - 1].isspace() or not line[word.end() :][:1].isalnum()):
             items.append(("", ""))
             pos = word.end()
             continue
-        return None
-    return items or None
+        break
+    return items, pos
+
+
+def _value_after(line: str, start: int, one_line: bool) -> tuple[str | None, int]:
+    """A label's value and where it ends; None when none can be told from the text after it."""
+    if not one_line:
+        end = _VALUE_END.search(line, start)
+        stop = end.start() if end else len(line)
+        return _SEPARATORS.sub(" ", line[start:stop]).strip(), stop
+    skip = _SEPARATORS.match(line, start)
+    start = skip.end() if skip else start
+    if start == len(line) or LABEL_TOKEN.match(line, start):
+        return "", start  # `[ 发文字号 ] [ 发布日期 ] …`: an empty entry
+    value = _VALUE_RUN.match(line, start)
+    return (value.group(0).strip(), value.end()) if value else (None, start)
 
 
 def is_site_line(line: str) -> bool:
@@ -266,34 +284,12 @@ def strip_furniture(lines: list[str]) -> Furniture:
 def peel_furniture(line: str) -> tuple[list[tuple[str, str]], str, str] | None:
     """A page stored as one line, or a line that opens with the page's furniture: (the entries,
     the rest of the line, the part taken off), when a breadcrumb or a metadata entry opens it."""
-    pos, items, seen = 0, [], False
     crumb = _BREADCRUMB_RUN.match(line)
-    if crumb:
-        pos, seen = crumb.end(), True
-    while pos < min(len(line), MAX_PEEL_CHARS):
-        skip = _SEPARATORS.match(line, pos)
-        if skip:
-            pos = skip.end()
-            continue
-        label = LABEL_TOKEN.match(line, pos)
-        if label:
-            start = _SEPARATORS.match(line, label.end())
-            start = start.end() if start else label.end()
-            value = None if LABEL_TOKEN.match(line, start) else _VALUE_RUN.match(line, start)
-            if value is None and not LABEL_TOKEN.match(line, start) and start < len(line):
-                break  # a label opening a sentence (来源：县统计局。…): text from here on
-            items.append((label_name(label.group(1) or label.group(2)), value.group(0).strip() if value else ""))
-            pos, seen = (value.end() if value else label.end()), True
-            continue
-        word = _SITE_WORDS.match(line, pos)
-        if word and word.end() > pos and (line[word.end() - 1].isspace() or not line[word.end() :][:1].isalnum()):
-            pos = word.end()
-            continue
-        break
+    items, pos = _scan(line, crumb.end() if crumb else 0, min(len(line), MAX_PEEL_CHARS), one_line=True)
     rest = line[pos:].strip()
-    if not seen or not rest:
+    if not (crumb or any(label for label, _ in items)) or not rest:
         return None
-    return items, rest, line[:pos].strip()
+    return [(label, value) for label, value in items if label], rest, line[:pos].strip()
 
 
 def _kind(text: str) -> str:
