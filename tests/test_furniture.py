@@ -425,3 +425,15 @@ def test_an_empty_cell_of_a_web_page_does_not_take_the_headline(tmp_path):
     report = parse_report(write(tmp_path, "page.html", page_html(table)))
     assert "发文字号" not in report.page_meta and report.document_number is None
     assert report.date == "2026-01-22"
+
+
+def test_a_page_pasted_into_word_loses_its_furniture_too(tmp_path, plain):
+    import docx
+
+    document = docx.Document()
+    for line in SITE_LINES["where"] + BRACKETED + SITE_LINES["source-line"] + BODY + FOOTER:
+        document.add_paragraph(line)
+    document.save(tmp_path / "page.docx")
+    report = parse_report(tmp_path / "page.docx")
+    assert texts(report) == texts(plain)
+    assert (report.date, report.issuer, report.document_number) == ("2026-01-22", "栋川镇人民政府", "栋政发〔2026〕5号")
