@@ -149,3 +149,24 @@ def test_rejoining_in_one_pass_repairs_as_gluing_does(seed):
 def test_rejoining_the_reports_in_one_pass_repairs_as_gluing_does(prefix):
     text = report_path(prefix).read_text(encoding="utf-8")
     assert split_paragraphs(text)[0] == rejoined_by_gluing(text)
+
+
+def test_a_long_numbered_heading_is_not_joined_to_the_next_paragraph():
+    heading = "一、2025年度党政主要负责人履行推进法治建设第一责任人职责,加强法治政府建设的有关情况"
+    text = f"现将有关情况报告如下：\n{heading}\n2025年，乡党委、政府主要负责人认真履行推进法治建设第一责任人职责。\n"
+    paragraphs, repairs, _ = split_paragraphs(text)
+    assert (paragraphs[1], repairs) == (heading, 0)
+
+
+def test_a_cut_numbered_line_of_the_same_length_is_still_joined():
+    cut = "（一）加强组织领导，成立了以乡长为组长的法治政府建设领导小组，统筹推进各项法治工作的"
+    paragraphs, repairs, _ = split_paragraphs(f"{cut}\n落实，全年召开专题会议4次。\n")
+    assert (paragraphs, repairs) == ([cut + "落实，全年召开专题会议4次。"], 1)
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
+def test_the_seed_reports_lines_are_as_written(prefix):
+    """The heading shapes added for pages as saved (a heading without its 、, a long one, one
+    inside a line) leave every line of the five reports as it was."""
+    lines = [line.strip() for line in report_path(prefix).read_text(encoding="utf-8").split("\n") if line.strip()]
+    assert split_lines("\n".join(lines)) == lines

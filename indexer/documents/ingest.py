@@ -10,6 +10,7 @@ from pathlib import Path
 
 from indexer.documents import limits
 from indexer.documents.decoding import IngestError, decode_bytes
+from indexer.documents.formats.furniture import merge_meta, strip_furniture
 from indexer.documents.versions import content_hash, same_stat, signature
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".doc", ".pdf", ".html", ".htm")
@@ -73,6 +74,8 @@ def _document(path: Path, suffix: str, data: bytes) -> Document:
     if len(document.text) > limits.MAX_CHARACTERS:
         raise IngestError(limits.over_limit(len(document.text), "characters", limits.MAX_CHARACTERS))
     document.text = document.text.replace("\r\n", "\n").replace("\r", "\n")
+    if suffix not in (".html", ".htm"):  # the page reader takes a page's furniture out itself
+        without_furniture(document)
     if not document.text.strip():
         raise IngestError("empty file (no text)")
     return document
@@ -102,6 +105,17 @@ def _utf8_characters(path: Path) -> int | None:
             except UnicodeDecodeError:
                 return None
     return count
+
+
+def without_furniture(document: Document) -> Document:
+    """The document without a saved page's furniture (breadcrumb, 字体 line, metadata list …),
+    whose metadata entries become its page metadata; see formats/furniture.py."""
+    lines = document.text.split("\n")
+    page = strip_furniture(lines)
+    if page.dropped:
+        document.text = "\n".join(page.lines)
+        document.page_meta = merge_meta(document.page_meta, page.meta)
+    return document
 
 
 def _read_by_type(path: Path, suffix: str, data: bytes) -> Document:

@@ -1,8 +1,8 @@
 """Report metadata: township and its hierarchy, year, date and title, each with its source.
 
 Every value records where it came from (`title`, `letterhead`, `opening`, `signature`,
-`body`, `heading`, `document number`, `date`, `page metadata`, `table`, `manifest`,
-`folder`). A value that rests on a weak clue, or on which the sources disagree,
+`body`, `heading`, `document number`, `date`, `page metadata`, `issuer`, `table`,
+`manifest`, `folder`). A value that rests on a weak clue, or on which the sources disagree,
 comes with a warning naming the field and the candidates, so no filter hides a
 report silently.
 """
@@ -24,6 +24,7 @@ from indexer.documents.levels import (
     UNSETTLED,
     report_level,
 )
+from indexer.documents.formats.furniture import ISSUER_LABELS, NUMBER_LABELS
 from indexer.documents.paragraphs import closing_block_start
 from indexer.documents.places import (
     COUNTY,
@@ -53,15 +54,17 @@ SOURCE_NAMES = {
     "document number": "据文号",
     "date": "据成文日期",
     "page metadata": "据网页信息",
+    "issuer": "据发布机构",
     "table": "据行政区划表",
     "manifest": "据 manifest.toml",
     "folder": "据文件夹名",
 }
 
 #: How much a mention of a township counts in each part of the report.
-ZONE_WEIGHTS = {"title": 10, "letterhead": 8, "signature": 8, "opening": 3, "body": 1}
+#: The issuer is the page's 发布机构 (page metadata): the author, as a signature is, but not the text.
+ZONE_WEIGHTS = {"title": 10, "letterhead": 8, "signature": 8, "issuer": 8, "opening": 3, "body": 1}
 #: Zones in the order their evidence is trusted, for naming the source of a value.
-ZONE_TRUST = ("title", "letterhead", "signature", "opening", "body")
+ZONE_TRUST = ("title", "letterhead", "signature", "issuer", "opening", "body")
 
 _TITLE_END = re.compile(r"(报告|总结|汇报|情况)$")
 _MARKS = re.compile(r"[，。；：！？,;:!?]")
@@ -77,6 +80,7 @@ _OPENING_YEAR = re.compile(
     r"(?:^|现将|关于|^在|[，,。；;]\s*)" + _YEAR_TEXT + r"\s*年(?:度)?(?=以来|来|[，,]|是|我|全|，)"
 )
 _REPORT_ON = re.compile(r"现(?:将|对|就|把)(.{0,40}?)(?:报告|汇报|总结|通报)如下")
+_NUMBER_LINE = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［【(（]\s*(?:19|20)\d{2}\s*[〕\]］】)）]\s*\d{1,4}\s*号")
 _DOC_NUMBER = re.compile(r"[〔\[［【(（]\s*((?:19|20)\d{2})\s*[〕\]］】)）]\s*\d{1,4}\s*号")
 _DATE = re.compile(
     r"^([0-9０-９〇零○一二三四五六七八九]{4})\s*年\s*([0-9０-９十一二三四五六七八九]{1,3})\s*月\s*"
@@ -107,6 +111,9 @@ class Metadata:
     county_code: str | None = None
     township_code: str | None = None
     level: str = UNSETTLED  # levels.LEVELS: whose report it is
+    #: The page's 发布机构 and 发文字号, when a saved page shows them (or the text states a number).
+    issuer: str | None = None
+    document_number: str | None = None
     sources: dict[str, str] = field(default_factory=dict)
     #: (field, message) for each value that is missing, doubtful or disputed.
     warnings: list[tuple[str, str]] = field(default_factory=list)
@@ -130,6 +137,8 @@ class Zones:
     addressee: list[int]
     headings: list[int]
     signature: list[int]
+    #: The page's 发布机构, as a line after the report's own (see add_issuer).
+    issuer: list[int] = field(default_factory=list)
 
     def text(self, zone: str) -> list[str]:
         if zone == "body":
@@ -158,6 +167,13 @@ def find_zones(lines: list[str]) -> Zones:
     signature = list(range(max(closing, first_heading + 1 if headings else start), len(lines)))
     letterhead = list(range(0, title[0])) if title else []
     return Zones(lines, title, letterhead, opening, addressee, headings, signature)
+
+
+def add_issuer(zones: Zones, issuer: str | None) -> None:
+    """Put the page's 发布机构 among the lines, as a zone of its own: a clue to the place."""
+    if issuer:
+        zones.issuer = [len(zones.lines)]
+        zones.lines.append(simplify(issuer))
 
 
 def _is_top_heading(line: str) -> bool:
@@ -231,7 +247,7 @@ def find_township(gaz: Gazetteer, zones: Zones) -> tuple[str | None, str | None,
         scores[name] += min(count, 10) * ZONE_WEIGHTS["body"]
         best_zone.setdefault(name, "body")
     stated = _stated_name(gaz, zones)
-    strong = {n for n, z in best_zone.items() if z in ("title", "letterhead", "signature")}
+    strong = {n for n, z in best_zone.items() if z in ("title", "letterhead", "signature", "issuer")}
     if stated and stated not in scores and not strong:
         return (
             stated,
@@ -277,7 +293,7 @@ def _slogan_name(gaz: Gazetteer, zones: Zones) -> tuple[str | None, str | None, 
 
 def _stated_name(gaz: Gazetteer, zones: Zones) -> str | None:
     """A township named as the author in the title, letterhead or signature, table or not."""
-    for zone in ("title", "letterhead", "signature"):
+    for zone in ("title", "letterhead", "signature", "issuer"):
         for line in zones.text(zone):
             rest = line.removeprefix("中共").removeprefix("关于")
             while True:  # strip the higher-level places written before the township
@@ -355,7 +371,7 @@ def _describe(gaz: Gazetteer, place: Place) -> str:
 
 def stated_county(gaz: Gazetteer, zones: Zones, clues: list[tuple[Place, str]]) -> tuple[Place | None, str]:
     """A county the report names as its own (in the title, letterhead, addressee or signature), if one."""
-    own = [(p, z) for p, z in clues if p.level == COUNTY and z in ("title", "letterhead", "signature")]
+    own = [(p, z) for p, z in clues if p.level == COUNTY and z in ("title", "letterhead", "signature", "issuer")]
     for i in zones.addressee:
         own += [(p, "opening") for m in gaz.mentions(zones.lines[i], COUNTY, 3) for p in m.places]
     names = {p.name for p, _ in own}
@@ -515,7 +531,8 @@ def year_candidates(zones: Zones, date: str | None, page_meta: dict[str, str]) -
         heading_years += _years_in(line)[:1]
     if heading_years:
         found.append((max(set(heading_years), key=heading_years.count), "heading"))
-    for line in zones.text("letterhead") + zones.text("title"):
+    numbers = zones.text("letterhead") + zones.text("title") + [page_value(page_meta, NUMBER_LABELS) or ""]
+    for line in numbers:
         m = _DOC_NUMBER.search(line)
         if m:
             issued = int(m.group(1))
@@ -528,6 +545,23 @@ def year_candidates(zones: Zones, date: str | None, page_meta: dict[str, str]) -
     if page_date:
         found.append((_covered_by(page_date), "page metadata"))
     return found
+
+
+def page_value(page_meta: dict[str, str], keys: tuple[str, ...]) -> str | None:
+    """The first non-empty value under keys of a page's metadata list."""
+    return next((page_meta[key].strip() for key in keys if page_meta.get(key, "").strip()), None)
+
+
+def document_number(lines: list[str], page_meta: dict[str, str]) -> tuple[str | None, str]:
+    """The document number (某政发〔2026〕3号): the page's 发文字号, else a letterhead line's."""
+    number = page_value(page_meta, NUMBER_LABELS)
+    if number:
+        return number, "page metadata"
+    for line in lines[:6]:  # a line of its own above the title, as a letterhead prints it
+        m = _NUMBER_LINE.fullmatch(line.strip())
+        if m:
+            return m.group(0), "letterhead"
+    return None, ""
 
 
 def page_metadata_date(page_meta: dict[str, str], keys: tuple[str, ...]) -> str | None:
@@ -597,18 +631,28 @@ def find_date(lines: list[str]) -> str | None:
 def extract_metadata(lines: list[str], folder: str | None = None, page_meta: dict[str, str] | None = None) -> Metadata:
     """Metadata of a report from its non-empty lines, the path it was found at and its page metadata."""
     gaz = gazetteer()
+    page_meta = page_meta or {}
     zones = find_zones(lines)
     meta = Metadata()
     title = title_of(zones, lines)
     if title:
         meta.set("title", title, "title")
+    elif page_value(page_meta, ("标题", "名称")):
+        meta.set("title", page_value(page_meta, ("标题", "名称")), "page metadata")
+    issuer = page_value(page_meta, ISSUER_LABELS)
+    if issuer:
+        meta.set("issuer", issuer, "page metadata")
+    number, where = document_number(lines, page_meta)
+    if number:
+        meta.set("document_number", number, where)
+    add_issuer(zones, issuer)
     find_places(meta, gaz, zones, folder, page_meta)
     date = find_date(lines)
     if date:
         meta.set("date", date, "date")
-    elif page_metadata_date(page_meta or {}, ("成文日期",)):
+    elif page_metadata_date(page_meta, ("成文日期",)):
         meta.set("date", page_metadata_date(page_meta, ("成文日期",)), "page metadata")
-    choose_year(meta, year_candidates(zones, meta.date if date else None, page_meta or {}))
+    choose_year(meta, year_candidates(zones, meta.date if date else None, page_meta))
     if meta.year is None:
         for part in PurePosixPath(folder or "").parts[:-1]:
             if re.fullmatch(r"(19|20)\d{2}", part):

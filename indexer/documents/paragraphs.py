@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from indexer.documents.sections import shape_of
+from indexer.documents.sections import inline_headings, shape_of
 
 #: Marks that may end a paragraph (checked after trailing quotes and brackets).
 _CLOSING_MARKS = set("。！？；：…!?;:.．")
@@ -20,11 +20,20 @@ _TRAILING_CLOSERS = "”’」』）)》〉】］]\"'"
 MIN_CUT_LINE_CHARS = 20
 _DATE_LINE = re.compile(r"^\s*([0-9０-９]{4}|[〇零一二三四五六七八九○]{4})\s*年.{1,6}月.{1,6}日\s*$")
 _TITLE_LINE = re.compile(r"(报告|总结|文件)$")
+#: A first line longer than this may be a whole page stored as one line.
+MIN_RUN_ON_CHARS = 200
+_TITLE_RUN = re.compile(r"^([^\s。，；：！？]{6,70}?(?:报告|总结|汇报))\s+(?=\S)")
 
 
 def split_lines(text: str) -> list[str]:
-    """Non-empty lines of the text, stripped of surrounding whitespace."""
-    return [line.strip() for line in text.split("\n") if line.strip()]
+    """Non-empty lines of the text, stripped of surrounding whitespace. A page stored without line
+    breaks is cut after a title that opens it (…年度报告 then a space) and where a top-level heading
+    stands inside a line (sections.inline_headings)."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    if lines and len(lines[0]) > MIN_RUN_ON_CHARS:
+        title = _TITLE_RUN.match(lines[0])
+        lines[:1] = [title.group(1), lines[0][title.end() :]] if title else lines[:1]
+    return [piece for line in lines for piece in inline_headings(line)]
 
 
 def closing_block_start(lines: list[str]) -> int:

@@ -66,6 +66,12 @@ class Report:
     #: The file's name on disk, relative to the report folder, when it differs from `source`
     #: (a name that is not UTF-8; see folder.display_name). Used to read the file, never stored.
     file: str | None = None
+    #: From a saved page's metadata list (formats/furniture.py): 发布机构 (a clue to the place,
+    #: see metadata.add_issuer) and 发文字号 (or a letterhead's number line); 成文日期 is `date`
+    #: when the text has no closing date. page_meta is the whole list, label → value.
+    issuer: str | None = None
+    document_number: str | None = None
+    page_meta: dict[str, str] = field(default_factory=dict)
 
 
 #: Where a field of ReportMeta goes (its `roles`): `list` the report listings (`reports --json`,
@@ -186,6 +192,9 @@ def parse_report(
         level=meta.level,
         sources=dict(meta.sources),
         version=document.signature,
+        issuer=meta.issuer,
+        document_number=meta.document_number,
+        page_meta=dict(page_meta),
     )
     if not report.township and report.level in (TOWNSHIP_LEVEL, UNSETTLED):
         report.warnings.append("township not found")

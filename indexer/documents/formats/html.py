@@ -4,7 +4,8 @@ page's own metadata list (索引号, 发布机构, 成文日期, 发文字号, �
 readability-lxml picks the element that holds the article; before it looks, we take
 out what is never the article (scripts, navigation, breadcrumb, share bars, related
 links, footer, the metadata table), and after it we drop the lines sites put around
-an article (发布时间 / 来源 / 浏览次数, 字体 大 中 小, 打印本页 …).
+an article (发布时间 / 来源 / 浏览次数, 字体 大 中 小, 打印本页 …) as furniture.py does
+for every format.
 """
 
 from __future__ import annotations
@@ -17,43 +18,21 @@ from lxml import etree
 from readability import Document as Readability
 
 from indexer.documents.decoding import IngestError, decode_bytes
+from indexer.documents.formats.furniture import (
+    BARE_LABEL,
+    LABEL_TOKEN,
+    PAGE_LABELS,
+    label_pairs,
+    merge_meta,
+    strip_furniture,
+    value_like,
+)
 from indexer.text.normalize import normalize
 
 NO_ARTICLE = "no article text found (a list, navigation or empty page?)"
 
-#: Labels of the 政务公开 metadata list, and of the line above an article.
-META_LABELS = (
-    "索引号",
-    "主题分类",
-    "发布机构",
-    "发文机关",
-    "成文日期",
-    "发文字号",
-    "文号",
-    "发布日期",
-    "生效日期",
-    "废止日期",
-    "有效性",
-    "主题词",
-    "关键词",
-    "体裁分类",
-    "组配分类",
-    "服务对象",
-    "标题",
-    "名称",
-    "发布时间",
-    "来源",
-    "文章来源",
-    "信息来源",
-    "作者",
-    "浏览次数",
-    "点击数",
-    "阅读次数",
-    "访问量",
-    "责任编辑",
-)
 _LABEL = re.compile(
-    "(" + "|".join(r"\s*".join(label) for label in sorted(META_LABELS, key=len, reverse=True)) + r")\s*[:：]\s*"
+    "(" + "|".join(r"\s*".join(label) for label in sorted(PAGE_LABELS, key=len, reverse=True)) + r")\s*[:：]\s*"
 )
 #: class or id words of elements that are site chrome, never the article.
 _CHROME = re.compile(
@@ -63,14 +42,6 @@ _CHROME = re.compile(
     re.IGNORECASE,
 )
 _CHROME_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "button")
-#: Lines sites print around an article.
-_FURNITURE = re.compile(
-    r"^(当前位置|您现在的位置|您的位置|位置)\s*[:：]|首页\s*[>＞»›]|字\s*[体号]\s*[:：]?\s*[\[【(（]?\s*大\s*中\s*小"
-    r"|打印本页|打印此页|关闭窗口|【\s*(打印|关闭|返回顶部)\s*】|分享到|扫一扫|收藏本页|返回顶部|上一篇|下一篇"
-    r"|^相关(链接|文章|阅读|新闻)|主办单位|承办单位|网站标识码|ICP备|公网安备|版权所有|copyright|技术支持"
-    r"|网站地图|联系我们|建议使用.{0,20}分辨率",
-    re.IGNORECASE,
-)
 _BLOCKS = {
     "p",
     "div",
@@ -116,7 +87,8 @@ def read_html(data: bytes) -> Page:
     meta = page_metadata(tree)
     title = headline(tree)
     strip_chrome(tree)
-    paragraphs = article_paragraphs(tree)
+    paragraphs, shown = article_paragraphs(tree)
+    meta = merge_meta(meta, shown)
     if title and normalize(title) not in {normalize(p) for p in paragraphs[:6]}:
         paragraphs.insert(0, title)
     return Page("\n".join(paragraphs), meta, title)
@@ -152,25 +124,37 @@ def _pieces(tree: etree._Element) -> list[str]:
 
 
 def page_metadata(tree: etree._Element) -> dict[str, str]:
-    """Label → value for each metadata label shown on the page (the first time it is shown)."""
+    """Label → value for each metadata label shown on the page (the first time it is shown):
+    `索引号：…` and `[ 索引号 ] …` entries, or a label cell and the cell after it."""
     meta: dict[str, str] = {}
     pieces = _pieces(tree)
     for i, piece in enumerate(pieces):
-        found = list(_LABEL.finditer(piece))
-        for j, match in enumerate(found):
-            if match.start() and j == 0 and not piece[: match.start()].isspace():
-                continue  # a label in running text, not a list entry
-            end = found[j + 1].start() if j + 1 < len(found) else len(piece)
-            value = piece[match.end() : end].strip()
-            if not value and j + 1 == len(found) and i + 1 < len(pieces) and not _LABEL.match(pieces[i + 1]):
-                value = pieces[i + 1]
-            label = re.sub(r"\s+", "", match.group(1))
-            if value and label not in meta and len(value) <= 100:
+        following = pieces[i + 1] if i + 1 < len(pieces) else ""
+        pairs = label_pairs(piece) or _pairs_after_start(piece)
+        if not pairs and BARE_LABEL.match(piece):
+            pairs = [(re.sub(r"\s+", "", BARE_LABEL.match(piece).group(1)), "")]
+        for j, (label, value) in enumerate(pairs):
+            if not value and j + 1 == len(pairs) and not _is_label_piece(following):
+                value = following if value_like(following, label, cell=True) else ""
+            if label and value and label not in meta and len(value) <= 100:
                 meta[label] = value
     published = tree.xpath("//meta[@name='PubDate']/@content")
     if "发布日期" not in meta and published and published[0].strip():
         meta["发布日期"] = published[0].strip()
     return meta
+
+
+def _pairs_after_start(piece: str) -> list[tuple[str, str]]:
+    """`label：value` entries of a piece that starts with one, whatever follows them."""
+    found = list(_LABEL.finditer(piece))
+    if not found or (found[0].start() and not piece[: found[0].start()].isspace()):
+        return []  # a label in running text, not a list entry
+    ends = [m.start() for m in found[1:]] + [len(piece)]
+    return [(re.sub(r"\s+", "", m.group(1)), piece[m.end() : end].strip()) for m, end in zip(found, ends)]
+
+
+def _is_label_piece(piece: str) -> bool:
+    return bool(BARE_LABEL.match(piece) or _LABEL.match(piece) or LABEL_TOKEN.match(piece))
 
 
 def headline(tree: etree._Element) -> str | None:
@@ -191,8 +175,19 @@ def _is_chrome(el: etree._Element) -> bool:
         return True
     if el.tag in ("table", "ul", "ol", "dl", "div"):
         text = el.text_content()
-        return len(text) < 1000 and len({m.group(1) for m in _LABEL.finditer(text)}) >= 3
+        # a metadata list, not an article that shows one (an article has sentences)
+        return len(text) < 1000 and text.count("。") <= 1 and len(_labels_shown(el, text)) >= 3
     return False
+
+
+def _labels_shown(el: etree._Element, text: str) -> set[str]:
+    """The metadata labels an element shows: as `label：` or `[ label ]`, or as cells of their own."""
+    labels = {re.sub(r"\s+", "", m.group(1) or m.group(2)) for m in LABEL_TOKEN.finditer(text)}
+    for cell in el.iter("td", "th", "dt", "dd", "li", "span", "b", "strong", "label", "em"):
+        bare = BARE_LABEL.match(cell.text_content().strip())
+        if bare:
+            labels.add(re.sub(r"\s+", "", bare.group(1)))
+    return labels
 
 
 def strip_chrome(tree: etree._Element) -> None:
@@ -202,8 +197,9 @@ def strip_chrome(tree: etree._Element) -> None:
             el.drop_tree()
 
 
-def article_paragraphs(tree: etree._Element) -> list[str]:
-    """The paragraphs of the element readability-lxml takes for the article, furniture lines dropped."""
+def article_paragraphs(tree: etree._Element) -> tuple[list[str], dict[str, str]]:
+    """The paragraphs of the element readability-lxml takes for the article, furniture lines
+    dropped (see furniture.py), and the metadata entries those lines showed."""
     html = lxml.html.tostring(tree, encoding="unicode")
     try:
         summary = lxml.html.fragment_fromstring(Readability(html).summary(html_partial=True))
@@ -211,10 +207,10 @@ def article_paragraphs(tree: etree._Element) -> list[str]:
         raise IngestError(NO_ARTICLE) from None
     if _link_share(summary) > 0.5:
         raise IngestError(NO_ARTICLE)
-    paragraphs = [line for line in block_lines(summary) if not _FURNITURE.search(line)]
-    if sum(len(p) for p in paragraphs) < 100:
+    article = strip_furniture(block_lines(summary))
+    if sum(len(p) for p in article.lines) < 100:
         raise IngestError(NO_ARTICLE)
-    return paragraphs
+    return article.lines, article.meta
 
 
 def _link_share(el: etree._Element) -> float:
