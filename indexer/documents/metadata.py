@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from indexer.documents.formats.furniture import ISSUER_LABELS, NUMBER_LABELS
 from indexer.documents.levels import (
     LEVEL_NAMES,
     LEVELS,
@@ -24,7 +25,6 @@ from indexer.documents.levels import (
     UNSETTLED,
     report_level,
 )
-from indexer.documents.formats.furniture import ISSUER_LABELS, NUMBER_LABELS
 from indexer.documents.paragraphs import closing_block_start
 from indexer.documents.places import (
     COUNTY,
