@@ -26,10 +26,11 @@ from indexer.messages import NotFound, Unavailable
 
 from .params import ParamError, as_param_error, page_number, parse_params
 from .protect import heavy
+from .report_list import COLUMNS, parse_report_list_params, report_table
 from .results import EXPORT_FIELDS, comparison, export_rows, highlight, json_stream, run_search, snippet_html
 from .spreadsheet import csv_stream
 from .store import get_index, get_report
-from .urls import REPORT_PAGE_SIZE, report_url
+from .urls import REPORT_PAGE_SIZE, TOOLS, report_page, report_url, tool_url
 
 bp = Blueprint("pages", __name__)
 
@@ -40,14 +41,23 @@ def _highlight(text, query):
 
 
 @bp.app_template_global()
-def hit_url(hit, params) -> str:
-    """A hit's paragraph in its report, marked, with the way back to these results."""
-    return report_url(hit.report_id, hit.paragraph, params.q or None, back=urlencode(params.pairs()))
+def hit_url(hit, params, position: int | None = None) -> str:
+    """A hit's paragraph in its report, marked, with the way back to these results: their query
+    string, and the anchor of the hit (its position in the results) to land on it again."""
+    back = urlencode(params.pairs()) + (f"#hit{position}" if position else "")
+    return report_url(hit.report_id, hit.paragraph, params.q or None, back=back)
+
+
+@bp.app_template_global("tool_url")
+def _tool_url(path: str) -> str:
+    """The link to a tool with this page's query and filters."""
+    return tool_url(path, request.args)
 
 
 @bp.app_context_processor
 def _globals():
     return {
+        "TOOLS": TOOLS,
         "SECTIONS": SECTIONS,
         "SORTS": SORTS,
         "PLACE_FACETS": PLACE_FACETS,
@@ -120,7 +130,13 @@ def compare():
 
 @bp.route("/reports")
 def reports():
-    return render_template("reports.html", reports=get_index().reports_by_path)
+    params = parse_report_list_params(request.args)
+    index = get_index()
+    table = report_table(index, params)
+    years = sorted({r["year"] for r in index.reports if r["year"]})
+    return render_template(
+        "reports.html", params=params, table=table, columns=COLUMNS, years=years, pages=params.pages(table.total)
+    )
 
 
 @bp.route("/reports/<report_id>")
@@ -140,6 +156,14 @@ def report(report_id: str):
         lo, hi = ids.searchsorted([first, first + meta["paragraphs"]])
         matches = (ids[lo:hi] - first + 1).tolist()
     back = request.args.get("back", "")[:2000]
+
+    def hit_href(n: int) -> str:
+        """A link to the matching paragraph n: its anchor on this page, else its page."""
+        return f"#p{n}" if report_page(n) == page else report_url(report_id, n, q, back)
+
+    on_page = [n for n in matches if report_page(n) == page]
+    before = [n for n in matches if report_page(n) < page]
+    after = [n for n in matches if report_page(n) > page]
     return render_template(
         "report.html",
         report=meta,
@@ -148,6 +172,13 @@ def report(report_id: str):
         q=q,
         back=back,
         matches=matches,
+        hits={n: i + 1 for i, n in enumerate(matches)},  # paragraph → its place among the matches
+        hit_href=hit_href,
+        hit_first=hit_href(matches[0]) if matches else None,
+        hits_before=len(before),
+        hit_prev_page=hit_href(before[-1]) if before else "",
+        hit_next_page=hit_href(after[0]) if after else "",
+        hits_on_page=on_page,
         page=page,
         pages=pages,
         page_size=REPORT_PAGE_SIZE,

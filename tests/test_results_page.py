@@ -28,7 +28,7 @@ def test_beyond_the_last_page_says_so_and_links_to_page_one(client, index):
     html = client.get("/search", query_string={"q": "法治", "page": 99}).get_data(as_text=True)
     assert f"第 99 页超出范围：共 {n} 个段落，{last} 页。" in html
     assert '<a href="/search?q=%E6%B3%95%E6%B2%BB">回到第 1 页</a>' in html
-    assert '<li class="hit">' not in html
+    assert '<li class="hit"' not in html
 
 
 def test_export_links_leave_out_the_page(client):
@@ -102,7 +102,7 @@ def test_zero_count_sections_are_not_offered(client, index):
 
 def test_snippets_mark_every_occurrence_and_keep_the_whole_paragraph_in_details(client, index):
     html = client.get("/search", query_string={"q": "法治", "per_page": 100}).get_data(as_text=True)
-    items = re.findall(r'<li class="hit">(.*?)</li>', html, re.S)
+    items = re.findall(r'<li class="hit" id="hit\d+">(.*?)</li>', html, re.S)
     assert len(items) == min(100, len(brute_force(live_texts(index), "法治")))
     long_ones = 0
     for item in items:
