@@ -101,9 +101,7 @@ def parse_report_list_params(args: MultiDict) -> ReportListParams:
         "page": int_param(args, "page", 1, 100_000) or 1,
         "per_page": int_param(args, "per_page", 1, MAX_PER_PAGE) or PER_PAGE,
     }
-    return ReportListParams(
-        **{f.name: getattr(base, f.name) for f in fields(SearchParams) if f.name not in own}, **own
-    )
+    return ReportListParams(**{f.name: getattr(base, f.name) for f in fields(SearchParams) if f.name not in own}, **own)
 
 
 @dataclass

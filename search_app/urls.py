@@ -33,7 +33,13 @@ def report_url(report_id: str, paragraph: int | None = None, q: str | None = Non
 
 
 #: The site's tools, as the nav lists them: each reads the same query and filters.
-TOOLS = (("检索", "/search"), ("对比", "/compare"), ("语境", "/concordance"), ("趋势", "/trends"), ("报告列表", "/reports"))
+TOOLS = (
+    ("检索", "/search"),
+    ("对比", "/compare"),
+    ("语境", "/concordance"),
+    ("趋势", "/trends"),
+    ("报告列表", "/reports"),
+)
 #: The URL parameters every tool shares: the query and the filters (each tool reads the rest itself).
 SHARED = ("q", "whole", *PLACE_KEYS, "year", "year_from", "year_to", "section")
 

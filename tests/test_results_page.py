@@ -121,10 +121,25 @@ def test_a_hit_links_to_its_report_with_the_way_back(client):
     html = client.get("/search", query_string=params).get_data(as_text=True)
     link = re.search(r'<a class="goto" href="([^"]+)"', html).group(1).replace("&amp;", "&")
     report = client.get(link).get_data(as_text=True)
-    back = re.search(r'<a id="back" href="([^"]+)"', report).group(1).replace("&amp;", "&")
+    back = re.search(r'<a class="back" id="back" href="([^"]+)"', report).group(1).replace("&amp;", "&")
     assert back.startswith("/search?")
-    assert dict(parse_qsl(back.split("?", 1)[1])) == {"q": "法律明白人", "township": "国宝乡", "sort": "newest"}
+    query, anchor = back.split("?", 1)[1].split("#")
+    assert dict(parse_qsl(query)) == {"q": "法律明白人", "township": "国宝乡", "sort": "newest"}
+    assert anchor == "hit1" and '<li class="hit" id="hit1">' in html  # back to the hit, not the top
     assert "返回检索结果" in report
+
+
+def test_the_way_back_lands_on_the_hit_of_a_later_page(client):
+    params = {"q": "法治", "per_page": 5, "page": 3}
+    html = client.get("/search", query_string=params).get_data(as_text=True)
+    links = [a.replace("&amp;", "&") for a in re.findall(r'<a class="goto" href="([^"]+)"', html)]
+    assert len(links) == 5
+    for position, link in enumerate(links, start=11):
+        report = client.get(link).get_data(as_text=True)
+        back = re.search(r'id="back" href="([^"]+)"', report).group(1).replace("&amp;", "&")
+        query, anchor = back.split("?", 1)[1].split("#")
+        assert dict(parse_qsl(query)) == {"q": "法治", "per_page": "5", "page": "3"}
+        assert anchor == f"hit{position}" and f'id="hit{position}"' in html
 
 
 @pytest.mark.parametrize(
