@@ -21,7 +21,7 @@ def matching(index, q: str) -> list[int]:
 def moves(html: str) -> dict[int, tuple[str, str | None, str | None]]:
     """Each hit paragraph's own moves: {paragraph: (count, previous href, next href)}."""
     out = {}
-    for number, inner in re.findall(r'id="p(\d+)" class="para[^"]* hit"[^>]*>(.*?)</(?:p|h2)>', html, re.S):
+    for number, inner in re.findall(r'id="p(\d+)" class="para[^"]* para-hit"[^>]*>(.*?)</(?:p|h2)>', html, re.S):
         span = re.search(r'<span class="hitmoves">(第 \d+ / \d+ 处)(.*?)</span>', inner, re.S)
         prev = re.search(r'class="hit-prev" href="([^"]+)"', span.group(2))
         nxt = re.search(r'class="hit-next" href="([^"]+)"', span.group(2))

@@ -5,7 +5,7 @@
   "use strict";
   var nav = document.getElementById("hitnav");
   if (!nav) return;
-  var hits = Array.prototype.slice.call(document.querySelectorAll(".para.hit"));
+  var hits = Array.prototype.slice.call(document.querySelectorAll(".para-hit"));
   var total = Number(nav.dataset.total);
   var before = Number(nav.dataset.before);
   var prevLink = document.getElementById("hit-prev");
