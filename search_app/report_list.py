@@ -149,8 +149,9 @@ def count_reports(index: ReportIndex, matched: np.ndarray, filters) -> dict:
         sub = _passing(index, matched, filters, name if narrows(filters, name) else None)
         if name == "section":  # a report counts once for each section it has a passing paragraph in
             owner = np.searchsorted(index.report_starts, sub, side="right") - 1
-            pairs = np.unique(owner.astype(np.int64) * 64 + index.columns["section"][sub.astype(np.intp)])
-            counts = np.bincount(pairs % 64, minlength=len(index.section_keys))
+            present = np.zeros((len(index.reports), len(index.section_keys)), bool)
+            present[owner, index.columns["section"][sub.astype(np.intp)]] = True
+            counts = present.sum(axis=0)
         else:
             present = per_report_counts(index, sub) > 0
             counts = np.bincount(index.report_column(name)[present])
