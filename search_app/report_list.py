@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields, is_dataclass
 
 import numpy as np
 from werkzeug.datastructures import MultiDict
@@ -130,7 +130,7 @@ def report_table(index: ReportIndex, params: ReportListParams) -> ReportTable:
     start = params.offset
     rows = []
     for i in order[start : start + params.per_page].tolist():
-        row = dict(index.reports[i])
+        row = as_row(index.reports[i])
         if query is not None:
             row["matches"] = int(counts[i])
         rows.append(row)
@@ -174,9 +174,9 @@ def sorted_reports(index: ReportIndex, key: str, descending: bool = False) -> np
     cached = _orders.get(cache_key)
     if cached is not None:
         return cached
-    reports = index.reports
     by_path = {id(r): n for n, r in enumerate(index.reports_by_path)}
-    base = sorted(range(len(reports)), key=lambda i: by_path[id(reports[i])])
+    base = sorted(range(len(index.reports)), key=lambda i: by_path[id(index.reports[i])])
+    reports = [as_row(r) for r in index.reports]
     places = place_keys(reports)
     base.sort(key=lambda i: places[i])
     column = SORTABLE[key]
@@ -195,6 +195,11 @@ def sorted_reports(index: ReportIndex, key: str, descending: bool = False) -> np
             _orders.clear()
         _orders[cache_key] = order
     return order
+
+
+def as_row(report) -> dict:
+    """A report's fields as a dict (a listing's report is a dict today, may become a record)."""
+    return asdict(report) if is_dataclass(report) else dict(report)
 
 
 def value_key(value):
