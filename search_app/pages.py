@@ -161,7 +161,6 @@ def report(report_id: str):
         """A link to the matching paragraph n: its anchor on this page, else its page."""
         return f"#p{n}" if report_page(n) == page else report_url(report_id, n, q, back)
 
-    on_page = [n for n in matches if report_page(n) == page]
     before = [n for n in matches if report_page(n) < page]
     after = [n for n in matches if report_page(n) > page]
     return render_template(
@@ -178,7 +177,6 @@ def report(report_id: str):
         hits_before=len(before),
         hit_prev_page=hit_href(before[-1]) if before else "",
         hit_next_page=hit_href(after[0]) if after else "",
-        hits_on_page=on_page,
         page=page,
         pages=pages,
         page_size=REPORT_PAGE_SIZE,
