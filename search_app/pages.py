@@ -121,11 +121,13 @@ def export_json():
 def compare():
     params = parse_params(request.args)
     index = get_index()
-    data = None
+    data = facets = None
     if params.q:
         config = current_app.config
         data = comparison(index, params, config["KWIC_WIDTH"], config["KWIC_PER_TOWNSHIP"], config["KWIC_LIMIT"])
-    return render_template("compare.html", params=params, data=data, index=index)
+        facets = index.facets(index.match(data["query"]), params.filters)  # the search's sidebar
+    years = sorted({r["year"] for r in index.reports if r["year"]})
+    return render_template("compare.html", params=params, data=data, index=index, facets=facets, years=years)
 
 
 @bp.route("/reports")

@@ -66,7 +66,8 @@ def test_the_results_page_has_a_row_of_tools_with_the_same_search(client):
 
 
 @pytest.mark.parametrize(
-    "path", ["/search?q=法治", "/concordance?q=法治", "/trends?q=法治", "/reports", "/reports?q=法治"]
+    "path",
+    ["/search?q=法治", "/compare?q=法治", "/concordance?q=法治", "/trends?q=法治", "/reports", "/reports?q=法治"],
 )
 def test_each_tool_has_the_filter_sidebar(client, path):
     html = client.get(path).get_data(as_text=True)
