@@ -42,15 +42,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Year {value} is out of range; use a year such as 2023.",
         "年份 {value} 超出范围，请输入如 2023 这样的年份。",
     ),
-    "not_a_number": ("{name} must be a whole number, not {value!r}.", "参数 {name} 应为整数，而不是“{value}”。"),
-    "number_out_of_range": ("{name} must be between {low} and {high}.", "参数 {name} 应在 {low} 到 {high} 之间。"),
+    # {label} is what the site calls the field (起始年份), {name} the URL parameter (year_from)
+    "not_a_number": (
+        "{name} must be a whole number, not {value!r}.",
+        "{label}应为整数，如 {example}，而不是“{value}”。",
+    ),
+    "number_out_of_range": ("{name} must be between {low} and {high}.", "{label}应在 {low} 到 {high} 之间。"),
     "keyterms_target": (
         "Give report=<report id> or township=<name> (one of them).",
-        "请指定一份报告（report）或一个乡镇（township），二者选一。",
+        "请指定一份报告或一个乡镇（二者选一）。",
     ),
     "not_a_switch": (
         "{name} must be 1 (on) or 0 (off), not {value!r}.",
-        "参数 {name} 应为 1（开）或 0（关），而不是“{value}”。",
+        "{label}只能是开或关（1 或 0），而不是“{value}”。",
     ),
     "too_many_names": ("Too many or too long {name} names.", "{label}筛选的名称过多或过长。"),
     "missing_query": (

@@ -19,7 +19,6 @@ from flask import (
 from indexer.documents.metadata import SOURCE_NAMES, manifest_entry
 from indexer.documents.sections import SECTIONS
 from indexer.engine.facets import PLACE_FACETS
-from indexer.engine.places import place_key
 from indexer.engine.query import parse_query
 from indexer.engine.ranking import SORTS
 from indexer.engine.search import Filters
@@ -27,10 +26,11 @@ from indexer.messages import NotFound, Unavailable
 
 from .params import ParamError, as_param_error, page_number, parse_params, township_reports_by_default
 from .protect import heavy
+from .report_list import COLUMNS, parse_report_list_params, report_table
 from .results import EXPORT_FIELDS, comparison, export_rows, highlight, json_stream, run_search, snippet_html
 from .spreadsheet import csv_stream
 from .store import get_index, get_report
-from .urls import REPORT_PAGE_SIZE, report_url
+from .urls import REPORT_PAGE_SIZE, TOOLS, report_page, report_url, tool_url
 
 bp = Blueprint("pages", __name__)
 
@@ -41,9 +41,17 @@ def _highlight(text, query):
 
 
 @bp.app_template_global()
-def hit_url(hit, params) -> str:
-    """A hit's paragraph in its report, marked, with the way back to these results."""
-    return report_url(hit.report_id, hit.paragraph, params.q or None, back=urlencode(params.pairs()))
+def hit_url(hit, params, position: int | None = None) -> str:
+    """A hit's paragraph in its report, marked, with the way back to these results: their query
+    string, and the anchor of the hit (its position in the results) to land on it again."""
+    back = urlencode(params.pairs()) + (f"#hit{position}" if position else "")
+    return report_url(hit.report_id, hit.paragraph, params.q or None, back=back)
+
+
+@bp.app_template_global("tool_url")
+def _tool_url(path: str) -> str:
+    """The link to a tool with this page's query and filters."""
+    return tool_url(path, request.args)
 
 
 #: The 范围 choices of the search form (params.near): terms in one paragraph, one sentence, or near.
@@ -60,6 +68,7 @@ NEAR_CHOICES = [
 @bp.app_context_processor
 def _globals():
     return {
+        "TOOLS": TOOLS,
         "SECTIONS": SECTIONS,
         "SORTS": SORTS,
         "PLACE_FACETS": PLACE_FACETS,
@@ -125,34 +134,32 @@ def export_json():
 def compare():
     params = township_reports_by_default(parse_params(request.args))
     index = get_index()
-    data = None
+    data = facets = None
     if params.q:
         config = current_app.config
         data = comparison(index, params, config["KWIC_WIDTH"], config["KWIC_PER_TOWNSHIP"], config["KWIC_LIMIT"])
-    return render_template("compare.html", params=params, data=data, index=index)
+        facets = index.facets(index.match(data["query"]), params.filters)  # the search's sidebar
+    years = sorted({r["year"] for r in index.reports if r["year"]})
+    return render_template("compare.html", params=params, data=data, index=index, facets=facets, years=years)
 
 
 @bp.route("/reports")
 def reports():
-    """Every report, or those of the places and levels chosen (?county=未定 lists the unsettled), and
-    the reports whose metadata is missing or doubtful with the manifest entry that settles each."""
-    params = parse_params(request.args)
+    """The report table (report_list.py), and the reports whose metadata is missing or doubtful with
+    the manifest entry that settles each (?county=未定 lists the unsettled)."""
+    params = parse_report_list_params(request.args)
     index = get_index()
-    listed = index.reports_by_path
-    for facet in PLACE_FACETS:
-        chosen = params.chosen(facet.key)
-        if chosen:
-            keys = {index.places.values[facet.key][i].key for v in chosen for i in index.places.find(facet.key, v)}
-            listed = [r for r in listed if place_key(r, facet.key) in keys]
-    if params.levels:
-        listed = [r for r in listed if r.get("level") in params.levels]
-    unsettled = [(r, manifest_entry(r)) for r in listed if manifest_entry(r)]
+    table = report_table(index, params)
+    years = sorted({r["year"] for r in index.reports if r["year"]})
+    unsettled = [(r, manifest_entry(r)) for r in table.rows if manifest_entry(r)]
     return render_template(
         "reports.html",
-        reports=listed,
-        unsettled=unsettled,
         params=params,
-        total=len(index.reports),
+        table=table,
+        columns=COLUMNS,
+        years=years,
+        pages=params.pages(table.total),
+        unsettled=unsettled,
         notices=index.place_notices(params.filters),
     )
 
@@ -174,6 +181,13 @@ def report(report_id: str):
         lo, hi = ids.searchsorted([first, first + meta["paragraphs"]])
         matches = (ids[lo:hi] - first + 1).tolist()
     back = request.args.get("back", "")[:2000]
+
+    def hit_href(n: int) -> str:
+        """A link to the matching paragraph n: its anchor on this page, else its page."""
+        return f"#p{n}" if report_page(n) == page else report_url(report_id, n, q, back)
+
+    before = [n for n in matches if report_page(n) < page]
+    after = [n for n in matches if report_page(n) > page]
     return render_template(
         "report.html",
         report=meta,
@@ -182,6 +196,12 @@ def report(report_id: str):
         q=q,
         back=back,
         matches=matches,
+        hits={n: i + 1 for i, n in enumerate(matches)},  # paragraph → its place among the matches
+        hit_href=hit_href,
+        hit_first=hit_href(matches[0]) if matches else None,
+        hits_before=len(before),
+        hit_prev_page=hit_href(before[-1]) if before else "",
+        hit_next_page=hit_href(after[0]) if after else "",
         page=page,
         pages=pages,
         page_size=REPORT_PAGE_SIZE,

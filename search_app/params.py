@@ -198,16 +198,37 @@ def as_param_error():
         raise ParamError(exc.code, **exc.details) from None
 
 
+#: What the site calls each numeric or switch parameter, and an example of a good value: messages
+#: name the field a person sees (起始年份), not the URL parameter (year_from).
+FIELDS: dict[str, tuple[str, str]] = {
+    "year_from": ("起始年份", "2023"),
+    "year_to": ("截止年份", "2024"),
+    "page": ("页码", "2"),
+    "per_page": ("每页条数", "50"),
+    "offset": ("起始位置", "0"),
+    "width": ("每侧字数", "20"),
+    "span": ("搭配窗口（词数）", "5"),
+    "n": ("关键词个数", "20"),
+    "whole": ("整词", "1"),
+}
+
+
+def field_label(name: str) -> tuple[str, str]:
+    """The label and an example value of a URL parameter (its name, for one not listed)."""
+    return FIELDS.get(name, (f"参数 {name}", "1"))
+
+
 def int_param(args: MultiDict, name: str, low: int, high: int) -> int | None:
     raw = args.get(name, "").strip()
     if not raw:
         return None
+    label, example = field_label(name)
     try:
         value = int(raw)
     except ValueError:
-        raise ParamError("not_a_number", name=name, value=raw[:20]) from None
+        raise ParamError("not_a_number", name=name, label=label, example=example, value=raw[:20]) from None
     if not low <= value <= high:
-        raise ParamError("number_out_of_range", name=name, low=low, high=high)
+        raise ParamError("number_out_of_range", name=name, label=label, low=low, high=high)
     return value
 
 
@@ -218,7 +239,7 @@ SWITCH = {"": False, "0": False, "false": False, "off": False, "1": True, "true"
 def switch_param(args: MultiDict, name: str) -> bool:
     raw = args.get(name, "").strip()
     if raw.lower() not in SWITCH:
-        raise ParamError("not_a_switch", name=name, value=raw[:20])
+        raise ParamError("not_a_switch", name=name, label=field_label(name)[0], value=raw[:20])
     return SWITCH[raw.lower()]
 
 

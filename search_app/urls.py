@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
+from werkzeug.datastructures import MultiDict
+
+from indexer.engine.facets import PLACE_KEYS
+
 #: Paragraphs per page of a report on the site and in the API (a few reports run to tens of thousands).
 REPORT_PAGE_SIZE = 1000
 
@@ -26,3 +30,27 @@ def report_url(report_id: str, paragraph: int | None = None, q: str | None = Non
         + ("?" + urlencode(params) if params else "")
         + (f"#p{paragraph}" if paragraph else "")
     )
+
+
+#: The site's tools, as the nav lists them: each reads the same query and filters.
+TOOLS = (
+    ("检索", "/search"),
+    ("对比", "/compare"),
+    ("语境", "/concordance"),
+    ("趋势", "/trends"),
+    ("报告列表", "/reports"),
+)
+#: The URL parameters every tool shares: the query and the filters (each tool reads the rest itself).
+SHARED = ("q", "whole", *PLACE_KEYS, "year", "year_from", "year_to", "section")
+
+
+def tool_url(path: str, args: MultiDict) -> str:
+    """A tool's link that carries the query and filters of the page it is on (args: that page's URL
+    parameters). Trends compare several terms (q repeated); the other tools take the first."""
+    pairs = []
+    for key in SHARED:
+        values = [v for v in args.getlist(key) if v.strip()]
+        if key == "q" and path != "/trends":
+            values = values[:1]
+        pairs += [(key, v) for v in values]
+    return path + ("?" + urlencode(pairs) if pairs else "")

@@ -23,7 +23,7 @@ def test_search_page_lists_every_hit_with_metadata_and_links(client):
     assert 'data-total="3"' in html
     for township in ("国宝乡", "熊背乡", "青山乡"):
         assert township in html
-    snippets = "".join(re.findall(r'<li class="hit">.*?<p class="text">(.*?)</p>', html, re.S))
+    snippets = "".join(re.findall(r'<li class="hit" id="hit\d+">.*?<p class="text">(.*?)</p>', html, re.S))
     assert snippets.count("<mark>法律明白人</mark>") == 4  # 国宝乡 says it twice
     assert "/reports/003_d3398cc9e2436e99?q=%E6%B3%95%E5%BE%8B%E6%98%8E%E7%99%BD%E4%BA%BA&amp;back=q%3D" in html
     assert "#p11" in html
@@ -111,10 +111,22 @@ def test_facet_links_apply_the_value(client):
 ERRORS = [  # parameters, the API's stable code, its English message, the page's Chinese message
     ({"q": "法治", "section": "nope"}, "unknown_section", "Unknown section 'nope'", "没有“nope”这个章节"),
     ({"q": "法治", "sort": "random"}, "unknown_sort", "Unknown sort 'random'", "没有“random”这种排序方式"),
-    ({"q": "法治", "page": "x"}, "not_a_number", "page must be a whole number", "参数 page 应为整数"),
-    ({"q": "法治", "page": "0"}, "number_out_of_range", "page must be between", "参数 page 应在 1 到"),
-    ({"q": "法治", "per_page": "100000"}, "number_out_of_range", "per_page must be between", "参数 per_page 应在"),
-    ({"q": "法治", "year_from": "abc"}, "not_a_number", "year_from must be a whole number", "参数 year_from 应为整数"),
+    ({"q": "法治", "page": "x"}, "not_a_number", "page must be a whole number", "页码应为整数，如 2，而不是“x”"),
+    ({"q": "法治", "page": "0"}, "number_out_of_range", "page must be between", "页码应在 1 到 100000 之间"),
+    ({"q": "法治", "per_page": "100000"}, "number_out_of_range", "per_page must be between", "每页条数应在 1 到"),
+    (
+        {"q": "法治", "year_from": "abc"},
+        "not_a_number",
+        "year_from must be a whole number",
+        "起始年份应为整数，如 2023",
+    ),
+    (
+        {"q": "法治", "year_to": "1800"},
+        "number_out_of_range",
+        "year_to must be between",
+        "截止年份应在 1900 到 2100 之间",
+    ),
+    ({"q": "法治", "whole": "maybe"}, "not_a_switch", "whole must be 1 (on) or 0 (off)", "整词只能是开或关（1 或 0）"),
     ({"q": "法治", "year": "20x3"}, "bad_year", "Year must look like", "年份应写作 2023 或 2022-2024"),
     ({"q": "法治", "year": "1066"}, "year_out_of_range", "Year 1066 is out of range", "年份 1066 超出范围"),
     ({"q": "法" * 201}, "query_too_long", "limit is 200", "超过了 200 个字符的上限"),

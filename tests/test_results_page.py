@@ -28,7 +28,7 @@ def test_beyond_the_last_page_says_so_and_links_to_page_one(client, index):
     html = client.get("/search", query_string={"q": "法治", "page": 99}).get_data(as_text=True)
     assert f"第 99 页超出范围：共 {n} 个段落，{last} 页。" in html
     assert '<a href="/search?q=%E6%B3%95%E6%B2%BB">回到第 1 页</a>' in html
-    assert '<li class="hit">' not in html
+    assert '<li class="hit"' not in html
 
 
 def test_export_links_leave_out_the_page(client):
@@ -102,7 +102,7 @@ def test_zero_count_sections_are_not_offered(client, index):
 
 def test_snippets_mark_every_occurrence_and_keep_the_whole_paragraph_in_details(client, index):
     html = client.get("/search", query_string={"q": "法治", "per_page": 100}).get_data(as_text=True)
-    items = re.findall(r'<li class="hit">(.*?)</li>', html, re.S)
+    items = re.findall(r'<li class="hit" id="hit\d+">(.*?)</li>', html, re.S)
     assert len(items) == min(100, len(brute_force(live_texts(index), "法治")))
     long_ones = 0
     for item in items:
@@ -121,10 +121,25 @@ def test_a_hit_links_to_its_report_with_the_way_back(client):
     html = client.get("/search", query_string=params).get_data(as_text=True)
     link = re.search(r'<a class="goto" href="([^"]+)"', html).group(1).replace("&amp;", "&")
     report = client.get(link).get_data(as_text=True)
-    back = re.search(r'<a id="back" href="([^"]+)"', report).group(1).replace("&amp;", "&")
+    back = re.search(r'<a class="back" id="back" href="([^"]+)"', report).group(1).replace("&amp;", "&")
     assert back.startswith("/search?")
-    assert dict(parse_qsl(back.split("?", 1)[1])) == {"q": "法律明白人", "township": "国宝乡", "sort": "newest"}
+    query, anchor = back.split("?", 1)[1].split("#")
+    assert dict(parse_qsl(query)) == {"q": "法律明白人", "township": "国宝乡", "sort": "newest"}
+    assert anchor == "hit1" and '<li class="hit" id="hit1">' in html  # back to the hit, not the top
     assert "返回检索结果" in report
+
+
+def test_the_way_back_lands_on_the_hit_of_a_later_page(client):
+    params = {"q": "法治", "per_page": 5, "page": 3}
+    html = client.get("/search", query_string=params).get_data(as_text=True)
+    links = [a.replace("&amp;", "&") for a in re.findall(r'<a class="goto" href="([^"]+)"', html)]
+    assert len(links) == 5
+    for position, link in enumerate(links, start=11):
+        report = client.get(link).get_data(as_text=True)
+        back = re.search(r'id="back" href="([^"]+)"', report).group(1).replace("&amp;", "&")
+        query, anchor = back.split("?", 1)[1].split("#")
+        assert dict(parse_qsl(query)) == {"q": "法治", "per_page": "5", "page": "3"}
+        assert anchor == f"hit{position}" and f'id="hit{position}"' in html
 
 
 @pytest.mark.parametrize(
