@@ -195,11 +195,12 @@ def test_a_user_can_leave_more_words_out_and_ask_for_more_paragraphs(index):
 
 
 def test_township_key_terms_cover_its_reports(index):
-    township = next(r["township"] for r in index.reports if r["township"])
+    township = index.townships[0]  # a division code
     pids = selection(index, township=township)
-    codes = index.places.find("township", township)
-    assert codes and set(index.columns["township"][pids].tolist()) == set(codes)
-    assert len(pids) == sum(r["paragraphs"] for r in index.reports if r["township"] == township)
+    assert set(index.columns["township"][pids].tolist()) == {index.township_code[township]}
+    assert len(pids) == sum(r["paragraphs"] for r in index.reports if r["township_code"] == township)
+    name = next(r["township"] for r in index.reports if r["township_code"] == township)
+    assert selection(index, township=name).tolist() == pids.tolist()  # or by its name
     assert key_terms(index, pids, 5)
     assert selection(index, township="没有这个乡") is None and selection(index, report_id="nope") is None
 

@@ -138,7 +138,8 @@ class ReportIndex:
         self.value_code = {key: {v: i for i, v in enumerate(vals)} for key, vals in self.values.items()}
         #: Each place value's name and label, and what a filter value chooses (places.py).
         self.places = PlaceLabels(meta.values, meta.places)
-        self.townships = self.values["township"]
+        self.townships = self.values["township"]  # codes, in code order
+        self.township_code = self.value_code["township"]  # code → index in townships
         self.section_keys: list[str] = meta.sections
         self.by_id = {r["report_id"]: r for r in self.reports}
         #: Where each report's paragraphs start (reports hold consecutive ids), and the end.
