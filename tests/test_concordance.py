@@ -623,3 +623,12 @@ def test_without_a_query_the_page_explains_itself(client):
 def test_compare_links_to_the_full_concordance(client):
     html = client.get("/compare", query_string={"q": "普法", "township": "熊背乡"}).get_data(as_text=True)
     assert 'href="/concordance?q=%E6%99%AE%E6%B3%95&amp;township=%E7%86%8A%E8%83%8C%E4%B9%A1"' in html
+
+
+def test_the_bench_times_every_request_and_each_answers(index_dir):
+    from indexer.bench import concordance_cost
+
+    results = concordance_cost.run(index_dir, repeat=1)
+    assert len(results["requests"]) == len(concordance_cost.requests())
+    assert {r["status"] for r in results["requests"].values()} == {200}
+    assert all(r["bytes"] > 0 and r["median_s"] >= 0 for r in results["requests"].values())

@@ -34,7 +34,7 @@ import numpy as np
 
 from indexer.engine.query import Query
 from indexer.engine.search import Filters, ReportIndex
-from indexer.text.normalize import KEPT_MARKS, find_spans, normalize_with_offsets
+from indexer.text.normalize import KEPT_MARKS, find_spans, source_offsets
 
 #: Sort keys → what the site calls them. "left2" starts at the 2nd character left of the match.
 SORTS = {
@@ -255,7 +255,7 @@ def concordance(
     unsure = [i for i, c in enumerate(counts) if c is None]  # matches touch when normalised
     published = {}
     for i, hit in zip(unsure, index.hits(ids[unsure].tolist())):
-        published[i] = _published_spans(hit.text, query.terms)
+        published[i] = _published_spans(hit.text, norms[i], query.terms)
         counts[i] = len(published[i])
     pids, ranks, starts, ends, texts = [], [], [], [], []
     terms = query.terms
@@ -306,14 +306,8 @@ def spread(count: int, most: int) -> list[int]:
 def _norm_spans(norm: str, terms: list[str]) -> list[tuple[int, int]]:
     """Spans of the terms in normalised text, overlapping or touching ones merged (as find_spans
     merges them in the published text, when nothing ignored stands between them)."""
-    found = []
-    for term in terms:
-        at = norm.find(term)
-        while at != -1:
-            found.append((at, at + len(term)))
-            at = norm.find(term, at + 1)
     merged: list[tuple[int, int]] = []
-    for s, e in sorted(found):
+    for s, e in sorted(_occurrences(norm, terms)):
         if merged and s <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
         else:
@@ -321,24 +315,28 @@ def _norm_spans(norm: str, terms: list[str]) -> list[tuple[int, int]]:
     return merged
 
 
-def _published_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
-    """The spans find_spans gives in the published text, placed in its normalised text: matches
+def _published_spans(text: str, norm: str, terms: list[str]) -> list[tuple[int, int]]:
+    """The spans find_spans gives in the published text, placed in its normalised text (norm): matches
     merge where their published spans overlap or touch (nothing ignored stands between them)."""
-    norm, offsets = normalize_with_offsets(text)
-    offsets = offsets.tolist()
+    offsets = source_offsets(text).tolist()
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(_occurrences(norm, terms)):
+        if merged and offsets[s] <= offsets[merged[-1][1] - 1] + 1:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _occurrences(norm: str, terms: list[str]) -> list[tuple[int, int]]:
+    """(start, end) of every occurrence of each term, overlapping ones too."""
     found = []
     for term in terms:
         at = norm.find(term)
         while at != -1:
             found.append((at, at + len(term)))
             at = norm.find(term, at + 1)
-    merged: list[tuple[int, int]] = []
-    for s, e in sorted(found):
-        if merged and offsets[s] <= offsets[merged[-1][1] - 1] + 1:
-            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
-        else:
-            merged.append((s, e))
-    return merged
+    return found
 
 
 def span_counts(norms: list[str], terms: list[str]) -> list[int | None]:
