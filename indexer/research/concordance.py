@@ -306,22 +306,21 @@ def spread(count: int, most: int) -> list[int]:
 def _norm_spans(norm: str, terms: list[str]) -> list[tuple[int, int]]:
     """Spans of the terms in normalised text, overlapping or touching ones merged (as find_spans
     merges them in the published text, when nothing ignored stands between them)."""
-    merged: list[tuple[int, int]] = []
-    for s, e in sorted(_occurrences(norm, terms)):
-        if merged and s <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
-        else:
-            merged.append((s, e))
-    return merged
+    return _merged(_occurrences(norm, terms), lambda start, end: start <= end)
 
 
 def _published_spans(text: str, norm: str, terms: list[str]) -> list[tuple[int, int]]:
     """The spans find_spans gives in the published text, placed in its normalised text (norm): matches
     merge where their published spans overlap or touch (nothing ignored stands between them)."""
     offsets = source_offsets(text).tolist()
+    return _merged(_occurrences(norm, terms), lambda start, end: offsets[start] <= offsets[end - 1] + 1)
+
+
+def _merged(found: list[tuple[int, int]], joins: Callable[[int, int], bool]) -> list[tuple[int, int]]:
+    """Spans sorted, each merged into the one before when joins(its start, that one's end)."""
     merged: list[tuple[int, int]] = []
-    for s, e in sorted(_occurrences(norm, terms)):
-        if merged and offsets[s] <= offsets[merged[-1][1] - 1] + 1:
+    for s, e in sorted(found):
+        if merged and joins(s, merged[-1][1]):
             merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
         else:
             merged.append((s, e))
@@ -356,14 +355,8 @@ def span_count(norm: str, terms: list[str]) -> int | None:
     if len(terms) == 1 and not _overlaps_itself(terms[0]):
         term = terms[0]
         return None if term + term in norm else norm.count(term)
-    starts = []
-    for term in terms:
-        at = norm.find(term)
-        while at != -1:
-            starts.append((at, at + len(term)))
-            at = norm.find(term, at + 1)
     count, end = 0, -1
-    for s, e in sorted(starts):
+    for s, e in sorted(_occurrences(norm, terms)):
         if s == end:
             return None
         if s > end:
