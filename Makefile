@@ -65,6 +65,7 @@ bench: setup
 	$(BIN)/python -m indexer.bench.integrity_cost --size $(SIZE) --index data/bench/work/index
 	$(BIN)/python -m indexer.bench.proximity_cost --index data/bench/work/index
 	$(BIN)/python -m indexer.bench.places_cost --count 4000
+	$(BIN)/python -m indexer.bench.concordance_cost --size $(SIZE)
 
 # The largest corpus measured on one machine: build from SCALE paragraphs of files, update, serve (about 25 minutes).
 scale: setup

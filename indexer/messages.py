@@ -117,6 +117,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "a concordance lists every occurrence of a query.",
         "请先输入检索词：语境索引列出检索词的每一处出现。",
     ),
+    "unknown_statistic": (
+        "Unknown statistic {value!r}; choose from: {choices}.",
+        "没有“{value}”这种统计量，可选：{choices_zh}。",
+    ),
+    "unknown_table": (
+        "Unknown table {value!r}; choose from: {choices}.",
+        "没有“{value}”这种表格，可导出：lines（索引行）、collocates（搭配词）、clusters（词簇）。",
+    ),
     # trends (indexer/research/trends.py)
     "too_many_trend_terms": (
         "A trend compares at most {limit} terms; this asks for {count}.",

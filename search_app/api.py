@@ -26,7 +26,7 @@ HELP = {
         "/api/reports": "every report with its metadata",
         "/api/reports/<report_id>?offset=0": "one report and up to 1,000 of its paragraphs; `next` links on",
         "/api/trends?q=A&q=B": "per term and year: reports, paragraphs, occurrences and rates",
-        "/api/concordance?q=…&sort=left": "every occurrence with its left and right context, sorted; collocates",
+        "/api/concordance?q=…&sort=left": "every occurrence with its left and right context, sorted; collocates (stat=ll|mi|t) and clusters",
         "/api/similar/<report_id>/<paragraph>": "paragraphs of other reports that share most of this one's text",
         "/api/keyterms?report=<report_id> or ?township=<name>": "the words that set it apart from all reports (n=20)",
     },

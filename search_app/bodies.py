@@ -75,8 +75,29 @@ def similar_body(index: ReportIndex, report_id: str, paragraph: int) -> dict:
     }
 
 
-def line_body(line: Line, q: str | None = None) -> dict:
-    return {
+def citation(report: dict | None, paragraph: int) -> str:
+    """A reference to a paragraph in the style of GB/T 7714 for a report ([R]): body. title[R]. year, paragraph.
+
+    The body is the township's government (街道: its office); the year is the one the report was
+    issued in when its date is known, else the year it reports on. Parts the metadata lacks are left out.
+    """
+    report = report or {}
+    township, title = report.get("township") or "", report.get("title") or ""
+    if township.endswith("街道"):
+        body = township + "办事处"
+    elif township:
+        body = township + "人民政府"
+    else:
+        body = ""
+    date, year = report.get("date") or "", report.get("year")
+    issued = date[:4] if date[:4].isdigit() else (str(year) if year else "")
+    parts = [f"{body}. " if body else "", f"{title}[R]. " if title else "", f"{issued}, " if issued else ""]
+    return "".join(parts) + f"第{paragraph}段."
+
+
+def line_body(line: Line, q: str | None = None, report: dict | None = None) -> dict:
+    """A concordance line as the API and the CSV give it; with its report, its citation too."""
+    body = {
         "left": line.left,
         "match": line.match,
         "right": line.right,
@@ -86,3 +107,6 @@ def line_body(line: Line, q: str | None = None) -> dict:
         "year": line.year,
         "url": report_url(line.report_id, line.paragraph, q),
     }
+    if report is not None:
+        body["citation"] = citation(report, line.paragraph)
+    return body

@@ -64,15 +64,23 @@ def tick_label(value: float, step: float) -> str:
 
 
 def line_chart(
-    xs: list[int], lines: list[Line], y_label: str, x_label: str, title: str, integer: bool = False
+    xs: list[int],
+    lines: list[Line],
+    y_label: str,
+    x_label: str,
+    title: str,
+    integer: bool = False,
+    x_notes: list[str] | None = None,
 ) -> Markup:
-    """The chart as an <svg> element (xs sorted, each line's values aligned with xs)."""
+    """The chart as an <svg> element (xs sorted, each line's values aligned with xs; x_notes, if given,
+    under each x label). It has a viewBox and no size, so it takes the width the page gives it."""
     values = [v for line in lines for v in line.values if v is not None]
     ticks = nice_ticks(max(values, default=0), integer=integer)
     top_value = ticks[-1]
     bottom = TOP + PLOT_HEIGHT
     right = WIDTH - RIGHT
-    legend_top = bottom + 62
+    notes = 17 if x_notes else 0  # room for a line of notes under the x labels
+    legend_top = bottom + 62 + notes
     height = legend_top + LEGEND_ROW * math.ceil(len(lines) / 2) + 6
 
     def x_of(x: int) -> float:
@@ -116,9 +124,14 @@ def line_chart(
                 f'<text class="xtick" x="{px:.1f}" y="{bottom + 21}" text-anchor="middle" font-size="13" '
                 f'fill="#333">{x}</text>'
             )
+            if x_notes:
+                out.append(
+                    f'<text class="xnote" x="{px:.1f}" y="{bottom + 38}" text-anchor="middle" font-size="11" '
+                    f'fill="#5b6470">{escape(x_notes[i])}</text>'
+                )
     out.append(
-        f'<text class="xlabel" x="{(LEFT + right) / 2:.0f}" y="{bottom + 44}" text-anchor="middle" '
-        f'font-size="14" fill="#1d232b">{escape(x_label)}</text>'
+        f'<text class="xlabel" x="{(LEFT + right) / 2:.0f}" y="{bottom + 44 + notes}" '
+        f'text-anchor="middle" font-size="14" fill="#1d232b">{escape(x_label)}</text>'
     )
     # the lines, then their points as links
     for n, line in enumerate(lines):

@@ -6,13 +6,11 @@ from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     redirect,
     render_template,
     request,
     send_file,
-    stream_with_context,
     url_for,
 )
 
@@ -24,11 +22,10 @@ from indexer.engine.ranking import SORTS
 from indexer.engine.search import Filters
 from indexer.messages import NotFound, Unavailable
 
-from .params import ParamError, as_param_error, page_number, parse_params, township_reports_by_default
+from .params import as_param_error, page_number, parse_params, township_reports_by_default
 from .protect import heavy
 from .report_list import COLUMNS, parse_report_list_params, report_table
-from .results import EXPORT_FIELDS, comparison, export_rows, highlight, json_stream, run_search, snippet_html
-from .spreadsheet import csv_stream
+from .results import comparison, export_response, highlight, run_search, snippet_html
 from .store import get_index, get_report
 from .urls import REPORT_PAGE_SIZE, TOOLS, report_page, report_url, tool_url
 
@@ -95,26 +92,7 @@ def search():
 
 
 def _export(kind: str):
-    params = parse_params(request.args)
-    if not params.q and not params.browsing:
-        raise ParamError("export_needs_query")
-    index = get_index()
-    index.check_all()  # a damaged file is a 503 before the download starts, not a cut-off download
-    rows = export_rows(index, params)
-    first = next(rows, None)  # surfaces parameter errors before the response starts
-
-    def all_rows():
-        if first is not None:
-            yield first
-            yield from rows
-
-    if kind == "csv":
-        body, content_type = csv_stream(all_rows(), EXPORT_FIELDS, request.host_url), "text/csv; charset=utf-8"
-    else:
-        body, content_type = json_stream(all_rows()), "application/json; charset=utf-8"
-    response = Response(stream_with_context(body), content_type=content_type)
-    response.headers["Content-Disposition"] = f"attachment; filename=search-results.{kind}"
-    return response
+    return export_response(kind)
 
 
 @bp.route("/export.csv")

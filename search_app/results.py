@@ -7,17 +7,34 @@ from collections import Counter
 from typing import Iterator
 
 import numpy as np
+from flask import Response, render_template, request, stream_with_context
 from markupsafe import Markup, escape
 
+from indexer.engine.facets import PLACE_FACETS
 from indexer.engine.places import place_key
 from indexer.engine.search import ReportIndex, SearchResult, highlight_spans
 from indexer.text.snippets import fragments, kwic, snippet
 
-from .bodies import HIT_FIELDS, hit_body
-from .params import SearchParams, as_param_error
+from .bodies import citation, hit_body
+from .params import ParamError, SearchParams, as_param_error, parse_params
+from .spreadsheet import attachment, csv_stream, file_name
 from .store import get_index
 
-EXPORT_FIELDS = list(HIT_FIELDS)
+#: The columns of /export.csv (a hit's JSON key → its header): what a reader opens in Excel, no internal ones.
+EXPORT_COLUMNS = {
+    "province": "省",
+    "prefecture": "市",
+    "county": "县",
+    "township": "乡镇",
+    "year": "年份",
+    "section_name": "部分",
+    "paragraph": "段落",
+    "text": "原文",
+    "url": "链接",
+    "citation": "引用",
+}
+#: An export of more rows than this asks first (a page saying how many, with a link that goes on).
+EXPORT_CONFIRM = 50_000
 EXPORT_BATCH = 500
 
 
@@ -57,16 +74,72 @@ def marked(text: str, spans) -> Markup:
     return Markup("".join(f"<mark>{escape(p)}</mark>" if m else str(escape(p)) for p, m in fragments(text, spans)))
 
 
-def export_rows(index: ReportIndex, params: SearchParams) -> Iterator[dict]:
-    """Every hit of the search, in order, as export rows (read in batches)."""
+def export_rows(index: ReportIndex, params: SearchParams) -> tuple[np.ndarray, Iterator[dict]]:
+    """The ids of every hit of the search, in order, and the hits as export rows (read in batches),
+    each with its citation."""
     with as_param_error():
         query = params.query()
         ids = index.select(query, params.filters)
         ordered, scores = index.order(ids, params.sort, query)
-    for start in range(0, len(ordered), EXPORT_BATCH):
-        chunk = ordered[start : start + EXPORT_BATCH].tolist()
-        for hit in index.hits(chunk, scores[start : start + EXPORT_BATCH].tolist()):
-            yield hit_body(hit, params.q or None)
+
+    def rows():
+        for start in range(0, len(ordered), EXPORT_BATCH):
+            chunk = ordered[start : start + EXPORT_BATCH].tolist()
+            for hit in index.hits(chunk, scores[start : start + EXPORT_BATCH].tolist()):
+                yield hit_body(hit, params.q or None) | {
+                    "citation": citation(index.report(hit.report_id), hit.paragraph)
+                }
+
+    return ordered, rows()
+
+
+def export_megabytes(index: ReportIndex, ids: np.ndarray) -> int:
+    """About how many megabytes an export of ids is: the text of an even sample of 200 of them,
+    3 bytes a character in UTF-8, and about 250 bytes of place, citation and link a row."""
+    sample = np.unique(ids[np.linspace(0, len(ids) - 1, min(200, len(ids))).astype(np.int64)])
+    mean = float(np.mean([len(text) for text in index.texts.many(sample)])) if len(sample) else 0.0
+    return max(1, round(len(ids) * (mean * 3 + 250) / 1e6))
+
+
+def name_parts(params: SearchParams) -> list[str]:
+    """What a download's name says of the filters: the one place chosen at the narrowest level that has
+    one, and the year or years."""
+    place = next((chosen[0] for f in reversed(PLACE_FACETS) if len(chosen := params.chosen(f.key)) == 1), "")
+    if params.year_from and params.year_from == params.year_to:
+        years = str(params.year_from)
+    elif params.year_from or params.year_to:
+        years = f"{params.year_from or ''}-{params.year_to or ''}"
+    else:
+        years = ""
+    return [place, years]
+
+
+def export_response(kind: str):
+    """/export.csv or /export.json for the request's search: every hit, streamed under a name that says what
+    it is; over EXPORT_CONFIRM hits, a page that says how many and links on (`confirm=1`) instead."""
+    params = parse_params(request.args)
+    if not params.q and not params.browsing:
+        raise ParamError("export_needs_query")
+    index = get_index()
+    index.check_all()  # a damaged file is a 503 before the download starts, not a cut-off download
+    ordered, rows = export_rows(index, params)
+    if len(ordered) > EXPORT_CONFIRM and request.args.get("confirm") != "1":
+        return render_template(
+            "export_confirm.html",
+            params=params,
+            count=len(ordered),
+            kind=kind,
+            megabytes=export_megabytes(index, ordered),
+            proceed=params.url(f"/export.{kind}", page=None, confirm=1),
+        )
+    if kind == "csv":
+        body, content_type = csv_stream(rows, EXPORT_COLUMNS, request.host_url), "text/csv; charset=utf-8"
+    else:
+        body, content_type = json_stream(rows), "application/json; charset=utf-8"
+    response = Response(stream_with_context(body), content_type=content_type)
+    name = file_name(params.q, *name_parts(params), "检索结果" if params.q else "浏览结果")
+    response.headers["Content-Disposition"] = attachment(name, kind, "search-results")
+    return response
 
 
 def json_stream(rows: Iterator[dict]) -> Iterator[str]:

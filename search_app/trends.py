@@ -26,26 +26,30 @@ from indexer.research.trends import (
 from . import chart
 from .params import ParamError, SearchParams, as_param_error, parse_params, township_reports_by_default
 from .protect import heavy
-from .spreadsheet import csv_stream
+from .results import name_parts
+from .spreadsheet import attachment, csv_stream, file_name
 from .store import get_index
 
 bp = Blueprint("trends", __name__)
 
-DEFAULT_MEASURE = "paragraphs"
-CSV_FIELDS = [
-    "term",
-    "place",
-    "code",
-    "year",
-    "reports",
-    "paragraphs",
-    "occurrences",
-    "year_reports",
-    "report_share",
-    "year_chars",
-    "per10k",
-    "url",
-]
+#: The chart's default: the share of each year's reports that mention a term, so years of many reports
+#: and years of few compare fairly; the counts are a click away.
+DEFAULT_MEASURE = "report_share"
+#: The columns of /trends.csv (key → Chinese header).
+CSV_FIELDS = {
+    "term": "词语",
+    "place": "地区",
+    "code": "区划代码",
+    "year": "年份",
+    "reports": "提及的报告数",
+    "year_reports": "当年报告数",
+    "report_share": "报告占比",
+    "paragraphs": "提及的段落数",
+    "occurrences": "出现次数",
+    "year_chars": "当年字数",
+    "per10k": "每万字次数",
+    "url": "链接",
+}
 
 
 @dataclass
@@ -134,6 +138,7 @@ def trends_json(data: Trends, params: TrendParams) -> dict:
         series.append(entry)
     return {
         "terms": params.terms,
+        "default_measure": DEFAULT_MEASURE,
         "years": data.years,
         "reports_per_year": data.reports_per_year,
         "paragraphs_per_year": data.paragraphs_per_year,
@@ -185,7 +190,13 @@ def chart_svg(data: Trends, params: TrendParams) -> Markup:
         )
     title = f"趋势折线图：{'、'.join(params.terms)}，{data.years[0]}–{data.years[-1]} 年{name}"
     return chart.line_chart(
-        data.years, lines, y_label=axis, x_label="年份（报告年度）", title=title, integer=params.measure in COUNTS
+        data.years,
+        lines,
+        y_label=axis,
+        x_label="年份（报告年度；括号内为当年报告数）",
+        title=title,
+        integer=params.measure in COUNTS,
+        x_notes=[f"（{n} 份）" for n in data.reports_per_year],
     )
 
 
@@ -248,5 +259,6 @@ def export():
         "".join(csv_stream(csv_rows(data, params), CSV_FIELDS, request.host_url)),
         content_type="text/csv; charset=utf-8",
     )
-    response.headers["Content-Disposition"] = "attachment; filename=trends.csv"
+    name = file_name("、".join(params.terms), *name_parts(params), "趋势")
+    response.headers["Content-Disposition"] = attachment(name, "csv", "trends")
     return response

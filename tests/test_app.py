@@ -299,8 +299,8 @@ def test_export_csv_has_bom_and_every_hit(client, index):
     assert body.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
     assert len(rows) == index.search(parse_query("法治"), limit=None).total > 5
-    assert all("法治" in r["text"] for r in rows)
-    assert rows[0]["url"].startswith("http://localhost/reports/")  # absolute: clickable in a spreadsheet
+    assert all("法治" in r["原文"] for r in rows)
+    assert rows[0]["链接"].startswith("http://localhost/reports/")  # absolute: clickable in a spreadsheet
 
 
 def test_export_json_matches_the_cli_fields(client):

@@ -43,7 +43,9 @@ def test_search_narrow_follow_and_export(server, page, tmp_path):
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert len(rows) == 2 and all("法律明白人" in r["text"] for r in rows)
+    assert len(rows) == 2 and all("法律明白人" in r["原文"] for r in rows)
+    name = info.value.suggested_filename  # the browser reads RFC 5987's UTF-8 name
+    assert name.startswith("法律明白人-") and name.endswith("-检索结果.csv")
 
 
 def test_script_in_the_query_is_shown_as_text(server, page):

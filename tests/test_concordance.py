@@ -4,22 +4,23 @@ import csv
 import functools
 import io
 import math
-import threading
-import time
+import re
 from collections import Counter
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
 from indexer.engine.query import parse_query
 from indexer.engine.search import Filters
 from indexer.research.concordance import (
+    CLUSTER_WORDS,
     MIN_COLLOCATE_COUNT,
-    Window,
+    SORT_CHARS,
     concordance,
     log_likelihood,
     span_count,
-    window_words,
+    stopped,
+    window,
 )
 from indexer.text.normalize import KEPT_MARKS, find_spans, normalize
 from indexer.text.words import segmenter_for
@@ -50,6 +51,11 @@ def brute_lines(index, q: str, filters=None):
     return out
 
 
+def every_line(result):
+    """All the lines of a concordance, in report order, read from the published text."""
+    return result.lines(result.order("report"))
+
+
 def api_lines(client, q, **params):
     response = client.get("/api/concordance", query_string={"q": q, "per_page": 500, **params})
     assert response.status_code == 200, response.get_json()
@@ -65,7 +71,9 @@ def test_every_occurrence_is_counted_and_becomes_one_line(index, q):
     result = concordance(index, parse_query(q))
     assert result.total == len(expected) > 0
     assert result.paragraphs == len({p.pid for p, _ in expected})
-    assert [(line.pid, line.start, line.end) for line in result.lines] == [(p.pid, s, e) for p, (s, e) in expected]
+    assert [(line.pid, line.start, line.end) for line in every_line(result)] == [
+        (p.pid, s, e) for p, (s, e) in expected
+    ]
 
 
 @pytest.mark.parametrize("q", QUERIES)
@@ -89,7 +97,7 @@ def test_a_line_is_its_paragraph_text_around_the_match(index, client, q):
 def test_width_characters_each_side_unless_the_paragraph_ends(index, width):
     result = concordance(index, parse_query("普法"), width=width)
     texts = {p.pid: p.text for p in all_paragraphs(index)}
-    for line in result.lines:
+    for line in every_line(result):
         text = texts[line.pid]
         assert len(line.left) == min(width, line.start)
         assert len(line.right) == min(width, len(text) - line.end)
@@ -110,12 +118,13 @@ def test_beyond_the_limit_lines_come_from_every_kth_paragraph_and_all_are_counte
     full = concordance(index, parse_query("法"))
     capped = concordance(index, parse_query("法"), limit=limit)
     assert capped.total == full.total > limit
-    assert capped.truncated and 0 < len(capped.lines) <= limit
+    assert capped.truncated and 0 < len(capped) <= limit
     assert capped.every > 1
-    position = {pid: n for n, pid in enumerate(sorted({line.pid for line in full.lines}))}
-    spread = [line for line in full.lines if position[line.pid] % capped.every == 0][:limit]
-    assert [line[:-1] for line in capped.lines] == [line[:-1] for line in spread]  # all but `order`
-    assert [line.order for line in capped.lines] == list(range(len(capped.lines)))
+    full_lines, capped_lines = every_line(full), every_line(capped)
+    position = {pid: n for n, pid in enumerate(sorted({line.pid for line in full_lines}))}
+    spread = [line for line in full_lines if position[line.pid] % capped.every == 0][:limit]
+    assert [line[:-1] for line in capped_lines] == [line[:-1] for line in spread]  # all but `order`
+    assert [line.order for line in capped_lines] == list(range(len(capped)))
 
 
 @pytest.mark.parametrize(
@@ -172,34 +181,49 @@ def _reversed_from(text: str, n: int) -> tuple[str, str]:
     return backwards[n - 1 :], backwards[: n - 1]
 
 
+def normalised_contexts(index, line) -> tuple[str, str]:
+    """SORT_CHARS characters of normalised text each side of a line's match, found from its paragraph."""
+    text = index.report_paragraphs(index.report(line.report_id), line.paragraph - 1, line.paragraph)[0].text
+    norm, at, end = normalize(text), len(normalize(text[: line.start])), len(normalize(text[: line.end]))
+    return norm[max(0, at - SORT_CHARS) : at], norm[end : end + SORT_CHARS]
+
+
 @pytest.mark.parametrize(
     "sort, key",
     [
-        ("left", lambda line: _reversed_from(line["left"], 1)),
-        ("left2", lambda line: _reversed_from(line["left"], 2)),
-        ("left3", lambda line: _reversed_from(line["left"], 3)),
-        ("right", lambda line: (line["right"], "")),
-        ("right2", lambda line: (line["right"][1:], line["right"][:1])),
-        ("right3", lambda line: (line["right"][2:], line["right"][:2])),
-        ("township", lambda line: (line["township"], line["year"])),
-        ("year", lambda line: (line["year"], line["township"])),
+        ("left", lambda line, left, right: _reversed_from(left, 1)),
+        ("left2", lambda line, left, right: _reversed_from(left, 2)),
+        ("left3", lambda line, left, right: _reversed_from(left, 3)),
+        ("right", lambda line, left, right: (right, "")),
+        ("right2", lambda line, left, right: (right[1:], right[:1])),
+        ("right3", lambda line, left, right: (right[2:], right[:2])),
+        ("township", lambda line, left, right: (line.township, line.year)),
+        ("year", lambda line, left, right: (line.year, line.township)),
     ],
 )
 @pytest.mark.parametrize("q", ["普法", "法治 OR 依法"])
-def test_sorted_lines_are_in_order_pairwise_and_ties_keep_report_order(client, sort, key, q):
-    in_report_order = api_lines(client, q)["lines"]
-    position = {tuple(line.items()): n for n, line in enumerate(in_report_order)}
-    lines = api_lines(client, q, sort=sort)["lines"]
-    assert Counter(map(tuple, map(dict.items, lines))) == Counter(map(tuple, map(dict.items, in_report_order)))
-    for a, b in zip(lines, lines[1:]):
-        assert key(a) <= key(b), (a, b)
-        if key(a) == key(b):
-            assert position[tuple(a.items())] < position[tuple(b.items())]
+def test_sorted_lines_are_in_order_pairwise_and_ties_keep_report_order(index, sort, key, q):
+    """Contexts compare as normalised text (spaces and ignored punctuation do not count)."""
+    result = concordance(index, parse_query(q))
+    lines = result.lines(result.order(sort))
+    assert sorted(line.order for line in lines) == list(range(len(result))) and len(result) == result.total
+    keys = [key(line, *normalised_contexts(index, line)) for line in lines]
+    for (a, ka), (b, kb) in zip(zip(lines, keys), zip(lines[1:], keys[1:])):
+        assert ka <= kb, (a, b)
+        if ka == kb:
+            assert a.order < b.order
+
+
+def test_the_api_sorts_as_the_engine_does(client, index):
+    result = concordance(index, parse_query("普法"))
+    expected = [(line.report_id, line.paragraph, line.left) for line in result.lines(result.order("right2"))]
+    lines = api_lines(client, "普法", sort="right2")["lines"]
+    assert [(line["report_id"], line["paragraph"], line["left"]) for line in lines] == expected
 
 
 def test_sort_left_groups_the_characters_before_the_match(client):
     lines = api_lines(client, "普法", sort="left")["lines"]
-    firsts = [line["left"][-1:] for line in lines]
+    firsts = [normalize(line["left"])[-1:] for line in lines]
     assert firsts == sorted(firsts)
     runs = [c for n, c in enumerate(firsts) if n == 0 or c != firsts[n - 1]]
     assert len(runs) == len(set(runs))  # each character to the left in one run
@@ -230,7 +254,14 @@ def test_the_api_says_what_was_counted_and_what_was_sorted(client):
         "truncated": False,
     }
     assert data["sorted_limit"] == 20_000 and data["sorted"] == data["total"] and data["sample_every"] == 1
-    assert set(data["lines"][0]) == {"left", "match", "right", "report_id", "paragraph", "township", "year", "url"}
+    assert set(data["lines"][0]) == {
+        "left", "match", "right", "report_id", "paragraph", "township", "year", "url", "citation"
+    }  # fmt: skip
+    assert set(data["collocates"]) >= {"statistic", "order", "min_count", "stop_list", "sampled_lines", "items"}
+    assert set(data["collocates"]["items"][0]) == {
+        "word", "count", "left", "right", "corpus", "expected", "g2", "mi", "t", "search_url"
+    }  # fmt: skip
+    assert set(data["clusters"]["items"][0]) == {"cluster", "side", "words", "count", "url"}
 
 
 # -- collocates -------------------------------------------------------------------------------------
@@ -249,10 +280,11 @@ def brute_windows(index, line, span):
 
 @pytest.mark.parametrize("q, span", [("普法", 5), ("法律明白人", 3), ("法治 OR 依法", 10), ("法", 2)])
 def test_collocate_counts_equal_a_recount_over_the_lines(index, q, span):
-    result = concordance(index, parse_query(q), span=span)
+    result = concordance(index, parse_query(q), span=span, stop=False)
+    assert result.sampled == len(result)  # the five reports have fewer lines than the sample
     terms = parse_query(q).terms
     left, right = {}, {}  # (paragraph, word position) → word
-    for line in result.lines:
+    for line in every_line(result):
         words_of, on_left, on_right = brute_windows(index, line, span)
         for n in on_left:
             left[(line.pid, n)] = words_of[n]
@@ -270,12 +302,131 @@ def test_collocate_counts_equal_a_recount_over_the_lines(index, q, span):
     size, total = sum(near.values()), sum(corpus.values())
     scores = {w: dunning_g2(n, size, corpus[w], total) for w, n in near.items()}
     chosen = [w for w, n in near.items() if n >= 2 and n > size * corpus[w] / total and scores[w] >= 3.84]
-    expected = sorted(chosen, key=lambda w: (-round(scores[w], 9), -near[w], w))[:30]
+    expected = sorted(chosen, key=lambda w: (-round(scores[w], 9), -near[w], w))
     assert [c.word for c in result.collocates] == expected
 
 
+@pytest.mark.parametrize("word", ["解", "67", "起", "并", "是", "上", "的", "2023", "一二", "以及", "第三"])
+def test_the_stop_list_holds_fragments_function_words_and_numbers(word):
+    assert stopped(word)
+
+
+@pytest.mark.parametrize("word", ["法律顾问", "宣传", "矛盾纠纷", "化解", "村居"])
+def test_the_stop_list_keeps_content_words(word):
+    assert not stopped(word)
+
+
+@pytest.mark.parametrize("q", ["普法", "法治"])
+def test_the_stop_list_and_the_minimum_only_leave_words_out(index, q):
+    everything = concordance(index, parse_query(q), stop=False, min_count=1)
+    stopped_list = concordance(index, parse_query(q))
+    assert any(stopped(c.word) for c in everything.collocates)
+    assert stopped_list.collocates == [c for c in everything.collocates if not stopped(c.word) and c.count >= 2]
+    assert stopped_list.window_words == everything.window_words  # the window's size does not change
+    frequent = concordance(index, parse_query(q), stop=False, min_count=4)
+    assert frequent.collocates == [c for c in everything.collocates if c.count >= 4]
+
+
+def test_mi_and_t_come_from_the_same_table(index):
+    result = concordance(index, parse_query("法治"), stop=False)
+    for c in result.collocates:
+        assert c.mi == pytest.approx(math.log2(c.count / c.expected))
+        assert c.t == pytest.approx((c.count - c.expected) / math.sqrt(c.count))
+        assert c.score("ll") == c.g2 and c.score("mi") == c.mi and c.score("t") == c.t
+
+
+@pytest.mark.parametrize(
+    "csort, key", [("ll", "g2"), ("mi", "mi"), ("t", "t"), ("count", "count"), ("corpus", "corpus")]
+)
+def test_collocate_columns_sort_best_first(client, csort, key):
+    data = api_lines(client, "法治", csort=csort, stop=0)["collocates"]
+    values = [item[key] for item in data["items"]]
+    assert len(values) > 3 and values == sorted(values, reverse=True)
+    words = [item["word"] for item in api_lines(client, "法治", csort="word", stop=0)["collocates"]["items"]]
+    assert words == sorted(words)
+
+
+def test_the_statistic_orders_the_list_by_default(client):
+    by_mi = api_lines(client, "法治", stat="mi")["collocates"]
+    assert by_mi["statistic"] == by_mi["order"] == "mi"
+    mis = [item["mi"] for item in by_mi["items"]]
+    assert mis == sorted(mis, reverse=True)
+    by_ll = api_lines(client, "法治")["collocates"]
+    assert by_ll["order"] == "ll" and by_ll["found"] == by_mi["found"] > len(by_mi["items"])  # the same list, cut
+
+
+def test_window_words_skip_marks_and_other_matches():
+    tokens = segmenter_for(()).tokens
+    norm = normalize("坚持依法治国，推进普法宣传。普法")
+    s = norm.index("普法")
+    w = window(norm, s, s + 2, 2, tokens)
+    assert [word for word, _ in w.left] == ["依法治国", "推进"] and [word for word, _ in w.right] == ["宣传", "普法"]
+
+
+@pytest.mark.parametrize("span", [1, 3, 10])
+@pytest.mark.parametrize("terms", [["法"], ["普法"], ["工作"], ["依法", "法治"]])
+def test_windows_cut_at_clause_marks_are_the_whole_paragraphs_words(index, span, terms):
+    """Segmenting only the clauses around a match gives the words of segmenting the whole paragraph."""
+    seen = 0
+    for p in all_paragraphs(index):
+        norm = normalize(p.text)
+        words = [t for t in index.segmenter.tokens(norm) if t[0] not in KEPT_MARKS]
+        for s, e in [(m.start(), m.end()) for t in terms for m in re.finditer(t, norm)]:
+            w = window(norm, s, e, span, index.segmenter.tokens)
+            assert w.left == [(x, a) for x, a, b in words if b <= s][-span:]
+            assert w.right == [(x, a) for x, a, b in words if a >= e][:span]
+            seen += 1
+    assert seen > 20
+
+
+def brute_clusters(index, result, stop: bool) -> Counter:
+    """The match with 1 to CLUSTER_WORDS adjacent words each side, walked over each paragraph's words."""
+    counts = Counter()
+    for line in every_line(result):
+        text = index.report_paragraphs(index.report(line.report_id), line.paragraph - 1, line.paragraph)[0].text
+        norm, at, end = normalize(text), len(normalize(text[: line.start])), len(normalize(text[: line.end]))
+        tokens = index.segmenter.tokens(norm)  # marks included: a cluster does not cross one
+        after = [t for t in tokens if t[1] >= end]
+        before = [t for t in tokens if t[2] <= at][::-1]
+        for side, run, edge in (("right", after, end), ("left", before, at)):
+            for k in range(min(CLUSTER_WORDS, len(run))):
+                word, a, b = run[k]
+                if word in KEPT_MARKS or (a if side == "right" else b) != edge:
+                    break
+                edge = b if side == "right" else a
+                if stop and stopped(word):
+                    continue
+                words = "".join(t[0] for t in (run[: k + 1] if side == "right" else run[k::-1]))
+                counts[(norm[at:end] + words if side == "right" else words + norm[at:end], side, k + 1)] += 1
+    return counts
+
+
+@pytest.mark.parametrize("q", ["矛盾纠纷", "法律明白人", "普法", "法治 OR 依法"])
+@pytest.mark.parametrize("stop", [True, False])
+def test_clusters_are_counted_as_a_walk_over_the_words_finds_them(index, q, stop):
+    result = concordance(index, parse_query(q), stop=stop)
+    expected = {key: n for key, n in brute_clusters(index, result, stop).items() if n >= MIN_COLLOCATE_COUNT}
+    assert {(c.text, c.side, c.words): c.count for c in result.clusters} == expected
+    assert result.clusters and [c.count for c in result.clusters] == sorted(
+        (c.count for c in result.clusters), reverse=True
+    )
+
+
+def test_each_cluster_links_to_its_concordance_with_as_many_lines(client):
+    data = api_lines(client, "矛盾纠纷", township="熊背乡")
+    if not data["clusters"]["items"]:
+        data = api_lines(client, "矛盾纠纷")
+    items = data["clusters"]["items"]
+    assert items
+    for item in items[:5]:
+        params = parse_qs(urlsplit(item["url"]).query)
+        assert urlsplit(item["url"]).path == "/concordance" and params["q"] == [item["cluster"]]
+        linked = client.get("/api/concordance", query_string=params).get_json()
+        assert linked["total"] >= item["count"]  # every occurrence of the string, word-aligned or not
+
+
 def test_corpus_frequency_is_the_words_count_in_every_paragraph(index):
-    result = concordance(index, parse_query("普法"))
+    result = concordance(index, parse_query("普法"), stop=False)
     segmenter = index.segmenter
     counts = Counter(w for p in all_paragraphs(index) for w in segmenter.words(normalize(p.text)))
     assert result.corpus_words == sum(counts.values())
@@ -299,14 +450,6 @@ def test_log_likelihood_is_dunnings_g2(a, near, freq, corpus):
     assert log_likelihood(a, near, freq, corpus) == pytest.approx(dunning_g2(a, near, freq, corpus))
 
 
-def test_window_words_skip_marks_and_other_matches():
-    segmenter = segmenter_for(())
-    text = "坚持依法治国，推进普法宣传。普法"
-    spans = find_spans(text, ["普法"])
-    window = window_words(text, normalize(text), spans, ["普法"], segmenter.tokens, 2)
-    assert window == Window(near=["依法治国", "推进", "宣传"], left=["依法治国", "推进", "宣传"], right=["宣传"])
-
-
 def test_each_collocate_links_to_a_search_for_the_pair_with_the_same_filters(client):
     data = api_lines(client, "普法", township="熊背乡")
     items = data["collocates"]["items"]
@@ -323,22 +466,51 @@ def test_each_collocate_links_to_a_search_for_the_pair_with_the_same_filters(cli
 
 
 @pytest.mark.parametrize("sort", ["left", "township"])
-def test_csv_rows_are_the_json_lines(client, sort):
+def test_csv_rows_are_the_json_lines_under_chinese_headers(client, sort):
     data = api_lines(client, "法治", sort=sort, township=["熊背乡", "青山乡"])
     response = client.get(
         "/concordance.csv", query_string={"q": "法治", "sort": sort, "township": ["熊背乡", "青山乡"]}
     )
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    assert "attachment" in response.headers["Content-Disposition"]
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text[1:])))
+    assert list(rows[0]) == ["左侧语境", "检索词", "右侧语境", "乡镇", "年份", "段落", "链接", "引用"]
     assert len(rows) == data["total"] > 0
     for row, line in zip(rows, data["lines"]):
-        for key in ("left", "match", "right", "report_id", "township"):
-            assert row[key] == spreadsheet_safe(line[key])
-        assert (int(row["paragraph"]), int(row["year"])) == (line["paragraph"], line["year"])
-        assert row["url"] == "http://localhost" + line["url"]
+        for key, header in (("left", "左侧语境"), ("match", "检索词"), ("right", "右侧语境"), ("township", "乡镇")):
+            assert row[header] == spreadsheet_safe(line[key])
+        assert (int(row["段落"]), int(row["年份"])) == (line["paragraph"], line["year"])
+        assert row["链接"] == "http://localhost" + line["url"]
+        assert row["引用"] == line["citation"] and row["引用"].endswith(f"第{line['paragraph']}段.")
+
+
+def download_name(response) -> str:
+    """The UTF-8 file name of a download (RFC 5987 filename*), checking the ASCII fallback is there too."""
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="') and disposition.split('"')[1].isascii()
+    return unquote(disposition.split("filename*=UTF-8''")[1])
+
+
+@pytest.mark.parametrize(
+    "table, name, headers",
+    [
+        ("lines", "普法-熊背乡-语境索引.csv", ["左侧语境", "检索词", "右侧语境"]),
+        ("collocates", "普法-熊背乡-搭配词.csv", ["词", "共现次数", "左侧", "右侧", "全库次数", "期望次数"]),
+        ("clusters", "普法-熊背乡-词簇.csv", ["词簇", "位置", "增加词数", "次数", "链接"]),
+    ],
+)
+def test_each_table_exports_under_a_name_that_says_what_it_is(client, table, name, headers):
+    response = client.get("/concordance.csv", query_string={"q": "普法", "township": "熊背乡", "table": table})
+    assert response.status_code == 200 and download_name(response) == name
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True)[1:])))
+    assert rows[0][: len(headers)] == headers
+    data = api_lines(client, "普法", township="熊背乡")
+    if table == "collocates":
+        assert [r[0] for r in rows[1:]] == [i["word"] for i in data["collocates"]["items"]]
+    elif table == "clusters":
+        assert [(r[0], int(r[3])) for r in rows[1:]] == [(i["cluster"], i["count"]) for i in data["clusters"]["items"]]
+        assert {r[1] for r in rows[1:]} <= {"检索词左侧", "检索词右侧"}
 
 
 @pytest.mark.parametrize(
@@ -352,6 +524,10 @@ def test_csv_rows_are_the_json_lines(client, sort):
         ({"q": "普法", "per_page": "501"}, "number_out_of_range"),
         ({"q": "普法", "span": "11"}, "number_out_of_range"),
         ({"q": "普法", "section": "nowhere"}, "unknown_section"),
+        ({"q": "普法", "stat": "chi2"}, "unknown_statistic"),
+        ({"q": "普法", "csort": "colour"}, "unknown_sort"),
+        ({"q": "普法", "min_count": "0"}, "number_out_of_range"),
+        ({"q": "普法", "stop": "maybe"}, "not_a_switch"),
     ],
 )
 def test_bad_parameters_are_400_with_a_code_and_a_chinese_page(client, params, code):
@@ -368,42 +544,15 @@ def test_a_query_with_nothing_to_find_has_no_lines_and_says_why(client):
     assert "只用于排除段落" in client.get("/concordance", query_string={"q": "-普法"}).get_data(as_text=True)
 
 
-def test_paging_and_sorting_reuse_the_computed_lines(client, monkeypatch):
+def test_no_server_process_keeps_a_concordance(app, client, monkeypatch):
+    """Each request computes its own, so a sort click costs the same on every worker."""
     calls = []
     real = blueprint.concordance
     monkeypatch.setattr(blueprint, "concordance", lambda *a, **k: calls.append(a) or real(*a, **k))
-    for params in ({"page": 1}, {"page": 2, "per_page": 3}, {"sort": "left"}, {"sort": "right3"}):
+    for params in ({"page": 1}, {"page": 2, "per_page": 3}, {"sort": "left"}):
         assert client.get("/api/concordance", query_string={"q": "依法行政", **params}).status_code == 200
-    assert client.get("/concordance.csv", query_string={"q": "依法行政"}).status_code == 200
-    assert len(calls) == 1
-    client.get("/api/concordance", query_string={"q": "依法行政", "width": 9})
-    assert len(calls) == 2
-
-
-def test_two_requests_for_a_new_concordance_compute_it_once(app, monkeypatch):
-    calls = []
-    real = blueprint.concordance
-
-    def slow(*args, **kwargs):
-        calls.append(args)
-        time.sleep(0.3)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(blueprint, "concordance", slow)
-    statuses = []
-    threads = [
-        threading.Thread(
-            target=lambda: statuses.append(
-                app.test_client().get("/api/concordance", query_string={"q": "行政执法", "width": 13}).status_code
-            )
-        )
-        for _ in range(2)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert statuses == [200, 200] and len(calls) == 1
+    assert len(calls) == 3
+    assert not any("concordance" in key for key in app.extensions)
 
 
 def test_page_and_api_say_when_the_lines_are_a_spread_sample(client, monkeypatch):
@@ -435,18 +584,35 @@ def test_the_page_lists_a_page_of_lines_with_links_and_collocates(client):
     html = client.get(
         "/concordance", query_string={"q": "普法", "sort": "left", "per_page": 10, "township": "熊背乡"}
     ).get_data(as_text=True)
-    data = api_lines(client, "普法", sort="left", township="熊背乡")
-    assert html.count('<td class="match"><mark>') == min(10, data["total"])
+    data = api_lines(client, "普法", sort="left", township="熊背乡", per_page=10)
+    assert html.count('<td class="match"><a href="/reports/') == min(10, data["total"])
     assert f'data-total="{data["total"]}"' in html
     first = data["lines"][0]
-    assert f'<td class="left">{first["left"]}</td>' in html
+    assert f'<td class="left"><span>{first["left"]}</span></td>' in html
     assert 'aria-current="true">左 1 字</span>' in html
     assert 'href="/concordance?q=%E6%99%AE%E6%B3%95&amp;township=%E7%86%8A%E8%83%8C%E4%B9%A1&amp;sort=right' in html
     assert '<input type="hidden" name="township" value="熊背乡">' in html  # the form keeps the filters
     assert '<input type="hidden" name="sort" value="left">' in html
     for item in data["collocates"]["items"]:
         assert item["search_url"].replace("&", "&amp;") in html
+    for item in data["clusters"]["items"]:
+        assert item["url"].replace("&", "&amp;") in html
     assert "/concordance.csv?q=%E6%99%AE%E6%B3%95&amp;township=%E7%86%8A%E8%83%8C%E4%B9%A1&amp;sort=left" in html
+    assert 'id="collocate-table"' in html and 'data-csort="mi"' in html and '<select name="stat">' in html
+
+
+def test_the_collocate_form_keeps_the_rest_of_the_state(client):
+    html = client.get(
+        "/concordance", query_string={"q": "法治", "sort": "right", "township": "熊背乡", "stat": "t", "stop": 0}
+    ).get_data(as_text=True)
+    form = html[html.index('<form class="collform"') : html.index("</form>", html.index('<form class="collform"'))]
+    for hidden in ('name="q" value="法治"', 'name="sort" value="right"', 'name="township" value="熊背乡"'):
+        assert f'<input type="hidden" {hidden}>' in form
+    assert '<option value="t" selected>' in form and 'name="stop" value="1" checked' not in form
+    # unticking the box sends only the hidden 0; ticking it sends 1 first, which wins
+    assert client.get("/api/concordance", query_string=[("q", "法治"), ("stop", "1"), ("stop", "0")]).get_json()[
+        "collocates"
+    ]["stop_list"]
 
 
 def test_without_a_query_the_page_explains_itself(client):
@@ -457,3 +623,12 @@ def test_without_a_query_the_page_explains_itself(client):
 def test_compare_links_to_the_full_concordance(client):
     html = client.get("/compare", query_string={"q": "普法", "township": "熊背乡"}).get_data(as_text=True)
     assert 'href="/concordance?q=%E6%99%AE%E6%B3%95&amp;township=%E7%86%8A%E8%83%8C%E4%B9%A1"' in html
+
+
+def test_the_bench_times_every_request_and_each_answers(index_dir):
+    from indexer.bench import concordance_cost
+
+    results = concordance_cost.run(index_dir, repeat=1)
+    assert len(results["requests"]) == len(concordance_cost.requests())
+    assert {r["status"] for r in results["requests"].values()} == {200}
+    assert all(r["bytes"] > 0 and r["median_s"] >= 0 for r in results["requests"].values())

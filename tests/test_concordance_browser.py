@@ -1,8 +1,10 @@
 """The concordance page in Debian's headless Chromium, with and without JavaScript: lines aligned on the
 match, sort links that reorder them, the form keeping filters, collocates that lead to a search, a phone box."""
 
+import pytest
 from playwright.sync_api import expect
 
+from indexer.text.normalize import normalize
 from tests.conftest import ARTIFACTS
 
 
@@ -23,7 +25,8 @@ def test_sorting_reorders_the_lines_and_the_match_stays_aligned(server, any_page
     expect(any_page.locator("nav.sortbar .chosen")).to_have_text("左 1 字")
     by_left = column(any_page, "left")
     assert by_left != in_report_order and sorted(by_left) == sorted(in_report_order)
-    assert [s[::-1] for s in by_left] == sorted(s[::-1] for s in by_left)
+    backwards = [normalize(s)[::-1] for s in by_left]  # sorting reads the normalised text
+    assert [b[:1] for b in backwards] == sorted(b[:1] for b in backwards)
 
     # the match column lines up: every <mark> is centred on the same x
     centres = any_page.eval_on_selector_all(
@@ -40,8 +43,8 @@ def test_sorting_reorders_the_lines_and_the_match_stays_aligned(server, any_page
     )
 
     any_page.click("nav.sortbar a:text-is('右 1 字')")
-    by_right = column(any_page, "right")
-    assert by_right == sorted(by_right) and by_right != column(any_page, "left")
+    by_right = [normalize(s)[:1] for s in column(any_page, "right")]
+    assert by_right == sorted(by_right) and column(any_page, "right") != column(any_page, "left")
 
 
 def test_width_and_filters_survive_the_form_and_paging(server, any_page):
@@ -83,13 +86,53 @@ def test_the_compare_page_links_to_the_full_concordance(server, page):
     expect(page.locator("#lines td.match")).to_have_count(4)
 
 
-def test_on_a_phone_the_lines_scroll_inside_their_own_box(server, browser):
+@pytest.mark.parametrize("sort", ["right", "left", "report"])
+def test_on_a_phone_every_line_shows_the_keyword_and_both_contexts(server, browser, sort):
     context = browser.new_context(viewport={"width": 390, "height": 844})
     tab = context.new_page()
-    tab.goto(server + "/concordance?q=普法&width=30")
-    box = tab.locator("#lines").locator("xpath=..")
-    assert box.evaluate("e => e.scrollWidth > e.clientWidth")  # wider than the phone, so it scrolls ...
-    assert tab.evaluate("document.documentElement.scrollWidth") <= 390  # ... and the page does not
+    tab.goto(server + f"/concordance?q=普法&width=30&sort={sort}")
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 390  # nothing to scroll sideways
+    rows = tab.eval_on_selector_all(
+        "#lines tbody tr",
+        """rows => rows.map(r => {
+            const box = e => e.getBoundingClientRect();
+            const left = r.querySelector('td.left'), right = r.querySelector('td.right');
+            const mark = box(r.querySelector('td.match mark'));
+            return {mark: [mark.left, mark.right], left: [box(left).left, box(left).right],
+                    leftText: [box(left.firstElementChild).left, box(left.firstElementChild).right],
+                    right: [box(right).left, box(right).right],
+                    rightText: [box(right.firstElementChild).left, box(right.firstElementChild).right],
+                    hasLeft: left.textContent.length > 0, hasRight: right.textContent.length > 0};
+        })""",
+    )
+    assert len(rows) == 32
+    for row in rows:
+        assert 0 <= row["mark"][0] < row["mark"][1] <= 390  # the keyword in view ...
+        if row["hasLeft"]:  # ... the left context ending at it, in view for at least 60 px ...
+            assert row["left"][1] - max(row["left"][0], 0) > 60
+            assert abs(row["leftText"][1] - row["left"][1]) < 8
+        if row["hasRight"]:  # ... and the right one starting after it
+            assert min(row["right"][1], 390) - row["right"][0] > 60
+            assert abs(row["rightText"][0] - row["right"][0]) < 8
     ARTIFACTS.mkdir(exist_ok=True)
-    tab.screenshot(path=str(ARTIFACTS / "concordance-phone.png"))
+    tab.screenshot(path=str(ARTIFACTS / f"concordance-phone-{sort}.png"))
     context.close()
+
+
+def test_collocate_statistic_and_columns_reorder_the_table(server, page):
+    page.goto(server + "/concordance?q=法治")
+    page.select_option("select[name=stat]", "t")
+    page.click("form.collform button")
+    assert "stat=t" in page.url
+    expect(page.locator("#collocate-table th[aria-sort] .chosen")).to_have_text("t")
+    page.click("#collocate-table a[data-csort=count]")
+    counts = [
+        int(c)
+        for c in page.eval_on_selector_all("#collocate-table tbody td:nth-child(2)", "cs => cs.map(c => c.textContent)")
+    ]
+    assert counts == sorted(counts, reverse=True) and "csort=count" in page.url and "stat=t" in page.url
+    cluster = page.locator("#cluster-table tbody th a").first
+    text = cluster.text_content()
+    cluster.click()
+    expect(page.locator("input[type=search][name=q]")).to_have_value(text)
+    expect(page.locator("#lines td.match mark").first).to_be_visible()

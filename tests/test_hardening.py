@@ -208,8 +208,8 @@ def test_csv_cells_that_start_a_formula_are_neutralised(formula_client):
     response = formula_client.get("/export.csv", query_string={"q": "公式测试"}, base_url="https://search.example.org")
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # charset once
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert sorted(r["text"] for r in rows) == sorted(f"'{f}法律明白人公式测试。" for f in FORMULAS)
-    assert all(r["url"].startswith("https://search.example.org/reports/") for r in rows)
+    assert sorted(r["原文"] for r in rows) == sorted(f"'{f}法律明白人公式测试。" for f in FORMULAS)
+    assert all(r["链接"].startswith("https://search.example.org/reports/") for r in rows)
     # JSON and the page keep the text as written
     data = formula_client.get("/export.json", query_string={"q": "公式测试"}).get_json()
     assert sorted(r["text"] for r in data) == sorted(f"{f}法律明白人公式测试。" for f in FORMULAS)

@@ -70,7 +70,7 @@ def test_api_and_csv_carry_the_hierarchy(client):
     body = client.get("/export.csv", query_string={"q": "法治", "county": "宁远县"}).get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
     assert len(rows) == data["total"]
-    assert {r["province"] + r["prefecture"] + r["county"] + r["township"] for r in rows} == {"湖南省永州市宁远县中和镇"}
+    assert {r["省"] + r["市"] + r["县"] + r["乡镇"] for r in rows} == {"湖南省永州市宁远县中和镇"}
 
 
 def test_cli_filters_by_county(openings_index_dir, capsys):

@@ -9,7 +9,7 @@ import re
 import shutil
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 import numpy as np
 import pytest
@@ -34,10 +34,29 @@ def api(client, terms, **params):
     return response.get_json()
 
 
+#: The CSV's Chinese headers and the JSON keys they stand for.
+CSV_HEADERS = {
+    "词语": "term",
+    "地区": "place",
+    "年份": "year",
+    "提及的报告数": "reports",
+    "当年报告数": "year_reports",
+    "报告占比": "report_share",
+    "提及的段落数": "paragraphs",
+    "出现次数": "occurrences",
+    "当年字数": "year_chars",
+    "每万字次数": "per10k",
+    "链接": "url",
+}
+
+
 def csv_of(client, url: str) -> list[dict]:
+    """The rows of a trends CSV (its Chinese headers checked), keyed as the JSON is."""
     response = client.get(url)
     assert response.status_code == 200 and response.data.startswith(b"\xef\xbb\xbf")  # BOM for Excel
-    return list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0] == list(CSV_HEADERS)
+    return [dict(zip(CSV_HEADERS.values(), row)) for row in rows[1:]]
 
 
 @pytest.fixture(scope="module")
@@ -262,6 +281,13 @@ def test_csv_rows_match_the_json(client):
             assert row["url"].startswith("http://localhost/search?") and row["url"].endswith(s["urls"][i])
 
 
+def test_csv_is_named_after_its_terms_and_filters(client):
+    response = client.get("/trends.csv", query_string={"q": ["法律明白人", "八五普法"], "township": "熊背乡"})
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment; filename=\"trends.csv\"; filename*=UTF-8''")
+    assert unquote(disposition.split("''")[1]) == "法律明白人、八五普法-熊背乡-趋势.csv"
+
+
 def test_csv_with_a_breakdown_adds_rows_per_place(client):
     body = api(client, ["法律明白人"], by="county")
     rows = csv_of(client, "/trends.csv?q=法律明白人&by=county")
@@ -296,8 +322,24 @@ def test_page_draws_one_line_per_term_with_legend_and_links(client):
         assert links == s["urls"]
         tips = [a.find(f"{SVG}title").text for a in group.findall(f"{SVG}a")]
         assert all(tip.startswith(s["term"]) for tip in tips)
-    assert "年份" in "".join(svg.itertext()) and "提及的段落数（段）" in "".join(svg.itertext())
+    # by default the share of each year's reports that mention the term, with each year's reports under it
+    text = "".join(svg.itertext())
+    assert "年份" in text and "提及的报告占当年报告的比例（%）" in text
+    notes = [t.text for t in svg.findall(f".//{SVG}text[@class='xnote']")]
+    assert notes == [f"（{n} 份）" for n in body["reports_per_year"]]
+    assert body["default_measure"] == "report_share"
+    said = re.search(r'<p class="count" id="year-reports">(.*?)</p>', html, re.S).group(1)
+    for year, n in zip(body["years"], body["reports_per_year"]):
+        assert f"{year} 年 {n} 份" in said
     for s in body["series"]:  # the table beneath: a cell per year, linking to its hits
+        for url, count, share in zip(s["urls"], s["paragraphs"], s["report_share"]):
+            if count:
+                assert f'href="{url.replace("&", "&amp;")}">{share * 100:.1f}%</a>' in html
+    # the raw counts are one click away
+    counts = re.search(r'<a href="([^"]+)">段落数</a>', html).group(1).replace("&amp;", "&")
+    html = client.get(counts).get_data(as_text=True)
+    assert "提及的段落数（段）" in "".join(chart_of(html).itertext())
+    for s in body["series"]:
         for url, count in zip(s["urls"], s["paragraphs"]):
             if count:
                 assert f'href="{url.replace("&", "&amp;")}">{count}</a>' in html
@@ -320,11 +362,12 @@ def test_measure_switch_changes_the_axis_and_the_table(client, measure, label, c
         + re.escape({"reports": "报告数", "report_share": "报告占比", "per10k": "每万字次数"}[measure]),
         html,
     )
-    assert f"measure={measure}" in re.search(r'id="trends-csv" href="([^"]+)"', html).group(1)
+    csv_link = re.search(r'id="trends-csv" href="([^"]+)"', html).group(1)
+    assert (f"measure={measure}" in csv_link) == (measure != "report_share")  # the default goes unsaid
 
 
 def test_the_y_axis_has_round_ticks_above_the_highest_point(client):
-    html = client.get("/trends?q=行政执法").get_data(as_text=True)
+    html = client.get("/trends?q=行政执法&measure=paragraphs").get_data(as_text=True)
     ticks = [float(t.text) for t in chart_of(html).findall(f".//{SVG}text[@class='ytick']")]
     assert ticks[0] == 0 and ticks[-1] >= 15 and len(set(b - a for a, b in zip(ticks, ticks[1:]))) == 1
 
@@ -359,7 +402,7 @@ def test_single_year_and_nothing_found(client):
     svg = chart_of(html)
     assert [t.text for t in svg.findall(f".//{SVG}text[@class='xtick']")] == ["2023"]
     assert len(svg.findall(f".//{SVG}path[@class='line']")) == 2
-    html = client.get("/trends?q=无此词语").get_data(as_text=True)
+    html = client.get("/trends?q=无此词语&measure=reports").get_data(as_text=True)
     assert "所有词语在所选范围内都没有出现" in html
     assert [t.text for t in chart_of(html).findall(f".//{SVG}text[@class='ytick']")] == ["0", "1"]
 

@@ -29,11 +29,12 @@ def test_chart_renders_with_one_line_per_term(server, any_page):
 
 
 def test_switch_measure_and_follow_a_point(server, any_page):
-    any_page.goto(server + URL)
-    any_page.click("nav.switch a:text-is('报告占比')")
-    assert "measure=report_share" in any_page.url
-    expect(any_page.locator("svg.trendchart text.ylabel")).to_contain_text("%")
+    any_page.goto(server + URL)  # by default the share of each year's reports
+    expect(any_page.locator("nav.switch .chosen").first).to_have_text("报告占比")
     expect(any_page.locator("#trendtable caption")).to_contain_text("比例")
+    any_page.click("nav.switch a:text-is('段落数')")  # the raw counts, one click away
+    assert "measure=paragraphs" in any_page.url
+    expect(any_page.locator("#trendtable caption")).to_contain_text("段落数")
     point = any_page.locator("svg.trendchart g.series[data-label='行政执法'] a.point").nth(1)  # 2023
     point.click()
     any_page.wait_for_load_state()
@@ -51,3 +52,23 @@ def test_form_adds_a_term_and_keeps_filters(server, any_page):
     assert "section=measures" in any_page.url
     expect(any_page.locator("svg.trendchart path.line")).to_have_count(2)
     expect(any_page.locator(".chips")).to_contain_text("主要举措和成效")
+
+
+def test_on_a_phone_the_chart_fits_the_screen_with_every_year_and_term(server, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    tab = context.new_page()
+    tab.goto(server + URL)
+    chart = tab.locator("svg.trendchart")
+    box = chart.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["width"] > 300
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 390
+    for tick in chart.locator("text.xtick").all():  # the last year too
+        tick_box = tick.bounding_box()
+        assert tick_box["x"] >= 0 and tick_box["x"] + tick_box["width"] <= 390 and tick_box["height"] >= 9
+    expect(tab.locator("ul.chartlegend li")).to_have_text(TERMS)  # every term keyed below the chart
+    for item in tab.locator("ul.chartlegend li").all():
+        item_box = item.bounding_box()
+        assert item_box["x"] >= 0 and item_box["x"] + item_box["width"] <= 390
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / "trends-phone.png"), full_page=True)
+    context.close()

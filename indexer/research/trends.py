@@ -27,10 +27,10 @@ MAX_TREND_TERMS = 8
 MAX_PLACES = 50
 #: Each measure: its name on the site and the unit of its axis.
 MEASURES: dict[str, tuple[str, str]] = {
+    "report_share": ("报告占比", "提及的报告占当年报告的比例（%）"),
     "reports": ("报告数", "提及的报告数（份）"),
     "paragraphs": ("段落数", "提及的段落数（段）"),
     "occurrences": ("出现次数", "出现次数（次）"),
-    "report_share": ("报告占比", "提及的报告占当年报告的比例（%）"),
     "per10k": ("每万字次数", "每万字出现次数（次/万字）"),
 }
 #: The measures that count (whole numbers); the others are rates.

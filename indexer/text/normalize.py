@@ -93,8 +93,13 @@ _LENGTHS = _LengthTable()
 
 def normalize_with_offsets(text: str) -> tuple[str, np.ndarray]:
     """Normalise text and return, for each normalised character, its source index."""
+    return text.translate(_TABLE), source_offsets(text)
+
+
+def source_offsets(text: str) -> np.ndarray:
+    """For each character of normalize(text), the index of the source character it comes from."""
     lengths = np.frombuffer(text.translate(_LENGTHS).encode("latin-1"), dtype=np.uint8)
-    return text.translate(_TABLE), np.repeat(np.arange(len(text)), lengths)
+    return np.repeat(np.arange(len(text)), lengths)
 
 
 def find_spans(text: str, needles: list[str]) -> list[tuple[int, int]]:
