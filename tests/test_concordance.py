@@ -197,8 +197,8 @@ def normalised_contexts(index, line) -> tuple[str, str]:
         ("right", lambda line, left, right: (right, "")),
         ("right2", lambda line, left, right: (right[1:], right[:1])),
         ("right3", lambda line, left, right: (right[2:], right[:2])),
-        ("township", lambda line, left, right: (line.township, line.year)),
-        ("year", lambda line, left, right: (line.year, line.township)),
+        ("township", lambda line, left, right, code: (code, line.year)),  # places by division code
+        ("year", lambda line, left, right, code: (line.year, code)),
     ],
 )
 @pytest.mark.parametrize("q", ["普法", "法治 OR 依法"])
@@ -207,7 +207,13 @@ def test_sorted_lines_are_in_order_pairwise_and_ties_keep_report_order(index, so
     result = concordance(index, parse_query(q))
     lines = result.lines(result.order(sort))
     assert sorted(line.order for line in lines) == list(range(len(result))) and len(result) == result.total
-    keys = [key(line, *normalised_contexts(index, line)) for line in lines]
+    code = lambda line: index.report(line.report_id)["township_code"] or ""  # noqa: E731
+    keys = [
+        key(line, *normalised_contexts(index, line), code(line))
+        if sort in ("township", "year")
+        else key(line, *normalised_contexts(index, line))
+        for line in lines
+    ]
     for (a, ka), (b, kb) in zip(zip(lines, keys), zip(lines[1:], keys[1:])):
         assert ka <= kb, (a, b)
         if ka == kb:

@@ -38,6 +38,7 @@ def api(client, terms, **params):
 CSV_HEADERS = {
     "词语": "term",
     "地区": "place",
+    "区划代码": "code",
     "年份": "year",
     "提及的报告数": "reports",
     "当年报告数": "year_reports",
