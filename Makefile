@@ -35,11 +35,12 @@ doc-tool:
 		fi; \
 	fi
 
-# Debian's Chromium and a CJK font for the browser tests (installed only when missing).
+# Debian's Chromium and a CJK font for the browser tests, and poppler's pdftoppm for making scans
+# (tests/fixtures/make_scans.py; installed only when missing).
 browser:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
-		echo "installing chromium and fonts-noto-cjk"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk" || ! command -v pdftoppm >/dev/null; then \
+		echo "installing chromium, fonts-noto-cjk and poppler-utils"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
 	fi
 
 index: setup

@@ -60,6 +60,10 @@ class Report:
     #: The file's name on disk, relative to the report folder, when it differs from `source`
     #: (a name that is not UTF-8; see folder.display_name). Used to read the file, never stored.
     file: str | None = None
+    #: How OCR read it (scan.OcrInfo.record: pages, confidence, low_pages), None for a text file.
+    ocr: dict | None = None
+    #: Pages the OCR engine read for this reading, and pages taken from the OCR cache (not stored).
+    ocr_work: tuple[int, int] = (0, 0)
 
 
 def report_id_for(source: str) -> str:
@@ -106,6 +110,9 @@ def parse_report(
         sources=dict(meta.sources),
         version=document.signature,
     )
+    if document.ocr is not None:
+        report.ocr = document.ocr.record()
+        report.ocr_work = (document.ocr.recognised, document.ocr.cached)
     if not report.township:
         report.warnings.append("township not found")
     if not report.year:

@@ -23,8 +23,10 @@ from typing import Callable, Iterable, Iterator, TypeVar
 
 import numpy as np
 
+from indexer.documents import ocr_cache
 from indexer.documents.folder import FolderError, display_name, scan_folder, source_signature
-from indexer.documents.ingest import Document, IngestError, read_document
+from indexer.documents.formats.scan import low_confidence
+from indexer.documents.ingest import IMAGE_SUFFIXES, Document, IngestError, read_document
 from indexer.documents.metadata import MANIFEST_NAME, load_manifest
 from indexer.documents.report import Report, parse_report
 from indexer.documents.sections import SECTIONS
@@ -61,11 +63,18 @@ class BuildSummary:
     repairs: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    ocr_pages: int = 0  # pages the OCR engine read
+    ocr_cached: int = 0  # pages of scans taken from the OCR cache
 
     def line(self) -> str:
+        scans = (
+            f"; OCR {self.ocr_pages} pages, {self.ocr_cached} from the cache"
+            if self.ocr_pages + self.ocr_cached
+            else ""
+        )
         return (
             f"indexed {self.reports} reports, {self.paragraphs} paragraphs "
-            f"({self.repairs} page breaks repaired); skipped {len(self.skipped)}"
+            f"({self.repairs} page breaks repaired){scans}; skipped {len(self.skipped)}"
         )
 
 
@@ -116,16 +125,33 @@ def iter_reports(
     store = index_dir / layout.SOURCES if index_dir is not None else None
     jobs = [(data_dir / name, manifest.get(name) or manifest.get(display_name(name)), name, store) for name in names]
     ticks = iter(progress(names, "reading"))
-    with _pool_for(len(jobs) >= PARALLEL_READ_MIN) as pool:
+    # Scans take seconds a page: two of them are already worth a process each, one file at a time.
+    scans = sum(name.lower().endswith(SCAN_SUFFIXES) for name in names)
+    many = len(jobs) >= PARALLEL_READ_MIN
+    with ocr_cache.using(ocr_cache.folder_for(index_dir)), _pool_for(many or scans > 1) as pool:
         for lo in range(0, len(jobs), READ_BATCH):
             batch = jobs[lo : lo + READ_BATCH]
-            parsed = pool.imap(_parse, batch, chunksize=8) if pool else map(_parse, batch)
+            parsed = pool.imap(_parse, batch, chunksize=8 if many else 1) if pool else map(_parse, batch)
             for name, (report, error) in zip(names[lo : lo + READ_BATCH], parsed):
                 next(ticks, None)
                 if report is None:
                     summary.skipped.append((display_name(name), error))
                     continue
+                _tally_ocr(report, summary, display_name(name))
                 yield _named(report, name, ids, summary)
+
+
+#: Files that may hold scanned pages (read by OCR).
+SCAN_SUFFIXES = (".pdf",) + IMAGE_SUFFIXES
+
+
+def _tally_ocr(report: Report, summary: BuildSummary, name: str) -> None:
+    """The OCR work of a report counted into the summary; its pages of low confidence warned."""
+    summary.ocr_pages += report.ocr_work[0]
+    summary.ocr_cached += report.ocr_work[1]
+    warning = low_confidence(report.ocr)
+    if warning:
+        summary.warnings.append((name, warning))
 
 
 #: Files parsed at a time (the build holds the reports of the segment it is writing, and up to a batch read ahead).
@@ -608,6 +634,7 @@ def write_segment(
                 "paragraphs": len(report.paragraphs),
                 "first_pid": pid,
                 "repairs": report.repairs,
+                "ocr": report.ocr,
             }
         )
         pid += len(report.paragraphs)

@@ -45,4 +45,5 @@ REPORT_FIELDS = (
     "paragraphs",
     "sources",
     "warnings",
+    "ocr",
 )
