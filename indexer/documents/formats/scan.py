@@ -131,7 +131,7 @@ def read_image(data: bytes) -> tuple[str, OcrInfo]:
                 raise IngestError(limits.over_limit(image.width * image.height, "pixels a page", MAX_PAGE_PIXELS))
             dpi = _dpi(image)
             scale = 72 / dpi
-            pages.append(reader.lines(number, lambda: (image.convert("RGB"), dpi), image.height * scale, scale))
+            pages.append(reader.lines(number, lambda dpi=dpi: (image.convert("RGB"), dpi), image.height * scale, scale))
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise IngestError(f"unreadable image ({' '.join(str(exc).split())[:120]})") from None
     paragraphs = scan_paragraphs(pages, set(range(len(pages))))
