@@ -17,7 +17,7 @@ from indexer.documents import ocr_cache
 from indexer.documents.ingest import IngestError, decode_bytes
 from indexer.documents.metadata import MANIFEST_FIELDS, MANIFEST_NAME, ManifestError
 from indexer.documents.sections import SECTIONS
-from indexer.engine import integrity
+from indexer.engine import cluster, integrity
 from indexer.engine.build import BuildError, build
 from indexer.engine.errors import REBUILD
 from indexer.engine.facets import PLACE_FACETS, PLACE_KEYS, REPORT_FIELDS
@@ -54,6 +54,7 @@ REPORT_COLUMNS = (
 
 
 OCR_CACHE_HELP = "folder of the OCR cache (default: $OCR_CACHE, else ocr-cache beside the index folder)"
+SCHEDULER_HELP = "read the files (decoding, PDF layout, OCR) on the Dask cluster of this scheduler"
 
 
 class CliError(Exception):
@@ -78,11 +79,13 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of report files")
     b.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder to write")
     b.add_argument("--ocr-cache", type=Path, help=OCR_CACHE_HELP)
+    b.add_argument("--scheduler", metavar="tcp://HOST:8786", help=SCHEDULER_HELP)
 
     u = sub.add_parser("update", help="apply the files added, changed or removed since the last build or update")
     u.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of report files")
     u.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder to update")
     u.add_argument("--ocr-cache", type=Path, help=OCR_CACHE_HELP)
+    u.add_argument("--scheduler", metavar="tcp://HOST:8786", help=SCHEDULER_HELP)
     u.add_argument(
         "--rehash",
         action="store_true",
@@ -208,9 +211,12 @@ def _interrupt(signum, frame):
 
 
 def _use_ocr_cache(args) -> None:
-    """--ocr-cache, for the reading processes (ocr_cache.folder_for reads it from the environment)."""
+    """--ocr-cache and --scheduler, for the reading (ocr_cache.folder_for and cluster.scheduler
+    read them from the environment)."""
     if args.ocr_cache is not None:
         os.environ[ocr_cache.ENV] = str(args.ocr_cache.absolute())
+    if args.scheduler:
+        os.environ[cluster.ENV] = args.scheduler
 
 
 def cmd_build(args) -> int:

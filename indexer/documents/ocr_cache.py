@@ -72,21 +72,36 @@ class OcrCache:
                     f.write(f"{self.model_dir.name} {MODEL}\n")
 
 
-_current: OcrCache | None = None
+class MemoryCache:
+    """Pages handed over with a file, and the pages read for it, held in memory: what a reading
+    process on another machine (engine/cluster.py) uses instead of the folder."""
+
+    def __init__(self, entries: dict[str, dict[int, OcrPage]] | None = None):
+        self.entries = entries or {}
+        self.saved: dict[str, dict[int, OcrPage]] = {}
+
+    def load(self, digest: str) -> dict[int, OcrPage] | None:
+        return self.entries.get(digest)
+
+    def save(self, digest: str, pages: dict[int, OcrPage]) -> None:
+        self.saved[digest] = pages
 
 
-def current() -> OcrCache | None:
+_current: OcrCache | MemoryCache | None = None
+
+
+def current() -> OcrCache | MemoryCache | None:
     """The cache the reading of this build uses (None: none)."""
     return _current
 
 
 @contextmanager
-def using(folder: Path | None) -> Iterator[OcrCache | None]:
-    """Read with the cache in folder (None: no cache) until the block ends. Processes forked
-    meanwhile (the build's readers) use it too."""
+def using(folder: Path | MemoryCache | None) -> Iterator[OcrCache | MemoryCache | None]:
+    """Read with the cache in folder (or that cache; None: no cache) until the block ends.
+    Processes forked meanwhile (the build's readers) use it too."""
     global _current
     before = _current
-    _current = OcrCache(folder) if folder is not None else None
+    _current = OcrCache(folder) if isinstance(folder, Path) else folder
     try:
         yield _current
     finally:

@@ -31,7 +31,7 @@ from indexer.documents.metadata import MANIFEST_NAME, load_manifest
 from indexer.documents.report import Report, parse_report
 from indexer.documents.sections import SECTIONS
 from indexer.documents.versions import recorded_hash
-from indexer.engine import integrity, layout, similar, whoosh_index
+from indexer.engine import cluster, integrity, layout, similar, whoosh_index
 from indexer.engine.facets import PLACE_KEYS
 from indexer.engine.grams import NgramIndex, chunk_grams
 from indexer.engine.layout import (
@@ -125,14 +125,11 @@ def iter_reports(
     store = index_dir / layout.SOURCES if index_dir is not None else None
     jobs = [(data_dir / name, manifest.get(name) or manifest.get(display_name(name)), name, store) for name in names]
     ticks = iter(progress(names, "reading"))
-    # Scans take seconds a page: two of them are already worth a process each, one file at a time.
     scans = sum(name.lower().endswith(SCAN_SUFFIXES) for name in names)
-    many = len(jobs) >= PARALLEL_READ_MIN
-    with ocr_cache.using(ocr_cache.folder_for(index_dir)), _pool_for(many or scans > 1) as pool:
+    with ocr_cache.using(ocr_cache.folder_for(index_dir)), _readers(len(jobs), scans) as read:
         for lo in range(0, len(jobs), READ_BATCH):
             batch = jobs[lo : lo + READ_BATCH]
-            parsed = pool.imap(_parse, batch, chunksize=8 if many else 1) if pool else map(_parse, batch)
-            for name, (report, error) in zip(names[lo : lo + READ_BATCH], parsed):
+            for name, (report, error) in zip(names[lo : lo + READ_BATCH], read(batch)):
                 next(ticks, None)
                 if report is None:
                     summary.skipped.append((display_name(name), error))
@@ -143,6 +140,27 @@ def iter_reports(
 
 #: Files that may hold scanned pages (read by OCR).
 SCAN_SUFFIXES = (".pdf",) + IMAGE_SUFFIXES
+
+
+@contextmanager
+def _readers(files: int, scans: int) -> Iterator[Callable[[list], Iterable]]:
+    """What reads a batch of jobs, in order, for the block: the Dask cluster when a scheduler is
+    named (cluster.py), else two processes for a large folder or more than one possible scan (OCR
+    takes seconds a page: one file at a time each), else this process."""
+    address = cluster.scheduler()
+    if address:
+        try:
+            with cluster.cluster_reader(address) as read:
+                yield read
+        except cluster.ClusterError as exc:
+            raise BuildError(str(exc)) from None
+        return
+    many = files >= PARALLEL_READ_MIN
+    with _pool_for(many or scans > 1) as pool:
+        if pool is None:
+            yield lambda jobs: map(_parse, jobs)
+        else:
+            yield lambda jobs: pool.imap(_parse, jobs, chunksize=8 if many else 1)
 
 
 def _tally_ocr(report: Report, summary: BuildSummary, name: str) -> None:
