@@ -58,12 +58,15 @@ test: setup browser
 	$(BIN)/python -m pytest -q
 
 # Ours against brute force, SQLite FTS5 and Tantivy on a generated corpus of SIZE paragraphs, the cost of
-# similar paragraphs, and building from files + updating (README: Benchmarks).
-bench: setup
+# similar paragraphs, building from files + updating, and reading scans by OCR, locally and on a
+# Dask cluster of 1 and 2 workers (README: Benchmarks; the scans need `make browser`).
+bench: setup browser
 	$(BIN)/python -m indexer.bench --size $(SIZE)
 	$(BIN)/python -m indexer.bench.similar_cost --size $(SIZE)
 	$(BIN)/python -m indexer.bench.build_cost --size $(SIZE)
 	$(BIN)/python -m indexer.bench.integrity_cost --size $(SIZE) --index data/bench/work/index
+	$(BIN)/python -m indexer.bench.ocr_cost
+	$(BIN)/python -m indexer.bench.cluster_cost --workers 1,2
 
 # The largest corpus measured on one machine: build from SCALE paragraphs of files, update, serve (about 25 minutes).
 scale: setup

@@ -43,12 +43,12 @@ def rss_mb(pid: int) -> float:
         return 0.0
 
 
-def timed_build(data: Path, index: Path, cache: Path) -> dict:
+def timed_build(data: Path, index: Path, cache: Path, *extra: str) -> dict:
     """Run `python -m indexer build`; its wall time, last line, and peak RSS of the whole tree and
     of the largest process other than the first (a reading process)."""
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "indexer", "build", "--data", data, "--index", index, "--ocr-cache", cache],
+        [sys.executable, "-m", "indexer", "build", "--data", data, "--index", index, "--ocr-cache", cache, *extra],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

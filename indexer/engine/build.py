@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import threading
 import time
 import traceback
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ import numpy as np
 
 from indexer.documents import ocr_cache
 from indexer.documents.folder import FolderError, display_name, scan_folder, source_signature
+from indexer.documents.formats import scan
 from indexer.documents.formats.scan import low_confidence
 from indexer.documents.ingest import IMAGE_SUFFIXES, Document, IngestError, read_document
 from indexer.documents.metadata import MANIFEST_NAME, load_manifest
@@ -126,7 +128,11 @@ def iter_reports(
     jobs = [(data_dir / name, manifest.get(name) or manifest.get(display_name(name)), name, store) for name in names]
     ticks = iter(progress(names, "reading"))
     scans = sum(name.lower().endswith(SCAN_SUFFIXES) for name in names)
-    with ocr_cache.using(ocr_cache.folder_for(index_dir)), _readers(len(jobs), scans) as read:
+    with (
+        ocr_cache.using(ocr_cache.folder_for(index_dir)),
+        _ocr_progress(progress if scans else no_progress),
+        _readers(len(jobs), scans) as read,
+    ):
         for lo in range(0, len(jobs), READ_BATCH):
             batch = jobs[lo : lo + READ_BATCH]
             for name, (report, error) in zip(names[lo : lo + READ_BATCH], read(batch)):
@@ -140,6 +146,42 @@ def iter_reports(
 
 #: Files that may hold scanned pages (read by OCR).
 SCAN_SUFFIXES = (".pdf",) + IMAGE_SUFFIXES
+
+
+@contextmanager
+def _ocr_progress(progress: Progress) -> Iterator[None]:
+    """For the block, a count of the pages read by OCR (scan.pages_read, shared with the reading
+    processes forked meanwhile), shown by `progress` from the first page on."""
+    if progress is no_progress:
+        yield
+        return
+    counter = multiprocessing.get_context("fork").Value("q", 0)
+    scan.pages_read = counter
+    done = threading.Event()
+
+    def ticks() -> Iterator[int]:
+        shown = 0
+        while not (done.is_set() and shown == counter.value):
+            for _ in range(counter.value - shown):
+                shown += 1
+                yield shown
+            done.wait(0.2)
+
+    def show() -> None:
+        while counter.value == 0 and not done.wait(0.2):
+            pass
+        if counter.value:
+            for _ in progress(ticks(), "OCR"):
+                pass
+
+    drawer = threading.Thread(target=show, daemon=True)
+    drawer.start()
+    try:
+        yield
+    finally:
+        done.set()
+        drawer.join()
+        scan.pages_read = None
 
 
 @contextmanager

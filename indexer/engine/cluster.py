@@ -123,12 +123,15 @@ def _receive(job: Job, read, error: str | None, future) -> Outcome:
         report, error, pages = future.result()
     except Exception as exc:  # noqa: BLE001 - a file that killed workers, or a worker's bug: one skip
         return None, unreadable(exc)
+    from indexer.documents.formats.scan import count_pages
+
     cache = ocr_cache.current()
     if cache is not None:
         for digest, found in pages.items():
             cache.save(digest, found)
     if report is None:
         return None, error
+    count_pages(report.ocr_work[0])
     data, st, digest = read
     report.version = signature(st, digest)
     store = job[3]

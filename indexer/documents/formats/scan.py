@@ -22,6 +22,10 @@ from indexer.documents.formats import ocr
 from indexer.documents.formats.layout import Line, drop_furniture, paragraphs_from_lines
 from indexer.documents.versions import content_hash
 
+#: Pages read by OCR in this build, counted by every reading process (a shared multiprocessing
+#: Value the build sets before its processes start, for its progress bar), or None.
+pages_read = None
+
 #: Pixels of one page image; a larger one is refused before it is decoded (a "decompression bomb").
 MAX_PAGE_PIXELS = 80_000_000
 NO_TEXT = "no text found (a blank scan, or one OCR could not read)"
@@ -60,6 +64,7 @@ class PageReader:
             picture, dpi = image()
             page = ocr.recognise(picture, dpi)
             self.recognised += 1
+            count_pages(1)
         self.pages[number] = page
         return page
 
@@ -84,6 +89,13 @@ class PageReader:
             recognised=self.recognised,
             cached=len(self.pages) - self.recognised,
         )
+
+
+def count_pages(n: int) -> None:
+    """Count n pages read by OCR into the build's counter (pages_read), when there is one."""
+    if pages_read is not None and n:
+        with pages_read.get_lock():
+            pages_read.value += n
 
 
 def low_confidence(record: dict | None) -> str | None:
