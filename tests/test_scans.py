@@ -253,6 +253,14 @@ def test_a_tilted_page_gives_level_lines_in_reading_order(degrees):
     assert all(a.top > b.top for a, b in zip(lines, lines[1:]))
 
 
+def test_boxes_at_an_angle_to_the_lines_are_not_read():
+    """A seal's ring in a grey scan (its red cannot be told) gives boxes turned along the ring."""
+    boxes = [_box("正文" * 10, 100, 100 + 60 * i, 1000, 40) for i in range(5)]
+    boxes += [_box("人民政", 800, 500, 120, 40, math.radians(25)), _box("府", 900, 560, 40, 40, math.radians(-40))]
+    lines = page_lines(OcrPage(1240, 1754, 150.0, boxes), 0, 842.0, 1.0)
+    assert [l.text for l in lines] == ["正文" * 10] * 5
+
+
 def test_even_sizes_gives_one_size_to_lines_of_one_type():
     boxes = [_box("字" * 20, 100, 100 + 60 * i, 1000, 40 + (i % 3) * 2) for i in range(6)]
     boxes.append(_box("短行。", 100, 460, 150, 48))  # a short line's box is taller

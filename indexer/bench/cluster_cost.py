@@ -64,9 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m indexer.bench.cluster_cost", description=__doc__)
     parser.add_argument("--workers", default="1,2", help="numbers of workers to measure, comma-separated")
     parser.add_argument("--workdir", type=Path, default=Path("data/bench/cluster"))
+    parser.add_argument("--scans", type=Path, help="a folder of scans (default: data/bench/scans, made by ocr_cost)")
     args = parser.parse_args(argv)
-    scans = args.workdir.parent / "scans"
-    make_scans(scans)
+    scans = args.scans or args.workdir.parent / "scans"
+    if args.scans is None:
+        make_scans(scans)
     runs = {n: on_cluster(int(n), scans, args.workdir) for n in args.workers.split(",")}
     write_results(
         "cluster", {"size": next(iter(runs.values()))["ocr_pages"], "workers": runs, "at": time.strftime("%F %T")}

@@ -136,12 +136,17 @@ def remove_seals(pixels: np.ndarray, dpi: float) -> np.ndarray:
 
 def tilt(page: OcrPage) -> float:
     """The page's tilt in radians: the median slope of its wide boxes' top edges."""
-    slopes = []
-    for box in page.boxes:
-        (x0, y0), (x1, y1) = box.quad[0], box.quad[1]
-        if x1 - x0 > 4 * _height(box.quad):
-            slopes.append(math.atan2(y1 - y0, x1 - x0))
+    slopes = [_slope(box.quad) for box in page.boxes if box.quad[1][0] - box.quad[0][0] > 4 * _height(box.quad)]
     return median(slopes) if slopes else 0.0
+
+
+#: A box whose top edge is turned more than this from the page's lines is not read (radians).
+SLANTED = math.radians(10)
+
+
+def _slope(quad: list[list[float]]) -> float:
+    (x0, y0), (x1, y1) = quad[0], quad[1]
+    return math.atan2(y1 - y0, x1 - x0)
 
 
 def _height(quad: list[list[float]]) -> float:
@@ -156,6 +161,8 @@ def page_lines(page: OcrPage, number: int, page_height: float, scale: float) -> 
     cx, cy = page.width / 2, page.height / 2
     pieces = []
     for box in page.boxes:
+        if abs(_slope(box.quad) - angle) > SLANTED:
+            continue  # text at an angle to the lines: a seal's ring (in a grey scan), a stamp
         xs, ys = [], []
         for x, y in box.quad:
             xs.append(cx + (x - cx) * cos - (y - cy) * sin)
