@@ -205,18 +205,28 @@ def _join(texts) -> str:
 def even_sizes(pages: list[list[Line]]) -> list[list[Line]]:
     """The lines with each type size made one. An OCR box's height says little of the type
     (a short line's box is taller, boxes of one size differ by a few pixels), which `layout`
-    would take for changes of type; the advance of the characters says more (a Chinese
-    character is one em wide, a Latin letter or digit about half). Lines whose advances lie
-    within an eighth of each other (in a run from the smallest) are one size, given the median
-    height of their boxes."""
-    lines = sorted((line for page in pages for line in page), key=advance)
-    groups: list[list[Line]] = []
-    for line in lines:
-        if groups and advance(line) <= 1.12 * advance(groups[-1][0]):
+    would take for changes of type; the advance of the characters says more (see `advance`).
+    Lines whose advance is within 0.8–1.12 of the body's (the median of lines of ten characters
+    or more; 0.75–1.2 under ten characters, 0.7–1.35 under four) are body type; the others are grouped in runs within an eighth of each other. Each
+    group's lines are given the median height of their boxes."""
+    lines = [line for page in pages for line in page]
+    if not lines:
+        return pages
+    long = [advance(l) for l in lines if len(l.text) >= 10]
+    body_advance = median(long or [advance(l) for l in lines])
+
+    def is_body(line: Line) -> bool:  # a line of a few characters tells its advance roughly
+        n = len(line.text)
+        low, high = (0.8, 1.12) if n >= 10 else (0.75, 1.2) if n >= 4 else (0.7, 1.35)
+        return low * body_advance <= advance(line) <= high * body_advance
+
+    groups: list[list[Line]] = [[l for l in lines if is_body(l)]]
+    for line in sorted((l for l in lines if not is_body(l)), key=advance):
+        if len(groups) > 1 and advance(line) <= 1.12 * advance(groups[-1][0]):
             groups[-1].append(line)
         else:
             groups.append([line])
-    for group in groups:
+    for group in filter(None, groups):
         size = median(l.em for l in group)
         for line in group:
             centre = (line.top + line.bottom) / 2
@@ -224,7 +234,15 @@ def even_sizes(pages: list[list[Line]]) -> list[list[Line]]:
     return pages
 
 
+#: Full-width marks whose ink sits in the left half of their square: at a line's end they add half
+#: a character to its box.
+_HALF_AT_END = "，。、：；！？）》」』”’"
+
+
 def advance(line: Line) -> float:
-    """The line's width per character (Latin letters, digits and spaces as half a character)."""
-    width = sum(0.5 if ch.isascii() else 1.0 for ch in line.text)
+    """The line's width per character: a Chinese character is one em wide, a digit about 0.6, a
+    Latin letter or space about half, and a closing mark at the end of the line half (its ink is)."""
+    text = line.text
+    width = sum(0.6 if ch.isdigit() else 0.5 if ch.isascii() else 1.0 for ch in text)
+    width -= 0.5 if text[-1:] in _HALF_AT_END else 0.0
     return (line.x1 - line.x0) / max(width, 1.0)
