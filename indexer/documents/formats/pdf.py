@@ -100,13 +100,18 @@ def is_scan(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> bool:
 
 
 def scanned_lines(page: pdfium.PdfPage, number: int, scans) -> list[Line]:
-    """The page's lines read by OCR (or from the OCR cache), in the page's points."""
+    """The page's lines read by OCR (or from the OCR cache), in the page's points. A page is
+    rendered at ocr.RENDER_DPI, or less when that would pass scan.MAX_PAGE_PIXELS (a poster)."""
     from indexer.documents.formats.ocr import RENDER_DPI
+    from indexer.documents.formats.scan import MAX_PAGE_PIXELS
+
+    width, height = page.get_size()
+    dpi = min(RENDER_DPI, 72 * (MAX_PAGE_PIXELS / max(width * height, 1.0)) ** 0.5)
 
     def image():
-        return page.render(scale=RENDER_DPI / 72).to_pil(), RENDER_DPI
+        return page.render(scale=dpi / 72).to_pil(), dpi
 
-    return scans.lines(number, image, page.get_height(), 72 / RENDER_DPI)
+    return scans.lines(number, image, height)
 
 
 def page_lines(textpage: pdfium.PdfTextPage, number: int) -> list[Line]:

@@ -68,11 +68,11 @@ class PageReader:
         self.pages[number] = page
         return page
 
-    def lines(
-        self, number: int, image: Callable[[], tuple[Image.Image, float]], height: float, scale: float
-    ) -> list[Line]:
-        """The lines of page `number`, in points (see ocr.page_lines)."""
-        return ocr.page_lines(self.page(number, image), number, height, scale)
+    def lines(self, number: int, image: Callable[[], tuple[Image.Image, float]], height: float) -> list[Line]:
+        """The lines of page `number` in points, on a page `height` points tall (see ocr.page_lines;
+        the pixels are scaled by the resolution the page was read at)."""
+        page = self.page(number, image)
+        return ocr.page_lines(page, number, height, 72 / page.dpi)
 
     def info(self) -> OcrInfo | None:
         """What OCR did for the file (None when no page needed it); new pages are kept in the cache."""
@@ -142,8 +142,7 @@ def read_image(data: bytes) -> tuple[str, OcrInfo]:
             if image.width * image.height > MAX_PAGE_PIXELS:
                 raise IngestError(limits.over_limit(image.width * image.height, "pixels a page", MAX_PAGE_PIXELS))
             dpi = _dpi(image)
-            scale = 72 / dpi
-            pages.append(reader.lines(number, lambda dpi=dpi: (image.convert("RGB"), dpi), image.height * scale, scale))
+            pages.append(reader.lines(number, lambda dpi=dpi: (image.convert("RGB"), dpi), image.height * 72 / dpi))
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise IngestError(f"unreadable image ({' '.join(str(exc).split())[:120]})") from None
     paragraphs = scan_paragraphs(pages, set(range(len(pages))))
