@@ -53,7 +53,7 @@ def timed_build(data: Path, index: Path, cache: Path, *extra: str) -> dict:
         [sys.executable, "-m", "indexer", "build", "--data", data, "--index", index, "--ocr-cache", cache, *extra],
         cwd=ROOT,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         text=True,
     )
     tree_peak = worker_peak = 0.0
@@ -69,7 +69,7 @@ def timed_build(data: Path, index: Path, cache: Path, *extra: str) -> dict:
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    out, _ = proc.communicate()
+    out, err = proc.communicate()
     seconds = time.perf_counter() - start
     done.set()
     sampler.join()
@@ -82,6 +82,7 @@ def timed_build(data: Path, index: Path, cache: Path, *extra: str) -> dict:
         "line": line,
         "ocr_pages": int(pages[1]) if pages else 0,
         "cached_pages": int(pages[2]) if pages else 0,
+        "problems": [line for line in err.splitlines() if line.startswith(("skipped:", "warning:", "error:"))],
         "tree_peak_mb": tree_peak,
         "reader_peak_mb": worker_peak,
     }
