@@ -35,11 +35,12 @@ doc-tool:
 		fi; \
 	fi
 
-# Debian's Chromium and a CJK font for the browser tests (installed only when missing).
+# Debian's Chromium and a CJK font for the browser tests, and poppler's pdftoppm for making scans
+# (tests/fixtures/make_scans.py; installed only when missing).
 browser:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
-		echo "installing chromium and fonts-noto-cjk"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk" || ! command -v pdftoppm >/dev/null; then \
+		echo "installing chromium, fonts-noto-cjk and poppler-utils"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
 	fi
 
 index: setup
@@ -57,8 +58,9 @@ test: setup browser
 	$(BIN)/python -m pytest -q
 
 # Ours against brute force, SQLite FTS5 and Tantivy on a generated corpus of SIZE paragraphs, the cost of
-# similar paragraphs, building from files + updating, and 4,000 reports filed in 省/市/县 folders (README: Benchmarks).
-bench: setup
+# similar paragraphs, building from files + updating, 4,000 reports filed in 省/市/县 folders, and reading scans
+# by OCR, locally and on a Dask cluster of 1 and 2 workers (README: Benchmarks; the scans need `make browser`).
+bench: setup browser
 	$(BIN)/python -m indexer.bench --size $(SIZE)
 	$(BIN)/python -m indexer.bench.similar_cost --size $(SIZE)
 	$(BIN)/python -m indexer.bench.build_cost --size $(SIZE)
@@ -66,6 +68,8 @@ bench: setup
 	$(BIN)/python -m indexer.bench.proximity_cost --index data/bench/work/index
 	$(BIN)/python -m indexer.bench.places_cost --count 4000
 	$(BIN)/python -m indexer.bench.concordance_cost --size $(SIZE)
+	$(BIN)/python -m indexer.bench.ocr_cost
+	$(BIN)/python -m indexer.bench.cluster_cost --workers 1,2
 
 # The largest corpus measured on one machine: build from SCALE paragraphs of files, update, serve (about 25 minutes).
 scale: setup

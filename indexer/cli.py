@@ -13,12 +13,13 @@ import sys
 from pathlib import Path
 
 from indexer.console import escaped, print_problems, progress_bar
+from indexer.documents import ocr_cache
 from indexer.documents.ingest import IngestError, decode_bytes
 from indexer.documents.levels import LEVELS, TOWNSHIP_LEVEL, UNSETTLED
 from indexer.documents.metadata import MANIFEST_NAME, ManifestError, manifest_entry
 from indexer.documents.report import fields_for
 from indexer.documents.sections import SECTIONS
-from indexer.engine import integrity
+from indexer.engine import cluster, integrity
 from indexer.engine.build import BuildError, build
 from indexer.engine.errors import REBUILD
 from indexer.engine.facets import PLACE_FACETS, PLACE_KEYS, REPORT_FIELDS
@@ -51,6 +52,10 @@ NAME_SEPARATORS = re.compile("[,，、]")
 REPORT_COLUMNS = fields_for("column")
 
 
+OCR_CACHE_HELP = "folder of the OCR cache (default: $OCR_CACHE, else ocr-cache beside the index folder)"
+SCHEDULER_HELP = "read the files (decoding, PDF layout, OCR) on the Dask cluster of this scheduler"
+
+
 class CliError(Exception):
     """An error shown as one line on stderr."""
 
@@ -72,10 +77,14 @@ def make_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="index the report files in a folder")
     b.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of report files")
     b.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder to write")
+    b.add_argument("--ocr-cache", type=Path, help=OCR_CACHE_HELP)
+    b.add_argument("--scheduler", metavar="tcp://HOST:8786", help=SCHEDULER_HELP)
 
     u = sub.add_parser("update", help="apply the files added, changed or removed since the last build or update")
     u.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of report files")
     u.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder to update")
+    u.add_argument("--ocr-cache", type=Path, help=OCR_CACHE_HELP)
+    u.add_argument("--scheduler", metavar="tcp://HOST:8786", help=SCHEDULER_HELP)
     u.add_argument(
         "--rehash",
         action="store_true",
@@ -222,14 +231,25 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def _use_ocr_cache(args) -> None:
+    """--ocr-cache and --scheduler, for the reading (ocr_cache.folder_for and cluster.scheduler
+    read them from the environment)."""
+    if args.ocr_cache is not None:
+        os.environ[ocr_cache.ENV] = str(args.ocr_cache.absolute())
+    if args.scheduler:
+        os.environ[cluster.ENV] = args.scheduler
+
+
 def cmd_build(args) -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # a killed build cleans up like Ctrl-C
+    _use_ocr_cache(args)
     return _report_build(build(args.data, args.index, progress=progress_bar, on_wait=_waiting(args)), args)
 
 
 def cmd_update(args) -> int:
     """An incremental update; when its segments call for a merge, a full build follows."""
     signal.signal(signal.SIGTERM, _interrupt)
+    _use_ocr_cache(args)
     summary = update(args.data, args.index, progress=progress_bar, on_wait=_waiting(args), rehash=args.rehash)
     status = _report_build(summary, args)
     if summary.merge:

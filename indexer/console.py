@@ -13,7 +13,12 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def progress_bar(items: Iterable, desc: str) -> Iterable:
-    """A progress bar on stderr for folders of PROGRESS_MIN_FILES files or more."""
+    """A progress bar on stderr for folders of PROGRESS_MIN_FILES files or more; for a stream
+    of unknown length (the pages read by OCR, as they are read), a counter from its first item."""
+    if not hasattr(items, "__len__"):
+        from tqdm import tqdm
+
+        return tqdm(items, unit="page", desc=desc, file=sys.stderr)
     items = list(items)
     if len(items) < PROGRESS_MIN_FILES:
         return items

@@ -101,7 +101,7 @@ def report(report_id: str):
     end = offset + len(paragraphs)
     return jsonify(
         {
-            **{k: meta[k] for k in REPORT_FIELDS},
+            **{k: meta.get(k) for k in REPORT_FIELDS},
             "offset": offset,
             "limit": REPORT_PAGE_SIZE,
             "next": url_for("api.report", report_id=report_id, offset=end) if end < count else None,

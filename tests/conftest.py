@@ -440,3 +440,41 @@ def run_cli(*args, cwd=ROOT):
 def cli():
     """The command line as a user runs it, in a child process: cli(*args) → (status, stdout, stderr)."""
     return run_cli
+
+
+SCANS = ROOT / "tests" / "fixtures" / "scans"
+
+
+@pytest.fixture(scope="session")
+def ocr_cache_dir(tmp_path_factory) -> Path:
+    """One OCR cache for the session: each scan fixture is read by OCR once (seconds a page),
+    however many tests and builds read it."""
+    return tmp_path_factory.mktemp("ocr-cache")
+
+
+@pytest.fixture(scope="session")
+def scans_index_dir(tmp_path_factory, ocr_cache_dir) -> tuple[Path, object]:
+    """An index of the scan fixtures (tests/fixtures/scans: image-only PDF, mixed PDF, TIFF, JPEG,
+    PNG), with the build's summary."""
+    data = tmp_path_factory.mktemp("scans") / "reports"
+    shutil.copytree(SCANS, data)
+    target = data.parent / "index"
+    with env(OCR_CACHE=str(ocr_cache_dir)):
+        summary = build(data, target)
+    assert not summary.skipped
+    return target, summary
+
+
+@contextmanager
+def env(**values: str):
+    """Environment variables set for the block, then put back."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

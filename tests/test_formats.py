@@ -167,7 +167,6 @@ def test_a_phrase_across_a_page_break_is_found(pdf_index_dir, seed, stem):
 
 
 BAD_FILES = [
-    ("bad/scanned.pdf", "no text layer (scanned?); needs OCR"),
     ("bad/truncated.pdf", "corrupt or truncated PDF (pdfium cannot parse it)"),
     ("bad/encrypted.pdf", "encrypted PDF (needs a password); save an unprotected copy"),
     ("bad/no-article.html", "no article text found (a list, navigation or empty page?)"),

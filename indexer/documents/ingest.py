@@ -13,7 +13,9 @@ from indexer.documents.decoding import IngestError, decode_bytes
 from indexer.documents.formats.furniture import merge_meta, strip_furniture
 from indexer.documents.versions import content_hash, same_stat, signature
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".doc", ".pdf", ".html", ".htm")
+#: Page images (read by OCR): formats.ocr.IMAGE_SUFFIXES, here without importing the engine.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".doc", ".pdf", ".html", ".htm") + IMAGE_SUFFIXES
 
 
 @dataclass
@@ -29,6 +31,8 @@ class Document:
     #: The bytes read, and their signature (versions.signature): what was indexed is what is recorded.
     data: bytes = b""
     signature: list | None = None
+    #: How OCR read it (scan.OcrInfo), when any page was a scan.
+    ocr: object | None = None
 
 
 def read_document(path: Path) -> Document:
@@ -40,7 +44,8 @@ def read_document(path: Path) -> Document:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise IngestError(
-            f"unsupported file type '{suffix or path.name}' (expected .txt, .md, .docx, .doc, .pdf, .html or .htm)"
+            f"unsupported file type '{suffix or path.name}' "
+            "(expected .txt, .md, .docx, .doc, .pdf, .html, .htm, or a scan: .jpg, .jpeg, .png, .tif, .tiff)"
         )
     for _ in range(2):  # a file that changed while it was read is read again, once
         try:
@@ -122,8 +127,15 @@ def _read_by_type(path: Path, suffix: str, data: bytes) -> Document:
     # the readers of published formats are imported when a file of their kind comes
     if suffix == ".pdf":
         from indexer.documents.formats.pdf import read_pdf
+        from indexer.documents.formats.scan import PageReader
 
-        return Document(read_pdf(path), whole_paragraphs=True)
+        scans = PageReader(data)
+        return Document(read_pdf(path, scans), whole_paragraphs=True, ocr=scans.info())
+    if suffix in IMAGE_SUFFIXES:
+        from indexer.documents.formats.scan import read_image
+
+        text, info = read_image(data)
+        return Document(text, whole_paragraphs=True, ocr=info)
     if suffix in (".html", ".htm"):
         from indexer.documents.formats.html import read_html
 

@@ -73,6 +73,11 @@ class Report:
     document_number: str | None = None
     page_meta: dict[str, str] = field(default_factory=dict)
 
+    #: How OCR read it (scan.OcrInfo.record: pages, confidence, low_pages), None for a text file.
+    ocr: dict | None = None
+    #: Pages the OCR engine read for this reading, and pages taken from the OCR cache (not stored).
+    ocr_work: tuple[int, int] = (0, 0)
+
 
 #: Where a field of ReportMeta goes (its `roles`): `list` the report listings (`reports --json`,
 #: /api/reports, /api/reports/<id>); `column` the plain and CSV listing (`reports`, `reports --csv`);
@@ -112,6 +117,8 @@ class ReportMeta:
     paragraphs: int = _field("list", "column", "live", default=0)
     sources: dict = _field("list", default=None)
     warnings: list = _field("list", default=None)
+    #: How OCR read a scanned report (pages, confidence, low_pages); None for a text file.
+    ocr: dict | None = _field("list", default=None)
     #: The id of the report's first paragraph (in its segment in reports.json; in the index in meta.json).
     first_pid: int = _field("live", default=0)
     repairs: int = _field(default=0)
@@ -196,6 +203,9 @@ def parse_report(
         document_number=meta.document_number,
         page_meta=dict(page_meta),
     )
+    if document.ocr is not None:
+        report.ocr = document.ocr.record()
+        report.ocr_work = (document.ocr.recognised, document.ocr.cached)
     if not report.township and report.level in (TOWNSHIP_LEVEL, UNSETTLED):
         report.warnings.append("township not found")
     if not report.year:

@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import threading
 import time
 import traceback
 from contextlib import contextmanager
@@ -23,14 +24,17 @@ from typing import Callable, Iterable, Iterator, TypeVar
 
 import numpy as np
 
+from indexer.documents import ocr_cache
 from indexer.documents.folder import FolderError, display_name, scan_folder, source_signature
-from indexer.documents.ingest import Document, IngestError, read_document
+from indexer.documents.formats import scan
+from indexer.documents.formats.scan import low_confidence
+from indexer.documents.ingest import IMAGE_SUFFIXES, Document, IngestError, read_document
 from indexer.documents.levels import LEVELS
 from indexer.documents.metadata import MANIFEST_NAME, load_manifest
 from indexer.documents.report import Report, ReportMeta, fields_for, parse_report, report_id_for
 from indexer.documents.sections import SECTIONS
 from indexer.documents.versions import recorded_hash
-from indexer.engine import integrity, layout, similar, whoosh_index
+from indexer.engine import cluster, integrity, layout, similar, whoosh_index
 from indexer.engine.facets import PLACE_KEYS
 from indexer.engine.grams import NgramIndex, chunk_grams
 from indexer.engine.layout import (
@@ -63,11 +67,18 @@ class BuildSummary:
     repairs: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    ocr_pages: int = 0  # pages the OCR engine read
+    ocr_cached: int = 0  # pages of scans taken from the OCR cache
 
     def line(self) -> str:
+        scans = (
+            f"; OCR {self.ocr_pages} pages, {self.ocr_cached} from the cache"
+            if self.ocr_pages + self.ocr_cached
+            else ""
+        )
         return (
             f"indexed {self.reports} reports, {self.paragraphs} paragraphs "
-            f"({self.repairs} page breaks repaired); skipped {len(self.skipped)}"
+            f"({self.repairs} page breaks repaired){scans}; skipped {len(self.skipped)}"
         )
 
 
@@ -118,16 +129,91 @@ def iter_reports(
     store = index_dir / layout.SOURCES if index_dir is not None else None
     jobs = [(data_dir / name, manifest.get(name) or manifest.get(display_name(name)), name, store) for name in names]
     ticks = iter(progress(names, "reading"))
-    with _pool_for(len(jobs) >= PARALLEL_READ_MIN) as pool:
+    scans = sum(name.lower().endswith(SCAN_SUFFIXES) for name in names)
+    with (
+        ocr_cache.using(ocr_cache.folder_for(index_dir)),
+        _ocr_progress(progress if scans else no_progress),
+        _readers(len(jobs), scans) as read,
+    ):
         for lo in range(0, len(jobs), READ_BATCH):
             batch = jobs[lo : lo + READ_BATCH]
-            parsed = pool.imap(_parse, batch, chunksize=8) if pool else map(_parse, batch)
-            for name, (report, error) in zip(names[lo : lo + READ_BATCH], parsed):
+            for name, (report, error) in zip(names[lo : lo + READ_BATCH], read(batch)):
                 next(ticks, None)
                 if report is None:
                     summary.skipped.append((display_name(name), error))
                     continue
+                _tally_ocr(report, summary, display_name(name))
                 yield _named(report, name, ids, summary)
+
+
+#: Files that may hold scanned pages (read by OCR).
+SCAN_SUFFIXES = (".pdf",) + IMAGE_SUFFIXES
+
+
+@contextmanager
+def _ocr_progress(progress: Progress) -> Iterator[None]:
+    """For the block, a count of the pages read by OCR (scan.pages_read, shared with the reading
+    processes forked meanwhile), shown by `progress` from the first page on."""
+    if progress is no_progress:
+        yield
+        return
+    counter = multiprocessing.get_context("fork").Value("q", 0)
+    scan.pages_read = counter
+    done = threading.Event()
+
+    def ticks() -> Iterator[int]:
+        shown = 0
+        while not (done.is_set() and shown == counter.value):
+            for _ in range(counter.value - shown):
+                shown += 1
+                yield shown
+            done.wait(0.2)
+
+    def show() -> None:
+        while counter.value == 0 and not done.wait(0.2):
+            pass
+        if counter.value:
+            for _ in progress(ticks(), "OCR"):
+                pass
+
+    drawer = threading.Thread(target=show, daemon=True)
+    drawer.start()
+    try:
+        yield
+    finally:
+        done.set()
+        drawer.join()
+        scan.pages_read = None
+
+
+@contextmanager
+def _readers(files: int, scans: int) -> Iterator[Callable[[list], Iterable]]:
+    """What reads a batch of jobs, in order, for the block: the Dask cluster when a scheduler is
+    named (cluster.py), else two processes for a large folder or more than one possible scan (OCR
+    takes seconds a page: one file at a time each), else this process."""
+    address = cluster.scheduler()
+    if address:
+        try:
+            with cluster.cluster_reader(address) as read:
+                yield read
+        except cluster.ClusterError as exc:
+            raise BuildError(str(exc)) from None
+        return
+    many = files >= PARALLEL_READ_MIN
+    with _pool_for(many or scans > 1) as pool:
+        if pool is None:
+            yield lambda jobs: map(_parse, jobs)
+        else:
+            yield lambda jobs: pool.imap(_parse, jobs, chunksize=8 if many else 1)
+
+
+def _tally_ocr(report: Report, summary: BuildSummary, name: str) -> None:
+    """The OCR work of a report counted into the summary; its pages of low confidence warned."""
+    summary.ocr_pages += report.ocr_work[0]
+    summary.ocr_cached += report.ocr_work[1]
+    warning = low_confidence(report.ocr)
+    if warning:
+        summary.warnings.append((name, warning))
 
 
 #: Files parsed at a time (the build holds the reports of the segment it is writing, and up to a batch read ahead).

@@ -48,9 +48,9 @@ def is_page_number(text: str) -> bool:
     return bool(PAGE_NUMBER.match(text.strip()))
 
 
-def _furniture_key(line: Line) -> tuple[str, int]:
-    """Text with digits masked and the line's height on the page: equal for a running header."""
-    return re.sub(r"\d+", "#", re.sub(r"\s+", "", line.text)), round(line.top / 4)
+def _furniture_key(line: Line, by_height: bool = True) -> tuple[str, int]:
+    """Text with digits masked and (by_height) the line's height on the page: equal for a running header."""
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", line.text)), round(line.top / 4) if by_height else 0
 
 
 def _edge_lines(lines: list[Line]) -> list[Line]:
@@ -58,16 +58,29 @@ def _edge_lines(lines: list[Line]) -> list[Line]:
     return lines[:2] + lines[-2:] if len(lines) > 4 else list(lines)
 
 
-def drop_furniture(pages: list[list[Line]]) -> list[list[Line]]:
+def drop_furniture(pages: list[list[Line]], by_height: bool = True) -> list[list[Line]]:
     """Remove running headers and footers: page numbers at the top or bottom of a page, and
-    any top or bottom line repeated at the same height on at least half the pages (two or more)."""
-    counts = Counter(key for lines in pages for key in {_furniture_key(l) for l in _edge_lines(lines)})
+    any top or bottom line repeated at the same height on at least half the pages (two or more).
+
+    Without by_height (scans, which sit a little higher or lower on each sheet), a repeated line
+    is known by its text alone, and one in a type larger than the body's (a title the running
+    header repeats) is kept."""
+    counts = Counter(key for lines in pages for key in {_furniture_key(l, by_height) for l in _edge_lines(lines)})
     repeated = {key for key, n in counts.items() if n >= 2 and n * 2 >= len(pages)}
+    body = median(l.em for lines in pages for l in lines) if not by_height and repeated else 0.0
     out = []
     for lines in pages:
         edges = {id(l) for l in _edge_lines(lines)}
         out.append(
-            [l for l in lines if id(l) not in edges or not (is_page_number(l.text) or _furniture_key(l) in repeated)]
+            [
+                l
+                for l in lines
+                if id(l) not in edges
+                or not (
+                    is_page_number(l.text)
+                    or (_furniture_key(l, by_height) in repeated and (by_height or l.em <= 1.05 * body))
+                )
+            ]
         )
     return out
 

@@ -4,6 +4,9 @@ pdfium gives every character with its box and marks the line breaks and spaces i
 inferred ("generated" characters). We cut lines at those breaks, keep a generated
 space only between Latin letters or digits (justified Chinese text has wide gaps
 that pdfium reads as spaces), and leave paragraphs to `layout`.
+
+A page without text (a scan) is rendered and read by OCR when a `scan.PageReader` is given
+(mixed PDFs: only those pages); its lines join the others' in points.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from indexer.documents.decoding import IngestError
 from indexer.documents.formats.layout import Line, drop_furniture, paragraphs_from_lines
 
 NO_TEXT_LAYER = "no text layer (scanned?); needs OCR"
+#: A page with fewer characters than this in its text layer, and a picture, is a scan.
+SCAN_CHARACTERS = 10
 
 #: pdfium's FPDF_GetLastError codes, as the one-line reasons we give.
 _LOAD_ERRORS = {
@@ -28,13 +33,21 @@ _LOAD_ERRORS = {
 }
 
 
-def read_pdf(path: Path) -> str:
+def read_pdf(path: Path, scans=None) -> str:
     """The PDF's paragraphs, one per line, with running headers and page numbers removed.
 
-    Raises IngestError for an encrypted, corrupt or text-less (scanned) PDF.
+    With scans (a scan.PageReader), pages without a text layer are read by OCR.
+    Raises IngestError for an encrypted, corrupt or text-less PDF.
     """
-    pages = drop_furniture(pdf_lines(path))
-    paragraphs = paragraphs_from_lines(pages)
+    pages = pdf_lines(path, scans)
+    if scans is not None and scans.pages:
+        from indexer.documents.formats.scan import NO_TEXT, scan_paragraphs
+
+        paragraphs = scan_paragraphs(pages, set(scans.pages))
+        if not paragraphs:
+            raise IngestError(NO_TEXT)
+    else:
+        paragraphs = paragraphs_from_lines(drop_furniture(pages))
     if not paragraphs:
         raise IngestError(NO_TEXT_LAYER)
     return "\n".join(paragraphs)
@@ -48,8 +61,9 @@ def open_pdf(path: Path) -> pdfium.PdfDocument:
         raise IngestError(reason) from None
 
 
-def pdf_lines(path: Path) -> list[list[Line]]:
-    """Each page's lines, top to bottom (rows at the same height left to right)."""
+def pdf_lines(path: Path, scans=None) -> list[list[Line]]:
+    """Each page's lines, top to bottom (rows at the same height left to right); with scans
+    (a scan.PageReader), those of a page without text read by OCR."""
     document = open_pdf(path)
     try:
         if len(document) > limits.MAX_PAGES:
@@ -64,7 +78,10 @@ def pdf_lines(path: Path) -> list[list[Line]]:
                 if characters > limits.MAX_CHARACTERS:
                     unit = f"characters in the first {number + 1:,} pages"
                     raise IngestError(limits.over_limit(characters, unit, limits.MAX_CHARACTERS))
-                pages.append(sort_lines(page_lines(textpage, number)))
+                if scans is not None and is_scan(page, textpage):
+                    pages.append(scanned_lines(page, number, scans))
+                else:
+                    pages.append(sort_lines(page_lines(textpage, number)))
                 textpage.close()
             except pdfium.PdfiumError as exc:
                 raise IngestError(f"corrupt PDF page {number + 1} ({exc})") from None
@@ -73,6 +90,28 @@ def pdf_lines(path: Path) -> list[list[Line]]:
         return pages
     finally:
         document.close()
+
+
+def is_scan(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> bool:
+    """A page with (almost) no text in its text layer and a picture on it."""
+    if textpage.count_chars() and len(textpage.get_text_range().strip()) >= SCAN_CHARACTERS:
+        return False
+    return any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2))
+
+
+def scanned_lines(page: pdfium.PdfPage, number: int, scans) -> list[Line]:
+    """The page's lines read by OCR (or from the OCR cache), in the page's points. A page is
+    rendered at ocr.RENDER_DPI, or less when that would pass scan.MAX_PAGE_PIXELS (a poster)."""
+    from indexer.documents.formats.ocr import RENDER_DPI
+    from indexer.documents.formats.scan import MAX_PAGE_PIXELS
+
+    width, height = page.get_size()
+    dpi = min(RENDER_DPI, 72 * (MAX_PAGE_PIXELS / max(width * height, 1.0)) ** 0.5)
+
+    def image():
+        return page.render(scale=dpi / 72).to_pil(), dpi
+
+    return scans.lines(number, image, height)
 
 
 def page_lines(textpage: pdfium.PdfTextPage, number: int) -> list[Line]:
