@@ -22,10 +22,10 @@ from indexer.engine.ranking import SORTS
 from indexer.engine.search import Filters
 from indexer.messages import NotFound, Unavailable
 
-from .params import as_param_error, page_number, parse_params, township_reports_by_default
+from .params import ParamError, as_param_error, page_number, parse_params, township_reports_by_default
 from .protect import heavy
 from .report_list import COLUMNS, parse_report_list_params, report_table
-from .results import comparison, export_response, highlight, run_search, snippet_html
+from .results import COMPARE_ORDERS, comparison, export_response, highlight, run_search, snippet_html
 from .store import get_index, get_report
 from .urls import REPORT_PAGE_SIZE, TOOLS, report_page, report_url, tool_url
 
@@ -113,12 +113,23 @@ def compare():
     params = township_reports_by_default(parse_params(request.args))
     index = get_index()
     data = facets = None
+    order = request.args.get("order", "count") or "count"
+    if order not in COMPARE_ORDERS:
+        raise ParamError(
+            "unknown_sort",
+            value=order[:30],
+            choices=", ".join(COMPARE_ORDERS),
+            choices_zh="、".join(COMPARE_ORDERS.values()),
+        )
     if params.q:
         config = current_app.config
-        data = comparison(index, params, config["KWIC_WIDTH"], config["KWIC_PER_TOWNSHIP"], config["KWIC_LIMIT"])
+        width, per_township, limit = config["KWIC_WIDTH"], config["KWIC_PER_TOWNSHIP"], config["KWIC_LIMIT"]
+        data = comparison(index, params, width, per_township, limit, order)
         facets = index.facets(index.match(data["query"]), params.filters)  # the search's sidebar
     years = sorted({r["year"] for r in index.reports if r["year"]})
-    return render_template("compare.html", params=params, data=data, index=index, facets=facets, years=years)
+    return render_template(
+        "compare.html", params=params, data=data, index=index, facets=facets, years=years, orders=COMPARE_ORDERS
+    )
 
 
 @bp.route("/reports")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from typing import Iterator
 
 import numpy as np
@@ -150,20 +149,121 @@ def json_stream(rows: Iterator[dict]) -> Iterator[str]:
     yield "\n]\n"
 
 
-def comparison(index: ReportIndex, params: SearchParams, width: int, per_township: int, limit: int) -> dict:
-    """Township × year counts over every hit, and keyword-in-context lines for the first few of each township.
+#: Townships a page of /compare shows.
+COMPARE_PAGE = 50
+#: How /compare may order its townships (?order=): key → what the page calls it.
+COMPARE_ORDERS = {"count": "段落数", "share": "提及报告占比", "name": "名称", "code": "区划代码"}
+
+
+def comparison(
+    index: ReportIndex, params: SearchParams, width: int, per_township: int, limit: int, order: str = "count"
+) -> dict:
+    """Township × year counts over every hit, a page of COMPARE_PAGE townships in the order asked
+    for, and keyword-in-context lines for the first few paragraphs of each township on the page.
 
     The counts cost array work only; the lines need the stored text, so only the first
-    per_township paragraphs of each township (and limit lines in all) are read.
+    per_township paragraphs of the townships shown (and limit lines in all) are read.
     """
     with as_param_error():
         query = params.query()
         ids = index.select(query, params.filters)
-    places = {place.key: place for place in index.places.values["township"]}
-    # townships by their code (two of one name are two rows), in code order; shown by their labels
-    table = {(places[t].value, y): n for (t, y), n in index.crosstab(ids).items()}
-    townships = [places[t] for t in sorted({t for t, _ in index.crosstab(ids)})]
-    years = sorted({y for _, y in table if y is not None})
+    places = index.places.values["township"]
+    column = index.columns["township"]
+    found = column[ids].astype(np.int64)
+    paragraphs = np.bincount(found, minlength=len(places))
+    years_of = index.columns["year"][ids]
+    # reports that mention it, and the township's reports under the same filters
+    owner = np.searchsorted(index.report_starts, ids, side="right") - 1
+    mentioning = np.bincount(index.report_column("township")[np.unique(owner)], minlength=len(places))
+    passing = index.select(None, params.filters)
+    passing_reports = np.unique(np.searchsorted(index.report_starts, passing, side="right") - 1)
+    reports_of = np.bincount(index.report_column("township")[passing_reports], minlength=len(places))
+    share = np.divide(mentioning, reports_of, out=np.zeros(len(places)), where=reports_of > 0)
+    rows = np.flatnonzero(paragraphs)
+    rows = _ordered_townships(rows, places, paragraphs, share, order)
+    pages = max(1, -(-len(rows) // COMPARE_PAGE))
+    page = min(params.page, pages)
+    shown = rows[(page - 1) * COMPARE_PAGE : page * COMPARE_PAGE]
+    years = sorted({int(y) for y in np.unique(years_of).tolist() if y})
+    table: dict[tuple[str, int | None], int] = {}
+    on_page = np.isin(found, shown)
+    if on_page.any():
+        pairs, counts = np.unique(np.stack([found[on_page], years_of[on_page]], axis=1), axis=0, return_counts=True)
+        table = {(places[t].value, int(y) or None): int(n) for (t, y), n in zip(pairs.tolist(), counts.tolist())}
+    counties = _township_counties(index)
+    townships = [
+        {
+            "place": places[t],
+            "value": places[t].value,
+            "label": places[t].label,
+            "county": counties.get(int(t), ""),
+            "paragraphs": int(paragraphs[t]),
+            "reports": int(mentioning[t]),
+            "of_reports": int(reports_of[t]),
+            "share": float(share[t]),
+        }
+        for t in shown.tolist()
+    ]
+    groups = _kwic_groups(index, query, ids[on_page], places, width, per_township, limit)
+    for row in townships:
+        group = groups.get(row["value"])
+        if group is not None:
+            group["paragraphs"] = row["paragraphs"]
+            group["more"] = group["more"] or len({h.pid for h, _ in group["lines"]}) < row["paragraphs"]
+    return {
+        "query": query,
+        "table": table,
+        "townships": townships,
+        "years": years,
+        "groups": {row["value"]: groups[row["value"]] for row in townships if row["value"] in groups},
+        "shown": sum(len(g["lines"]) for g in groups.values()),
+        "per_township": per_township,
+        "occurrences": int(index.grams.occurrences(ids, list(query.terms)).sum()) if len(ids) else 0,
+        "total": int(len(ids)),
+        "township_count": int(len(rows)),
+        "page": page,
+        "pages": pages,
+        "order": order,
+        "notices": index.place_notices(params.filters),
+    }
+
+
+def _ordered_townships(rows: np.ndarray, places, paragraphs: np.ndarray, share: np.ndarray, order: str) -> np.ndarray:
+    """The townships (value indexes) in the order asked for; ties and unknown places in code order."""
+
+    def code(t: int) -> tuple:
+        place = places[t]
+        return (place.code is None, place.code or "", place.name.encode("gb18030", "replace"))
+
+    if order == "name":
+        key = lambda t: (places[t].name.encode("gb18030", "replace"), code(t))  # noqa: E731  pinyin order for common characters
+    elif order == "code":
+        key = code
+    elif order == "share":
+        key = lambda t: (-share[t], -paragraphs[t], code(t))  # noqa: E731
+    else:
+        key = lambda t: (-paragraphs[t], code(t))  # noqa: E731
+    return np.array(sorted(rows.tolist(), key=key), dtype=np.int64)
+
+
+def _township_counties(index: ReportIndex) -> dict[int, str]:
+    """Each township value's county label (from its reports), worked out once per index."""
+    found = index.__dict__.get("_township_counties")
+    if found is None:
+        places = index.places
+        found = {}
+        for report in index.reports:
+            at = places.find("township", place_key(report, "township") or "未定")
+            if len(at) == 1 and report.get("county"):
+                found.setdefault(at[0], report["county"])
+        index.__dict__["_township_counties"] = found
+    return found
+
+
+def _kwic_groups(index: ReportIndex, query, ids: np.ndarray, places, width: int, per_township: int, limit: int) -> dict:
+    """Keyword-in-context lines of the first per_township paragraphs (by township, then newest) of each township."""
+    if len(ids) == 0:
+        return {}
     ordered, _ = index.order(ids, "township", query)
     codes = index.columns["township"][ordered]
     position = np.arange(len(codes))
@@ -172,28 +272,11 @@ def comparison(index: ReportIndex, params: SearchParams, width: int, per_townshi
     groups: dict[str, dict] = {}
     for start in range(0, len(chosen), EXPORT_BATCH):
         for hit in index.hits(chosen[start : start + EXPORT_BATCH].tolist()):
-            place = places[place_key(hit.report, "township")]
+            place = places[int(index.columns["township"][hit.pid])]
             group = groups.setdefault(place.value, {"lines": [], "more": False, "label": place.label})
             for line in kwic(hit.text, highlight_spans(hit.text, query, index.segmenter), width):
                 if len(group["lines"]) < per_township:
                     group["lines"].append((hit, line))
                 else:
                     group["more"] = True
-    paragraphs = Counter()
-    for (township, _), n in table.items():
-        paragraphs[township] += n
-    for township, group in groups.items():
-        group["paragraphs"] = paragraphs[township]
-        group["more"] = group["more"] or len({h.pid for h, _ in group["lines"]}) < paragraphs[township]
-    return {
-        "query": query,
-        "table": table,
-        "townships": townships,
-        "years": years,
-        "groups": groups,
-        "shown": sum(len(g["lines"]) for g in groups.values()),
-        "per_township": per_township,
-        "occurrences": int(index.grams.occurrences(ids, list(query.terms)).sum()) if len(ids) else 0,
-        "total": int(len(ids)),
-        "notices": index.place_notices(params.filters),
-    }
+    return groups
