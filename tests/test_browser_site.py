@@ -124,5 +124,5 @@ def test_the_nav_takes_the_query_and_filters_to_another_tool(server, page):
     page.wait_for_url(re.compile(r"/reports\?"))
     expect(page.locator("#total")).to_have_attribute("data-total", "2")
     page.click("header.top nav a:text-is('语境')")
-    expect(page.locator("input[name=q]")).to_have_value("法律明白人")
+    expect(page.locator("input[name=q][type=search]")).to_have_value("法律明白人")
     assert "year=2023" in page.url
