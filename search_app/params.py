@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
-from indexer.documents.levels import LEVELS, TOWNSHIP_LEVEL
+from indexer.documents.levels import TOWNSHIP_LEVEL
 from indexer.documents.sections import SECTIONS
 from indexer.engine.errors import IndexNotFound
 from indexer.engine.facets import LEVEL_LABEL, PLACE_FACETS
@@ -46,7 +46,8 @@ class SearchParams:
     whole: bool = False  # match terms as whole jieba words (整词)
     near: str = ""  # the scope of terms separated by spaces: "" (paragraph), "s" (sentence) or a distance
     levels: list[str] = field(default_factory=list)  # report levels (级别), any of
-    #: Township reports only because no level was chosen (/compare, /trends: pages.township_reports_by_default).
+    all_levels: bool = False  # level=全部: every level, said outright (where township reports are the default)
+    #: Township reports only because no level was chosen (/compare, /trends: township_reports_by_default).
     township_only: bool = False
 
     @property
@@ -80,6 +81,7 @@ class SearchParams:
         return bool(
             self.sections
             or self.levels
+            or self.all_levels
             or self.year_from
             or self.year_to
             or any(getattr(self, f.plural) for f in PLACE_FACETS)
@@ -99,7 +101,8 @@ class SearchParams:
         return {"year_from": year, "year_to": year}
 
     def level_toggled(self, level: str) -> list[str]:
-        return [v for v in self.levels if v != level] if level in self.levels else self.levels + [level]
+        chosen = self.levels + ([ALL_LEVELS] if self.all_levels else [])
+        return [v for v in chosen if v != level] if level in chosen else chosen + [level]
 
     def section_toggled(self, key: str) -> list[str]:
         return [s for s in self.sections if s != key] if key in self.sections else self.sections + [key]
@@ -115,7 +118,7 @@ class SearchParams:
                         "url": self.url(**{facet.key: self.toggled(facet.key, value)}),
                     }
                 )
-        for level in self.levels:
+        for level in self.levels + ([ALL_LEVELS] if self.all_levels else []):
             chips.append({"label": f"{LEVEL_LABEL}：{level}", "url": self.url(level=self.level_toggled(level))})
         if self.year_from or self.year_to:
             span = (
@@ -150,7 +153,7 @@ class SearchParams:
             "whole": 1 if self.whole else None,
             "near": self.near or None,
             **{f.key: getattr(self, f.plural) for f in PLACE_FACETS},
-            "level": self.levels,
+            "level": self.levels + ([ALL_LEVELS] if self.all_levels else []),
             "year_from": self.year_from,
             "year_to": self.year_to,
             "section": self.sections,
@@ -185,7 +188,7 @@ def _place_label(key: str, value: str) -> str:
 def township_reports_by_default(params: SearchParams) -> SearchParams:
     """Township counts (/compare, /trends) count township reports unless a level is chosen
     (level=全部 chooses every level); `township_only` tells the page to say so."""
-    params.township_only = not params.levels
+    params.township_only = not params.levels and not params.all_levels
     return params
 
 
@@ -267,7 +270,8 @@ def parse_params(args: MultiDict) -> SearchParams:
         check_sort(sort)
         year_from, year_to = parse_year_range(args.get("year", ""))
         levels = list(dict.fromkeys(v.strip() for v in args.getlist("level") if v.strip()))
-        levels = list(LEVELS) if ALL_LEVELS in levels else levels
+        all_levels = ALL_LEVELS in levels
+        levels = [] if all_levels else levels
         check_levels(levels)
     low = int_param(args, "year_from", 1900, 2100)
     high = int_param(args, "year_to", 1900, 2100)
@@ -294,5 +298,6 @@ def parse_params(args: MultiDict) -> SearchParams:
         whole=switch_param(args, "whole"),
         near=near,
         levels=levels,
+        all_levels=all_levels,
         **places,
     )
