@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     redirect,
     render_template,
@@ -129,6 +130,40 @@ def compare():
     years = sorted({r["year"] for r in index.reports if r["year"]})
     return render_template(
         "compare.html", params=params, data=data, index=index, facets=facets, years=years, orders=COMPARE_ORDERS
+    )
+
+
+#: Values a page of /facets/<key> lists; values the sidebar shows before its "全部 N 项" link.
+FACET_PAGE, SIDEBAR_VALUES = 100, 10
+
+
+@bp.route("/facets/<key>")
+@heavy
+def facet_values(key: str):
+    """Every value of a place facet for the search's query and filters, paged, narrowed by `find`
+    (a part of the name, or the start of the division code); each links back to the search with it."""
+    facet = next((f for f in PLACE_FACETS if f.key == key), None)
+    if facet is None:
+        abort(404)
+    params = parse_params(request.args)
+    find = request.args.get("find", "").strip()[:50]
+    index = get_index()
+    with as_param_error():
+        matched = index.match(params.query())
+    items = index.facets(matched, params.filters)[key]
+    if find:
+        items = [f for f in items if find in f["label"] or find in f["name"] or (f.get("code") or "").startswith(find)]
+    pages = max(1, -(-len(items) // FACET_PAGE))
+    page = min(params.page, pages)
+    return render_template(
+        "facet_values.html",
+        params=params,
+        facet=facet,
+        find=find,
+        items=items[(page - 1) * FACET_PAGE : page * FACET_PAGE],
+        total=len(items),
+        page=page,
+        pages=pages,
     )
 
 

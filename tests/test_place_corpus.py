@@ -1,6 +1,7 @@
 """Reports as users keep them: real townships (many of one name) filed in 省/市/县 folders, built and updated
 through the command line; every county settled, every township one facet value, same-name places apart."""
 
+import re
 import shutil
 from collections import Counter
 
@@ -196,3 +197,13 @@ def test_what_the_4000_report_corpus_found(path, township, county):
     text = f"{township}2025年法治政府建设工作报告" + BODY + f"{township}办事处\n2026年1月10日\n"
     meta = extract_metadata(split_lines(text), folder=path)
     assert (meta.township, meta.county, meta.warnings) == (township, county, [])
+
+
+def test_the_sidebar_shows_ten_values_and_a_link_to_all_of_them(corpus_client):
+    html = corpus_client.get("/search", query_string={"q": "法治"}).get_data(as_text=True)
+    group = html.split('facet-group facet-township">')[1].split("</section>")[0]
+    shown = group.count('class="facet')
+    link = re.search(r'<a class="all-values" href="([^"]+)">全部 (\d+) 项', group)
+    assert link and int(link.group(2)) > 10 and shown == 10
+    page = corpus_client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert f'data-total="{link.group(2)}"' in page
