@@ -171,7 +171,9 @@ def test_keyboard_skip_link_and_no_autofocus_on_results(server, page):
     page.keyboard.press("Enter")
     page.wait_for_url("**#results")
     page.goto(server + "/search")
-    assert page.evaluate("document.activeElement.name") == "q"  # the intro page still focuses the box
+    expect(
+        page.locator("input[name=q][type=search]")
+    ).to_be_focused()  # the intro page still focuses the box (autofocus comes after load: waited for)
 
 
 def test_the_highlight_stays_visible_inside_the_marked_paragraph(server, page):
