@@ -67,7 +67,7 @@ bench: setup browser
 	$(BIN)/python -m indexer.bench.integrity_cost --size $(SIZE) --index data/bench/work/index
 	$(BIN)/python -m indexer.bench.proximity_cost --index data/bench/work/index
 	$(BIN)/python -m indexer.bench.places_cost --count 4000
-	$(BIN)/python -m indexer.bench.concordance_cost --size $(SIZE)
+	$(BIN)/python -m indexer.bench.site_cost --size $(SIZE)
 	$(BIN)/python -m indexer.bench.ocr_cost
 	$(BIN)/python -m indexer.bench.cluster_cost --workers 1,2
 

@@ -143,6 +143,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "请输入要比较的词语（1 到 {limit} 个）。",
     ),
     # reports and paragraphs that do not exist (search_app, indexer/research/similar.py)
+    "unknown_facet": (
+        "No place facet {value!r}; choose from: {choices}.",
+        "没有“{value}”这一分面，可选：{choices_zh}。",
+    ),
     "unknown_report": (
         "No report with id {report_id!r}; /api/reports and `python -m indexer reports` list them.",
         "没有编号为“{report_id}”的报告，请从报告列表中选择。",

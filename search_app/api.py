@@ -7,7 +7,9 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from indexer.engine.facets import REPORT_FIELDS
 
 from .bodies import hit_body
+from .facet_values import facet_page
 from .params import ParamError, offset_param, parse_params
+from .protect import heavy
 from .results import run_search
 from .store import get_index, get_report
 from .urls import REPORT_PAGE_SIZE
@@ -23,6 +25,9 @@ HELP = {
         "all; `notices` says so); facet values carry code, name and label; facet_size=N or max (every value, "
         "default 30); "
         "whole=1 matches terms as whole jieba words (法治 in 法治建设, not in 执法治理)",
+        "/api/facets/<key>?q=…&find=…": "every value of a place facet (province, prefecture, county, township) for "
+        "the search's query and filters, by paragraphs, 100 a page; find= narrows by a part of the name or the "
+        "start of the division code; each value's url chooses it in the search",
         "/api/reports": "every report with its metadata",
         "/api/reports/<report_id>?offset=0": "one report and up to 1,000 of its paragraphs; `next` links on",
         "/api/trends?q=A&q=B": "per term and year: reports, paragraphs, occurrences and rates",
@@ -84,6 +89,32 @@ def facet_size(args) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_FACET_SIZE:
         raise ParamError("bad_facet_size", value=raw[:20], limit=MAX_FACET_SIZE)
     return int(raw)
+
+
+@bp.route("/facets/<key>")
+@heavy
+def facet_values(key: str):
+    """A page of a place facet's values, as /facets/<key> lists them (the sidebar's find box asks this)."""
+    params = parse_params(request.args)
+    found = facet_page(get_index(), params, key, request.args.get("find", ""))
+    return jsonify(
+        {
+            "facet": key,
+            "label": found.facet.label,
+            "find": found.find or None,
+            "total": found.total,
+            "page": found.page,
+            "pages": found.pages,
+            "values": [
+                {k: f.get(k) for k in ("value", "name", "label", "code", "count")}
+                | {
+                    "chosen": params.is_chosen(key, f),
+                    "url": params.url("/search", page=None, **{key: params.toggled(key, f)}),
+                }
+                for f in found.items
+            ],
+        }
+    )
 
 
 @bp.route("/reports")

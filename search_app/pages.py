@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     redirect,
     render_template,
@@ -23,6 +22,8 @@ from indexer.engine.ranking import SORTS
 from indexer.engine.search import Filters
 from indexer.messages import NotFound, Unavailable
 
+from . import facet_values as facet_values_module
+from .facet_values import facet_page
 from .params import ParamError, as_param_error, page_number, parse_params, township_reports_by_default
 from .protect import heavy
 from .report_list import COLUMNS, parse_report_list_params, report_table
@@ -70,6 +71,7 @@ def _globals():
         "SECTIONS": SECTIONS,
         "SORTS": SORTS,
         "PLACE_FACETS": PLACE_FACETS,
+        "SIDEBAR_VALUES": facet_values_module.SIDEBAR_VALUES,
         "NEAR_CHOICES": NEAR_CHOICES,
         "SOURCE_NAMES": SOURCE_NAMES,
         "report_url": report_url,
@@ -133,38 +135,14 @@ def compare():
     )
 
 
-#: Values a page of /facets/<key> lists; values the sidebar shows before its "全部 N 项" link.
-FACET_PAGE, SIDEBAR_VALUES = 100, 10
-
-
 @bp.route("/facets/<key>")
 @heavy
 def facet_values(key: str):
     """Every value of a place facet for the search's query and filters, paged, narrowed by `find`
     (a part of the name, or the start of the division code); each links back to the search with it."""
-    facet = next((f for f in PLACE_FACETS if f.key == key), None)
-    if facet is None:
-        abort(404)
     params = parse_params(request.args)
-    find = request.args.get("find", "").strip()[:50]
-    index = get_index()
-    with as_param_error():
-        matched = index.match(params.query())
-    items = index.facets(matched, params.filters)[key]
-    if find:
-        items = [f for f in items if find in f["label"] or find in f["name"] or (f.get("code") or "").startswith(find)]
-    pages = max(1, -(-len(items) // FACET_PAGE))
-    page = min(params.page, pages)
-    return render_template(
-        "facet_values.html",
-        params=params,
-        facet=facet,
-        find=find,
-        items=items[(page - 1) * FACET_PAGE : page * FACET_PAGE],
-        total=len(items),
-        page=page,
-        pages=pages,
-    )
+    found = facet_page(get_index(), params, key, request.args.get("find", ""))
+    return render_template("facet_values.html", params=params, **vars(found))
 
 
 @bp.route("/reports")

@@ -632,9 +632,9 @@ def test_compare_links_to_the_full_concordance(client):
 
 
 def test_the_bench_times_every_request_and_each_answers(index_dir):
-    from indexer.bench import concordance_cost
+    from indexer.bench import site_cost
 
-    results = concordance_cost.run(index_dir, repeat=1)
-    assert len(results["requests"]) == len(concordance_cost.requests())
+    results = site_cost.run(index_dir, repeat=1)
+    assert len(results["requests"]) == len(site_cost.requests())
     assert {r["status"] for r in results["requests"].values()} == {200}
     assert all(r["bytes"] > 0 and r["median_s"] >= 0 for r in results["requests"].values())

@@ -1,9 +1,11 @@
 """Reports as users keep them: real townships (many of one name) filed in 省/市/县 folders, built and updated
 through the command line; every county settled, every township one facet value, same-name places apart."""
 
+import json
 import re
 import shutil
 from collections import Counter
+from urllib.request import urlopen
 
 import pytest
 
@@ -207,3 +209,50 @@ def test_the_sidebar_shows_ten_values_and_a_link_to_all_of_them(corpus_client):
     assert link and int(link.group(2)) > 10 and shown == 10
     page = corpus_client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert f'data-total="{link.group(2)}"' in page
+
+
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
+def test_typing_in_the_township_box_finds_townships_and_a_click_chooses_one(corpus, browser, width):
+    from playwright.sync_api import expect
+
+    from tests.conftest import ARTIFACTS, serve_index
+
+    index_dir, filed = corpus
+    chengnan = {f.township_code for f in filed.values() if re.search(r"/城南街道\d{4}\.txt$", f.path)}
+    with serve_index(index_dir) as url:
+        asked = json.loads(urlopen(url + "/api/facets/township?q=%E6%B3%95%E6%B2%BB&find=%E5%9F%8E%E5%8D%97").read())
+        assert asked["total"] >= len(chengnan) == 32
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        errors = []
+        page.on("console", lambda m: m.type == "error" and "Failed to load resource" not in m.text and errors.append(m))
+        page.on("response", lambda r: r.status >= 400 and "favicon" not in r.url and errors.append(r.url))
+        page.goto(url + "/search?q=法治")
+        if width < 800:
+            page.click("details.fold > summary")
+        group = page.locator(".facet-township")
+        group.locator("summary").click()  # 乡镇 is folded until a county is chosen
+        group.locator("input[name=find]").press_sequentially("城南", delay=30)
+        found = group.locator("ul.found-values li a.facet")
+        expect(found).to_have_count(20)  # the first 20 of 32, then a link to all of them
+        expect(group.locator("ul.top-values")).to_be_hidden()
+        labels = [label.rsplit(" ", 1)[0] for label in found.all_inner_texts()]
+        assert labels == [v["label"] for v in asked["values"][:20]] and all("城南" in label for label in labels)
+        expect(group.locator("ul.found-values li.found-note a")).to_have_text(f"共 {asked['total']} 项，查看全部 →")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"facet-find-{width}.png"), full_page=False)
+        first = found.first
+        label = first.inner_text().rsplit(" ", 1)[0]
+        first.click()
+        page.wait_for_url(re.compile(r"township=\d{9}"))
+        assert re.search(r"township=(\d{9})", page.url).group(1) == asked["values"][0]["code"]
+        expect(page.locator(".chips li span")).to_have_text([f"乡镇：{label}"])
+        if width < 800:
+            page.click("details.fold > summary")
+        expect(group.locator("details.place-fold")).to_have_attribute("open", "")  # a chosen level stays open
+        group.locator("input[name=find]").fill("城南")
+        expect(found).to_have_count(20)
+        group.locator("input[name=find]").fill("")  # cleared: the top values are back
+        expect(group.locator("ul.top-values")).to_be_visible()
+        assert errors == []
+        context.close()

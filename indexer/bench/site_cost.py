@@ -1,4 +1,4 @@
-"""What the concordance, trends and exports cost at scale: `python -m indexer.bench.concordance_cost --size N [--index DIR]`.
+"""What the workbench's pages cost at scale: `python -m indexer.bench.site_cost --size N [--index DIR]`.
 
 On the benchmark's generated corpus (corpus.py), built here unless --index names one built
 before, the site is served in-process (Flask's test client, one process, the index warmed
@@ -10,11 +10,14 @@ as a server's is) and each request is timed from the request to the last byte:
   clusters' CSV;
 - the trends page for 8 terms (the share of reports by default);
 - an export of a few thousand hits (the whole download) and of a very common term (the
-  confirmation page that says how many rows it would be).
+  confirmation page that says how many rows it would be);
+- /compare of common and rare terms in each order, a later page and with a filter;
+- /reports (the report table) as it opens, sorted, paged, filtered and with a query;
+- a place facet's every value (/facets/township) and the sidebar's find box (/api/facets/township).
 
 Each request runs `--repeat` times; the table gives the median and the slowest wall time, and
 the median CPU time of the process (what the request costs when it has a core to itself: on a
-machine shared with other work the wall time is longer). Results go to data/bench/concordance-N.json.
+machine shared with other work the wall time is longer). Results go to data/bench/site-N.json.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from indexer.bench.corpus import generate, learn
 from indexer.engine.build import build_index
 
 TERMS = ["法", "法治", "行政执法", "矛盾纠纷", "法律明白人", "八五普法"]
+COMPARE_TERMS = ["法", "矛盾纠纷", "法律明白人"]
 TREND_TERMS = ["法律明白人", "八五普法", "行政执法", "矛盾纠纷", "法治", "乡村振兴", "依法行政", "普法"]
 
 
@@ -51,6 +55,24 @@ def requests() -> list[tuple[str, str]]:
     out.append(("trends 8 terms", "/trends?" + urlencode([("q", t) for t in TREND_TERMS])))
     out.append(("export.csv 八五普法", "/export.csv?" + urlencode({"q": "八五普法"})))
     out.append(("export.csv 法 (asks first)", "/export.csv?" + urlencode({"q": "法"})))
+    for term in COMPARE_TERMS:
+        q = urlencode({"q": term})
+        out += [
+            (f"compare {term}", f"/compare?{q}"),
+            (f"  order=share {term}", f"/compare?{q}&order=share"),
+            (f"  order=name page 3 {term}", f"/compare?{q}&order=name&page=3"),
+            (f"  year=2023 {term}", f"/compare?{q}&year=2023"),
+        ]
+    out += [
+        ("reports", "/reports"),
+        ("  sort=-year page 40", "/reports?sort=-year&page=40"),
+        ("  sort=title", "/reports?sort=title"),
+        ("  year=2023 section=problems", "/reports?year=2023&section=problems"),
+        ("  q=矛盾纠纷", "/reports?" + urlencode({"q": "矛盾纠纷"})),
+        ("facets/township 法治", "/facets/township?" + urlencode({"q": "法治"})),
+        ("  api find=一 法治", "/api/facets/township?" + urlencode({"q": "法治", "find": "一"})),
+        ("search 法治 (for scale)", "/search?" + urlencode({"q": "法治"})),
+    ]
     return out
 
 
@@ -107,16 +129,16 @@ def format_report(results: dict) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m indexer.bench.concordance_cost",
+        prog="python -m indexer.bench.site_cost",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--size", type=int, default=200_000, help="paragraphs to generate")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--index", type=Path, default=None, help="an index built before (kept); else one is built")
-    parser.add_argument("--workdir", type=Path, default=Path("data/bench/concordance-work"))
+    parser.add_argument("--workdir", type=Path, default=Path("data/bench/site-work"))
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=None, help="JSON results (default data/bench/concordance-N.json)")
+    parser.add_argument("--out", type=Path, default=None, help="JSON results (default data/bench/site-N.json)")
     args = parser.parse_args(argv)
     index_dir = args.index
     if index_dir is None:
@@ -125,7 +147,7 @@ def main(argv=None) -> int:
         index_dir = args.workdir / "index"
         build_index(reports, index_dir)
     results = run(index_dir, args.repeat)
-    out = args.out or Path("data/bench") / f"concordance-{args.size}.json"
+    out = args.out or Path("data/bench") / f"site-{args.size}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
     print(format_report(results))
