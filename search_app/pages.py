@@ -21,6 +21,7 @@ from indexer.engine.query import parse_query
 from indexer.engine.ranking import SORTS
 from indexer.engine.search import Filters
 from indexer.messages import NotFound, Unavailable
+from indexer.research.reuse import corpus_reuse, pairs_of
 
 from . import facet_values as facet_values_module
 from .facet_values import facet_page
@@ -135,6 +136,10 @@ def compare():
     )
 
 
+#: Reports a report page links to as sharing most paragraphs with it.
+REUSE_PARTNERS = 3
+
+
 @bp.route("/facets/<key>")
 @heavy
 def facet_values(key: str):
@@ -190,9 +195,16 @@ def report(report_id: str):
 
     before = [n for n in matches if report_page(n) < page]
     after = [n for n in matches if report_page(n) > page]
+    reuse = corpus_reuse(index)  # the reports it shares most paragraphs with, either way
+    partners = [
+        (pair, pair.later if pair.earlier["report_id"] == report_id else pair.earlier)
+        for pair in pairs_of(reuse, report_id)[:REUSE_PARTNERS]
+    ]
     return render_template(
         "report.html",
         report=meta,
+        partners=partners,
+        reuse_share=reuse.shares.get(report_id, 0.0),
         paragraphs=paragraphs,
         query=query,
         q=q,

@@ -15,6 +15,7 @@ from indexer.engine.facet_counts import facet_items, per_report_counts
 from indexer.engine.facets import FACET_KEYS, PLACE_FACETS, PLACE_KEYS
 from indexer.engine.filters import filter_mask, filtered, narrows
 from indexer.engine.search import ReportIndex
+from indexer.research.reuse import reuse_shares
 
 from .params import ParamError, SearchParams, as_param_error, int_param, parse_params
 
@@ -42,10 +43,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("date", "成文日期"),
     Column("title", "标题"),
     Column("paragraphs", "段落", numeric=True),
+    #: The share of the report's text found in earlier reports (research/reuse.py), 0-1.
+    Column("reuse", "复用率", numeric=True),
 )
 SORTABLE = {c.key: c for c in COLUMNS}
 #: The URL parameters the table reads itself; the rest are the search page's.
-OWN = ("sort", "page", "per_page")
+OWN = ("sort", "page", "per_page", "min_reuse")
 
 
 @dataclass
@@ -54,6 +57,8 @@ class ReportListParams(SearchParams):
 
     sort: str = ""
     per_page: int = PER_PAGE
+    #: Only reports with at least this share (in %) of their text found in earlier reports (?min_reuse=50).
+    min_reuse: int | None = None
 
     @property
     def sort_key(self) -> str:
@@ -69,11 +74,25 @@ class ReportListParams(SearchParams):
             "sort": self.sort or None,
             "page": None if self.page == 1 else self.page,
             "per_page": None if self.per_page == PER_PAGE else self.per_page,
+            "min_reuse": self.min_reuse,
         }
         return super().pairs(**{**own, **changes})
 
     def url(self, endpoint: str = "/reports", **changes) -> str:
         return super().url(endpoint, **changes)
+
+    @property
+    def has_filters(self) -> bool:
+        return super().has_filters or bool(self.min_reuse)
+
+    def unfiltered_url(self, endpoint: str = "/reports", **changes) -> str:
+        return super().unfiltered_url(endpoint, **{"min_reuse": None, **changes})
+
+    def chips(self) -> list[dict]:
+        chips = super().chips()
+        if self.min_reuse:
+            chips.append({"label": f"复用率：≥{self.min_reuse}%", "url": self.url(min_reuse=None)})
+        return chips
 
     def sort_url(self, key: str) -> str:
         """The link of a column heading: sort by it, or reverse the order if it is the sort already."""
@@ -101,6 +120,7 @@ def parse_report_list_params(args: MultiDict) -> ReportListParams:
         "sort": sort,
         "page": int_param(args, "page", 1, 100_000) or 1,
         "per_page": int_param(args, "per_page", 1, MAX_PER_PAGE) or PER_PAGE,
+        "min_reuse": int_param(args, "min_reuse", 1, 100),
     }
     return ReportListParams(**{f.name: getattr(base, f.name) for f in fields(SearchParams) if f.name not in own}, **own)
 
@@ -121,8 +141,11 @@ def report_table(index: ReportIndex, params: ReportListParams) -> ReportTable:
     with as_param_error():
         query = params.query()
         matched = index.match(query)
+    if params.min_reuse:  # a filter on reports: their paragraphs pass or not, as the other filters' do
+        passing = reuse_shares(index) * 100 >= params.min_reuse - 1e-9
+        matched = matched[passing[index.columns["report"][matched]]]
     filters = params.filters
-    everything = query is None and not filtered(filters, None)
+    everything = query is None and not filtered(filters, None) and not params.min_reuse
     counts = None if everything else per_report_counts(index, _passing(index, matched, filters, None))
     chosen = np.arange(len(index.reports)) if counts is None else np.flatnonzero(counts)
     order = sorted_reports(index, params.sort_key, params.descending)
@@ -130,8 +153,9 @@ def report_table(index: ReportIndex, params: ReportListParams) -> ReportTable:
         order = order[np.isin(order, chosen)]
     start = params.offset
     rows = []
+    shares = reuse_shares(index)
     for i in order[start : start + params.per_page].tolist():
-        row = as_row(index.reports[i])
+        row = as_row(index.reports[i]) | {"reuse": float(shares[i])}
         if query is not None:
             row["matches"] = int(counts[i])
         rows.append(row)
@@ -178,6 +202,9 @@ def sorted_reports(index: ReportIndex, key: str, descending: bool = False) -> np
     by_path = {id(r): n for n, r in enumerate(index.reports_by_path)}
     base = sorted(range(len(index.reports)), key=lambda i: by_path[id(index.reports[i])])
     reports = [as_row(r) for r in index.reports]
+    if key == "reuse":
+        for row, share in zip(reports, reuse_shares(index).tolist()):
+            row["reuse"] = share
     places = place_keys(reports)
     base.sort(key=lambda i: places[i])
     column = SORTABLE[key]

@@ -174,6 +174,26 @@ def fresh_of_living(living_dir, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def living(living_dir) -> ReportIndex:
+    """The living index, opened."""
+    return ReportIndex.open(living_dir[1])
+
+
+@pytest.fixture(scope="session")
+def fresh(fresh_of_living) -> ReportIndex:
+    """The fresh build of the living index's folder, opened."""
+    return ReportIndex.open(fresh_of_living)
+
+
+@pytest.fixture(scope="session")
+def living_client(living_dir):
+    """The site on the living index."""
+    from search_app import create_app
+
+    return create_app({"INDEX_DIR": living_dir[1], "TESTING": True}).test_client()
+
+
+@pytest.fixture(scope="session")
 def many_dir(tmp_path_factory) -> Path:
     """A generated corpus of 40 reports (1,600 paragraphs) learnt from the real ones, where common
     terms match hundreds of paragraphs (indexer/bench/corpus.py, a fixed seed)."""

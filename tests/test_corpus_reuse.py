@@ -3,28 +3,14 @@ each report's share of text already written in earlier reports."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
+from indexer.engine.query import parse_query
 from indexer.engine.search import ReportIndex
 from indexer.research.reuse import corpus_reuse, pairs_of
-
-
-@pytest.fixture(scope="module")
-def living(living_dir) -> ReportIndex:
-    return ReportIndex.open(living_dir[1])
-
-
-@pytest.fixture(scope="module")
-def fresh(fresh_of_living) -> ReportIndex:
-    return ReportIndex.open(fresh_of_living)
-
-
-@pytest.fixture(scope="module")
-def client(living_dir):
-    from search_app import create_app
-
-    return create_app({"INDEX_DIR": living_dir[1], "TESTING": True}).test_client()
 
 
 def by_source(index: ReportIndex) -> dict:
@@ -93,18 +79,82 @@ def test_the_share_of_text_in_earlier_reports(living):
     assert max(reuse.shares.values()) < 1 and set(reuse.shares) == set(by_id)
 
 
-def test_the_reuse_pages_and_api(client, living):
-    page = client.get("/reuse").get_data(as_text=True)
+def test_the_reuse_pages_and_api(living_client, living):
+    page = living_client.get("/reuse").get_data(as_text=True)
     pairs = corpus_reuse(living).pairs
     assert f'data-total="{len(pairs)}"' in page and len(pairs) == 3
-    body = client.get("/api/reuse").get_json()
+    body = living_client.get("/api/reuse").get_json()
     assert body["total"] == 3
     assert all("copied.txt" in (p["later"]["source"], p["earlier"]["source"]) for p in body["pairs"])
     assert [p["share"] for p in body["pairs"]] == sorted((p["share"] for p in body["pairs"]), reverse=True)
-    none = client.get("/api/reuse", query_string={"min_share": 100}).get_json()
+    none = living_client.get("/api/reuse", query_string={"min_share": 100}).get_json()
     assert none["total"] == sum(p.share >= 1 for p in pairs)
-    assert client.get("/api/reuse", query_string={"min_share": 101}).status_code == 400
+    assert living_client.get("/api/reuse", query_string={"min_share": 101}).status_code == 400
     copied = next(r for r in living.reports if r["source"] == "copied.txt")
-    report_page = client.get(f"/reports/{copied['report_id']}/reuse").get_data(as_text=True)
+    report_page = living_client.get(f"/reports/{copied['report_id']}/reuse").get_data(as_text=True)
     assert 'id="pairs"' in report_page and "可能的来源（较早）" in report_page and "同日" in report_page
     assert len(pairs_of(corpus_reuse(living), copied["report_id"])) == 3
+
+
+def reuse_cells(html: str) -> list[tuple[str, str]]:
+    """(report id, reuse cell) of each row of the report table."""
+    body = html.split("<tbody>")[1].split("</tbody>")[0]
+    return re.findall(r'<td class="col-reuse n"><a href="/reports/([^"/]+)/reuse"[^>]*>(\d+%)</a>', body)
+
+
+def test_the_report_table_shows_each_reports_reuse_share_and_sorts_by_it(living_client, living):
+    shares = corpus_reuse(living).shares
+    html = living_client.get("/reports", query_string={"sort": "-reuse"}).get_data(as_text=True)
+    shown = reuse_cells(html)
+    assert dict(shown) == {r["report_id"]: f"{shares[r['report_id']] * 100:.0f}%" for r in living.reports}
+    ordered = [shares[i] for i, _ in shown]
+    assert ordered == sorted(ordered, reverse=True)
+    assert shares[shown[0][0]] > 0 and shares[shown[-1][0]] == 0
+    assert 'aria-sort="descending"' in html.split('class="col-reuse')[1][:80]
+
+
+@pytest.mark.parametrize("least", [1, 5, 50, 100])
+def test_the_report_table_filters_by_a_least_reuse_share(living_client, living, least):
+    shares = corpus_reuse(living).shares
+    expected = {r["report_id"] for r in living.reports if shares[r["report_id"]] * 100 >= least}
+    html = living_client.get("/reports", query_string={"min_reuse": least}).get_data(as_text=True)
+    body = html.split("<tbody>")[1].split("</tbody>")[0] if "<tbody>" in html else ""
+    shown = set(re.findall(r'href="/reports/([^"?/]+)[?"]', body))
+    assert shown == expected and f'data-total="{len(expected)}"' in html
+    assert f"复用率：≥{least}%" in html  # a chip that removes it
+    years = re.search(r'<section class="facet-group facet-year">(.*?)</section>', html, re.S).group(1)
+    counted = sum(int(n) for n in re.findall(r'<span class="count">(\d+)</span>', years))
+    assert counted == len(expected)  # the facets count only the reports that pass
+
+
+def test_a_least_reuse_share_combines_with_a_query(living_client, living):
+    shares = corpus_reuse(living).shares
+    with_query = living_client.get("/reports", query_string={"min_reuse": 1, "q": "法治"}).get_data(as_text=True)
+    expected = {
+        h.report_id for h in living.hits(living.match(parse_query("法治")).tolist()) if shares[h.report_id] >= 0.01
+    }
+    body = with_query.split("<tbody>")[1].split("</tbody>")[0]
+    assert set(re.findall(r'href="/reports/([^"?/]+)[?"]', body)) == expected and expected
+
+
+@pytest.mark.parametrize("value", ["0", "101", "半"])
+def test_a_bad_least_reuse_share_names_the_field(living_client, value):
+    response = living_client.get("/reports", query_string={"min_reuse": value})
+    assert response.status_code == 400 and "复用率下限" in response.get_data(as_text=True)
+
+
+def test_a_report_page_links_to_the_reports_it_shares_most_with(living_client, living):
+    reuse = corpus_reuse(living)
+    copied = next(r for r in living.reports if r["source"] == "copied.txt")
+    html = living_client.get(f"/reports/{copied['report_id']}").get_data(as_text=True)
+    listed = re.search(r'<ul class="partners" id="partners">(.*?)</ul>', html, re.S).group(1)
+    pairs = pairs_of(reuse, copied["report_id"])[:3]
+    others = [p.earlier if p.later["report_id"] == copied["report_id"] else p.later for p in pairs]
+    assert re.findall(r'<li><a href="/reports/([^"]+)">', listed) == [o["report_id"] for o in others]
+    assert [int(n) for n in re.findall(r"(\d+) 段见于", listed)] == [p.shared for p in pairs]
+    assert f"本报告 {reuse.shares[copied['report_id']] * 100:.0f}% 的文字见于更早的报告" in html
+    source = others[0]
+    back = living_client.get(f"/reports/{source['report_id']}").get_data(as_text=True)
+    assert f'<li><a href="/reports/{copied["report_id"]}">' in back  # the source lists its copy too
+    alone = next(r for r in living.reports if not pairs_of(reuse, r["report_id"]))
+    assert 'id="partners"' not in living_client.get(f"/reports/{alone['report_id']}").get_data(as_text=True)

@@ -13,23 +13,6 @@ from indexer.engine.search import ReportIndex
 QUERIES = ["法治", "法", "法律明白人", "法制", "村居法律顾问实现全覆盖", "调解 OR 普法", "依法 -行政", "的"]
 
 
-@pytest.fixture(scope="module")
-def living(living_dir) -> ReportIndex:
-    return ReportIndex.open(living_dir[1])
-
-
-@pytest.fixture(scope="module")
-def fresh(fresh_of_living) -> ReportIndex:
-    return ReportIndex.open(fresh_of_living)
-
-
-@pytest.fixture(scope="module")
-def living_client(living_dir):
-    from search_app import create_app
-
-    return create_app({"INDEX_DIR": living_dir[1], "TESTING": True}).test_client()
-
-
 def test_the_updated_index_has_several_segments_and_removed_paragraphs(living):
     assert len(living.meta.segments) == 4
     assert not living.live.all()

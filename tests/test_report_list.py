@@ -128,7 +128,7 @@ def test_section_filter_keeps_reports_with_such_a_paragraph(client, index):
     ids = index.select(None, Filters(sections=("problems",)))
     expected = {index.hits([pid])[0].report_id for pid in ids.tolist()}
     html = get(client, section="problems")
-    shown = set(re.findall(r'href="/reports/([^"?]+)"', re.search(r"<tbody>(.*?)</tbody>", html, re.S).group(1)))
+    shown = set(re.findall(r'href="/reports/([^"?/]+)"', re.search(r"<tbody>(.*?)</tbody>", html, re.S).group(1)))
     assert shown == expected and total(html) == len(expected)
     sections = re.search(r'<section class="facet-group facet-section">(.*?)</section>', html, re.S).group(1)
     count = re.search(r'aria-current="true"[^>]*>[^<]+ <span class="count">(\d+)</span>', sections)

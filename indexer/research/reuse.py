@@ -9,7 +9,7 @@ two reports of the same date neither is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -37,6 +37,12 @@ class CorpusReuse:
 
     pairs: list[ReportPair]
     shares: dict[str, float]  # report id -> share of its compared characters found in earlier reports
+    by_report: dict[str, list[ReportPair]] = field(default_factory=dict)  # report id -> its pairs, by share
+
+    def __post_init__(self):
+        for pair in self.pairs:
+            self.by_report.setdefault(pair.earlier["report_id"], []).append(pair)
+            self.by_report.setdefault(pair.later["report_id"], []).append(pair)
 
 
 def _when(report: dict) -> str:
@@ -57,7 +63,13 @@ def corpus_reuse(index: ReportIndex) -> CorpusReuse:
 
 def pairs_of(reuse: CorpusReuse, report_id: str) -> list[ReportPair]:
     """The pairs a report is part of, as source or as copy, by share."""
-    return [p for p in reuse.pairs if report_id in (p.earlier["report_id"], p.later["report_id"])]
+    return reuse.by_report.get(report_id, [])
+
+
+def reuse_shares(index: ReportIndex) -> np.ndarray:
+    """Each report's share of text found in earlier reports (CorpusReuse.shares), in index.reports order."""
+    shares = corpus_reuse(index).shares
+    return np.array([shares[r["report_id"]] for r in index.reports], dtype=np.float64)
 
 
 def _corpus_reuse(index: ReportIndex) -> CorpusReuse:
@@ -70,7 +82,9 @@ def _corpus_reuse(index: ReportIndex) -> CorpusReuse:
     earlier_b = when[rb] <= when[ra] if len(a) else np.zeros(0, bool)
     copy_pid, copy_report, source_report = a[earlier_b], ra[earlier_b], rb[earlier_b]
     keys = np.unique(np.stack([copy_report, source_report, copy_pid], axis=1), axis=0) if len(copy_pid) else None
-    compared = _compared_per_report(index)
+    live = np.flatnonzero(index.live)
+    compared_ids = live[index.similar.compared(live)]
+    compared = np.bincount(column[compared_ids], minlength=len(reports))
     pairs: list[ReportPair] = []
     if keys is not None:
         report_pairs, shared = np.unique(keys[:, :2], axis=0, return_counts=True)
@@ -80,25 +94,18 @@ def _corpus_reuse(index: ReportIndex) -> CorpusReuse:
                 continue  # listed both ways: keep one
             pairs.append(ReportPair(reports[earlier], reports[later], n, int(compared[later]), bool(same)))
     pairs.sort(key=lambda p: (-p.share, -p.shared, p.later["source"], p.earlier["source"]))
-    return CorpusReuse(pairs, _shares(index, a, ra, rb, when))
+    return CorpusReuse(pairs, _shares(index, compared_ids, a, ra, rb, when))
 
 
-def _compared_per_report(index: ReportIndex) -> np.ndarray:
-    live = np.flatnonzero(index.live)
-    compared = live[index.similar.compared(live)]
-    return np.bincount(index.columns["report"][compared], minlength=len(index.reports))
-
-
-def _shares(index: ReportIndex, a: np.ndarray, ra: np.ndarray, rb: np.ndarray, when: np.ndarray) -> dict[str, float]:
+def _shares(
+    index: ReportIndex, compared: np.ndarray, a: np.ndarray, ra: np.ndarray, rb: np.ndarray, when: np.ndarray
+) -> dict[str, float]:
     """Per report, the share of its compared characters in paragraphs with a match in a strictly earlier report."""
-    live = np.flatnonzero(index.live)
-    compared = live[index.similar.compared(live)]
     lengths = index.texts.lengths()
-    per_report = np.bincount(index.columns["report"][compared], weights=lengths[compared], minlength=len(index.reports))
+    column = index.columns["report"]
+    per_report = np.bincount(column[compared], weights=lengths[compared], minlength=len(index.reports))
     borrowed_pids = np.unique(a[when[rb] < when[ra]]) if len(a) else np.zeros(0, np.int64)
-    borrowed = np.bincount(
-        index.columns["report"][borrowed_pids], weights=lengths[borrowed_pids], minlength=len(index.reports)
-    )
+    borrowed = np.bincount(column[borrowed_pids], weights=lengths[borrowed_pids], minlength=len(index.reports))
     return {
         r["report_id"]: float(borrowed[i] / per_report[i]) if per_report[i] else 0.0
         for i, r in enumerate(index.reports)
