@@ -32,6 +32,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from indexer.engine.proximity import occurrences
 from indexer.engine.query import Query
 from indexer.engine.search import Filters, ReportIndex
 from indexer.text.normalize import KEPT_MARKS, find_spans, source_offsets
@@ -306,36 +307,25 @@ def spread(count: int, most: int) -> list[int]:
 def _norm_spans(norm: str, terms: list[str]) -> list[tuple[int, int]]:
     """Spans of the terms in normalised text, overlapping or touching ones merged (as find_spans
     merges them in the published text, when nothing ignored stands between them)."""
-    return _merged(_occurrences(norm, terms), lambda start, end: start <= end)
+    return _merged(occurrences(norm, tuple(terms)), lambda start, end: start <= end)
 
 
 def _published_spans(text: str, norm: str, terms: list[str]) -> list[tuple[int, int]]:
     """The spans find_spans gives in the published text, placed in its normalised text (norm): matches
     merge where their published spans overlap or touch (nothing ignored stands between them)."""
     offsets = source_offsets(text).tolist()
-    return _merged(_occurrences(norm, terms), lambda start, end: offsets[start] <= offsets[end - 1] + 1)
+    return _merged(occurrences(norm, tuple(terms)), lambda start, end: offsets[start] <= offsets[end - 1] + 1)
 
 
 def _merged(found: list[tuple[int, int]], joins: Callable[[int, int], bool]) -> list[tuple[int, int]]:
-    """Spans sorted, each merged into the one before when joins(its start, that one's end)."""
+    """Sorted spans, each merged into the one before when joins(its start, that one's end)."""
     merged: list[tuple[int, int]] = []
-    for s, e in sorted(found):
+    for s, e in found:
         if merged and joins(s, merged[-1][1]):
             merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
         else:
             merged.append((s, e))
     return merged
-
-
-def _occurrences(norm: str, terms: list[str]) -> list[tuple[int, int]]:
-    """(start, end) of every occurrence of each term, overlapping ones too."""
-    found = []
-    for term in terms:
-        at = norm.find(term)
-        while at != -1:
-            found.append((at, at + len(term)))
-            at = norm.find(term, at + 1)
-    return found
 
 
 def span_counts(norms: list[str], terms: list[str]) -> list[int | None]:
@@ -356,7 +346,7 @@ def span_count(norm: str, terms: list[str]) -> int | None:
         term = terms[0]
         return None if term + term in norm else norm.count(term)
     count, end = 0, -1
-    for s, e in sorted(_occurrences(norm, terms)):
+    for s, e in occurrences(norm, tuple(terms)):
         if s == end:
             return None
         if s > end:
