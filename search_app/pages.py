@@ -198,7 +198,7 @@ def report(report_id: str):
     reuse = corpus_reuse(index)  # the reports it shares most paragraphs with, either way
     partners = [
         (pair, pair.later if pair.earlier["report_id"] == report_id else pair.earlier)
-        for pair in pairs_of(reuse, report_id)[:REUSE_PARTNERS]
+        for pair in pairs_of(reuse, report_id, REUSE_PARTNERS)
     ]
     return render_template(
         "report.html",

@@ -85,7 +85,7 @@ def reuse(report_id: str):
         "reuse.html",
         report=meta,
         data=data,
-        pairs=pairs_of(corpus, report_id)[:20],
+        pairs=pairs_of(corpus, report_id, 20),
         earlier_share=corpus.shares.get(report_id, 0.0),
         rows=rows,
         threshold=THRESHOLD,
@@ -120,8 +120,10 @@ def _reuse_page(args) -> tuple[list, int, int, int]:
     """The pairs of a /reuse page: (pairs on it, all pairs over the minimum share, page, min share %)."""
     least = int_param(args, "min_share", 0, 100) or 0
     page = int_param(args, "page", 1, 100_000) or 1
-    pairs = [p for p in corpus_reuse(get_index()).pairs if p.share * 100 >= least]
-    return pairs[(page - 1) * REUSE_PAGE : page * REUSE_PAGE], len(pairs), page, least
+    reuse = corpus_reuse(get_index())
+    total = reuse.at_least(least / 100)
+    rows = range((page - 1) * REUSE_PAGE, min(total, page * REUSE_PAGE))
+    return [reuse.pair(row) for row in rows], total, page, least
 
 
 def pair_body(pair) -> dict:

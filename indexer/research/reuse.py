@@ -9,7 +9,7 @@ two reports of the same date neither is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -31,18 +31,54 @@ class ReportPair:
         return self.shared / self.compared if self.compared else 0.0
 
 
-@dataclass
 class CorpusReuse:
-    """Report pairs by share, and each report's share of text found in earlier reports."""
+    """Report pairs by share (as arrays, one row a pair), and each report's share of text found in
+    earlier reports. Rows are in the order pages list them: share, then shared paragraphs, first."""
 
-    pairs: list[ReportPair]
-    shares: dict[str, float]  # report id -> share of its compared characters found in earlier reports
-    by_report: dict[str, list[ReportPair]] = field(default_factory=dict)  # report id -> its pairs, by share
+    def __init__(self, reports: list[dict], later, earlier, shared, compared, same_date, shares: dict[str, float]):
+        self.reports = reports
+        self.later, self.earlier, self.shared, self.compared, self.same_date = (
+            later,
+            earlier,
+            shared,
+            compared,
+            same_date,
+        )
+        self.share = np.divide(shared, compared, out=np.zeros(len(shared)), where=compared > 0)
+        self.shares = shares  # report id -> share of its compared characters found in earlier reports
+        # each report's rows, in row order: rows_by_report[starts[i]:starts[i + 1]] for report i
+        owners = np.concatenate([later, earlier])
+        rows = np.concatenate([np.arange(len(later))] * 2)
+        order = np.lexsort((rows, owners))
+        self._rows_by_report = rows[order]
+        self._starts = np.searchsorted(owners[order], np.arange(len(reports) + 1))
+        self._position = {r["report_id"]: i for i, r in enumerate(reports)}
 
-    def __post_init__(self):
-        for pair in self.pairs:
-            self.by_report.setdefault(pair.earlier["report_id"], []).append(pair)
-            self.by_report.setdefault(pair.later["report_id"], []).append(pair)
+    def __len__(self) -> int:
+        return len(self.later)
+
+    def pair(self, row: int) -> ReportPair:
+        return ReportPair(
+            self.reports[int(self.earlier[row])],
+            self.reports[int(self.later[row])],
+            int(self.shared[row]),
+            int(self.compared[row]),
+            bool(self.same_date[row]),
+        )
+
+    @property
+    def pairs(self) -> list[ReportPair]:
+        """Every pair (a list as long as the rows: for tests and small indexes; pages take slices)."""
+        return [self.pair(row) for row in range(len(self))]
+
+    def at_least(self, share: float) -> int:
+        """How many pairs have at least this share: the first rows, as rows go by share."""
+        return int(np.count_nonzero(self.share >= share - 1e-12))
+
+    def rows_of(self, report_id: str) -> np.ndarray:
+        """The rows of the pairs a report is part of, as source or as copy, by share."""
+        i = self._position.get(report_id)
+        return self._rows_by_report[self._starts[i] : self._starts[i + 1]] if i is not None else np.zeros(0, np.int64)
 
 
 def _when(report: dict) -> str:
@@ -61,9 +97,9 @@ def corpus_reuse(index: ReportIndex) -> CorpusReuse:
     return found
 
 
-def pairs_of(reuse: CorpusReuse, report_id: str) -> list[ReportPair]:
-    """The pairs a report is part of, as source or as copy, by share."""
-    return reuse.by_report.get(report_id, [])
+def pairs_of(reuse: CorpusReuse, report_id: str, most: int | None = None) -> list[ReportPair]:
+    """The pairs a report is part of, as source or as copy, by share (the first `most`)."""
+    return [reuse.pair(row) for row in reuse.rows_of(report_id)[:most].tolist()]
 
 
 def reuse_shares(index: ReportIndex) -> np.ndarray:
@@ -74,27 +110,37 @@ def reuse_shares(index: ReportIndex) -> np.ndarray:
 
 def _corpus_reuse(index: ReportIndex) -> CorpusReuse:
     reports = index.reports
+    n = max(1, len(reports))
     a, b = index.similar.pairs()
     column = index.columns["report"]
     ra, rb = column[a].astype(np.int64), column[b].astype(np.int64)
-    when = np.array([_when(r) for r in reports]) if reports else np.zeros(0, str)
-    # a paragraph of the later report with a match in the earlier one (or either, on the same date)
-    earlier_b = when[rb] <= when[ra] if len(a) else np.zeros(0, bool)
-    copy_pid, copy_report, source_report = a[earlier_b], ra[earlier_b], rb[earlier_b]
-    keys = np.unique(np.stack([copy_report, source_report, copy_pid], axis=1), axis=0) if len(copy_pid) else None
+    # reports ranked by date (ties share a rank) and by source, for directions and tie-breaks
+    _, when = np.unique(np.array([_when(r) for r in reports] or [""]), return_inverse=True)
+    by_source = np.argsort(np.argsort(np.array([r["source"] for r in reports] or [""])))
     live = np.flatnonzero(index.live)
     compared_ids = live[index.similar.compared(live)]
     compared = np.bincount(column[compared_ids], minlength=len(reports))
-    pairs: list[ReportPair] = []
-    if keys is not None:
-        report_pairs, shared = np.unique(keys[:, :2], axis=0, return_counts=True)
-        for (later, earlier), n in zip(report_pairs.tolist(), shared.tolist()):
-            same = when[later] == when[earlier]
-            if same and later > earlier:
-                continue  # listed both ways: keep one
-            pairs.append(ReportPair(reports[earlier], reports[later], n, int(compared[later]), bool(same)))
-    pairs.sort(key=lambda p: (-p.share, -p.shared, p.later["source"], p.earlier["source"]))
-    return CorpusReuse(pairs, _shares(index, compared_ids, a, ra, rb, when))
+    # a paragraph of the later report with a match in the earlier one (or either, on the same date),
+    # each (paragraph, other report) once
+    keep = when[rb] <= when[ra]
+    key = np.unique(a[keep].astype(np.int64) * n + rb[keep])
+    copy_report = column[key // n].astype(np.int64)
+    pair_key, shared = np.unique(copy_report * n + key % n, return_counts=True)
+    later, earlier = pair_key // n, pair_key % n
+    same = when[later] == when[earlier]
+    kept = ~(same & (later > earlier))  # a same-date pair is listed both ways: keep one
+    later, earlier, shared, same = later[kept], earlier[kept], shared[kept], same[kept]
+    share = np.divide(shared, compared[later], out=np.zeros(len(shared)), where=compared[later] > 0)
+    order = np.lexsort((by_source[earlier], by_source[later], -shared, -share))
+    return CorpusReuse(
+        reports,
+        later[order],
+        earlier[order],
+        shared[order],
+        compared[later][order],
+        same[order],
+        _shares(index, compared_ids, a, ra, rb, when),
+    )
 
 
 def _shares(
