@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from indexer.engine.layout import current_generation
 from indexer.engine.search import IndexNotFound, ReportIndex
 from indexer.messages import NotFound
+from indexer.research.reuse import corpus_reuse
 
 _lock = threading.Lock()
 
@@ -31,7 +32,18 @@ def get_index() -> ReportIndex:
         if cached is None or cached.generation != gen:
             cached = ReportIndex(gen)
             current_app.extensions["report_index"] = cached
+            threading.Thread(target=_prepare, args=(cached,), daemon=True).start()
     return cached
+
+
+def _prepare(index: ReportIndex) -> None:
+    """Work out, once the index is warm, what report pages and the report table read from the whole
+    corpus (the reuse shares and pairs: seconds at 1M paragraphs), so no visitor waits for it."""
+    index.warmed.wait()
+    try:
+        corpus_reuse(index)
+    except Exception:  # noqa: BLE001 - a damaged or removed index: the requests that need it report it
+        pass
 
 
 def opened_index(app: Flask) -> ReportIndex | None:
