@@ -22,6 +22,7 @@ from indexer.engine.query import parse_query
 from indexer.engine.ranking import SORTS
 from indexer.engine.search import Filters
 from indexer.messages import NotFound, Unavailable
+from indexer.research.citation import citation
 
 from .params import ParamError, as_param_error, page_number, parse_params, township_reports_by_default
 from .protect import heavy
@@ -75,6 +76,7 @@ def _globals():
         "report_url": report_url,
         "snippet_html": snippet_html,
         "manifest_entry": manifest_entry,
+        "citation": citation,
     }
 
 
