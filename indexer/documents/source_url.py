@@ -4,7 +4,7 @@ Only an absolute http(s) address is kept. A saved page names its own address in 
 trusted in this order (SOURCES):
 
 - `<!-- saved from url=(0042)http://… -->`, which the browser writes when it saves the page
-  (the number is the address's length): where the page was actually read;
+  (the number is the address's length, and must match it): where the page was actually read;
 - `<link rel="canonical" href="…">`, the site's own name for the page;
 - `<meta property="og:url" content="…">`, the same for sharing.
 
@@ -47,13 +47,12 @@ def absolute_url(text: object) -> str | None:
 def saved_from(text: str) -> str | None:
     """The address in a saved page's `<!-- saved from url=(NNNN)… -->` comment (at its top), if usable.
 
-    The length prefix says how long the address is; an address longer than it (the comment cut
-    short by hand) is taken as written only when it still parses."""
+    The number is the address's length: a comment whose address is not that long was cut or edited
+    by hand, and is not trusted (manifest.toml's `url` can say where the page is)."""
     match = _SAVED_FROM.search(text[:4096])
-    if not match:
+    if not match or int(match.group(1)) != len(match.group(2)):
         return None
-    length, url = int(match.group(1)), match.group(2)
-    return absolute_url(url[:length] if 0 < length < len(url) and absolute_url(url[:length]) else url)
+    return absolute_url(match.group(2))
 
 
 def page_url(text: str, tree) -> tuple[str | None, str | None]:
