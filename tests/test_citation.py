@@ -49,7 +49,10 @@ def test_the_access_date_is_today_for_an_online_report():
 @pytest.mark.parametrize(
     "report, expected",
     [
-        (record(issuer="长治市上党区东和乡人民政府"), "长治市上党区东和乡人民政府"),  # the page's 发布机构, naming its place
+        (
+            record(issuer="长治市上党区东和乡人民政府"),
+            "长治市上党区东和乡人民政府",
+        ),  # the page's 发布机构, naming its place
         (record(issuer="上党区人民政府办公室"), "东和乡人民政府"),  # the county site's office that posted it
         (record(level="未定", township=None, issuer="某某镇人民政府"), "某某镇人民政府"),
         (record(township="某某苏木"), "某某苏木人民政府"),
@@ -64,7 +67,13 @@ def test_the_author_is_the_issuing_body(report, expected):
 
 @pytest.mark.parametrize(
     "place, body",
-    [("东和乡", "东和乡人民政府"), ("城关街道", "城关街道办事处"), ("德化县", "德化县人民政府"), ("", None), (None, None)],
+    [
+        ("东和乡", "东和乡人民政府"),
+        ("城关街道", "城关街道办事处"),
+        ("德化县", "德化县人民政府"),
+        ("", None),
+        (None, None),
+    ],
 )
 def test_government_of_a_place(place, body):
     assert government_of(place) == body

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 
 from indexer.engine.query import parse_query
-from search_app import results
 from indexer.research.citation import citation
+from search_app import results
 from search_app.spreadsheet import attachment, file_name
 
 HEADERS = ["省", "市", "县", "乡镇", "年份", "部分", "段落", "原文", "链接", "原文链接", "引用"]
@@ -53,7 +53,9 @@ def test_each_csv_row_is_its_hit_with_a_citation(client, index):
 
 def test_the_json_keeps_its_english_keys_and_adds_the_citation(client):
     rows = client.get("/export.json", query_string={"q": "法律明白人"}).get_json()
-    assert rows and {"report_id", "paragraph", "township", "year", "text", "url", "source_url", "citation"} <= set(rows[0])
+    assert rows and {"report_id", "paragraph", "township", "year", "text", "url", "source_url", "citation"} <= set(
+        rows[0]
+    )
     assert not any("\u4e00" <= k[0] <= "\u9fff" for k in rows[0])
 
 
