@@ -19,7 +19,7 @@ from datetime import date
 
 from indexer.documents.levels import CITY_LEVEL, COUNTY_LEVEL, TOWNSHIP_LEVEL, UNSETTLED
 
-#: What a place's government is called, by how its name ends ("" for no known body).
+#: What a place's government is called, by how its name ends (a name of no kind here has none).
 _GOVERNMENT = (
     (re.compile(r"街道$"), "办事处"),
     (re.compile(r"(?:乡|镇|苏木)$"), "人民政府"),
