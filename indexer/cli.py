@@ -28,6 +28,7 @@ from indexer.engine.query import QueryError, parse_query, parse_scope
 from indexer.engine.ranking import SORTS
 from indexer.engine.search import MAX_LIMIT, IndexNotFound, ReportIndex, highlight_spans
 from indexer.engine.update import update
+from indexer.research.citation import citation
 from indexer.research.keyterms import (
     DEFAULT_MIN_FREQ,
     DEFAULT_TERMS,
@@ -178,6 +179,12 @@ def make_parser() -> argparse.ArgumentParser:
     k.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     k.add_argument("--json", action="store_true", help="one JSON object, as /api/keyterms returns")
 
+    c = sub.add_parser("cite", help="print a report's or a paragraph's citation (GB/T 7714) and its source URL")
+    c.add_argument("report_id", metavar="REPORT_ID", help="a report id (see: reports)")
+    c.add_argument("paragraph", metavar="PARAGRAPH", type=int, nargs="?", help="a paragraph number (¶), to cite it")
+    c.add_argument("--index", type=Path, default=DEFAULT_INDEX)
+    c.add_argument("--json", action="store_true", help="one JSON object: report_id, paragraph, url, citation")
+
     v = sub.add_parser("verify", help="check every file of the index against its checksum (exit 1 when damaged)")
     v.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     return parser
@@ -201,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
             "reports": cmd_reports,
             "similar": cmd_similar,
             "keyterms": cmd_keyterms,
+            "cite": cmd_cite,
             "verify": cmd_verify,
         }[args.command](args)
     except (
@@ -539,6 +547,25 @@ def cmd_keyterms(args) -> int:
         print(f"(from {terms.read} paragraphs spread over the {len(pids)}; counts scaled from those)")
     for t in terms:
         print(f"{t.score:8.2f}  {t.log_ratio:5.2f}  {t.word}  {t.count}  {t.paragraphs}")
+    return 0
+
+
+def cmd_cite(args) -> int:
+    """The citation of a report, or of one of its paragraphs (citation.py), and its source URL."""
+    report = ReportIndex.open(args.index, warm=False).report(args.report_id)
+    if report is None:
+        raise CliError(f"no report {args.report_id!r} in the index (see: {PROG} reports)")
+    count = report["paragraphs"]
+    if args.paragraph is not None and not 1 <= args.paragraph <= count:
+        raise usage_error(
+            f"report {args.report_id!r} has paragraphs 1 to {count}, not {args.paragraph}", f"{PROG} cite"
+        )
+    cited = citation(report, args.paragraph)
+    if args.json:
+        body = {"report_id": args.report_id, "paragraph": args.paragraph, "url": report.get("url"), "citation": cited}
+        print(json.dumps(body, ensure_ascii=False))
+    else:
+        print(cited)
     return 0
 
 

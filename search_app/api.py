@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request, url_for
 
 from indexer.engine.facets import REPORT_FIELDS
+from indexer.research.citation import citation
 
 from .bodies import hit_body
 from .facet_values import facet_page
@@ -24,12 +25,14 @@ HELP = {
         "a place is a division code (exact), 未定 (unsettled) or a name (a name several places share chooses them "
         "all; `notices` says so); facet values carry code, name and label; facet_size=N or max (every value, "
         "default 30); "
-        "whole=1 matches terms as whole jieba words (法治 in 法治建设, not in 执法治理)",
+        "whole=1 matches terms as whole jieba words (法治 in 法治建设, not in 执法治理); each hit has `url` (its "
+        "paragraph here), `source_url` (原文链接) and `citation` (GB/T 7714)",
         "/api/facets/<key>?q=…&find=…": "every value of a place facet (province, prefecture, county, township) for "
         "the search's query and filters, by paragraphs, 100 a page; find= narrows by a part of the name or the "
         "start of the division code; each value's url chooses it in the search",
         "/api/reports": "every report with its metadata",
-        "/api/reports/<report_id>?offset=0": "one report and up to 1,000 of its paragraphs; `next` links on",
+        "/api/reports/<report_id>?offset=0": "one report (its source `url` and `citation` too) and up to 1,000 of its "
+        "paragraphs; `next` links on",
         "/api/trends?q=A&q=B": "per term and year: reports, paragraphs, occurrences and rates",
         "/api/concordance?q=…&sort=left": "every occurrence with its left and right context, sorted; collocates (stat=ll|mi|t) and clusters",
         "/api/similar/<report_id>/<paragraph>": "paragraphs of other reports that share most of this one's text",
@@ -133,6 +136,7 @@ def report(report_id: str):
     return jsonify(
         {
             **{k: meta.get(k) for k in REPORT_FIELDS},
+            "citation": citation(meta),
             "offset": offset,
             "limit": REPORT_PAGE_SIZE,
             "next": url_for("api.report", report_id=report_id, offset=end) if end < count else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from indexer.engine.search import HIT_REPORT_FIELDS, Hit, ReportIndex
 from indexer.engine.similar import THRESHOLD
+from indexer.research.citation import citation
 from indexer.research.concordance import Line
 from indexer.research.similar import Match, paragraph_id, similar_paragraphs
 
@@ -22,12 +23,15 @@ HIT_FIELDS = (
     "heading",
     "text",
     "url",
+    "source_url",
+    "citation",
     "score",
 )
 
 
 def hit_body(hit: Hit, query_text: str | None = None) -> dict:
-    """A hit as the API, the exports and `search --json` give it (HIT_FIELDS)."""
+    """A hit as the API, the exports and `search --json` give it (HIT_FIELDS): `url` is the paragraph
+    on this site, `source_url` the report's source URL (原文链接), `citation` the paragraph's reference."""
     report = {name: getattr(hit, name) for name in HIT_REPORT_FIELDS}
     return {
         "query": query_text,
@@ -40,6 +44,8 @@ def hit_body(hit: Hit, query_text: str | None = None) -> dict:
         "heading": hit.heading,
         "text": hit.text,
         "url": report_url(hit.report_id, hit.paragraph),
+        "source_url": hit.report.get("url"),
+        "citation": citation(hit.report, hit.paragraph),
         "score": round(hit.score, 6),
     }
 
@@ -75,26 +81,6 @@ def similar_body(index: ReportIndex, report_id: str, paragraph: int) -> dict:
     }
 
 
-def citation(report: dict | None, paragraph: int) -> str:
-    """A reference to a paragraph in the style of GB/T 7714 for a report ([R]): body. title[R]. year, paragraph.
-
-    The body is the township's government (街道: its office); the year is the one the report was
-    issued in when its date is known, else the year it reports on. Parts the metadata lacks are left out.
-    """
-    report = report or {}
-    township, title = report.get("township") or "", report.get("title") or ""
-    if township.endswith("街道"):
-        body = township + "办事处"
-    elif township:
-        body = township + "人民政府"
-    else:
-        body = ""
-    date, year = report.get("date") or "", report.get("year")
-    issued = date[:4] if date[:4].isdigit() else (str(year) if year else "")
-    parts = [f"{body}. " if body else "", f"{title}[R]. " if title else "", f"{issued}, " if issued else ""]
-    return "".join(parts) + f"第{paragraph}段."
-
-
 def line_body(line: Line, q: str | None = None, report: dict | None = None) -> dict:
     """A concordance line as the API and the CSV give it; with its report, its citation too."""
     body = {
@@ -108,5 +94,5 @@ def line_body(line: Line, q: str | None = None, report: dict | None = None) -> d
         "url": report_url(line.report_id, line.paragraph, q),
     }
     if report is not None:
-        body["citation"] = citation(report, line.paragraph)
+        body["citation"] = citation(report or {}, line.paragraph)
     return body

@@ -22,6 +22,7 @@ from indexer.engine.ranking import SORTS
 from indexer.engine.search import Filters
 from indexer.messages import NotFound, Unavailable
 from indexer.research.reuse import corpus_reuse, pairs_of
+from indexer.research.citation import citation
 
 from . import facet_values as facet_values_module
 from .facet_values import facet_page
@@ -78,6 +79,7 @@ def _globals():
         "report_url": report_url,
         "snippet_html": snippet_html,
         "manifest_entry": manifest_entry,
+        "citation": citation,
     }
 
 

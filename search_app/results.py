@@ -14,7 +14,7 @@ from indexer.engine.places import place_key
 from indexer.engine.search import ReportIndex, SearchResult, highlight_spans
 from indexer.text.snippets import fragments, kwic, snippet
 
-from .bodies import citation, hit_body
+from .bodies import hit_body
 from .params import ParamError, SearchParams, as_param_error, parse_params
 from .spreadsheet import attachment, csv_stream, file_name
 from .store import get_index
@@ -30,6 +30,7 @@ EXPORT_COLUMNS = {
     "paragraph": "段落",
     "text": "原文",
     "url": "链接",
+    "source_url": "原文链接",
     "citation": "引用",
 }
 #: An export of more rows than this asks first (a page saying how many, with a link that goes on).
@@ -75,7 +76,7 @@ def marked(text: str, spans) -> Markup:
 
 def export_rows(index: ReportIndex, params: SearchParams) -> tuple[np.ndarray, Iterator[dict]]:
     """The ids of every hit of the search, in order, and the hits as export rows (read in batches),
-    each with its citation."""
+    each with its source URL and citation."""
     with as_param_error():
         query = params.query()
         ids = index.select(query, params.filters)
@@ -85,9 +86,7 @@ def export_rows(index: ReportIndex, params: SearchParams) -> tuple[np.ndarray, I
         for start in range(0, len(ordered), EXPORT_BATCH):
             chunk = ordered[start : start + EXPORT_BATCH].tolist()
             for hit in index.hits(chunk, scores[start : start + EXPORT_BATCH].tolist()):
-                yield hit_body(hit, params.q or None) | {
-                    "citation": citation(index.report(hit.report_id), hit.paragraph)
-                }
+                yield hit_body(hit, params.q or None)
 
     return ordered, rows()
 

@@ -498,3 +498,66 @@ def env(**values: str):
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def saved_page(report: Path, top: str = "", head: str = "") -> str:
+    """A seed report as a web page saved from a site: `top` before <html> (a browser's
+    `<!-- saved from url=… -->`), `head` inside <head> (a canonical link, og:url …)."""
+    import html
+
+    body = "".join(f"<p>{html.escape(line)}</p>" for line in report.read_text(encoding="utf-8").splitlines() if line)
+    return (
+        f'<!DOCTYPE html>\n{top}\n<html><head><meta charset="utf-8"><title>报告</title>{head}</head>'
+        f'<body><div class="article">{body}</div></body></html>'
+    )
+
+
+#: The source URLs of the cited index (cited_dir): a manifest's for a .txt, a saved page's own.
+CITED_URLS = {
+    "000": ("https://www.shangdang.gov.cn/zwgk/fzzf/2024/01/t20240115_1.html", "manifest"),
+    "page": ("http://www.lushan.gov.cn/zwgk/fzzfjs/2024/0115/123.html", "saved-from"),
+}
+
+
+def write_cited(data: Path, later: bool) -> None:
+    """The files of the cited index: the seed .txt reports 000 (its url in manifest.toml) and 002 first;
+    then (later) 003 as a saved page that names its address, and 004 with no address."""
+    if not later:
+        shutil.copy(report_path("000"), data)
+        shutil.copy(report_path("002"), data)
+        shutil.copy(USERDICT, data)
+        url = CITED_URLS["000"][0]
+        (data / "manifest.toml").write_text(f'[files."{report_path("000").name}"]\nurl = "{url}"\n', "utf-8")
+    else:
+        url = CITED_URLS["page"][0]
+        top = f"<!-- saved from url=({len(url):04d}){url} -->"
+        (data / "page.html").write_text(saved_page(report_path("003"), top=top), encoding="utf-8")
+        shutil.copy(report_path("004"), data)
+
+
+@pytest.fixture(scope="session", params=["built", "updated"])
+def cited_dir(request, tmp_path_factory) -> tuple[Path, Path]:
+    """(report folder, index) of four reports, two with a source URL (CITED_URLS), in both shapes:
+    built at once, or a build of the first two and an update that adds the saved page and 004."""
+    data = tmp_path_factory.mktemp("cited") / "reports"
+    data.mkdir()
+    target = tmp_path_factory.mktemp("cited-index")
+    write_cited(data, later=False)
+    if request.param == "built":
+        write_cited(data, later=True)
+        assert not build(data, target).skipped
+    else:
+        from indexer.engine.update import update
+
+        assert not build(data, target).skipped
+        write_cited(data, later=True)
+        step = update(data, target)
+        assert not step.skipped and not step.full
+    return data, target
+
+
+@pytest.fixture(scope="session")
+def cited_app(cited_dir):
+    from search_app import create_app
+
+    return create_app({"INDEX_DIR": cited_dir[1], "TESTING": True})

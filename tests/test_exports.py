@@ -8,11 +8,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 
 from indexer.engine.query import parse_query
+from indexer.research.citation import citation
 from search_app import results
-from search_app.bodies import citation
 from search_app.spreadsheet import attachment, file_name
 
-HEADERS = ["省", "市", "县", "乡镇", "年份", "部分", "段落", "原文", "链接", "引用"]
+HEADERS = ["省", "市", "县", "乡镇", "年份", "部分", "段落", "原文", "链接", "原文链接", "引用"]
 
 
 def csv_rows(response) -> list[dict]:
@@ -53,28 +53,10 @@ def test_each_csv_row_is_its_hit_with_a_citation(client, index):
 
 def test_the_json_keeps_its_english_keys_and_adds_the_citation(client):
     rows = client.get("/export.json", query_string={"q": "法律明白人"}).get_json()
-    assert rows and {"report_id", "paragraph", "township", "year", "text", "url", "citation"} <= set(rows[0])
+    assert rows and {"report_id", "paragraph", "township", "year", "text", "url", "source_url", "citation"} <= set(
+        rows[0]
+    )
     assert not any("\u4e00" <= k[0] <= "\u9fff" for k in rows[0])
-
-
-@pytest.mark.parametrize(
-    "report, paragraph, expected",
-    [
-        (
-            {"township": "某某镇", "title": "关于2023年度法治政府建设情况的报告", "date": "2024-01-05", "year": 2023},
-            5,
-            "某某镇人民政府. 关于2023年度法治政府建设情况的报告[R]. 2024, 第5段.",
-        ),
-        (
-            {"township": "城关街道", "title": "城关街道2022年法治建设报告", "year": 2022},
-            12,
-            "城关街道办事处. 城关街道2022年法治建设报告[R]. 2022, 第12段.",
-        ),
-        ({"township": None, "title": "某报告", "year": None}, 1, "某报告[R]. 第1段."),
-    ],
-)
-def test_a_citation_names_body_title_and_year(report, paragraph, expected):
-    assert citation(report, paragraph) == expected
 
 
 @pytest.mark.parametrize(

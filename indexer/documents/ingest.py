@@ -33,6 +33,9 @@ class Document:
     signature: list | None = None
     #: How OCR read it (scan.OcrInfo), when any page was a scan.
     ocr: object | None = None
+    #: The address a saved page gives for itself, and which of source_url.SOURCES gave it.
+    url: str | None = None
+    url_source: str | None = None
 
 
 def read_document(path: Path) -> Document:
@@ -140,7 +143,7 @@ def _read_by_type(path: Path, suffix: str, data: bytes) -> Document:
         from indexer.documents.formats.html import read_html
 
         page = read_html(data)
-        return Document(page.text, whole_paragraphs=True, page_meta=page.meta)
+        return Document(page.text, whole_paragraphs=True, page_meta=page.meta, url=page.url, url_source=page.url_source)
     if suffix == ".doc":
         from indexer.documents.formats.doc import read_doc
 

@@ -37,10 +37,11 @@ from indexer.documents.places import (
     gazetteer,
 )
 from indexer.documents.sections import PROBLEMS_AND_PLANS, keyword_category, shape_of
+from indexer.documents.source_url import absolute_url
 from indexer.text.normalize import simplify
 
 MANIFEST_NAME = "manifest.toml"
-MANIFEST_FIELDS = {"township", "county", "prefecture", "province", "year", "date", "title", "level"}
+MANIFEST_FIELDS = {"township", "county", "prefecture", "province", "year", "date", "title", "level", "url"}
 PLACE_FIELDS = ("province", "prefecture", "county", "township")
 
 #: What the site calls each source of a value.
@@ -58,6 +59,9 @@ SOURCE_NAMES = {
     "table": "据行政区划表",
     "manifest": "据 manifest.toml",
     "folder": "据文件夹名",
+    "saved-from": "据网页保存地址",
+    "canonical": "据网页的规范链接",
+    "og:url": "据网页的 og:url",
 }
 
 #: How much a mention of a township counts in each part of the report.
@@ -114,6 +118,8 @@ class Metadata:
     #: The page's 发布机构 and 发文字号, when a saved page shows them (or the text states a number).
     issuer: str | None = None
     document_number: str | None = None
+    #: The report's source URL (原文链接): manifest.toml's, else the saved page's own (source_url.py).
+    url: str | None = None
     sources: dict[str, str] = field(default_factory=dict)
     #: (field, message) for each value that is missing, doubtful or disputed.
     warnings: list[tuple[str, str]] = field(default_factory=list)
@@ -662,8 +668,11 @@ def extract_metadata(lines: list[str], folder: str | None = None, page_meta: dic
 
 
 def apply_manifest(meta: Metadata, entry: dict) -> None:
-    """Manifest values win; a township or county given there is looked up in the table."""
+    """Manifest values win; a township or county given there is looked up in the table. A `url`
+    that is not an absolute http(s) address is not used, with a warning (the page's own stays)."""
     gaz = gazetteer()
+    entry = dict(entry)
+    url = entry.pop("url", None)
     for key, value in entry.items():
         meta.set(key, value, "manifest")
     if "township" in entry:
@@ -681,6 +690,18 @@ def apply_manifest(meta: Metadata, entry: dict) -> None:
     if "level" in entry:
         settled.add("level")
     meta.warnings = [(f, w) for f, w in meta.warnings if f not in settled]
+    if url is not None:
+        apply_manifest_url(meta, url)
+
+
+def apply_manifest_url(meta: Metadata, value) -> None:
+    """manifest.toml's `url` for a report, when it is an absolute http(s) address; else a warning."""
+    url = absolute_url(value)
+    if url:
+        meta.set("url", url, "manifest")
+    else:
+        shown = " ".join(str(value).split())[:80]
+        meta.warn("url", f"{MANIFEST_NAME} gives {shown!r}, not an absolute http(s) address (https://…); not used")
 
 
 def _codes_from_names(meta: Metadata, gaz: Gazetteer) -> None:

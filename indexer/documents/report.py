@@ -72,6 +72,8 @@ class Report:
     issuer: str | None = None
     document_number: str | None = None
     page_meta: dict[str, str] = field(default_factory=dict)
+    #: The source URL (原文链接): manifest.toml's, else the saved page's own (source_url.py).
+    url: str | None = None
 
     #: How OCR read it (scan.OcrInfo.record: pages, confidence, low_pages), None for a text file.
     ocr: dict | None = None
@@ -115,6 +117,9 @@ class ReportMeta:
     date: str | None = _field("list", "column")
     title: str | None = _field("list", "column")
     paragraphs: int = _field("list", "column", "live", default=0)
+    #: The source URL (原文链接) and the page's 发布机构 (a citation's author): citation.py.
+    url: str | None = _field("list")
+    issuer: str | None = _field("list")
     sources: dict = _field("list", default=None)
     warnings: list = _field("list", default=None)
     #: How OCR read a scanned report (pages, confidence, low_pages); None for a text file.
@@ -174,6 +179,8 @@ def parse_report(
     if not texts:
         raise IngestError("no paragraphs of text")
     meta = extract_metadata(split_lines(text), folder=source, page_meta=page_meta)
+    if document.url:
+        meta.set("url", document.url, document.url_source)
     if overrides:
         apply_manifest(meta, overrides)
     paragraphs = tag_paragraphs(texts, closing_start, meta.title)
@@ -202,6 +209,7 @@ def parse_report(
         issuer=meta.issuer,
         document_number=meta.document_number,
         page_meta=dict(page_meta),
+        url=meta.url,
     )
     if document.ocr is not None:
         report.ocr = document.ocr.record()

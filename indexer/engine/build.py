@@ -268,8 +268,9 @@ def _named(report: Report, rel: str, ids: set[str], summary: BuildSummary) -> Re
         n += 1
     ids.add(report.report_id)
     for warning in report.warnings:
-        # whose report it is is told, not asked for: a county's report has no township to set
-        told = warning.startswith("level:")
+        # whose report it is is told, not asked for: a county's report has no township to set;
+        # a bad url names manifest.toml itself
+        told = warning.startswith(("level:", "url:"))
         summary.warnings.append((report.source, warning if told else f"{warning}; set it in {MANIFEST_NAME}"))
     return report
 

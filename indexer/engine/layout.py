@@ -24,7 +24,7 @@ from indexer.documents.versions import recorded_hash
 from indexer.engine.checksums import seal, unseal
 
 #: Bumped whenever a file below changes meaning; an index of another version is rebuilt.
-FORMAT_VERSION = 16
+FORMAT_VERSION = 17
 
 CURRENT = "CURRENT"
 LOCK_NAME = ".build.lock"

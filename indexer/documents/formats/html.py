@@ -27,6 +27,7 @@ from indexer.documents.formats.furniture import (
     strip_furniture,
     value_like,
 )
+from indexer.documents.source_url import page_url
 from indexer.text.normalize import normalize
 
 NO_ARTICLE = "no article text found (a list, navigation or empty page?)"
@@ -74,16 +75,21 @@ _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)"""
 
 @dataclass
 class Page:
-    """A web page read: its article's paragraphs (one a line), metadata and headline."""
+    """A web page read: its article's paragraphs (one a line), metadata and headline, and the
+    address it gives for itself (source_url.page_url) with where that came from."""
 
     text: str
     meta: dict[str, str] = field(default_factory=dict)
     title: str | None = None
+    url: str | None = None
+    url_source: str | None = None
 
 
 def read_html(data: bytes) -> Page:
     """Read a saved page; raises IngestError when it holds no article."""
-    tree = parse_page(decode_page(data))
+    source = decode_page(data)
+    tree = parse_page(source)
+    url, url_source = page_url(source, tree)
     meta = page_metadata(tree)
     title = headline(tree)
     strip_chrome(tree)
@@ -91,7 +97,7 @@ def read_html(data: bytes) -> Page:
     meta = merge_meta(meta, shown)
     if title and normalize(title) not in {normalize(p) for p in paragraphs[:6]}:
         paragraphs.insert(0, title)
-    return Page("\n".join(paragraphs), meta, title)
+    return Page("\n".join(paragraphs), meta, title, url, url_source)
 
 
 def decode_page(data: bytes) -> str:
