@@ -21,8 +21,8 @@ from indexer.engine.query import parse_query
 from indexer.engine.ranking import SORTS
 from indexer.engine.search import Filters
 from indexer.messages import NotFound, Unavailable
-from indexer.research.reuse import corpus_reuse, pairs_of
 from indexer.research.citation import citation
+from indexer.research.reuse import corpus_reuse, pairs_of
 
 from . import facet_values as facet_values_module
 from .facet_values import facet_page
