@@ -1,4 +1,4 @@
-"""Command line: python -m indexer build | update | search | reports | similar | keyterms | verify."""
+"""Command line: python -m indexer build | update | search | reports | similar | reuse | keyterms | cite | verify."""
 
 from __future__ import annotations
 
@@ -38,9 +38,10 @@ from indexer.research.keyterms import (
     parse_stop_words,
     selection,
 )
+from indexer.research.reuse import corpus_reuse
 from indexer.research.similar import UnknownParagraph
 from indexer.text.snippets import fragments, snippet
-from search_app.bodies import hit_body, similar_body
+from search_app.bodies import hit_body, pair_body, similar_body
 from search_app.urls import report_url
 
 PROG = "python -m indexer"
@@ -179,6 +180,17 @@ def make_parser() -> argparse.ArgumentParser:
     k.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     k.add_argument("--json", action="store_true", help="one JSON object, as /api/keyterms returns")
 
+    ru = sub.add_parser(
+        "reuse", help="pairs of reports that share paragraphs, the likely copy's share first (or one report's)"
+    )
+    ru.add_argument(
+        "--report", metavar="REPORT_ID", help="only this report's pairs, and its share of text found earlier"
+    )
+    ru.add_argument("--min-share", type=int, default=0, metavar="PERCENT", help="only pairs with at least this share")
+    ru.add_argument("--limit", type=int, default=50, help="how many pairs (default 50; 0 for all)")
+    ru.add_argument("--index", type=Path, default=DEFAULT_INDEX)
+    ru.add_argument("--json", action="store_true", help="one JSON object, as /api/reuse returns")
+
     c = sub.add_parser("cite", help="print a report's or a paragraph's citation (GB/T 7714) and its source URL")
     c.add_argument("report_id", metavar="REPORT_ID", help="a report id (see: reports)")
     c.add_argument("paragraph", metavar="PARAGRAPH", type=int, nargs="?", help="a paragraph number (¶), to cite it")
@@ -208,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
             "reports": cmd_reports,
             "similar": cmd_similar,
             "keyterms": cmd_keyterms,
+            "reuse": cmd_reuse,
             "cite": cmd_cite,
             "verify": cmd_verify,
         }[args.command](args)
@@ -510,6 +523,50 @@ def cmd_similar(args) -> int:
             f"{m['similarity']:6.1%}  {place} {m['year'] or '年份未知'}  {m['report_id']} ¶{m['paragraph']}  {m['url']}"
         )
     return 0
+
+
+def cmd_reuse(args) -> int:
+    """Pairs of reports that share paragraphs (research/reuse.py), as /reuse lists them."""
+    if not 0 <= args.min_share <= 100:
+        raise usage_error("--min-share must be between 0 and 100", f"{PROG} reuse")
+    if args.limit < 0:
+        raise usage_error("--limit must be 0 (all) or more", f"{PROG} reuse")
+    index = ReportIndex.open(args.index, warm=False)
+    reuse = corpus_reuse(index)
+    if args.report is not None:
+        if index.report(args.report) is None:
+            raise CliError(f"no report with id {args.report!r}; `{PROG} reports` lists them")
+        rows = [row for row in reuse.rows_of(args.report).tolist() if reuse.share[row] * 100 >= args.min_share]
+    else:
+        rows = list(range(reuse.at_least(args.min_share / 100)))
+    pairs = [reuse.pair(row) for row in (rows[: args.limit] if args.limit else rows)]
+    share = reuse.shares.get(args.report) if args.report else None
+    if args.json:
+        body = {"total": len(rows), "min_share": args.min_share, "pairs": [pair_body(p) for p in pairs]}
+        if args.report:
+            body |= {"report_id": args.report, "earlier_share": round(share, 4)}
+        print(json.dumps(body, ensure_ascii=False))
+        return 0
+    if args.report:
+        print(
+            f"{args.report}: {share:.0%} of its compared text is in earlier reports; {len(rows)} reports share with it"
+        )
+    for p in pairs:
+        direction = "same date as" if p.same_date else "copies from"
+        print(
+            f"{p.share:6.1%}  {p.shared}/{p.compared}  {p.later['report_id']} ({_place(p.later)})"
+            f"  {direction}  {p.earlier['report_id']} ({_place(p.earlier)})"
+        )
+    if not args.report:
+        print(
+            f"{len(rows)} pairs of reports share paragraphs"
+            + (f" ({args.min_share}% or more)" if args.min_share else "")
+        )
+    return 0
+
+
+def _place(report: dict) -> str:
+    return f"{report.get('township') or report.get('county') or '?'} {report.get('year') or '?'}"
 
 
 def cmd_keyterms(args) -> int:

@@ -96,3 +96,19 @@ def line_body(line: Line, q: str | None = None, report: dict | None = None) -> d
     if report is not None:
         body["citation"] = citation(report or {}, line.paragraph)
     return body
+
+
+def pair_body(pair) -> dict:
+    """A pair of reports that share paragraphs (research/reuse.ReportPair), as /api/reuse gives it."""
+
+    def side(report: dict) -> dict:
+        return {k: report.get(k) for k in ("report_id", "source", "township", "county", "year", "date", "title")}
+
+    return {
+        "earlier": side(pair.earlier),
+        "later": side(pair.later),
+        "shared_paragraphs": pair.shared,
+        "compared_paragraphs": pair.compared,
+        "share": round(pair.share, 4),
+        "same_date": pair.same_date,
+    }

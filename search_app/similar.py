@@ -19,7 +19,7 @@ from indexer.research.similar import (
     similar_paragraphs,
 )
 
-from .bodies import similar_body
+from .bodies import pair_body, similar_body
 from .params import int_param
 from .results import marked
 from .store import get_index, get_report
@@ -124,20 +124,6 @@ def _reuse_page(args) -> tuple[list, int, int, int]:
     total = reuse.at_least(least / 100)
     rows = range((page - 1) * REUSE_PAGE, min(total, page * REUSE_PAGE))
     return [reuse.pair(row) for row in rows], total, page, least
-
-
-def pair_body(pair) -> dict:
-    def side(report: dict) -> dict:
-        return {k: report.get(k) for k in ("report_id", "source", "township", "county", "year", "date", "title")}
-
-    return {
-        "earlier": side(pair.earlier),
-        "later": side(pair.later),
-        "shared_paragraphs": pair.shared,
-        "compared_paragraphs": pair.compared,
-        "share": round(pair.share, 4),
-        "same_date": pair.same_date,
-    }
 
 
 @bp.route("/reuse")

@@ -3,6 +3,7 @@ each report's share of text already written in earlier reports."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -158,3 +159,34 @@ def test_a_report_page_links_to_the_reports_it_shares_most_with(living_client, l
     assert f'<li><a href="/reports/{copied["report_id"]}">' in back  # the source lists its copy too
     alone = next(r for r in living.reports if not pairs_of(reuse, r["report_id"]))
     assert 'id="partners"' not in living_client.get(f"/reports/{alone['report_id']}").get_data(as_text=True)
+
+
+def test_the_cli_lists_the_pairs_as_the_api_does(living_dir, living, living_client, capsys):
+    from indexer.cli import main
+
+    assert main(["reuse", "--index", str(living_dir[1]), "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    api = living_client.get("/api/reuse").get_json()
+    assert body["pairs"] == api["pairs"] and body["total"] == api["total"] == 3
+    assert main(["reuse", "--index", str(living_dir[1])]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4 and lines[-1] == "3 pairs of reports share paragraphs"
+    first = corpus_reuse(living).pair(0)
+    assert lines[0].split()[:3] == [f"{first.share:.1%}", f"{first.shared}/{first.compared}", first.later["report_id"]]
+
+
+def test_the_cli_gives_one_reports_share_and_partners(living_dir, living, capsys):
+    from indexer.cli import main
+
+    reuse = corpus_reuse(living)
+    copied = next(r for r in living.reports if r["source"] == "copied.txt")
+    assert main(["reuse", "--index", str(living_dir[1]), "--report", copied["report_id"], "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["earlier_share"] == round(reuse.shares[copied["report_id"]], 4)
+    assert [(p["later"]["report_id"], p["earlier"]["report_id"]) for p in body["pairs"]] == [
+        (p.later["report_id"], p.earlier["report_id"]) for p in pairs_of(reuse, copied["report_id"])
+    ]
+    assert main(["reuse", "--index", str(living_dir[1]), "--report", "nope"]) == 2
+    assert "no report with id 'nope'" in capsys.readouterr().err
+    assert main(["reuse", "--index", str(living_dir[1]), "--min-share", "101"]) == 2
+    assert "--min-share must be between 0 and 100" in capsys.readouterr().err
