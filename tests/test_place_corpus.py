@@ -256,3 +256,39 @@ def test_typing_in_the_township_box_finds_townships_and_a_click_chooses_one(corp
         expect(group.locator("ul.top-values")).to_be_visible()
         assert errors == []
         context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
+def test_compare_on_a_real_corpus_shows_a_page_of_townships_that_fits_the_screen(corpus, browser, width):
+    from playwright.sync_api import expect
+
+    from tests.conftest import ARTIFACTS, serve_index
+
+    index_dir, _ = corpus
+    with serve_index(index_dir) as url:
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.goto(url + "/compare?q=法治")
+        townships = int(page.locator("#township-count").get_attribute("data-townships"))
+        assert townships > 50
+        rows = page.locator("#crosstab tbody tr")
+        expect(rows).to_have_count(50)
+        counts = [int(t) for t in page.locator("#crosstab tbody tr td:nth-last-child(2)").all_inner_texts()]
+        assert counts == sorted(counts, reverse=True)  # by paragraphs, most first
+        assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+        box = page.locator("#crosstab").locator("xpath=..")
+        if width < 800:  # the table scrolls in its own box, the township column stays in view
+            assert box.evaluate("e => e.scrollWidth > e.clientWidth")
+            assert rows.first.locator("th").evaluate("e => getComputedStyle(e).position") == "sticky"
+        lines = "e => { const r = document.createRange(); r.selectNodeContents(e); return r.getClientRects().length }"
+        for cell in ("#crosstab tbody tr th", "#crosstab tbody tr td.county", "#crosstab thead th"):
+            assert set(page.eval_on_selector_all(cell, f"els => els.map({lines})")) == {1}, cell  # one line each
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"compare-{width}.png"), full_page=False)
+        page.click("#township-count a >> text=提及报告占比")
+        page.wait_for_url(re.compile(r"order=share"))
+        shares = [
+            int(re.search(r"（(\d+)%）", t).group(1)) for t in page.locator("#crosstab tbody tr td.n").all_inner_texts()
+        ]
+        assert shares == sorted(shares, reverse=True)
+        context.close()
