@@ -301,10 +301,11 @@ class ReportIndex:
             tests = [lambda text, c=chain: proximity.holds(text, c, find) for chain in query.chains]
         else:
             tests = [proximity.matcher(c) or (lambda text, c=c: proximity.holds(text, c)) for c in query.chains]
-        keep = np.zeros(len(ids), bool)
+        keep = np.ones(len(ids), bool)
         for lo in range(0, len(ids), NEAR_BATCH):
-            for j, text in enumerate(self.texts.many(ids[lo : lo + NEAR_BATCH])):
-                keep[lo + j] = all(test(text) for test in tests)
+            texts = self.texts.many(ids[lo : lo + NEAR_BATCH])
+            for test in tests:  # each test over the batch in C's map, not a Python loop per text
+                keep[lo : lo + len(texts)] &= np.fromiter(map(bool, map(test, texts)), bool, len(texts))
         return ids[keep]
 
     def word_ids(self, term: str) -> np.ndarray:
