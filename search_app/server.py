@@ -81,17 +81,19 @@ def throttle_queue_log() -> QueueLogThrottle:
 
 
 def freeze_when_warm(app, frozen=None):
-    """Once this process has opened and warmed an index other than `frozen`, collect once and move
+    """Once this process has opened and warmed an index other than `frozen`, work out its corpus-wide
+    figures (store.prepare), collect once and move
     every object alive then (the index's, the app's, jieba's dictionary) out of the collector's
     sight; returns the index frozen last.
 
     Otherwise every full collection walks them all while holding the interpreter: 40 ms on an
     idle machine, half a second on a busy one, added to every request under way in the process."""
-    from .store import opened_index
+    from .store import opened_index, prepare
 
     index = opened_index(app)
     if index is None or index is frozen or not index.warmed.is_set():
         return frozen
+    prepare(index)  # the corpus-wide figures first, so that they are frozen with the rest
     gc.unfreeze()  # so that a previous generation's cycles can be collected
     gc.collect()
     gc.freeze()

@@ -32,14 +32,13 @@ def get_index() -> ReportIndex:
         if cached is None or cached.generation != gen:
             cached = ReportIndex(gen)
             current_app.extensions["report_index"] = cached
-            threading.Thread(target=_prepare, args=(cached,), daemon=True).start()
     return cached
 
 
-def _prepare(index: ReportIndex) -> None:
-    """Work out, once the index is warm, what report pages and the report table read from the whole
-    corpus (the reuse shares and pairs: seconds at 1M paragraphs), so no visitor waits for it."""
-    index.warmed.wait()
+def prepare(index: ReportIndex) -> None:
+    """Work out what report pages and the report table read from the whole corpus (the reuse shares
+    and pairs: seconds at 1M paragraphs), so that no visitor waits for it; the server does it once
+    the index is warm (server.freeze_when_warm), elsewhere the first request that needs it does."""
     try:
         corpus_reuse(index)
     except Exception:  # noqa: BLE001 - a damaged or removed index: the requests that need it report it

@@ -73,7 +73,9 @@ def test_the_warm_index_is_frozen_out_of_the_collectors_sight_once_per_index(ind
     index = opened_index(app)
     assert index.warmed.wait(60)
     try:
+        assert "_corpus_reuse" not in vars(index)  # a search does not need the corpus-wide reuse figures
         assert freeze_when_warm(app) is index
+        assert "_corpus_reuse" in vars(index)  # worked out before the freeze, not by a report page's visitor
         frozen = gc.get_freeze_count()
         assert frozen > 10_000
         assert freeze_when_warm(app, index) is index and gc.get_freeze_count() == frozen  # not again
