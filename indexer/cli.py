@@ -177,6 +177,11 @@ def make_parser() -> argparse.ArgumentParser:
     k.add_argument("--stop", default="", help="more words to leave out, separated by commas or spaces")
     k.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     k.add_argument("--json", action="store_true", help="one JSON object, as /api/keyterms returns")
+    k.add_argument(
+        "--with-duplicates",
+        action="store_true",
+        help="count duplicate copies of a report too (counted once by default)",
+    )
 
     v = sub.add_parser("verify", help="check every file of the index against its checksum (exit 1 when damaged)")
     v.add_argument("--index", type=Path, default=DEFAULT_INDEX)
@@ -520,12 +525,12 @@ def cmd_keyterms(args) -> int:
         if place and not index.places.find(place, name):
             raise CliError(f"no {place} {name!r} in the index (see: {PROG} reports)")
         chosen = {"townships": (name,)} if args.township else {"counties": (name,)} if args.county else {}
-        filters = Filters(year_from=year_from, year_to=year_to, **chosen)
-        pids = index.select(parse_query(args.query) if args.query else None, filters)
+        filters = Filters(year_from=year_from, year_to=year_to, duplicates=args.with_duplicates, **chosen)
+        pids = index.select_counted(parse_query(args.query) if args.query else None, filters)
         what = name or args.query
     if pids is None:
         raise CliError(f"no {what} in the index (see: {PROG} reports)")
-    terms = key_terms(index, pids, args.n, args.min_freq, parse_stop_words(args.stop))
+    terms = key_terms(index, pids, args.n, args.min_freq, parse_stop_words(args.stop), args.with_duplicates)
     if args.json:
         print(
             json.dumps(keyterms_body(terms, len(pids), report=args.report, township=args.township), ensure_ascii=False)

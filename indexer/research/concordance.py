@@ -246,7 +246,7 @@ def concordance(
     Occurrences are counted in the normalised texts; a paragraph where two matches touch there
     is read as published, which alone says whether they are one span or two.
     """
-    ids = index.select(query, filters)
+    ids = index.select_counted(query, filters)
     norms = index.texts.many(ids)
     counts = span_counts(norms, query.terms)
     every = max(1, math.ceil(sum(c or 1 for c in counts) / limit))
