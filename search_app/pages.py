@@ -46,6 +46,18 @@ def hit_url(hit, params, position: int | None = None) -> str:
     return report_url(hit.report_id, hit.paragraph, params.q or None, back=back)
 
 
+@bp.app_template_global()
+def report_of(report_id: str | None) -> dict | None:
+    """A live report's record by its id (the original a duplicate copy names), or None."""
+    return get_index().report(report_id) if report_id else None
+
+
+@bp.app_template_global()
+def duplicate_reports() -> int:
+    """How many live reports are duplicate copies of another (engine/duplicates.py)."""
+    return sum(1 for r in get_index().reports if r.get("duplicate_of"))
+
+
 @bp.app_template_global("tool_url")
 def _tool_url(path: str) -> str:
     """The link to a tool with this page's query and filters."""

@@ -133,6 +133,8 @@ class SearchParams:
             chips.append(
                 {"label": f"章节：{SECTIONS.get(key, key)}", "url": self.url(section=self.section_toggled(key))}
             )
+        if self.dups:
+            chips.append({"label": "计入重复报告", "url": self.url(dups=None)})
         return chips
 
     @property
