@@ -55,7 +55,7 @@ def report_of(report_id: str | None) -> dict | None:
 @bp.app_template_global()
 def duplicate_reports() -> int:
     """How many live reports are duplicate copies of another (engine/duplicates.py)."""
-    return sum(1 for r in get_index().reports if r.get("duplicate_of"))
+    return get_index().duplicate_count
 
 
 @bp.app_template_global("tool_url")

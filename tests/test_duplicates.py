@@ -17,7 +17,7 @@ from indexer.documents.levels import UNSETTLED
 from indexer.documents.report import ReportMeta, parse_report
 from indexer.engine import layout
 from indexer.engine.build import build
-from indexer.engine.duplicates import SAME_SHARE, find_duplicates, fingerprint, same_share, write_fingerprints
+from indexer.engine.duplicates import SAME_SHARE, find_duplicates, report_fingerprint, same_share, write_fingerprints
 from indexer.engine.filters import Filters
 from indexer.engine.query import parse_query
 from indexer.engine.search import ReportIndex
@@ -78,7 +78,7 @@ def test_a_near_copy_of_another_year_or_place_is_not_a_duplicate(duplicates_dir,
     data = duplicates_dir[0]
     near, original = parse_report(data / name), parse_report(data / ORIGINAL)
     # the text alone would make it one: only the year or the place tells them apart
-    assert same_share(fingerprint(near.paragraphs), fingerprint(original.paragraphs)) >= SAME_SHARE
+    assert same_share(report_fingerprint(near), report_fingerprint(original)) >= SAME_SHARE
     assert (near.year, near.township_code) != (original.year, original.township_code)
     assert by_source(duplicates_index)[name]["duplicate_of"] is None
 

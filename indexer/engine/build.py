@@ -669,6 +669,7 @@ def write_segment(
     del paragraphs, jobs
     folder.mkdir(exist_ok=True)
     norm = [t for chunk in analysed for t in chunk[0]]
+    duplicates.write_fingerprints(folder, reports, norm)
     grams, words, sketches, whoosh_segments = ([list(part) for part in zip(*analysed)][1:]) or ([], [], [], [])
     del analysed
     kinds = [p.kind for r in reports for p in r.paragraphs]
@@ -690,7 +691,6 @@ def write_segment(
         grams_and_words()
         phrases_and_similar()
     np.savez(folder / layout.COLUMNS, **columns)
-    duplicates.write_fingerprints(folder, reports)
     meta_reports, pid = [], 0
     for report in reports:
         meta_reports.append(ReportMeta.of(report, pid).to_json())

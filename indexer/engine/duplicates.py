@@ -38,21 +38,16 @@ SAME_SHARE = 0.9
 #: Paragraph kinds fingerprinted (documents/report.tag_paragraphs).
 KINDS = ("body", "heading")
 _ENDS = re.compile(r"[。!?;:]")
-_DROPPED = str.maketrans("", "", "、,")
 #: Formats in the order their copy is preferred as the original: text-native first, scans last.
 FORMAT_ORDER = {".txt": 0, ".md": 0, ".docx": 1, ".doc": 1, ".html": 2, ".htm": 2, ".pdf": 3}
 
 
-def fingerprint(paragraphs) -> tuple[np.ndarray, np.ndarray]:
-    """A report's sentences (Paragraph objects with kind and text): sorted unique 64-bit hashes and
-    each one's length in characters."""
-    pieces = []
-    for p in paragraphs:
-        if p.kind in KINDS:
-            pieces.append(normalize(p.text) + ("。" if p.kind == "heading" else ""))
+def fingerprint(kinds: list[str], norms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """A report's sentences, from its paragraphs' kinds and normalised texts: sorted unique 64-bit
+    hashes and each one's length in characters."""
+    pieces = [norm + ("。" if kind == "heading" else "") for kind, norm in zip(kinds, norms) if kind in KINDS]
     found: dict[int, int] = {}
-    for sentence in _ENDS.split("".join(pieces)):
-        sentence = sentence.translate(_DROPPED)
+    for sentence in _ENDS.split("".join(pieces).replace("、", "").replace(",", "")):
         if sentence:
             key = int.from_bytes(hashlib.blake2b(sentence.encode("utf-8"), digest_size=8).digest(), "little")
             found.setdefault(key, len(sentence))
@@ -60,9 +55,22 @@ def fingerprint(paragraphs) -> tuple[np.ndarray, np.ndarray]:
     return hashes, np.array([found[h] for h in hashes.tolist()], np.int64)
 
 
-def write_fingerprints(folder: Path, reports) -> None:
-    """A segment's reports' fingerprints, in the segment's report order."""
-    prints = [fingerprint(r.paragraphs) for r in reports]
+def report_fingerprint(report) -> tuple[np.ndarray, np.ndarray]:
+    """fingerprint of a parsed report (its paragraphs normalised here)."""
+    return fingerprint([p.kind for p in report.paragraphs], [normalize(p.text) for p in report.paragraphs])
+
+
+def write_fingerprints(folder: Path, reports, norms: list[str] | None = None) -> None:
+    """A segment's reports' fingerprints, in the segment's report order; norms are the normalised
+    texts of all their paragraphs in order, when at hand."""
+    prints, at = [], 0
+    for r in reports:
+        n = len(r.paragraphs)
+        if norms is None:
+            prints.append(report_fingerprint(r))
+        else:
+            prints.append(fingerprint([p.kind for p in r.paragraphs], norms[at : at + n]))
+        at += n
     offsets = np.cumsum([0] + [len(h) for h, _ in prints]).astype(np.int64)
     np.savez(
         folder / layout.FINGERPRINTS,
@@ -96,12 +104,19 @@ def settled(report: dict) -> bool:
     return any(place_key(report, key) not in ("", NOT_APPLICABLE) for key in keys)
 
 
-def same_place(a: dict, b: dict) -> bool:
-    """Whether two reports may be of one place: both settled and the same place at every level, or
-    either unsettled and no level where both give a name that differs."""
-    if settled(a) and settled(b):
-        return a.get("level") == b.get("level") and all(place_key(a, k) == place_key(b, k) for k in PLACE_FIELDS)
-    return not any(a.get(k) and b.get(k) and a.get(k) != b.get(k) for k in PLACE_FIELDS)
+def place_of(report: dict) -> tuple:
+    """What same_place compares of a report: (level and place at every level, or None when
+    unsettled; the names it gives at every level)."""
+    place = (report.get("level"), *(place_key(report, k) for k in PLACE_FIELDS)) if settled(report) else None
+    return place, tuple(report.get(k) or None for k in PLACE_FIELDS)
+
+
+def same_place(a: tuple, b: tuple) -> bool:
+    """Whether two reports (their place_of) may be of one place: both settled and the same place
+    at every level, or either unsettled and no level where both give a name that differs."""
+    if a[0] is not None and b[0] is not None:
+        return a[0] == b[0]
+    return not any(x and y and x != y for x, y in zip(a[1], b[1]))
 
 
 def original_order(report: dict) -> tuple:
@@ -115,9 +130,9 @@ def find_duplicates(generation: Path, live: list[tuple[str, dict]]) -> dict[str,
     """{copy's report id: [original's report id, whether either place was unsettled]} over the live
     reports ((segment folder, record with year and places), as IndexMeta.live_reports gives them).
 
-    Per year, in ORIGINAL_ORDER: a report is compared with the originals before it that may be of
-    its place (of its own place when settled, else all), whose length allows SAME_SHARE; the first
-    it matches is its original, else it is one itself."""
+    Per year, in ORIGINAL_ORDER: a report is compared with the originals before it that share a
+    sentence of their prefixes (_copies_in_year) and whose length allows SAME_SHARE; the first of
+    its place it matches is its original, else it is one itself."""
     by_year: dict[int, list[tuple[str, dict]]] = {}
     for folder, report in live:
         if report.get("year"):
@@ -126,41 +141,40 @@ def find_duplicates(generation: Path, live: list[tuple[str, dict]]) -> dict[str,
     out: dict[str, list] = {}
     for reports in by_year.values():
         if len(reports) > 1:
-            out.update(_copies_in_year(sorted(reports, key=lambda fr: original_order(fr[1])), prints))
+            reports.sort(key=lambda fr: original_order(fr[1]))
+            found = [prints.of(folder, report["report_id"]) for folder, report in reports]
+            out.update(_copies_in_year([r for _, r in reports], found))
     return out
 
 
-def _copies_in_year(reports: list[tuple[str, dict]], prints: "_Fingerprints") -> dict[str, list]:
-    originals: list[tuple[dict, tuple]] = []
-    lengths: list[int] = []
-    by_place: dict[tuple, list[int]] = {}  # settled place → its originals (positions in originals)
-    unsettled: list[int] = []
+def _copies_in_year(reports: list[dict], prints: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, list]:
+    """The copies among one year's reports (in ORIGINAL_ORDER; prints their fingerprints).
+
+    Candidates come from prefix filtering, which misses none: order every report's sentences the
+    same way (rarest in the year first, then by hash); a report's prefix is its first sentences up
+    to just over 1 - SAME_SHARE of its characters. If two reports share SAME_SHARE of their
+    characters, the first sentence they share lies in both prefixes, since every sentence before it
+    is one the other lacks. Rare sentences first keep the candidates few."""
+    every = np.concatenate([h for h, _ in prints])
+    sentences, counts = np.unique(every, return_counts=True)
+    by_sentence: dict[int, list[int]] = {}  # a sentence of an original's prefix → those originals
+    places = [place_of(r) for r in reports]
+    sizes = [int(c.sum()) for _, c in prints]
     out: dict[str, list] = {}
-    for folder, report in reports:
-        mine = prints.of(folder, report["report_id"])
-        size = int(mine[1].sum())
-        if settled(report):
-            place = _place(report)
-            candidates = sorted(by_place.get(place, []) + unsettled)
-        else:
-            place, candidates = None, range(len(originals))
-        sizes = np.asarray(lengths, np.int64)
-        for i in candidates:
-            if min(size, int(sizes[i])) < SAME_SHARE * max(size, int(sizes[i])):
+    for k, (report, (hashes, chars)) in enumerate(zip(reports, prints)):
+        order = np.lexsort((hashes, counts[np.searchsorted(sentences, hashes)]))
+        cut = int(np.searchsorted(np.cumsum(chars[order]), (1 - SAME_SHARE) * sizes[k], side="right")) + 1
+        prefix = hashes[order[:cut]].tolist() if sizes[k] else []
+        for i in sorted({i for h in prefix for i in by_sentence.get(h, ())}):
+            if min(sizes[k], sizes[i]) < SAME_SHARE * max(sizes[k], sizes[i]) or not same_place(places[k], places[i]):
                 continue
-            original, theirs = originals[i]
-            if same_place(report, original) and same_share(mine, theirs) >= SAME_SHARE:
-                out[report["report_id"]] = [original["report_id"], place is None or not settled(original)]
+            if same_share(prints[k], prints[i]) >= SAME_SHARE:
+                out[report["report_id"]] = [reports[i]["report_id"], places[k][0] is None or places[i][0] is None]
                 break
         else:
-            (by_place.setdefault(place, []) if place is not None else unsettled).append(len(originals))
-            originals.append((report, mine))
-            lengths.append(size)
+            for h in prefix:
+                by_sentence.setdefault(h, []).append(k)
     return out
-
-
-def _place(report: dict) -> tuple:
-    return (report.get("level"), *(place_key(report, k) for k in PLACE_FIELDS))
 
 
 class _Fingerprints:

@@ -468,6 +468,11 @@ class ReportIndex:
             mask[r["first_pid"] : r["first_pid"] + r["paragraphs"]] = True
         return mask
 
+    @cached_property
+    def duplicate_count(self) -> int:
+        """How many live reports are duplicate copies of another."""
+        return sum(1 for r in self.reports if r.get("duplicate_of"))
+
     def counted(self, ids: np.ndarray, filters: Filters = Filters()) -> np.ndarray:
         """The ids that counts count: without the paragraphs of duplicate copies, unless
         filters.duplicates (a copy is counted once, as its original)."""
