@@ -470,7 +470,8 @@ def _problems(report: dict) -> list[str]:
 
 def _check_reports(reports: list[dict]) -> int:
     """Print each report with a missing or doubtful field, and the manifest entry that settles it;
-    then the reports that are not townships' (their level and place, to check)."""
+    then the reports that are not townships' (their level and place, to check), and the duplicate
+    copies (which report each repeats)."""
     doubtful = [r for r in reports if manifest_entry(r)]
     for r in doubtful:
         print(f"{r['source']}:")
@@ -485,6 +486,12 @@ def _check_reports(reports: list[dict]) -> int:
         for r in others:
             place = r.get("county") or r.get("prefecture") or r.get("province") or "未定"
             print(f"  {r['source']}: {r['level']} · {place}")
+    copies = [r for r in reports if r.get("duplicate_of")]
+    if copies:
+        sources = {r["report_id"]: r["source"] for r in reports}
+        print(f"{len(copies)} reports are duplicate copies (indexed, counted once; README: Duplicate reports):")
+        for r in copies:
+            print(f"  {r['source']}: same report as {sources[r['duplicate_of']]}")
     print(f"{len(doubtful)} of {len(reports)} reports have a missing or doubtful field")
     return 1 if doubtful else 0
 

@@ -102,6 +102,8 @@ def test_the_command_line_prints_the_line_and_exits_0(cli, tmp_path):
     listed = {row["source"]: row for row in map(json.loads, out.splitlines())}
     assert listed[DUPLICATE_COPY]["duplicate_of"] == listed[ORIGINAL]["report_id"]
     assert [s for s, row in listed.items() if row["duplicate_of"]] == [DUPLICATE_COPY]
+    _, out, _ = cli("reports", "--check", "--index", tmp_path / "index")
+    assert f"  {DUPLICATE_COPY}: same report as {ORIGINAL}\n" in out
 
 
 def records(tmp_path: Path, changes: dict[str, dict]) -> list[tuple[str, dict]]:
@@ -229,6 +231,8 @@ def test_the_concordance_counts_the_copy_once(duplicates_index):
     assert twice.paragraphs == len(matched)
     assert not copies & set(once.pids.tolist())
     assert sum(c.count for c in twice.collocates) > sum(c.count for c in once.collocates)
+    in_copies = int(index.words.lengths[sorted(copies)].sum())  # the corpus collocates are set against
+    assert twice.corpus_words - once.corpus_words == in_copies > 0
 
 
 def test_key_terms_count_the_copy_once(duplicates_index):
