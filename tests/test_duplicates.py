@@ -141,6 +141,8 @@ UNSETTLE = {"level": UNSETTLED, "township": None, "township_code": None, "code":
         ({"a.txt": {}, "b.txt": {"year": 2024}}, {}),
         ({"a.txt": {}, "b.txt": {"township_code": "140404102", "township": "荫城镇"}}, {}),
         ({"a.txt": {}, "b.txt": {"level": "县级"}}, {}),
+        # a county's report, its place unsettled, that repeats its township's: another level
+        ({"a.txt": {}, "b.txt": UNSETTLE | {"level": "县级"}}, {}),
         # no year: never
         ({"a.txt": {"year": None}, "b.txt": {"year": None}}, {}),
         # three copies: both later ones are copies of the first

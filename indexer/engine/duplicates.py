@@ -106,17 +106,21 @@ def settled(report: dict) -> bool:
 
 def place_of(report: dict) -> tuple:
     """What same_place compares of a report: (level and place at every level, or None when
-    unsettled; the names it gives at every level)."""
-    place = (report.get("level"), *(place_key(report, k) for k in PLACE_FIELDS)) if settled(report) else None
-    return place, tuple(report.get(k) or None for k in PLACE_FIELDS)
+    unsettled; its level, None when 未定; the names it gives at every level)."""
+    level = report.get("level") or UNSETTLED
+    place = (level, *(place_key(report, k) for k in PLACE_FIELDS)) if settled(report) else None
+    return place, None if level == UNSETTLED else level, tuple(report.get(k) or None for k in PLACE_FIELDS)
 
 
 def same_place(a: tuple, b: tuple) -> bool:
     """Whether two reports (their place_of) may be of one place: both settled and the same place
-    at every level, or either unsettled and no level where both give a name that differs."""
+    at every level; or either unsettled, the same level when both are known (a county's report
+    is not its township's), and no level where both give a name that differs."""
     if a[0] is not None and b[0] is not None:
         return a[0] == b[0]
-    return not any(x and y and x != y for x, y in zip(a[1], b[1]))
+    if a[1] and b[1] and a[1] != b[1]:
+        return False
+    return not any(x and y and x != y for x, y in zip(a[2], b[2]))
 
 
 def original_order(report: dict) -> tuple:
