@@ -10,7 +10,8 @@ paragraphs. Each segment keeps its reports' fingerprints (layout.FINGERPRINTS).
 
 Two live reports are the same report when (1) their years are known and equal; (2) their places
 agree: both settled and the same place (level and place at every level), or either unsettled
-(no township or county found) and no place name at any level that both give differs; (3) at
+(no township or county found), the same level where both are known and no place name at any
+level that both give differs; (3) at
 least SAME_SHARE of the characters of the longer one's sentences are in sentences the other
 has too. Which copy is the original does not depend on history: of each set of copies, the
 first in ORIGINAL_ORDER (a text-native format first, then path order) is the original, and
@@ -167,10 +168,13 @@ def _copies_in_year(reports: list[dict], prints: list[tuple[np.ndarray, np.ndarr
     out: dict[str, list] = {}
     for k, (report, (hashes, chars)) in enumerate(zip(reports, prints)):
         order = np.lexsort((hashes, counts[np.searchsorted(sentences, hashes)]))
-        cut = int(np.searchsorted(np.cumsum(chars[order]), (1 - SAME_SHARE) * sizes[k], side="right")) + 1
+        # (a hair over the bound, so rounding never leaves the first shared sentence out)
+        cut = int(np.searchsorted(np.cumsum(chars[order]), (1 - SAME_SHARE) * sizes[k] + 1e-6, side="right")) + 1
         prefix = hashes[order[:cut]].tolist() if sizes[k] else []
         for i in sorted({i for h in prefix for i in by_sentence.get(h, ())}):
-            if min(sizes[k], sizes[i]) < SAME_SHARE * max(sizes[k], sizes[i]) or not same_place(places[k], places[i]):
+            if min(sizes[k], sizes[i]) < SAME_SHARE * max(sizes[k], sizes[i]) - 1e-6:
+                continue
+            if not same_place(places[k], places[i]):
                 continue
             if same_share(prints[k], prints[i]) >= SAME_SHARE:
                 out[report["report_id"]] = [reports[i]["report_id"], places[k][0] is None or places[i][0] is None]
