@@ -296,6 +296,8 @@ def test_results_mark_the_copys_hits_and_say_how_many(duplicates_client, duplica
     assert re.search(r'id="duplicate-hits" data-count="(\d+)"', page).group(1) == str(expected)
     assert page.count('<div class="duplicate">重复报告：同') == sum(1 for h in shown if h.duplicate_of) > 0
     assert 'id="dups"' in page and 'aria-checked="false"' in page
+    switched = duplicates_client.get("/search", query_string={"q": "法治", "dups": "1"}).get_data(as_text=True)
+    assert 'aria-checked="true"' in switched and 'href="/compare?q=%E6%B3%95%E6%B2%BB&amp;dups=1"' in switched
     body = duplicates_client.get("/api/search", query_string={"q": "法治"}).get_json()
     with_copies = duplicates_client.get("/api/search", query_string={"q": "法治", "dups": "1"}).get_json()
     assert body["duplicate_hits"] == expected and body["total"] == with_copies["total"]
