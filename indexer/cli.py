@@ -179,6 +179,11 @@ def make_parser() -> argparse.ArgumentParser:
     k.add_argument("--stop", default="", help="more words to leave out, separated by commas or spaces")
     k.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     k.add_argument("--json", action="store_true", help="one JSON object, as /api/keyterms returns")
+    k.add_argument(
+        "--with-duplicates",
+        action="store_true",
+        help="count duplicate copies of a report too (counted once by default)",
+    )
 
     ru = sub.add_parser(
         "reuse", help="pairs of reports that share paragraphs, the likely copy's share first (or one report's)"
@@ -188,6 +193,9 @@ def make_parser() -> argparse.ArgumentParser:
     )
     ru.add_argument("--min-share", type=int, default=0, metavar="PERCENT", help="only pairs with at least this share")
     ru.add_argument("--limit", type=int, default=50, help="how many pairs (default 50; 0 for all)")
+    ru.add_argument(
+        "--with-duplicates", action="store_true", help="let duplicate copies of a report share text too (as dups=1)"
+    )
     ru.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     ru.add_argument("--json", action="store_true", help="one JSON object, as /api/reuse returns")
 
@@ -486,7 +494,8 @@ def _problems(report: dict) -> list[str]:
 
 def _check_reports(reports: list[dict]) -> int:
     """Print each report with a missing or doubtful field, and the manifest entry that settles it;
-    then the reports that are not townships' (their level and place, to check)."""
+    then the reports that are not townships' (their level and place, to check), and the duplicate
+    copies (which report each repeats)."""
     doubtful = [r for r in reports if manifest_entry(r)]
     for r in doubtful:
         print(f"{r['source']}:")
@@ -501,6 +510,12 @@ def _check_reports(reports: list[dict]) -> int:
         for r in others:
             place = r.get("county") or r.get("prefecture") or r.get("province") or "未定"
             print(f"  {r['source']}: {r['level']} · {place}")
+    copies = [r for r in reports if r.get("duplicate_of")]
+    if copies:
+        sources = {r["report_id"]: r["source"] for r in reports}
+        print(f"{len(copies)} reports are duplicate copies (indexed, counted once; README: Duplicate reports):")
+        for r in copies:
+            print(f"  {r['source']}: same report as {sources[r['duplicate_of']]}")
     print(f"{len(doubtful)} of {len(reports)} reports have a missing or doubtful field")
     return 1 if doubtful else 0
 
@@ -532,7 +547,7 @@ def cmd_reuse(args) -> int:
     if args.limit < 0:
         raise usage_error("--limit must be 0 (all) or more", f"{PROG} reuse")
     index = ReportIndex.open(args.index, warm=False)
-    reuse = corpus_reuse(index)
+    reuse = corpus_reuse(index, args.with_duplicates)
     if args.report is not None:
         if index.report(args.report) is None:
             raise CliError(f"no report with id {args.report!r}; `{PROG} reports` lists them")
@@ -585,12 +600,12 @@ def cmd_keyterms(args) -> int:
         if place and not index.places.find(place, name):
             raise CliError(f"no {place} {name!r} in the index (see: {PROG} reports)")
         chosen = {"townships": (name,)} if args.township else {"counties": (name,)} if args.county else {}
-        filters = Filters(year_from=year_from, year_to=year_to, **chosen)
-        pids = index.select(parse_query(args.query) if args.query else None, filters)
+        filters = Filters(year_from=year_from, year_to=year_to, duplicates=args.with_duplicates, **chosen)
+        pids = index.select_counted(parse_query(args.query) if args.query else None, filters)
         what = name or args.query
     if pids is None:
         raise CliError(f"no {what} in the index (see: {PROG} reports)")
-    terms = key_terms(index, pids, args.n, args.min_freq, parse_stop_words(args.stop))
+    terms = key_terms(index, pids, args.n, args.min_freq, parse_stop_words(args.stop), args.with_duplicates)
     if args.json:
         print(
             json.dumps(keyterms_body(terms, len(pids), report=args.report, township=args.township), ensure_ascii=False)

@@ -33,8 +33,10 @@ def escaped(value: str) -> str:
 
 
 def print_problems(summary) -> None:
-    """One line on stderr per warning and per skipped file of a build or update summary."""
+    """One line on stderr per warning, per skipped file and per duplicate of a build or update summary."""
     for name, reason in summary.warnings:
         print(f"warning: {escaped(name)}: {reason}", file=sys.stderr)
     for name, reason in summary.skipped:
         print(f"skipped: {escaped(name)}: {reason}", file=sys.stderr)
+    for name, reason in getattr(summary, "duplicates", ()):
+        print(f"duplicate: {escaped(name)}: {reason}", file=sys.stderr)

@@ -62,6 +62,7 @@ def search():
             "query": params.q or None,
             "whole_words": params.whole,
             "total": result.total,
+            "duplicate_hits": result.duplicate_hits,
             "page": params.page,
             "per_page": params.per_page,
             "notice": result.notice,
@@ -137,6 +138,7 @@ def report(report_id: str):
         {
             **{k: meta.get(k) for k in REPORT_FIELDS},
             "citation": citation(meta),
+            "copies": meta.get("copies", []),
             "offset": offset,
             "limit": REPORT_PAGE_SIZE,
             "next": url_for("api.report", report_id=report_id, offset=end) if end < count else None,

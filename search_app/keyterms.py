@@ -41,8 +41,8 @@ def _key_terms():
         for name in params.townships:
             if not index.places.find("township", name):
                 raise NotFound("unknown_township", township=name[:80])
-        pids = index.select(params.query(), params.filters)
-    terms = key_terms(index, pids, number, min_freq, parse_stop_words(stop))
+        pids = index.select_counted(params.query(), params.filters)
+    terms = key_terms(index, pids, number, min_freq, parse_stop_words(stop), duplicates=params.dups)
     return index, index.report(report_id) if report_id else None, params, pids, terms, stop, min_freq
 
 

@@ -49,6 +49,18 @@ def hit_url(hit, params, position: int | None = None) -> str:
     return report_url(hit.report_id, hit.paragraph, params.q or None, back=back)
 
 
+@bp.app_template_global()
+def report_of(report_id: str | None) -> dict | None:
+    """A live report's record by its id (the original a duplicate copy names), or None."""
+    return get_index().report(report_id) if report_id else None
+
+
+@bp.app_template_global()
+def duplicate_reports() -> int:
+    """How many live reports are duplicate copies of another (engine/duplicates.py)."""
+    return get_index().duplicate_count
+
+
 @bp.app_template_global("tool_url")
 def _tool_url(path: str) -> str:
     """The link to a tool with this page's query and filters."""

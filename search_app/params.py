@@ -49,6 +49,7 @@ class SearchParams:
     all_levels: bool = False  # level=全部: every level, said outright (where township reports are the default)
     #: Township reports only because no level was chosen (/compare, /trends: township_reports_by_default).
     township_only: bool = False
+    dups: bool = False  # count duplicate copies of a report too (计入重复报告; engine/duplicates.py)
 
     @property
     def filters(self) -> Filters:
@@ -57,6 +58,7 @@ class SearchParams:
             year_to=self.year_to,
             sections=tuple(self.sections),
             levels=tuple(self.levels) or ((TOWNSHIP_LEVEL,) if self.township_only else ()),
+            duplicates=self.dups,
             **{f.plural: tuple(getattr(self, f.plural)) for f in PLACE_FACETS},
         )
 
@@ -131,6 +133,8 @@ class SearchParams:
             chips.append(
                 {"label": f"章节：{SECTIONS.get(key, key)}", "url": self.url(section=self.section_toggled(key))}
             )
+        if self.dups:
+            chips.append({"label": "计入重复报告", "url": self.url(dups=None)})
         return chips
 
     @property
@@ -157,6 +161,7 @@ class SearchParams:
             "year_from": self.year_from,
             "year_to": self.year_to,
             "section": self.sections,
+            "dups": 1 if self.dups else None,
             "sort": None if self.sort == "relevance" else self.sort,
             "page": None if self.page == 1 else self.page,
             "per_page": None if self.per_page == current_app.config["PAGE_SIZE"] else self.per_page,
@@ -214,6 +219,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "n": ("关键词个数", "20"),
     "whole": ("整词", "1"),
     "min_reuse": ("复用率下限（%）", "50"),
+    "dups": ("计入重复报告", "1"),
 }
 
 
@@ -297,6 +303,7 @@ def parse_params(args: MultiDict) -> SearchParams:
         page=page,
         per_page=per_page,
         whole=switch_param(args, "whole"),
+        dups=switch_param(args, "dups"),
         near=near,
         levels=levels,
         all_levels=all_levels,

@@ -168,7 +168,9 @@ def _passing(index: ReportIndex, ids: np.ndarray, filters, skip: str | None) -> 
 
 
 def count_reports(index: ReportIndex, matched: np.ndarray, filters) -> dict:
-    """Facets as the search counts them (each ignoring its own filter), but in reports, not paragraphs."""
+    """Facets as the search counts them (each ignoring its own filter), but in reports, not paragraphs;
+    a duplicate copy of a report is not counted unless filters.duplicates (ReportIndex.counted)."""
+    matched = index.counted(matched, filters)
     out = {}
     for name in FACET_KEYS:
         sub = _passing(index, matched, filters, name if narrows(filters, name) else None)

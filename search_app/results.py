@@ -165,7 +165,7 @@ def comparison(
     """
     with as_param_error():
         query = params.query()
-        ids = index.select(query, params.filters)
+        ids = index.select_counted(query, params.filters)
     places = index.places.values["township"]
     column = index.columns["township"]
     found = column[ids].astype(np.int64)
@@ -174,7 +174,7 @@ def comparison(
     # reports that mention it, and the township's reports under the same filters
     owner = np.searchsorted(index.report_starts, ids, side="right") - 1
     mentioning = np.bincount(index.report_column("township")[np.unique(owner)], minlength=len(places))
-    passing = index.select(None, params.filters)
+    passing = index.select_counted(None, params.filters)
     passing_reports = np.unique(np.searchsorted(index.report_starts, passing, side="right") - 1)
     reports_of = np.bincount(index.report_column("township")[passing_reports], minlength=len(places))
     share = np.divide(mentioning, reports_of, out=np.zeros(len(places)), where=reports_of > 0)

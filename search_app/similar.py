@@ -20,7 +20,7 @@ from indexer.research.similar import (
 )
 
 from .bodies import pair_body, similar_body
-from .params import int_param
+from .params import int_param, switch_param
 from .results import marked
 from .store import get_index, get_report
 
@@ -79,7 +79,7 @@ def reuse(report_id: str):
     """Which share of a report's text other reports share, with which townships, paragraph by paragraph."""
     index, meta = get_report(report_id)
     data = report_reuse(index, meta)
-    corpus = corpus_reuse(index)
+    corpus = corpus_reuse(index, switch_param(request.args, "dups"))
     rows = index.hits([meta["first_pid"] + i for i, n in enumerate(data.counts) if n])
     return render_template(
         "reuse.html",
@@ -120,7 +120,7 @@ def _reuse_page(args) -> tuple[list, int, int, int]:
     """The pairs of a /reuse page: (pairs on it, all pairs over the minimum share, page, min share %)."""
     least = int_param(args, "min_share", 0, 100) or 0
     page = int_param(args, "page", 1, 100_000) or 1
-    reuse = corpus_reuse(get_index())
+    reuse = corpus_reuse(get_index(), switch_param(args, "dups"))
     total = reuse.at_least(least / 100)
     rows = range((page - 1) * REUSE_PAGE, min(total, page * REUSE_PAGE))
     return [reuse.pair(row) for row in rows], total, page, least

@@ -41,7 +41,7 @@ TOOLS = (
     ("报告列表", "/reports"),
 )
 #: The URL parameters every tool shares: the query and the filters (each tool reads the rest itself).
-SHARED = ("q", "whole", *PLACE_KEYS, "year", "year_from", "year_to", "section")
+SHARED = ("q", "whole", *PLACE_KEYS, "year", "year_from", "year_to", "section", "dups")
 
 
 def tool_url(path: str, args: MultiDict) -> str:

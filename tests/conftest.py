@@ -561,3 +561,68 @@ def cited_app(cited_dir):
     from search_app import create_app
 
     return create_app({"INDEX_DIR": cited_dir[1], "TESTING": True})
+
+
+# -- duplicate reports: one report saved twice ---------------------------------------------------
+
+#: 东和乡's 2023 report (seed 000) as saved from the county's site: a web page with its furniture.
+DUPLICATE_PAGE = PUBLISHED / "html" / "000_90e80c64c1df8a22.html"
+DUPLICATE_COPY = "上党区网站/东和乡2023.html"
+
+
+def near_copies() -> dict[str, str]:
+    """Reports that share nearly all of 东和乡's 2023 text but are not the same report: its next
+    year's, which keeps the text with a new year in the title, and 荫城镇's, which copies it with its
+    own name in the letterhead and the signature."""
+    text = report_path("000").read_text(encoding="utf-8")
+    title_at, signed_at = text.index("关于 2023 年度"), text.rindex("。") + 1
+    return {
+        "东和乡2024.txt": text[:title_at] + text[title_at:].replace("2023", "2024", 1),
+        "荫城镇2023.txt": text[:title_at].replace("东和乡", "荫城镇")
+        + text[title_at:signed_at]
+        + text[signed_at:].replace("东和乡", "荫城镇"),
+    }
+
+
+def write_duplicates(data: Path, seeds: bool = True, copies: bool = True) -> None:
+    """With seeds, the five seed reports and the user dictionary; with copies, 东和乡's 2023 report
+    again as the county site's web page (DUPLICATE_COPY, in a folder of its own) and its near_copies."""
+    if seeds:
+        for name in SEED_FILES + [USERDICT.name]:
+            shutil.copy(REPORTS / name, data / name)
+    if copies:
+        (data / DUPLICATE_COPY).parent.mkdir(exist_ok=True)
+        shutil.copy(DUPLICATE_PAGE, data / DUPLICATE_COPY)
+        for name, text in near_copies().items():
+            (data / name).write_text(text, encoding="utf-8")
+
+
+@pytest.fixture(scope="session", params=["built", "updated"])
+def duplicates_dir(request, tmp_path_factory) -> tuple[Path, Path, object]:
+    """(report folder, index, summary of its last step) of write_duplicates' folder, in both shapes: a
+    fresh build, and a build of the five seed reports then an update that adds the copies."""
+    from indexer.engine.update import update
+
+    data = tmp_path_factory.mktemp("duplicates") / "reports"
+    data.mkdir()
+    target = tmp_path_factory.mktemp("duplicates-index")
+    write_duplicates(data, copies=request.param == "built")
+    summary = build(data, target)
+    if request.param == "updated":
+        write_duplicates(data, seeds=False)
+        summary = update(data, target)
+        assert not summary.full
+    assert not summary.skipped
+    return data, target, summary
+
+
+@pytest.fixture(scope="session")
+def duplicates_index(duplicates_dir) -> ReportIndex:
+    return ReportIndex.open(duplicates_dir[1])
+
+
+@pytest.fixture(scope="session")
+def duplicates_client(duplicates_dir):
+    from search_app import create_app
+
+    return create_app({"INDEX_DIR": duplicates_dir[1], "TESTING": True}).test_client()

@@ -197,6 +197,7 @@ REPORT_COLUMNS = [
     "date",
     "title",
     "paragraphs",
+    "duplicate_of",  # the original's report id for a duplicate copy (README: Duplicate reports)
 ]
 
 

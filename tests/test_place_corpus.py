@@ -171,7 +171,12 @@ def test_a_folder_that_does_not_settle_leaves_the_county_unsettled_and_listed(tm
         "城南街道2025年法治政府建设工作报告" + BODY + "城南街道办事处\n2026年1月10日\n", encoding="utf-8"
     )
     shutil.copy(data / "浙江省/城南街道.txt", data / "城南街道.txt")
-    assert cli("build", "--data", data, "--index", index)[0] == 0
+    code, _, err = cli("build", "--data", data, "--index", index)
+    assert code == 0
+    assert (
+        "duplicate: 浙江省/城南街道.txt: same report as 城南街道.txt "
+        "(counted once; place unsettled, same year and text)" in err.splitlines()
+    )
     code, out, _ = cli("reports", "--index", index, "--check")
     assert code == 1 and "county = …" in out and '[files."浙江省/城南街道.txt"]' in out
     from search_app import create_app
@@ -179,8 +184,10 @@ def test_a_folder_that_does_not_settle_leaves_the_county_unsettled_and_listed(tm
     client = create_app({"INDEX_DIR": index, "TESTING": True}).test_client()
     page = client.get("/reports?county=未定").get_data(as_text=True)
     assert "待确定的报告（2 份）" in page and "浙江省/城南街道.txt" in page
-    facet = client.get("/api/search?q=法治").get_json()["facets"]["county"]
+    # the same text twice, same year, place unsettled: one report saved twice, counted once unless dups=1
+    facet = client.get("/api/search?q=法治&dups=1").get_json()["facets"]["county"]
     assert facet == [{"value": "未定", "code": None, "name": "未定", "label": "未定", "count": 4}]
+    assert client.get("/api/search?q=法治").get_json()["facets"]["county"][0]["count"] == 2
     assert client.get("/api/search?q=法治&county=未定").get_json()["total"] == 4
 
 

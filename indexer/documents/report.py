@@ -113,7 +113,7 @@ class ReportMeta:
     prefecture_code: str | None = _field("list", "live", "hit")
     county_code: str | None = _field("list", "live", "hit")
     township_code: str | None = _field("list", "live", "hit")
-    year: int | None = _field("list", "column", "hit", "whoosh")
+    year: int | None = _field("list", "column", "live", "hit", "whoosh")
     date: str | None = _field("list", "column")
     title: str | None = _field("list", "column")
     paragraphs: int = _field("list", "column", "live", default=0)
@@ -127,6 +127,8 @@ class ReportMeta:
     #: The id of the report's first paragraph (in its segment in reports.json; in the index in meta.json).
     first_pid: int = _field("live", default=0)
     repairs: int = _field(default=0)
+    #: The report id of the report this one is a copy of (engine/duplicates.py), set when the index is read.
+    duplicate_of: str | None = _field("list", "column", "hit")
 
     @classmethod
     def of(cls, report: "Report", first_pid: int = 0) -> "ReportMeta":

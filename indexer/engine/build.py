@@ -34,7 +34,7 @@ from indexer.documents.metadata import MANIFEST_NAME, load_manifest
 from indexer.documents.report import Report, ReportMeta, fields_for, parse_report, report_id_for
 from indexer.documents.sections import SECTIONS
 from indexer.documents.versions import recorded_hash
-from indexer.engine import cluster, integrity, layout, similar, whoosh_index
+from indexer.engine import cluster, duplicates, integrity, layout, similar, whoosh_index
 from indexer.engine.facets import PLACE_KEYS
 from indexer.engine.grams import NgramIndex, chunk_grams
 from indexer.engine.layout import (
@@ -69,6 +69,8 @@ class BuildSummary:
     warnings: list[tuple[str, str]] = field(default_factory=list)
     ocr_pages: int = 0  # pages the OCR engine read
     ocr_cached: int = 0  # pages of scans taken from the OCR cache
+    #: (copy's file, which report it is the same as): indexed and searchable, counted once (duplicates.py)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
 
     def line(self) -> str:
         scans = (
@@ -307,7 +309,8 @@ def build(
         signature, extras = source_signature(data_dir, index_dir=index_dir), extra_signatures(data_dir)
         entries = load_user_dict(data_dir, summary)
         reports = _tallied(iter_reports(data_dir, summary, progress, index_dir=index_dir), summary)
-        build_index(reports, index_dir, data_dir, signature, progress, entries, on_wait, extras)
+        gen = build_index(reports, index_dir, data_dir, signature, progress, entries, on_wait, extras)
+        summary.duplicates = duplicates.duplicate_lines(layout.read_meta(gen))
     except FolderError as exc:
         raise BuildError(str(exc)) from None
     return summary
@@ -667,6 +670,7 @@ def write_segment(
     del paragraphs, jobs
     folder.mkdir(exist_ok=True)
     norm = [t for chunk in analysed for t in chunk[0]]
+    duplicates.write_fingerprints(folder, reports, norm)
     grams, words, sketches, whoosh_segments = ([list(part) for part in zip(*analysed)][1:]) or ([], [], [], [])
     del analysed
     kinds = [p.kind for r in reports for p in r.paragraphs]
@@ -746,8 +750,9 @@ def write_meta(
     reuse: tuple[Path, dict] | None = None,
 ) -> None:
     """The generation's meta.json (layout.IndexMeta): fingerprints, segments, place names, live and
-    removed reports, and the checksums of every file (integrity.record; `reuse` is passed to it).
-    Written last, once every other file is."""
+    removed reports, the duplicates among the live ones (duplicates.py), and the checksums of every
+    file (integrity.record; `reuse` is passed to it). Written last, once every other file is."""
+    rows = [(row[0], dict(zip(LIVE_FIELDS[1:], row[1:]))) for row in live]
     meta = layout.IndexMeta(
         segments=segments,
         files=files,
@@ -761,6 +766,7 @@ def write_meta(
         live=live,
         generation=gen.name,
         checksums=integrity.record(gen, reuse),
+        duplicates=duplicates.find_duplicates(gen, rows),
         built=time.strftime("%Y-%m-%dT%H:%M:%S"),
     )
     layout.write_meta(gen, meta)

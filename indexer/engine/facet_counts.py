@@ -20,7 +20,9 @@ def count_facets(index, ids: np.ndarray, filters: Filters) -> dict:
     ids are sorted, so one searchsorted over the report boundaries gives each report's
     count, shared by every facet counted over the same ids); for few, per paragraph.
     Facets without a filter of their own count the same ids, so those are selected once.
+    A duplicate copy's paragraphs count zero times unless filters.duplicates (ReportIndex.counted).
     """
+    ids = index.counted(ids, filters)
     out = {}
     subsets: dict[str | None, np.ndarray] = {}  # by the filter left out (None: none is)
     per_report: dict[str | None, np.ndarray] = {}  # per-report counts of a subset

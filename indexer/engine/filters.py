@@ -29,6 +29,9 @@ class Filters:
     counties: tuple[str, ...] = ()
     #: Report levels (documents/levels.LEVELS), any of.
     levels: tuple[str, ...] = ()
+    #: Count the paragraphs of duplicate copies too (engine/duplicates.py); narrows nothing: hits
+    #: always include them, counts leave them out unless this is set (ReportIndex.counted).
+    duplicates: bool = False
 
     def places(self, facet) -> tuple[str, ...]:
         """The chosen values of a place facet."""

@@ -24,7 +24,7 @@ from indexer.documents.versions import recorded_hash
 from indexer.engine.checksums import seal, unseal
 
 #: Bumped whenever a file below changes meaning; an index of another version is rebuilt.
-FORMAT_VERSION = 17
+FORMAT_VERSION = 18
 
 CURRENT = "CURRENT"
 LOCK_NAME = ".build.lock"
@@ -56,6 +56,7 @@ GRAMS = "grams"  # prefix of the n-gram posting files
 PHRASES = "phrases"  # prefix of the frequent-phrase table and its posting files
 WORDS = "words"  # prefix of the ranking word-posting files
 SIMILAR = "similar"  # prefix of the similar-paragraph files
+FINGERPRINTS = "fingerprints.npz"  # per report, its sentences' hashes and lengths (duplicates.py; read by builds only)
 SKETCH = "sketch"  # prefix of the compared paragraphs' band keys and signatures (read by builds only)
 
 
@@ -178,6 +179,8 @@ class IndexMeta:
     live: list[list]  # one row per live report: its segment folder, then live_fields[1:]
     generation: str = ""  # the folder written for (another generation's meta.json is damage)
     checksums: dict[str, list] = field(default_factory=dict)  # file → [size, CRC32, …] (integrity.py)
+    #: live copy's report id → [its original's report id, whether a place was unsettled] (duplicates.py)
+    duplicates: dict[str, list] = field(default_factory=dict)
     format: int = FORMAT_VERSION
     built: str = ""
 
@@ -213,6 +216,7 @@ class IndexMeta:
             "live": self.live,
             "generation": self.generation,
             "checksums": self.checksums,
+            "duplicates": self.duplicates,
         }
 
     @classmethod
@@ -239,6 +243,7 @@ _META_FIELDS = (
     "live",
     "generation",
     "checksums",
+    "duplicates",
     "format",
     "built",
 )

@@ -93,6 +93,8 @@ class SearchResult:
     facets: dict = field(default_factory=dict)
     #: Filters by a name several places share (all of them chosen): ReportIndex.place_notices.
     notices: list[dict] = field(default_factory=list)
+    #: Of the total, the hits in duplicate copies of a report (engine/duplicates.py), which facets count once.
+    duplicate_hits: int = 0
 
     @property
     def notice(self) -> str | None:
@@ -394,6 +396,7 @@ class ReportIndex:
             hits=hits,
             facets=self.facets(matched, filters) if facets else {},
             notices=self.place_notices(filters),
+            duplicate_hits=len(ids) - len(self.counted(ids, Filters())),
         )
 
     @cached_property
@@ -453,6 +456,36 @@ class ReportIndex:
         if not filtered(filters, None):
             return matched.copy()  # a copy, as with filters: matched may be a cached, read-only answer
         return matched[self.filter_mask(matched, filters)]
+
+    @cached_property
+    def duplicate_paragraphs(self) -> np.ndarray | None:
+        """True for each paragraph of a duplicate copy of a report (duplicates.py); None when no report
+        is one. Worked out once per opened index."""
+        copies = [r for r in self.reports if r.get("duplicate_of")]
+        if not copies:
+            return None
+        mask = np.zeros(len(self), bool)
+        for r in copies:
+            mask[r["first_pid"] : r["first_pid"] + r["paragraphs"]] = True
+        return mask
+
+    @cached_property
+    def duplicate_count(self) -> int:
+        """How many live reports are duplicate copies of another."""
+        return sum(1 for r in self.reports if r.get("duplicate_of"))
+
+    def counted(self, ids: np.ndarray, filters: Filters = Filters()) -> np.ndarray:
+        """The ids that counts count: without the paragraphs of duplicate copies, unless
+        filters.duplicates (a copy is counted once, as its original)."""
+        mask = self.duplicate_paragraphs
+        if mask is None or filters.duplicates or len(ids) == 0:
+            return ids
+        return ids[~mask[ids]]
+
+    def select_counted(self, query: Query | None, filters: Filters = Filters()) -> np.ndarray:
+        """select's ids as counts count them (counted): what facets, /compare, trends, the concordance
+        and key terms count."""
+        return self.counted(self.select(query, filters), filters)
 
     def crosstab(self, ids: np.ndarray) -> dict[tuple[str, int | None], int]:
         """Matching paragraphs per (township value: code, "" or 无; year)."""

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.documents.folder import path_key
 from indexer.engine import layout, similar
 from indexer.engine.grams import NgramIndex
 from indexer.engine.layout import IndexMeta
@@ -241,6 +242,20 @@ class MultiSimilar:
         return np.repeat(np.arange(len(self._offsets) - 1, dtype=np.int64), np.diff(self._offsets))
 
 
+def mark_duplicates(reports: list[dict], duplicates: dict[str, list]) -> None:
+    """Each live report's `duplicate_of` (the original's id, or None) and `copies` (the ids of its
+    duplicates, in path order), from meta.json's duplicates (duplicates.py)."""
+    copies: dict[str, list[str]] = {}
+    for report in reports:
+        found = duplicates.get(report["report_id"])
+        report["duplicate_of"] = found[0] if found else None
+        if found:
+            copies.setdefault(found[0], []).append(report["report_id"])
+    sources = {r["report_id"]: path_key(r["source"]) for r in reports}
+    for report in reports:
+        report["copies"] = sorted(copies.get(report["report_id"], []), key=sources.__getitem__)
+
+
 def read_segments(generation: Path, meta: IndexMeta) -> dict:
     """The parts of a generation's segments joined: grams, words, similar loader, columns
     (place codes into meta's names), live reports (first_pid global), bases and the live mask."""
@@ -276,6 +291,7 @@ def read_segments(generation: Path, meta: IndexMeta) -> dict:
                     column = np.array(report_code, np.int32)[column]
                 columns.setdefault(name, []).append(column)
     joined = {name: np.concatenate(parts).astype(np.int32) for name, parts in columns.items()}
+    mark_duplicates(reports, meta.duplicates)
     grams = [NgramIndex.load(folder, s.paragraphs) for folder, s in zip(folders, segments)]
     words = [WordIndex.load(folder) for folder in folders]
     single = len(segments) == 1 and live.all()

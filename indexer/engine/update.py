@@ -30,7 +30,7 @@ import numpy as np
 
 from indexer.documents.folder import FolderError, display_name, scan_folder, source_signature, stat_files
 from indexer.documents.versions import hash_file, recorded_hash, same_stat, signature, stat_matches
-from indexer.engine import layout, similar, whoosh_index
+from indexer.engine import duplicates, layout, similar, whoosh_index
 from indexer.engine.build import (
     BuildError,
     BuildSummary,
@@ -178,6 +178,7 @@ def _apply(
             reuse=(previous, meta.checksums),
         )
         switch_current(index_dir, gen)
+    summary.duplicates = duplicates.duplicate_lines(layout.read_meta(gen), meta)
     layout.remove_old_generations(
         index_dir, keep={gen.name, previous.name}, sweep=False, known={gen.name: files_meta, previous.name: old}
     )

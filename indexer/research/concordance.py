@@ -247,7 +247,7 @@ def concordance(
     Occurrences are counted in the normalised texts; a paragraph where two matches touch there
     is read as published, which alone says whether they are one span or two.
     """
-    ids = index.select(query, filters)
+    ids = index.select_counted(query, filters)
     norms = index.texts.many(ids)
     counts = span_counts(norms, query.terms)
     every = max(1, math.ceil(sum(c or 1 for c in counts) / limit))
@@ -291,7 +291,7 @@ def concordance(
     windows = [window(texts[n], starts[n], ends[n], max(span, CLUSTER_WORDS), index.segmenter.tokens) for n in chosen]
     result.sampled = len(chosen)
     result.collocates, result.window_words, result.corpus_words = collocates(
-        index, [(pids[n], w) for n, w in zip(chosen, windows)], query.terms, span, min_count, stop
+        index, [(pids[n], w) for n, w in zip(chosen, windows)], query.terms, span, min_count, stop, filters.duplicates
     )
     result.clusters = clusters([(texts[n][starts[n] : ends[n]], w) for n, w in zip(chosen, windows)], min_count, stop)
     return result
@@ -401,13 +401,15 @@ def collocates(
     span: int,
     min_count: int = MIN_COLLOCATE_COUNT,
     stop: bool = True,
+    duplicates: bool = False,
 ) -> tuple[list[Collocate], int, int]:
     """The words attracted to the match (every one, best G² first), with the window and corpus sizes.
 
     Each word token near a match counts once, however many matches it is near, so the tokens
     near the matches and those elsewhere split the index in two, as G² assumes; words that
     hold a query term (other matches) are left out. With `stop`, the stop-list's words are
-    left out of the list (they still count in the window's size).
+    left out of the list (they still count in the window's size). The corpus leaves out the
+    paragraphs of duplicate copies (duplicates.py) unless `duplicates`.
     """
     left: dict[tuple[int, int], str] = {}
     right: dict[tuple[int, int], str] = {}
@@ -418,11 +420,17 @@ def collocates(
     near, on_left, on_right = keep({**left, **right}), keep(left), keep(right)
     size = sum(near.values())
     corpus = index.words.total_words()
+    wanted = [word for word, count in near.items() if count >= min_count and not (stop and stopped(word))]
+    in_copies: dict[str, np.ndarray] = {}
+    copies = None if duplicates else index.duplicate_paragraphs
+    if copies is not None:
+        ids = np.flatnonzero(copies & index.live)
+        corpus -= int(index.words.lengths[ids].sum(dtype=np.int64))
+        in_copies = index.words.frequencies(wanted, ids)
     scored = []
-    for word, count in near.items():
-        if count < min_count or (stop and stopped(word)):
-            continue
-        freq = corpus_frequency(index, word)
+    for word in wanted:
+        count = near[word]
+        freq = corpus_frequency(index, word) - (int(in_copies[word].sum()) if word in in_copies else 0)
         expected = size * freq / corpus if corpus else 0.0
         g2 = log_likelihood(count, size, freq, corpus)
         if count > expected and g2 >= MIN_G2:  # attracted, not repelled, and more than by chance

@@ -119,8 +119,11 @@ def key_terms(
     number: int = DEFAULT_TERMS,
     min_freq: int = DEFAULT_MIN_FREQ,
     stop: frozenset[str] = frozenset(),
+    duplicates: bool = False,
 ) -> KeyTerms:
-    """The `number` key terms of the paragraphs pids, best first (from a sample of a huge selection)."""
+    """The `number` key terms of the paragraphs pids, best first (from a sample of a huge selection).
+    The rest of the reports they are set against leaves out duplicate copies (duplicates.py) unless
+    `duplicates`."""
     pids = np.asarray(pids)
     pids = pids[index.live[pids]]  # an updated index keeps removed paragraphs in place
     chosen = pids
@@ -135,7 +138,8 @@ def key_terms(
                 break
         texts.append(norm[:left])
         left -= len(texts[-1])
-    terms = _ranked(index, texts, len(pids), number, min_freq, STOP_WORDS | stop, _own_places(index, pids))
+    counted = None if duplicates else index.duplicate_paragraphs
+    terms = _ranked(index, texts, len(pids), number, min_freq, STOP_WORDS | stop, _own_places(index, pids), counted)
     return KeyTerms(terms, len(texts), cut or len(chosen) < len(pids))
 
 
@@ -155,10 +159,18 @@ def _own_places(index, pids: np.ndarray) -> frozenset[str]:
 
 
 def _ranked(
-    index, texts: list[str], size: int, number: int, min_freq: int, stop: frozenset[str], places: frozenset[str]
+    index,
+    texts: list[str],
+    size: int,
+    number: int,
+    min_freq: int,
+    stop: frozenset[str],
+    places: frozenset[str],
+    copies: np.ndarray | None = None,
 ) -> list[KeyTerm]:
     """Words and adjacent pairs of the texts (normalised paragraphs, a sample of size) by keyness.
-    A term naming one of places is left out, and so is a pair with a stop word in it."""
+    A term naming one of places is left out, and so is a pair with a stop word in it. The paragraphs
+    marked in copies (duplicate copies) are not counted in all the reports."""
 
     def wanted(word: str) -> bool:
         return is_topic_word(word) and word not in stop and not any(p in word for p in places)
@@ -170,13 +182,13 @@ def _ranked(
         words.update({w for w in cut if wanted(w)})
         pairs.update({x + y for x, y in zip(cut, cut[1:]) if wanted(x) and wanted(y) and x + y not in stop})
     scale = size / len(texts) if texts else 1.0
-    total = int(index.live.sum())
+    total = int(index.live.sum()) - (int(copies.sum()) if copies is not None else 0)
     c, d = size, total - size
     found: list[KeyTerm] = []
     candidates = [(w, n, False) for w, n in words.items() if n >= min_freq]
     candidates += [(p, n, True) for p, n in pairs.most_common(MAX_PAIRS) if n >= min_freq]
     for term, n, phrase in candidates:
-        everywhere = _paragraphs_holding(index, term, phrase)
+        everywhere = _paragraphs_holding(index, term, phrase, copies)
         a = n * scale
         if d <= 0:  # the selection is every paragraph: nothing to set it apart from
             found.append(KeyTerm(term, 0.0, 0.0, round(a), everywhere, phrase))
@@ -189,12 +201,14 @@ def _ranked(
     return _without_parts(found)[:number]
 
 
-def _paragraphs_holding(index, term: str, phrase: bool) -> int:
-    """Paragraphs of all the reports holding a word (as a word) or a pair (as text)."""
-    if not phrase:
+def _paragraphs_holding(index, term: str, phrase: bool, copies: np.ndarray | None = None) -> int:
+    """Paragraphs of all the reports holding a word (as a word) or a pair (as text), those marked in
+    copies left out."""
+    if not phrase and copies is None:
         return index.words.df(term)
-    ids = index.grams.find(term)
-    return int(index.live[ids].sum()) if len(ids) else 0
+    ids = index.words.postings(term)[0] if not phrase else index.grams.find(term)
+    keep = index.live[ids] if copies is None else index.live[ids] & ~copies[ids]
+    return int(keep.sum()) if len(ids) else 0
 
 
 def _without_parts(terms: list[KeyTerm]) -> list[KeyTerm]:

@@ -86,15 +86,17 @@ def _when(report: dict) -> str:
     return f"{report['year']}-99" if report.get("year") else "9999"
 
 
-def corpus_reuse(index: ReportIndex) -> CorpusReuse:
+def corpus_reuse(index: ReportIndex, duplicates: bool = False) -> CorpusReuse:
     """Pairs of reports that share paragraphs, the likely copy's share first, and reuse shares;
-    worked out once per opened index (an index never changes: an update opens a new one)."""
-    found = index.__dict__.get("_corpus_reuse")
+    worked out once per opened index (an index never changes: an update opens a new one). A
+    duplicate copy of a report (duplicates.py) shares nothing, unless `duplicates`."""
+    name = "_corpus_reuse_with_duplicates" if duplicates else "_corpus_reuse"
+    found = index.__dict__.get(name)
     if found is None:
         with _computing:  # one computation, which concurrent first requests wait for
-            found = index.__dict__.get("_corpus_reuse")
+            found = index.__dict__.get(name)
             if found is None:
-                found = index.__dict__["_corpus_reuse"] = _corpus_reuse(index)
+                found = index.__dict__[name] = _corpus_reuse(index, duplicates)
     return found
 
 
@@ -109,10 +111,14 @@ def reuse_shares(index: ReportIndex) -> np.ndarray:
     return np.array([shares[r["report_id"]] for r in index.reports], dtype=np.float64)
 
 
-def _corpus_reuse(index: ReportIndex) -> CorpusReuse:
+def _corpus_reuse(index: ReportIndex, duplicates: bool) -> CorpusReuse:
     reports = index.reports
     n = max(1, len(reports))
     a, b = index.similar.pairs()
+    copies = index.duplicate_paragraphs
+    if copies is not None and not duplicates and len(a):
+        keep = ~(copies[a] | copies[b])
+        a, b = a[keep], b[keep]
     column = index.columns["report"]
     ra, rb = column[a].astype(np.int64), column[b].astype(np.int64)
     # reports ranked by date (ties share a rank) and by source, for directions and tie-breaks

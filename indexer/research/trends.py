@@ -214,7 +214,7 @@ def _base(index: ReportIndex, filters: Filters, by: str | None) -> _Base:
         if by is None and filters in cache.bases:
             cache.bases.move_to_end(filters)
             return cache.bases[filters]
-    ids = index.select(None, filters)
+    ids = index.select_counted(None, filters)
     years = np.unique(index.columns["year"][ids])
     years = years[years != 0]
     slots, size = _slots(index, ids, years, by)
@@ -263,7 +263,7 @@ def trends(index: ReportIndex, terms: list[str], filters: Filters = Filters(), b
     series = []
     for term in terms:
         query = parse_query(term)
-        ids = index.select(query, filters)
+        ids = index.select_counted(query, filters)
         occurrences = index.grams.occurrences(ids, query.terms) if len(ids) else np.zeros(0)
         line = _line(term, *_tally(index, ids, occurrences, base.years, None), base.reports, base.chars)
         s = Series(**vars(line), query=query)
