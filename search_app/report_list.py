@@ -141,19 +141,20 @@ def report_table(index: ReportIndex, params: ReportListParams) -> ReportTable:
     with as_param_error():
         query = params.query()
         matched = index.match(query)
+    dups = params.filters.duplicates  # a copy's text counts as found earlier only with dups=1
     if params.min_reuse:  # a filter on reports: their paragraphs pass or not, as the other filters' do
-        passing = reuse_shares(index) * 100 >= params.min_reuse - 1e-9
+        passing = reuse_shares(index, dups) * 100 >= params.min_reuse - 1e-9
         matched = matched[passing[index.columns["report"][matched]]]
     filters = params.filters
     everything = query is None and not filtered(filters, None) and not params.min_reuse
     counts = None if everything else per_report_counts(index, _passing(index, matched, filters, None))
     chosen = np.arange(len(index.reports)) if counts is None else np.flatnonzero(counts)
-    order = sorted_reports(index, params.sort_key, params.descending)
+    order = sorted_reports(index, params.sort_key, params.descending, dups)
     if counts is not None:
         order = order[np.isin(order, chosen)]
     start = params.offset
     rows = []
-    shares = reuse_shares(index)
+    shares = reuse_shares(index, dups)
     for i in order[start : start + params.per_page].tolist():
         row = as_row(index.reports[i]) | {"reuse": float(shares[i])}
         if query is not None:
@@ -188,16 +189,18 @@ def count_reports(index: ReportIndex, matched: np.ndarray, filters) -> dict:
 
 # -- orders ---------------------------------------------------------------------------------
 
-_orders: dict[tuple[str, str, bool], np.ndarray] = {}
+_orders: dict[tuple[str, str, bool, bool], np.ndarray] = {}
 _orders_lock = threading.Lock()
 
 
-def sorted_reports(index: ReportIndex, key: str, descending: bool = False) -> np.ndarray:
+def sorted_reports(index: ReportIndex, key: str, descending: bool = False, duplicates: bool = False) -> np.ndarray:
     """Positions in index.reports in the order of a column (computed once per index generation).
 
     Places follow division codes (the `code` of the reports that have one), never the code points
-    of their names; ties keep place order, then file order. Empty values come last either way."""
-    cache_key = (str(index.generation), key, descending)
+    of their names; ties keep place order, then file order. Empty values come last either way.
+    `duplicates` matters to the reuse column only (reuse_shares)."""
+    duplicates = duplicates and key == "reuse"
+    cache_key = (str(index.generation), key, descending, duplicates)
     cached = _orders.get(cache_key)
     if cached is not None:
         return cached
@@ -205,7 +208,7 @@ def sorted_reports(index: ReportIndex, key: str, descending: bool = False) -> np
     base = sorted(range(len(index.reports)), key=lambda i: by_path[id(index.reports[i])])
     reports = [as_row(r) for r in index.reports]
     if key == "reuse":
-        for row, share in zip(reports, reuse_shares(index).tolist()):
+        for row, share in zip(reports, reuse_shares(index, duplicates).tolist()):
             row["reuse"] = share
     places = place_keys(reports)
     base.sort(key=lambda i: places[i])

@@ -105,9 +105,9 @@ def pairs_of(reuse: CorpusReuse, report_id: str, most: int | None = None) -> lis
     return [reuse.pair(row) for row in reuse.rows_of(report_id)[:most].tolist()]
 
 
-def reuse_shares(index: ReportIndex) -> np.ndarray:
+def reuse_shares(index: ReportIndex, duplicates: bool = False) -> np.ndarray:
     """Each report's share of text found in earlier reports (CorpusReuse.shares), in index.reports order."""
-    shares = corpus_reuse(index).shares
+    shares = corpus_reuse(index, duplicates).shares
     return np.array([shares[r["report_id"]] for r in index.reports], dtype=np.float64)
 
 
