@@ -139,6 +139,49 @@ def test_a_build_killed_while_its_workers_run_leaves_no_traceback_and_the_old_in
     assert index_state(index_dir)  # still readable
 
 
+#: Run first by the CLI below: files read in worker processes (PARALLEL_READ_MIN), a reader that
+#: kills its own process on crash*.txt always, and on once*.txt the first time only (a marker file).
+DYING_READER = """
+import os, signal
+from pathlib import Path
+import indexer.engine.build as b
+b.PARALLEL_READ_MIN = 2
+read = b._parse
+def dying(job):
+    name = Path(job[2]).name
+    seen = Path({marker!r})
+    if name.startswith("crash") or (name.startswith("once") and not seen.exists()):
+        seen.touch()
+        os.kill(os.getpid(), signal.SIGKILL)
+    return read(job)
+b._parse = dying
+"""
+
+
+def test_a_reader_that_dies_skips_its_file_and_the_build_goes_on(data_dir, tmp_path):
+    """A reading process killed outright (a crash in a C library, the OOM killer) used to stall the
+    build for ever; its file is read again alone and skipped if that dies too, the rest indexed."""
+    text = (data_dir / sorted(p.name for p in data_dir.glob("0*.txt"))[1]).read_text(encoding="utf-8")
+    (data_dir / "crash.txt").write_text(text.replace("法治", "法制", 1), encoding="utf-8")
+    (data_dir / "once.txt").write_text(text.replace("法治", "法度", 1), encoding="utf-8")
+    index_dir = tmp_path / "index"
+    proc = run_cli(
+        "build",
+        "--data",
+        str(data_dir),
+        "--index",
+        str(index_dir),
+        env_code=f"exec({DYING_READER.format(marker=str(tmp_path / 'seen'))!r})",
+    )
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 1 and "Traceback" not in err, err
+    assert "skipped: crash.txt: its reader ended by signal SIGKILL (a damaged file, or out of memory)" in err
+    assert "skipped: once.txt" not in err  # killed once, then read alone
+    sources = sorted(r["source"] for r in ReportIndex.open(index_dir).reports)
+    assert sources == sorted([p.name for p in data_dir.glob("0*.txt")] + ["once.txt"])
+    assert (tmp_path / "seen").exists()  # the reader really died on once.txt
+
+
 # -- 2. The data folder's boundary ---------------------------------------------------------------
 
 

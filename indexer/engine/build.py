@@ -17,6 +17,8 @@ import signal
 import threading
 import time
 import traceback
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,11 +204,122 @@ def _readers(files: int, scans: int) -> Iterator[Callable[[list], Iterable]]:
             raise BuildError(str(exc)) from None
         return
     many = files >= PARALLEL_READ_MIN
-    with _pool_for(many or scans > 1) as pool:
-        if pool is None:
-            yield lambda jobs: map(_parse, jobs)
-        else:
-            yield lambda jobs: pool.imap(_parse, jobs, chunksize=8 if many else 1)
+    if not (many or scans > 1):
+        yield lambda jobs: map(_parse, jobs)
+        return
+    reader = _SafeReader(chunk=8 if many else 1)
+    try:
+        yield reader.read
+    finally:
+        reader.close()
+
+
+class _SafeReader:
+    """Files parsed (_parse) in two worker processes, in order, even when a worker dies.
+
+    A reader that crashes in C (a PDF or image library) or is killed by the kernel (out of
+    memory) ends its process without an answer, and multiprocessing.Pool would wait for it for
+    ever. Here the pool is seen to break (BrokenProcessPool); the files that were being read
+    when it broke are read again one at a time, each in a process of its own, and a file that
+    ends that process too is skipped with the reason; the other files go to a new pool.
+    """
+
+    def __init__(self, chunk: int):
+        self.chunk = chunk
+        self.ctx = multiprocessing.get_context("fork")
+        self.states = self.ctx.Array("b", READ_BATCH, lock=False)  # per job of a batch: 1 started, 2 read
+        self.pool: ProcessPoolExecutor | None = None
+
+    def read(self, jobs: list) -> Iterator[tuple[Report | None, str | None]]:
+        """(report, None) or (None, reason) for each job, in order, as they are read."""
+        self.states[: len(jobs)] = bytes(len(jobs))
+        results: list = [None] * len(jobs)
+        todo, shown = list(range(len(jobs))), 0
+        while todo:
+            pool = self._pool()
+            parts = [todo[lo : lo + self.chunk] for lo in range(0, len(todo), self.chunk)]
+            futures = [(part, pool.submit(_read_part, part, [jobs[i] for i in part])) for part in parts]
+            todo = []
+            for n, (part, future) in enumerate(futures):
+                try:
+                    for i, found in zip(part, future.result()):
+                        results[i] = found
+                except BrokenProcessPool:
+                    self.close()
+                    for later, done in futures[n + 1 :]:  # parts read before it broke are kept
+                        if done.done() and done.exception() is None:
+                            for i, found in zip(later, done.result()):
+                                results[i] = found
+                    unread = [i for p, _ in futures[n:] for i in p if results[i] is None]
+                    suspects = [i for i in unread if self.states[i] == 1]
+                    if not suspects:
+                        raise BuildError(
+                            "a reading process died (out of memory?); the previous index is unchanged"
+                        ) from None
+                    for i in suspects:  # the files being read when the pool broke: each alone
+                        results[i] = _read_alone(jobs[i])
+                    todo = [i for i in unread if results[i] is None]
+                    break
+                while shown < len(jobs) and results[shown] is not None:
+                    yield results[shown]
+                    shown += 1
+        yield from results[shown:]
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self.pool is None:
+            with _signals_held():  # a fork context starts both workers at the first submit
+                self.pool = ProcessPoolExecutor(
+                    2, mp_context=self.ctx, initializer=_reading_worker, initargs=(self.states,)
+                )
+                self.pool.submit(int).result()
+        return self.pool
+
+    def close(self) -> None:
+        """End the workers now (a build that stops does not wait for a long OCR to finish)."""
+        if self.pool is not None:
+            processes = list((self.pool._processes or {}).values())  # no public way to end them
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.kill()
+            for process in processes:
+                process.join()
+            self.pool = None
+
+
+_states = None
+
+
+def _reading_worker(states) -> None:
+    global _states
+    _states = states
+    _quiet_worker()
+
+
+def _read_part(positions: list[int], jobs: list) -> list[tuple[Report | None, str | None]]:
+    """In a worker: parse the jobs, marking each started and read (_SafeReader.states)."""
+    out = []
+    for i, job in zip(positions, jobs):
+        _states[i] = 1
+        out.append(_parse(job))
+        _states[i] = 2
+    return out
+
+
+def _read_alone(job) -> tuple[Report | None, str | None]:
+    """A job parsed in a process of its own: its result, or why the file is skipped if that process dies."""
+    child, receive = _fork(lambda: _parse(job), daemon=True)
+    try:
+        sent = receive.recv()
+    except EOFError:
+        child.join()
+        code = child.exitcode or 0
+        how = f"by signal {signal.Signals(-code).name}" if code < 0 else f"with code {code}"
+        return None, f"its reader ended {how} (a damaged file, or out of memory)"
+    finally:
+        _stop(child, receive)
+    if sent[0] == "done":
+        return sent[1]
+    return None, f"could not be read ({sent[1]}: {sent[3]})"
 
 
 def _tally_ocr(report: Report, summary: BuildSummary, name: str) -> None:
