@@ -11,6 +11,7 @@ from whoosh import index as whoosh_index
 from whoosh.qparser import QueryParser
 
 from indexer.cli import main
+from indexer.documents import versions
 from indexer.engine import layout
 from indexer.engine import update as update_module
 from indexer.engine.build import build
@@ -310,3 +311,31 @@ def test_a_build_in_several_segments_lists_the_similar_paragraphs_one_segment_li
         .get_json()
     )
     assert "within" not in body
+
+
+def test_a_skipped_file_is_read_again_only_once_it_changes(folder, tmp_path, monkeypatch):
+    monkeypatch.setattr(versions, "RACY_NS", 0)  # the files here were written a moment ago
+    index_dir = tmp_path / "index"
+    (folder / "bad.txt").write_bytes(b"")
+    first = build(folder, index_dir)
+    reason = dict(first.skipped)["bad.txt"]
+    before = current_generation(index_dir)
+    read = []
+    original = update_module.read_reports
+    monkeypatch.setattr(
+        update_module, "read_reports", lambda *a, **k: read.extend(sorted(k["only"])) or original(*a, **k)
+    )
+    again = update(folder, index_dir)  # unchanged: not read, no new generation, still said
+    assert read == [] and again.added == 0 and current_generation(index_dir) == before
+    assert again.skipped == [("bad.txt", reason)] and again.line() == "index up to date; nothing to do"
+    (folder / "bad.txt").write_text("   \n", encoding="utf-8")  # changed, and still bad
+    touch_later(folder / "bad.txt")
+    changed = update(folder, index_dir)
+    assert read == ["bad.txt"] and changed.skipped and changed.reports == 0
+    assert update(folder, index_dir).skipped and read == ["bad.txt"]  # the new version is remembered too
+    good = (folder / SEED_FILES[1]).read_text(encoding="utf-8").replace("法治", "法制")
+    (folder / "bad.txt").write_text(good, encoding="utf-8")
+    touch_later(folder / "bad.txt")
+    mended = update(folder, index_dir)
+    assert read == ["bad.txt", "bad.txt"] and mended.skipped == [] and mended.added == 1
+    assert "bad.txt" in {r["source"] for r in ReportIndex.open(index_dir).reports}

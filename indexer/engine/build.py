@@ -35,7 +35,7 @@ from indexer.documents.levels import LEVELS
 from indexer.documents.metadata import MANIFEST_NAME, load_manifest
 from indexer.documents.report import Report, ReportMeta, fields_for, parse_report, report_id_for
 from indexer.documents.sections import SECTIONS
-from indexer.documents.versions import recorded_hash
+from indexer.documents.versions import recorded_hash, signature
 from indexer.engine import cluster, duplicates, integrity, layout, similar, whoosh_index
 from indexer.engine.facets import PLACE_KEYS
 from indexer.engine.grams import NgramIndex, chunk_grams
@@ -73,6 +73,9 @@ class BuildSummary:
     ocr_cached: int = 0  # pages of scans taken from the OCR cache
     #: (copy's file, which report it is the same as): indexed and searchable, counted once (duplicates.py)
     duplicates: list[tuple[str, str]] = field(default_factory=list)
+    #: Files read and skipped → [size, mtime_ns, ctime_ns or None, reason], their stat taken before
+    #: reading (meta.json's `skipped`: an update reads such a file again only once it changes).
+    skipped_files: dict[str, list] = field(default_factory=dict)
 
     def line(self) -> str:
         scans = (
@@ -141,13 +144,29 @@ def iter_reports(
     ):
         for lo in range(0, len(jobs), READ_BATCH):
             batch = jobs[lo : lo + READ_BATCH]
+            before = {job[2]: _stat(job[0]) for job in batch}  # taken before reading: a change meanwhile is seen
             for name, (report, error) in zip(names[lo : lo + READ_BATCH], read(batch)):
                 next(ticks, None)
                 if report is None:
                     summary.skipped.append((display_name(name), error))
+                    if before[name] is not None:
+                        summary.skipped_files[display_name(name)] = skip_record(before[name], error)
                     continue
                 _tally_ocr(report, summary, display_name(name))
                 yield _named(report, name, ids, summary)
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
+def skip_record(st: os.stat_result, reason: str) -> list:
+    """meta.json's record of a skipped file: the version read (no hash: stat_matches compares the
+    stat only, and a file changed too recently to tell is read again) and why it was skipped."""
+    return signature(st, "")[:3] + [reason]
 
 
 #: Files that may hold scanned pages (read by OCR).
@@ -422,7 +441,9 @@ def build(
         signature, extras = source_signature(data_dir, index_dir=index_dir), extra_signatures(data_dir)
         entries = load_user_dict(data_dir, summary)
         reports = _tallied(iter_reports(data_dir, summary, progress, index_dir=index_dir), summary)
-        gen = build_index(reports, index_dir, data_dir, signature, progress, entries, on_wait, extras)
+        gen = build_index(
+            reports, index_dir, data_dir, signature, progress, entries, on_wait, extras, summary.skipped_files
+        )
         summary.duplicates = duplicates.duplicate_lines(layout.read_meta(gen))
     except FolderError as exc:
         raise BuildError(str(exc)) from None
@@ -472,6 +493,7 @@ def build_index(
     entries: tuple[Entry, ...] = (),
     on_wait: Callable[[], None] | None = None,
     extras: dict | None = None,
+    skipped: dict | None = None,
 ) -> Path:
     """Write reports as a new generation in index_dir and make it live; returns its folder.
 
@@ -483,7 +505,7 @@ def build_index(
     with build_lock(index_dir, on_wait):
         previous = current_generation(index_dir)
         with generation_written(index_dir) as gen:
-            _write_generation(reports, gen, data_dir, signature, progress, entries, extras or {})
+            _write_generation(reports, gen, data_dir, signature, progress, entries, extras or {}, skipped)
             switch_current(index_dir, gen)
         # Keep the previous generation: a running server may still be reading it. Holding the
         # lock, any other generation is the remains of a build that died: nobody is writing it.
@@ -697,6 +719,7 @@ def _write_generation(
     progress: Progress,
     entries: tuple[Entry, ...],
     extras: dict,
+    skipped: dict | None = None,
 ) -> None:
     whoosh_dir = gen / layout.WHOOSH
     whoosh_index.create(whoosh_dir, entries)
@@ -753,6 +776,7 @@ def _write_generation(
         places=places,
         deleted_reports=[],
         live=live,
+        skipped=skipped or {},  # filled while the reports were read (iter_reports)
     )
 
 
@@ -861,6 +885,7 @@ def write_meta(
     deleted_reports: list,
     live: list[list],
     reuse: tuple[Path, dict] | None = None,
+    skipped: dict | None = None,
 ) -> None:
     """The generation's meta.json (layout.IndexMeta): fingerprints, segments, place names, live and
     removed reports, the duplicates among the live ones (duplicates.py), and the checksums of every
@@ -880,6 +905,7 @@ def write_meta(
         generation=gen.name,
         checksums=integrity.record(gen, reuse),
         duplicates=duplicates.find_duplicates(gen, rows),
+        skipped=skipped or {},
         built=time.strftime("%Y-%m-%dT%H:%M:%S"),
     )
     layout.write_meta(gen, meta)

@@ -24,7 +24,7 @@ from indexer.documents.versions import recorded_hash
 from indexer.engine.checksums import seal, unseal
 
 #: Bumped whenever a file below changes meaning; an index of another version is rebuilt.
-FORMAT_VERSION = 18
+FORMAT_VERSION = 19
 
 CURRENT = "CURRENT"
 LOCK_NAME = ".build.lock"
@@ -181,6 +181,8 @@ class IndexMeta:
     checksums: dict[str, list] = field(default_factory=dict)  # file → [size, CRC32, …] (integrity.py)
     #: live copy's report id → [its original's report id, whether a place was unsettled] (duplicates.py)
     duplicates: dict[str, list] = field(default_factory=dict)
+    #: file read and skipped → [size, mtime_ns, ctime_ns or None, reason] (read again once it changes)
+    skipped: dict[str, list] = field(default_factory=dict)
     format: int = FORMAT_VERSION
     built: str = ""
 
@@ -217,6 +219,7 @@ class IndexMeta:
             "generation": self.generation,
             "checksums": self.checksums,
             "duplicates": self.duplicates,
+            "skipped": self.skipped,
         }
 
     @classmethod
@@ -244,6 +247,7 @@ _META_FIELDS = (
     "generation",
     "checksums",
     "duplicates",
+    "skipped",
     "format",
     "built",
 )

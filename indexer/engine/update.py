@@ -131,7 +131,11 @@ def _apply(
     changed, rechecked = _compare_contents(data_dir, suspects, old, now, shown)
     # new times to record (a file only checked because its record said so is left as it is)
     touched = {rel for rel, sig in rechecked.items() if sig[:2] != old[rel][:2] or old[rel][2] not in (None, sig[2])}
-    added = {rel for rel in now if rel not in old}
+    # a file skipped before and unchanged since is not read again (it would fail the same way)
+    still = {rel: rec for rel, rec in meta.skipped.items() if rel in now and stat_matches(rec, now[rel]) and not rehash}
+    summary.skipped.extend((rel, rec[3]) for rel, rec in still.items())
+    summary.skipped_files.update(still)
+    added = {rel for rel in now if rel not in old and rel not in still}
     removed = {rel for rel in old if rel not in now}
     if not (changed or added or removed or touched):
         return True
@@ -176,6 +180,7 @@ def _apply(
             live=[row for row in meta.live if row[2] not in changed | removed]
             + live_entries(reports, name, sum(s.paragraphs for s in segments[:-1]) if reports else 0),
             reuse=(previous, meta.checksums),
+            skipped=summary.skipped_files,
         )
         switch_current(index_dir, gen)
     summary.duplicates = duplicates.duplicate_lines(layout.read_meta(gen), meta)
