@@ -70,6 +70,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Report {report_id!r} has no original file to download.",
         "报告“{report_id}”没有可下载的原文件。",
     ),
+    "source_damaged": (
+        "The stored copy of the original file is damaged; the administrator should rebuild the index "
+        "(python -m indexer build).",
+        "原文件的存档副本已损坏，请联系管理员重建索引。",
+    ),
     "source_unreadable": (
         "The original file cannot be read just now; try again later or tell the administrator.",
         "原文件暂时无法读取，请稍后再试或联系管理员。",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from urllib.parse import urlencode
 
 from flask import (
@@ -16,6 +17,7 @@ from flask import (
 
 from indexer.documents.metadata import SOURCE_NAMES, manifest_entry
 from indexer.documents.sections import SECTIONS
+from indexer.documents.versions import content_hash
 from indexer.engine.facets import PLACE_FACETS
 from indexer.engine.query import parse_query
 from indexer.engine.ranking import SORTS
@@ -246,9 +248,12 @@ def report_source(report_id: str):
     path = index.source_path(meta) if meta else None
     if path is None:
         raise NotFound("no_source_file", report_id=report_id[:80])
-    try:  # only the copy inside the index generation is ever served
-        handle = path.open("rb")
+    try:  # only the copy inside the index generation is ever served, and only as it was indexed
+        data = path.read_bytes()
     except OSError as exc:
         current_app.logger.error("cannot read source copy %s: %s", path, exc)
         raise Unavailable("source_unreadable") from None
-    return send_file(handle, as_attachment=True, download_name=path.name)
+    if content_hash(data) != index.source_hash(meta):
+        current_app.logger.error("source copy %s is damaged (not the bytes indexed)", path)
+        raise Unavailable("source_damaged")
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=path.name)

@@ -330,3 +330,31 @@ def test_an_update_checksums_only_the_files_it_writes(data_dir, tmp_path, monkey
     rewritten = {rel for rel in before if rel.startswith("whoosh/_MAIN")} | {layout.GENERATION_MARK}
     assert not rels & set(before) - rewritten
     assert main(["verify", "--index", str(tmp_path / "index")]) == 0
+
+
+@pytest.mark.parametrize("damage", ["flipped", "missing"])
+def test_a_damaged_download_copy_is_found_by_verify_and_never_served(layouts, tmp_path, capsys, damage):
+    """The copies of the report files (sources/) are checked against the content hash of the version
+    indexed: `verify` names a bad one, and its download is a 503 that says so, never other bytes."""
+    index_dir = tmp_path / "index"
+    shutil.copytree(layouts["built"], index_dir)
+    index = ReportIndex.open(index_dir, warm=False)
+    report = index.reports[1]
+    copy = index.source_path(report)
+    client = create_app({"INDEX_DIR": index_dir}).test_client()
+    sound = client.get(f"/reports/{report['report_id']}/source")
+    assert sound.status_code == 200 and sound.data == copy.read_bytes()
+    if damage == "flipped":
+        data = bytearray(copy.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        copy.write_bytes(bytes(data))
+    else:
+        copy.unlink()
+    assert main(["verify", "--index", str(index_dir)]) == 1
+    out = capsys.readouterr().out
+    where = copy.relative_to(index_dir).as_posix()
+    problem = "damaged (not the bytes indexed)" if damage == "flipped" else "missing"
+    assert f"{where} (the copy of {report['source']}): {problem}" in out.splitlines()
+    response = client.get(f"/reports/{report['report_id']}/source")
+    expected = (503, "原文件的存档副本已损坏") if damage == "flipped" else (404, "")
+    assert response.status_code == expected[0] and expected[1] in response.get_data(as_text=True)

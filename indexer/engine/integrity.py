@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.documents.versions import content_hash, recorded_hash
 from indexer.engine import layout
 from indexer.engine.checksums import file_problem, file_sums
 from indexer.engine.errors import REBUILD, IndexDamaged, IndexNotFound
@@ -155,4 +156,21 @@ def verify(index_dir: Path) -> tuple[Path, int, list[Finding]]:
             rel = (Path(folder) / name).relative_to(generation).as_posix()
             if rel != layout.META and rel not in sums:
                 findings.append(Finding(rel, "unexpected (not written by the build)"))
-    return generation, len(sums) + 1, findings
+    for rel in meta.files:  # the copies of the report files served for download
+        copy = layout.source_copy(index_dir, meta, rel)
+        problem = source_problem(copy, recorded_hash(meta.files[rel]))
+        if problem is not None:
+            where = copy.relative_to(index_dir).as_posix()
+            findings.append(Finding(f"{where} (the copy of {rel})", problem))
+    return generation, len(sums) + 1 + len(meta.files), findings
+
+
+def source_problem(copy: Path, recorded: str) -> str | None:
+    """What is wrong with the stored copy of a report file (its bytes hash to the version indexed), or None."""
+    try:
+        data = copy.read_bytes()
+    except FileNotFoundError:
+        return "missing"
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or exc})"
+    return None if content_hash(data) == recorded else "damaged (not the bytes indexed)"

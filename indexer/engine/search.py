@@ -19,6 +19,7 @@ from whoosh.searching import Searcher
 from indexer.documents.folder import path_key
 from indexer.documents.report import fields_for
 from indexer.documents.sections import SECTIONS
+from indexer.documents.versions import recorded_hash
 from indexer.engine import integrity, layout, proximity, whoosh_index
 from indexer.engine.blocks import STOP_WARMING, WarmingStopped
 from indexer.engine.errors import IndexDamaged, IndexNotFound
@@ -523,6 +524,11 @@ class ReportIndex:
         first, count = report["first_pid"], report["paragraphs"]
         stop = count if stop is None else min(stop, count)
         return self.hits(list(range(first + max(start, 0), first + stop)))
+
+    def source_hash(self, report: dict) -> str | None:
+        """The content hash of the version of a report's file that was indexed."""
+        signature = self.meta.files.get(report["source"])
+        return recorded_hash(signature) if signature else None
 
     def source_path(self, report: dict) -> Path | None:
         """The indexed copy of a report's original file."""
