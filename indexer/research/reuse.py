@@ -36,7 +36,7 @@ class CorpusReuse:
     """Report pairs by share (as arrays, one row a pair), and each report's share of text found in
     earlier reports. Rows are in the order pages list them: share, then shared paragraphs, first."""
 
-    def __init__(self, reports: list[dict], later, earlier, shared, compared, same_date, shares: dict[str, float]):
+    def __init__(self, reports: list[dict], later, earlier, shared, compared, same_date, shares: np.ndarray):
         self.reports = reports
         self.later, self.earlier, self.shared, self.compared, self.same_date = (
             later,
@@ -46,7 +46,8 @@ class CorpusReuse:
             same_date,
         )
         self.share = np.divide(shared, compared, out=np.zeros(len(shared)), where=compared > 0)
-        self.shares = shares  # report id -> share of its compared characters found in earlier reports
+        self.share_array = shares  # each report's share of its compared characters found in earlier reports
+        self.shares = {r["report_id"]: float(x) for r, x in zip(reports, shares.tolist())}  # the same by report id
         self._position = {r["report_id"]: i for i, r in enumerate(reports)}
 
     def __len__(self) -> int:
@@ -107,8 +108,7 @@ def pairs_of(reuse: CorpusReuse, report_id: str, most: int | None = None) -> lis
 
 def reuse_shares(index: ReportIndex, duplicates: bool = False) -> np.ndarray:
     """Each report's share of text found in earlier reports (CorpusReuse.shares), in index.reports order."""
-    shares = corpus_reuse(index, duplicates).shares
-    return np.array([shares[r["report_id"]] for r in index.reports], dtype=np.float64)
+    return corpus_reuse(index, duplicates).share_array
 
 
 def _corpus_reuse(index: ReportIndex, duplicates: bool) -> CorpusReuse:
@@ -160,14 +160,12 @@ def _distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _shares(
     index: ReportIndex, compared: np.ndarray, a: np.ndarray, ra: np.ndarray, rb: np.ndarray, when: np.ndarray
-) -> dict[str, float]:
-    """Per report, the share of its compared characters in paragraphs with a match in a strictly earlier report."""
+) -> np.ndarray:
+    """Per report (index.reports order), the share of its compared characters in paragraphs with a
+    match in a strictly earlier report."""
     lengths = index.texts.lengths()
     column = index.columns["report"]
     per_report = np.bincount(column[compared], weights=lengths[compared], minlength=len(index.reports))
     borrowed_pids = _distinct(a[when[rb] < when[ra]])[0]
     borrowed = np.bincount(column[borrowed_pids], weights=lengths[borrowed_pids], minlength=len(index.reports))
-    return {
-        r["report_id"]: float(borrowed[i] / per_report[i]) if per_report[i] else 0.0
-        for i, r in enumerate(index.reports)
-    }
+    return np.divide(borrowed, per_report, out=np.zeros(len(per_report)), where=per_report > 0)
